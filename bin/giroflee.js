@@ -1,2 +1,4 @@
 #!/usr/bin/env node
-require('../dist/src/cli/main.js');
+require('../dist/src/cli/main.js')
+  .buildProgram()
+  .parseAsync(process.argv);

@@ -1,0 +1,23 @@
+import type { Knex } from 'knex';
+import * as foundation from './20261121_0001_foundation';
+import * as mtaViews from './20261121_0002_mta_views';
+
+interface Migration {
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+/**
+ * Migrations are listed here rather than discovered on disk, so the same list works from the
+ * TypeScript sources (tests) and from the compiled build (npm start). Append, never reorder.
+ */
+const migrations: Array<[string, Migration]> = [
+  ['20261121_0001_foundation', foundation],
+  ['20261121_0002_mta_views', mtaViews],
+];
+
+export const migrationSource: Knex.MigrationSource<[string, Migration]> = {
+  getMigrations: async () => migrations,
+  getMigrationName: ([name]) => name,
+  getMigration: async ([, migration]) => migration,
+};

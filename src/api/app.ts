@@ -1,0 +1,36 @@
+import express, { Router } from 'express';
+import cookieParser from 'cookie-parser';
+import type { AppContext } from '../context';
+import { errors } from '../errors';
+import { authenticate } from './middleware/authenticate';
+import { errorHandler } from './middleware/error-handler';
+import { openApiDocument } from './openapi';
+import { apiRoutes, rootRoutes } from './routes';
+
+export function createApp(ctx: AppContext): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  // Behind a reverse proxy we still never read or log client addresses.
+  app.set('trust proxy', false);
+  app.use((_req, res, next) => {
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    next();
+  });
+
+  for (const mount of rootRoutes) mount(app, ctx);
+
+  const api = Router();
+  api.use(express.json({ limit: '256kb', strict: true }));
+  api.use(cookieParser());
+  api.use(authenticate(ctx));
+  for (const mount of apiRoutes) mount(api, ctx);
+  api.get('/openapi.json', (_req, res) => {
+    res.json(openApiDocument());
+  });
+  api.use((_req, _res, next) => next(errors.notFound()));
+  app.use('/api/v1', api);
+
+  app.use(errorHandler(ctx.config.development));
+  return app;
+}

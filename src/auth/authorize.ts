@@ -1,0 +1,45 @@
+import { errors } from '../errors';
+import { Actor, isRacine, roleIn } from './actor';
+
+/**
+ * What an actor may do to a subject. A subject the actor may not even read answers 404, so
+ * the existence of another collective's resources never leaks; a readable subject with a
+ * forbidden action answers 403.
+ */
+export type Subject =
+  | { type: 'platform' }
+  | { type: 'collective'; collectiveId: string }
+  | { type: 'domain'; collectiveId: string }
+  | { type: 'mailbox'; collectiveId: string; mailboxId: string }
+  | { type: 'alias'; collectiveId: string };
+
+export type Action = 'read' | 'create' | 'update' | 'delete' | 'manage' | 'owner';
+
+function canRead(actor: Actor, subject: Subject): boolean {
+  if (isRacine(actor)) return true;
+  if (subject.type === 'platform') return false;
+  if (actor.type === 'mailbox') return subject.type === 'mailbox' && subject.mailboxId === actor.id;
+  return roleIn(actor, subject.collectiveId) !== undefined;
+}
+
+function can(actor: Actor, action: Action, subject: Subject): boolean {
+  if (isRacine(actor)) return true;
+  if (subject.type === 'platform') return false;
+  if (action === 'read') return canRead(actor, subject);
+  // Only the owner may act as the owner (change a password knowing the current one, read keys).
+  if (action === 'owner') return actor.type === 'mailbox' && subject.type === 'mailbox' && subject.mailboxId === actor.id;
+  if (actor.type === 'mailbox') {
+    return subject.type === 'mailbox' && subject.mailboxId === actor.id && action === 'update';
+  }
+  if (subject.type === 'collective' && (action === 'create' || action === 'delete')) return false;
+  return roleIn(actor, subject.collectiveId) === 'admin';
+}
+
+export function authorize(actor: Actor, action: Action, subject: Subject): void {
+  if (can(actor, action, subject)) return;
+  throw canRead(actor, subject) ? errors.forbidden() : errors.notFound();
+}
+
+export function allowed(actor: Actor, action: Action, subject: Subject): boolean {
+  return can(actor, action, subject);
+}

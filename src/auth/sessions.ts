@@ -1,0 +1,83 @@
+import type { Db } from '../db/knex';
+import type { Actor, Role } from './actor';
+import { hashToken, newSecretToken } from './tokens';
+
+export async function createSession(
+  db: Db,
+  subject: { accountId: string } | { mailboxId: string },
+  now: Date,
+  hours: number,
+): Promise<{ token: string; id: string; expiresAt: Date }> {
+  const { token, hash } = newSecretToken('');
+  const expiresAt = new Date(now.getTime() + hours * 3600_000);
+  const [row] = await db('sessions')
+    .insert({
+      token_hash: hash,
+      account_id: 'accountId' in subject ? subject.accountId : null,
+      mailbox_id: 'mailboxId' in subject ? subject.mailboxId : null,
+      created_at: now,
+      last_seen_at: now,
+      expires_at: expiresAt,
+    })
+    .returning('id');
+  return { token, id: row.id, expiresAt };
+}
+
+export async function revokeSession(db: Db, sessionId: string, now: Date): Promise<void> {
+  await db('sessions').where({ id: sessionId }).whereNull('revoked_at').update({ revoked_at: now });
+}
+
+/** Revokes every session of an account or mailbox (password change, reset, removal). */
+export async function revokeSessionsOf(
+  db: Db,
+  subject: { accountId: string } | { mailboxId: string },
+  now: Date,
+  exceptSessionId?: string,
+): Promise<void> {
+  const q = db('sessions').whereNull('revoked_at');
+  if ('accountId' in subject) q.where({ account_id: subject.accountId });
+  else q.where({ mailbox_id: subject.mailboxId });
+  if (exceptSessionId) q.whereNot({ id: exceptSessionId });
+  await q.update({ revoked_at: now });
+}
+
+export async function loadAccountActor(db: Db, accountId: string, sessionId?: string): Promise<Actor | undefined> {
+  const account = await db('accounts').where({ id: accountId }).first('id', 'email', 'is_racine');
+  if (!account) return undefined;
+  const memberships = await db('memberships').where({ account_id: accountId }).select('collective_id', 'role');
+  return {
+    type: 'account',
+    id: account.id,
+    email: account.email,
+    racine: account.is_racine,
+    memberships: new Map(memberships.map((m: { collective_id: string; role: Role }) => [m.collective_id, m.role])),
+    sessionId,
+  };
+}
+
+export async function loadMailboxActor(db: Db, mailboxId: string, sessionId?: string): Promise<Actor | undefined> {
+  const row = await db('mailboxes as m')
+    .join('domains as d', 'd.id', 'm.domain_id')
+    .where('m.id', mailboxId)
+    .where('m.status', 'active')
+    .first('m.id', 'm.address', 'd.collective_id');
+  if (!row) return undefined;
+  return { type: 'mailbox', id: row.id, address: row.address, collectiveId: row.collective_id, sessionId };
+}
+
+/** The actor behind a session cookie, or undefined when unknown, expired or revoked. */
+export async function resolveSession(db: Db, token: string, now: Date): Promise<Actor | undefined> {
+  const session = await db('sessions')
+    .where({ token_hash: hashToken(token) })
+    .whereNull('revoked_at')
+    .where('expires_at', '>', now)
+    .first('id', 'account_id', 'mailbox_id', 'last_seen_at');
+  if (!session) return undefined;
+  // Touch at most once a minute: a read-heavy console must not write on every request.
+  if (now.getTime() - new Date(session.last_seen_at).getTime() > 60_000) {
+    await db('sessions').where({ id: session.id }).update({ last_seen_at: now });
+  }
+  return session.account_id
+    ? loadAccountActor(db, session.account_id, session.id)
+    : loadMailboxActor(db, session.mailbox_id, session.id);
+}

@@ -1,0 +1,51 @@
+import fs from 'node:fs';
+import type { Command } from 'commander';
+import type { Knex } from 'knex';
+import { loadConfig } from '../../config';
+import type { AppContext } from '../../context';
+import { migrateLatest } from '../../db/knex';
+import { openDatabase } from '../../db/open-database';
+import { loadOrCreateKeyring } from '../../encryption/master-key';
+import { logger } from '../../logger';
+import { startComponents } from '../../serve';
+import { action } from '../run-context';
+
+async function serve(): Promise<void> {
+  const config = loadConfig();
+  fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o711 });
+  const database = await openDatabase(config);
+  const applied = await migrateLatest(database.db as Knex);
+  if (applied.length) logger.info({ applied }, 'migrations applied');
+  const ctx: AppContext = { db: database.db, config, keyring: loadOrCreateKeyring(config.masterKeyFile), now: () => new Date() };
+
+  const racines = await ctx.db('accounts').where({ is_racine: true }).count<{ n: string }[]>({ n: '*' });
+  if (Number(racines[0].n) === 0) {
+    process.stderr.write(
+      '\nNo racine account yet. Create the first one with / Aucun compte racine ; créez le premier avec :\n' +
+        '  npm run giroflee -- racine add you@example.org\n\n',
+    );
+  }
+
+  const stop = await startComponents(ctx).catch(async (e) => {
+    await database.close();
+    throw e;
+  });
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    await stop();
+    await database.close();
+    logger.info('stopped');
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+}
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('run giroflee: HTTP API, console, webmail, gateways and scheduled jobs')
+    .action(action(serve));
+}

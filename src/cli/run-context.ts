@@ -1,0 +1,54 @@
+import fs from 'node:fs';
+import type { Knex } from 'knex';
+import { loadConfig, Config } from '../config';
+import type { AppContext } from '../context';
+import { migrateLatest } from '../db/knex';
+import { openDatabase } from '../db/open-database';
+import { loadOrCreateKeyring } from '../encryption/master-key';
+import { isAppError } from '../errors';
+
+/** Opens the database (migrated) and the keyring, runs `fn`, and closes everything. */
+export async function withContext<T>(fn: (ctx: AppContext) => Promise<T>, config: Config = loadConfig()): Promise<T> {
+  fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o711 });
+  const database = await openDatabase(config, { min: 0, max: 4 });
+  try {
+    await migrateLatest(database.db as Knex);
+    const ctx: AppContext = {
+      db: database.db,
+      config,
+      keyring: loadOrCreateKeyring(config.masterKeyFile),
+      now: () => new Date(),
+    };
+    return await fn(ctx);
+  } finally {
+    await database.close();
+  }
+}
+
+/** Prints data as JSON (`--json`) or as the given human text. */
+export function output(json: boolean | undefined, data: unknown, human: () => string): void {
+  process.stdout.write(json ? JSON.stringify(data, null, 2) + '\n' : human() + '\n');
+}
+
+/** Wraps a command's action: AppErrors are printed plainly (French and English) with exit 1. */
+export function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    try {
+      await fn(...args);
+    } catch (e) {
+      if (isAppError(e)) {
+        process.stderr.write(`giroflee: ${e.text.fr}\ngiroflee: ${e.text.en}\n`);
+        if (e.details) process.stderr.write(`${JSON.stringify(e.details)}\n`);
+      } else {
+        process.stderr.write(`giroflee: ${(e as Error)?.stack ?? String(e)}\n`);
+      }
+      process.exitCode = 1;
+    }
+  };
+}
+
+export async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}

@@ -1,0 +1,57 @@
+import http from 'node:http';
+import type { AppContext } from './context';
+import { createApp } from './api/app';
+import { logger } from './logger';
+
+/** A long-running part of `giroflee serve` (HTTP, gateways, DNS zone, scheduled jobs). */
+export interface Component {
+  name: string;
+  enabled?(ctx: AppContext): boolean;
+  start(ctx: AppContext): Promise<{ stop(): Promise<void> }>;
+}
+
+export const httpComponent: Component = {
+  name: 'http',
+  async start(ctx) {
+    const server = http.createServer(createApp(ctx));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(ctx.config.http.port, ctx.config.http.host, resolve);
+    });
+    logger.info({ listen: `${ctx.config.http.host}:${ctx.config.http.port}` }, 'HTTP API, console and webmail');
+    return {
+      stop: () =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+        }),
+    };
+  },
+};
+
+/** Started in this order, stopped in reverse. Each issue's long-running parts add themselves here. */
+export const components: Component[] = [httpComponent];
+
+export async function startComponents(ctx: AppContext, list: Component[] = components): Promise<() => Promise<void>> {
+  const started: Array<{ name: string; stop(): Promise<void> }> = [];
+  try {
+    for (const c of list) {
+      if (c.enabled && !c.enabled(ctx)) continue;
+      started.push({ name: c.name, ...(await c.start(ctx)) });
+    }
+  } catch (e) {
+    await stopAll(started);
+    throw e;
+  }
+  return () => stopAll(started);
+}
+
+async function stopAll(started: Array<{ name: string; stop(): Promise<void> }>): Promise<void> {
+  for (const c of [...started].reverse()) {
+    try {
+      await c.stop();
+    } catch (e) {
+      logger.error({ err: e, component: c.name }, 'component did not stop cleanly');
+    }
+  }
+}
