@@ -1,4 +1,2 @@
 #!/usr/bin/env node
-require('../dist/src/cli/main.js')
-  .buildProgram()
-  .parseAsync(process.argv);
+require('../dist/src/cli/main.js').buildProgram().parseAsync(process.argv);

@@ -26,7 +26,8 @@ const make =
     new AppError(status, code, { fr: text?.fr ?? fr, en: text?.en ?? en }, details);
 
 export const errors = {
-  badRequest: (code: string, text: LocalizedText, details?: unknown) => new AppError(400, code, text, details),
+  badRequest: (code: string, text: LocalizedText, details?: unknown) =>
+    new AppError(400, code, text, details),
   validation: make(400, 'validation_failed', 'Requête invalide.', 'Invalid request.'),
   unauthenticated: make(401, 'unauthenticated', 'Connexion requise.', 'Authentication required.'),
   invalidCredentials: make(
@@ -45,7 +46,12 @@ export const errors = {
     'Trop de tentatives ; réessayez plus tard.',
     'Too many attempts; try again later.',
   ),
-  unavailable: make(503, 'unavailable', 'Service momentanément indisponible.', 'Service temporarily unavailable.'),
+  unavailable: make(
+    503,
+    'unavailable',
+    'Service momentanément indisponible.',
+    'Service temporarily unavailable.',
+  ),
 };
 
 export function isAppError(e: unknown): e is AppError {

@@ -18,7 +18,10 @@ export const httpComponent: Component = {
       server.once('error', reject);
       server.listen(ctx.config.http.port, ctx.config.http.host, resolve);
     });
-    logger.info({ listen: `${ctx.config.http.host}:${ctx.config.http.port}` }, 'HTTP API, console and webmail');
+    logger.info(
+      { listen: `${ctx.config.http.host}:${ctx.config.http.port}` },
+      'HTTP API, console and webmail',
+    );
     return {
       stop: () =>
         new Promise<void>((resolve) => {
@@ -32,7 +35,10 @@ export const httpComponent: Component = {
 /** Started in this order, stopped in reverse. Each issue's long-running parts add themselves here. */
 export const components: Component[] = [httpComponent];
 
-export async function startComponents(ctx: AppContext, list: Component[] = components): Promise<() => Promise<void>> {
+export async function startComponents(
+  ctx: AppContext,
+  list: Component[] = components,
+): Promise<() => Promise<void>> {
   const started: Array<{ name: string; stop(): Promise<void> }> = [];
   try {
     for (const c of list) {

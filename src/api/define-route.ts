@@ -33,7 +33,9 @@ export interface RouteSpec<P extends Schema, Q extends Schema, B extends Schema,
   status?: number;
   response?: Schema;
   /** Returns the JSON body; returning undefined means the handler answered itself. */
-  handler: (input: RouteInput<P, Q, B> & { actor: A extends false ? Actor | undefined : Actor }) => Promise<unknown>;
+  handler: (
+    input: RouteInput<P, Q, B> & { actor: A extends false ? Actor | undefined : Actor },
+  ) => Promise<unknown>;
 }
 
 function parseOrThrow<S extends Schema>(schema: S | undefined, value: unknown, where: string): z.output<S> {

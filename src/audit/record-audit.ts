@@ -33,7 +33,8 @@ export function diffFields(
   const out: Record<string, { before: unknown; after: unknown }> = {};
   for (const key of Object.keys(after)) {
     if (secret.includes(key)) continue;
-    if (JSON.stringify(before[key]) !== JSON.stringify(after[key])) out[key] = { before: before[key], after: after[key] };
+    if (JSON.stringify(before[key]) !== JSON.stringify(after[key]))
+      out[key] = { before: before[key], after: after[key] };
   }
   return out;
 }

@@ -33,7 +33,12 @@ export async function createApiToken(
 ): Promise<{ row: ApiTokenRow; token: string }> {
   const { token, hash } = newSecretToken(API_TOKEN_PREFIX);
   const [row] = await db('api_tokens')
-    .insert({ collective_id: input.collectiveId, name: input.name, token_hash: hash, created_by: input.createdBy })
+    .insert({
+      collective_id: input.collectiveId,
+      name: input.name,
+      token_hash: hash,
+      created_by: input.createdBy,
+    })
     .returning(['id', 'collective_id', 'name', 'created_at', 'last_used_at', 'revoked_at']);
   return { row, token };
 }
@@ -45,7 +50,12 @@ export async function listApiTokens(db: Db, collectiveId: string): Promise<ApiTo
     .select('id', 'collective_id', 'name', 'created_at', 'last_used_at', 'revoked_at');
 }
 
-export async function revokeApiToken(db: Db, collectiveId: string, id: string, now: Date): Promise<ApiTokenRow | undefined> {
+export async function revokeApiToken(
+  db: Db,
+  collectiveId: string,
+  id: string,
+  now: Date,
+): Promise<ApiTokenRow | undefined> {
   const [row] = await db('api_tokens')
     .where({ id, collective_id: collectiveId })
     .whereNull('revoked_at')

@@ -27,7 +27,8 @@ function can(actor: Actor, action: Action, subject: Subject): boolean {
   if (subject.type === 'platform') return false;
   if (action === 'read') return canRead(actor, subject);
   // Only the owner may act as the owner (change a password knowing the current one, read keys).
-  if (action === 'owner') return actor.type === 'mailbox' && subject.type === 'mailbox' && subject.mailboxId === actor.id;
+  if (action === 'owner')
+    return actor.type === 'mailbox' && subject.type === 'mailbox' && subject.mailboxId === actor.id;
   if (actor.type === 'mailbox') {
     return subject.type === 'mailbox' && subject.mailboxId === actor.id && action === 'update';
   }

@@ -33,7 +33,11 @@ export function assertPasswordPolicy(password: string, context: { login?: string
       en: 'This password is among the most common ones; choose another (a phrase of several words works well).',
     });
   }
-  if (context.login && lower.includes(context.login.toLowerCase().split('@')[0]) && context.login.length >= 4) {
+  if (
+    context.login &&
+    lower.includes(context.login.toLowerCase().split('@')[0]) &&
+    context.login.length >= 4
+  ) {
     throw errors.badRequest('password_contains_login', {
       fr: 'Le mot de passe ne doit pas contenir l’identifiant.',
       en: 'The password must not contain the login.',

@@ -41,21 +41,33 @@ export async function revokeSessionsOf(
   await q.update({ revoked_at: now });
 }
 
-export async function loadAccountActor(db: Db, accountId: string, sessionId?: string): Promise<Actor | undefined> {
+export async function loadAccountActor(
+  db: Db,
+  accountId: string,
+  sessionId?: string,
+): Promise<Actor | undefined> {
   const account = await db('accounts').where({ id: accountId }).first('id', 'email', 'is_racine');
   if (!account) return undefined;
-  const memberships = await db('memberships').where({ account_id: accountId }).select('collective_id', 'role');
+  const memberships = await db('memberships')
+    .where({ account_id: accountId })
+    .select('collective_id', 'role');
   return {
     type: 'account',
     id: account.id,
     email: account.email,
     racine: account.is_racine,
-    memberships: new Map(memberships.map((m: { collective_id: string; role: Role }) => [m.collective_id, m.role])),
+    memberships: new Map(
+      memberships.map((m: { collective_id: string; role: Role }) => [m.collective_id, m.role]),
+    ),
     sessionId,
   };
 }
 
-export async function loadMailboxActor(db: Db, mailboxId: string, sessionId?: string): Promise<Actor | undefined> {
+export async function loadMailboxActor(
+  db: Db,
+  mailboxId: string,
+  sessionId?: string,
+): Promise<Actor | undefined> {
   const row = await db('mailboxes as m')
     .join('domains as d', 'd.id', 'm.domain_id')
     .where('m.id', mailboxId)

@@ -8,7 +8,10 @@ import { loadOrCreateKeyring } from '../encryption/master-key';
 import { isAppError } from '../errors';
 
 /** Opens the database (migrated) and the keyring, runs `fn`, and closes everything. */
-export async function withContext<T>(fn: (ctx: AppContext) => Promise<T>, config: Config = loadConfig()): Promise<T> {
+export async function withContext<T>(
+  fn: (ctx: AppContext) => Promise<T>,
+  config: Config = loadConfig(),
+): Promise<T> {
   fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o711 });
   const database = await openDatabase(config, { min: 0, max: 4 });
   try {
@@ -31,7 +34,9 @@ export function output(json: boolean | undefined, data: unknown, human: () => st
 }
 
 /** Wraps a command's action: AppErrors are printed plainly (French and English) with exit 1. */
-export function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
+export function action<A extends unknown[]>(
+  fn: (...args: A) => Promise<void>,
+): (...args: A) => Promise<void> {
   return async (...args: A) => {
     try {
       await fn(...args);
@@ -50,5 +55,7 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): 
 export async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }

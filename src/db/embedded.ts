@@ -24,7 +24,10 @@ async function freePort(): Promise<number> {
  * Starts a private PostgreSQL cluster under `dir` (initialised on first use) listening on
  * loopback only. Used when DATABASE_URL is not set, and by the tests.
  */
-export async function startEmbeddedPostgres(dir: string, opts: { port?: number; database?: string } = {}): Promise<EmbeddedDatabase> {
+export async function startEmbeddedPostgres(
+  dir: string,
+  opts: { port?: number; database?: string } = {},
+): Promise<EmbeddedDatabase> {
   const databaseDir = path.resolve(dir);
   const port = opts.port ?? (await freePort());
   const database = opts.database ?? 'giroflee';

@@ -3,7 +3,10 @@ import { migrationSource } from '../../migrations';
 
 export type Db = Knex | Knex.Transaction;
 
-export function createDb(connectionString: string, pool: { min: number; max: number } = { min: 0, max: 10 }): Knex {
+export function createDb(
+  connectionString: string,
+  pool: { min: number; max: number } = { min: 0, max: 10 },
+): Knex {
   return knex({ client: 'pg', connection: connectionString, pool });
 }
 

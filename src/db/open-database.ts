@@ -30,7 +30,10 @@ async function runningEmbeddedPort(pgDir: string): Promise<number | undefined> {
  * DATABASE_URL when set; otherwise the embedded cluster under <data>/postgres, joined when
  * another giroflee process already runs it, started (and later stopped) by us when not.
  */
-export async function openDatabase(config: Config, pool?: { min: number; max: number }): Promise<OpenDatabase> {
+export async function openDatabase(
+  config: Config,
+  pool?: { min: number; max: number },
+): Promise<OpenDatabase> {
   if (config.databaseUrl) {
     const db = createDb(config.databaseUrl, pool);
     return { db, url: config.databaseUrl, close: () => db.destroy() };

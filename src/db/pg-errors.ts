@@ -11,11 +11,17 @@ const byConstraint: Record<string, { code: string; text: LocalizedText; status?:
   },
   accounts_email_unique: {
     code: 'account_exists',
-    text: { fr: 'Un compte existe déjà avec cette adresse.', en: 'An account with this address already exists.' },
+    text: {
+      fr: 'Un compte existe déjà avec cette adresse.',
+      en: 'An account with this address already exists.',
+    },
   },
   memberships_pkey: {
     code: 'already_member',
-    text: { fr: 'Ce compte est déjà membre du collectif.', en: 'This account is already a member of the collective.' },
+    text: {
+      fr: 'Ce compte est déjà membre du collectif.',
+      en: 'This account is already a member of the collective.',
+    },
   },
   mailboxes_address_unique: {
     code: 'address_taken',

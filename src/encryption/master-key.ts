@@ -64,7 +64,8 @@ export function saveKeyring(file: string, keyring: Keyring): void {
 export function loadOrCreateKeyring(file: string): Keyring {
   if (fs.existsSync(file)) {
     const mode = fs.statSync(file).mode & 0o777;
-    if (mode & 0o077) logger.warn({ file, mode: mode.toString(8) }, 'master key file is readable by others; chmod 600 it');
+    if (mode & 0o077)
+      logger.warn({ file, mode: mode.toString(8) }, 'master key file is readable by others; chmod 600 it');
     return Keyring.parse(fs.readFileSync(file, 'utf8'), file);
   }
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });

@@ -13,21 +13,41 @@ export interface NameProblem {
   en: string;
 }
 
-export function checkDomainName(input: string): { ok: true; value: DomainName } | { ok: false; problem: NameProblem } {
+export function checkDomainName(
+  input: string,
+): { ok: true; value: DomainName } | { ok: false; problem: NameProblem } {
   const fail = (code: string, fr: string, en: string) => ({ ok: false as const, problem: { code, fr, en } });
   const trimmed = input.trim().replace(/\.$/, '');
   if (!trimmed) return fail('domain_empty', 'Le nom de domaine est vide.', 'The domain name is empty.');
   if (/[\s/@:]/.test(trimmed)) {
-    return fail('domain_invalid_characters', 'Le nom de domaine contient des caractères interdits.', 'The domain name contains forbidden characters.');
+    return fail(
+      'domain_invalid_characters',
+      'Le nom de domaine contient des caractères interdits.',
+      'The domain name contains forbidden characters.',
+    );
   }
   // WHATWG/UTS 46 processing: Unicode names become their xn-- A-label form.
   const ascii = domainToASCII(trimmed).toLowerCase();
-  if (!ascii) return fail('domain_invalid_idna', 'Ce nom de domaine international est invalide.', 'This internationalized domain name is invalid.');
+  if (!ascii)
+    return fail(
+      'domain_invalid_idna',
+      'Ce nom de domaine international est invalide.',
+      'This internationalized domain name is invalid.',
+    );
   // RFC 1035 §2.3.4: 255 octets on the wire, so 253 characters in text form.
-  if (ascii.length > 253) return fail('domain_too_long', 'Le nom de domaine dépasse 253 caractères.', 'The domain name is longer than 253 characters.');
+  if (ascii.length > 253)
+    return fail(
+      'domain_too_long',
+      'Le nom de domaine dépasse 253 caractères.',
+      'The domain name is longer than 253 characters.',
+    );
   const labels = ascii.split('.');
   if (labels.length < 2) {
-    return fail('domain_needs_dot', 'Indiquez un nom complet, par exemple asso.fr.', 'Give a full name, for example example.org.');
+    return fail(
+      'domain_needs_dot',
+      'Indiquez un nom complet, par exemple asso.fr.',
+      'Give a full name, for example example.org.',
+    );
   }
   for (const label of labels) {
     if (!LABEL.test(label)) {
@@ -40,14 +60,23 @@ export function checkDomainName(input: string): { ok: true; value: DomainName } 
   }
   // RFC 3696 §2: a top-level domain is never all-numeric (that would be an IP address).
   if (/^[0-9]+$/.test(labels[labels.length - 1])) {
-    return fail('domain_numeric_tld', 'Une adresse IP n’est pas un nom de domaine.', 'An IP address is not a domain name.');
+    return fail(
+      'domain_numeric_tld',
+      'Une adresse IP n’est pas un nom de domaine.',
+      'An IP address is not a domain name.',
+    );
   }
   return { ok: true, value: ascii as DomainName };
 }
 
 export function parseDomainName(input: string): DomainName {
   const r = checkDomainName(input);
-  if (!r.ok) throw errors.badRequest(r.problem.code, { fr: r.problem.fr, en: r.problem.en }, { value: input.slice(0, 300) });
+  if (!r.ok)
+    throw errors.badRequest(
+      r.problem.code,
+      { fr: r.problem.fr, en: r.problem.en },
+      { value: input.slice(0, 300) },
+    );
   return r.value;
 }
 
@@ -58,7 +87,11 @@ export const domainNameSchema = z
   .transform((value, ctx) => {
     const r = checkDomainName(value);
     if (!r.ok) {
-      ctx.addIssue({ code: 'custom', message: r.problem.en, params: { code: r.problem.code, fr: r.problem.fr } });
+      ctx.addIssue({
+        code: 'custom',
+        message: r.problem.en,
+        params: { code: r.problem.code, fr: r.problem.fr },
+      });
       return z.NEVER;
     }
     return r.value;

@@ -14,29 +14,40 @@ export interface EmailAddress {
 // RFC 5322 §3.2.3 atext, as a dot-atom: no leading, trailing or doubled dot.
 const DOT_ATOM = /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/;
 
-export function checkLocalPart(input: string): { ok: true; value: LocalPart } | { ok: false; problem: NameProblem } {
+export function checkLocalPart(
+  input: string,
+): { ok: true; value: LocalPart } | { ok: false; problem: NameProblem } {
   const value = input.trim().toLowerCase();
   const fail = (code: string, fr: string, en: string) => ({ ok: false as const, problem: { code, fr, en } });
   if (!value) return fail('local_part_empty', 'La partie avant @ est vide.', 'The part before @ is empty.');
   // RFC 5321 §4.5.3.1.1: at most 64 octets.
   if (Buffer.byteLength(value) > 64) {
-    return fail('local_part_too_long', 'La partie avant @ dépasse 64 caractères.', 'The part before @ is longer than 64 characters.');
+    return fail(
+      'local_part_too_long',
+      'La partie avant @ dépasse 64 caractères.',
+      'The part before @ is longer than 64 characters.',
+    );
   }
   if (value === '*' || !DOT_ATOM.test(value)) {
     return fail(
       'local_part_invalid',
-      'La partie avant @ ne peut contenir que des lettres sans accent, chiffres, points (ni au début, ni à la fin, ni doublés) et les signes ! # $ % & \' * + / = ? ^ _ ` { | } ~ -.',
-      'The part before @ may only contain unaccented letters, digits, dots (not first, last or doubled) and ! # $ % & \' * + / = ? ^ _ ` { | } ~ -.',
+      "La partie avant @ ne peut contenir que des lettres sans accent, chiffres, points (ni au début, ni à la fin, ni doublés) et les signes ! # $ % & ' * + / = ? ^ _ ` { | } ~ -.",
+      "The part before @ may only contain unaccented letters, digits, dots (not first, last or doubled) and ! # $ % & ' * + / = ? ^ _ ` { | } ~ -.",
     );
   }
   return { ok: true, value: value as LocalPart };
 }
 
-export function checkEmailAddress(input: string): { ok: true; value: EmailAddress } | { ok: false; problem: NameProblem } {
+export function checkEmailAddress(
+  input: string,
+): { ok: true; value: EmailAddress } | { ok: false; problem: NameProblem } {
   const trimmed = input.trim();
   const at = trimmed.lastIndexOf('@');
   if (at <= 0 || at === trimmed.length - 1) {
-    return { ok: false, problem: { code: 'address_invalid', fr: 'Adresse e-mail invalide.', en: 'Invalid e-mail address.' } };
+    return {
+      ok: false,
+      problem: { code: 'address_invalid', fr: 'Adresse e-mail invalide.', en: 'Invalid e-mail address.' },
+    };
   }
   const local = checkLocalPart(trimmed.slice(0, at));
   if (!local.ok) return local;
@@ -45,14 +56,26 @@ export function checkEmailAddress(input: string): { ok: true; value: EmailAddres
   const address = `${local.value}@${domain.value}`;
   // RFC 5321 §4.5.3.1.3: a path is at most 256 octets, so an address at most 254.
   if (address.length > 254) {
-    return { ok: false, problem: { code: 'address_too_long', fr: 'L’adresse dépasse 254 caractères.', en: 'The address is longer than 254 characters.' } };
+    return {
+      ok: false,
+      problem: {
+        code: 'address_too_long',
+        fr: 'L’adresse dépasse 254 caractères.',
+        en: 'The address is longer than 254 characters.',
+      },
+    };
   }
   return { ok: true, value: { localPart: local.value, domain: domain.value, address } };
 }
 
 export function parseEmailAddress(input: string): EmailAddress {
   const r = checkEmailAddress(input);
-  if (!r.ok) throw errors.badRequest(r.problem.code, { fr: r.problem.fr, en: r.problem.en }, { value: input.slice(0, 300) });
+  if (!r.ok)
+    throw errors.badRequest(
+      r.problem.code,
+      { fr: r.problem.fr, en: r.problem.en },
+      { value: input.slice(0, 300) },
+    );
   return r.value;
 }
 
@@ -63,7 +86,11 @@ function refine<T>(check: (v: string) => { ok: true; value: T } | { ok: false; p
     .transform((value, ctx) => {
       const r = check(value);
       if (!r.ok) {
-        ctx.addIssue({ code: 'custom', message: r.problem.en, params: { code: r.problem.code, fr: r.problem.fr } });
+        ctx.addIssue({
+          code: 'custom',
+          message: r.problem.en,
+          params: { code: r.problem.code, fr: r.problem.fr },
+        });
         return z.NEVER;
       }
       return r.value;

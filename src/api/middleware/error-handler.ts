@@ -15,7 +15,10 @@ function fromExpress(e: unknown): AppError | undefined {
     return errors.badRequest('malformed_json', { fr: 'Corps JSON illisible.', en: 'Malformed JSON body.' });
   }
   if (type === 'encoding.unsupported' || type === 'charset.unsupported') {
-    return errors.badRequest('unsupported_encoding', { fr: 'Encodage non pris en charge.', en: 'Unsupported encoding.' });
+    return errors.badRequest('unsupported_encoding', {
+      fr: 'Encodage non pris en charge.',
+      en: 'Unsupported encoding.',
+    });
   }
   return undefined;
 }
@@ -30,7 +33,11 @@ export function errorHandler(development: boolean): ErrorRequestHandler {
         if (retry) res.setHeader('Retry-After', String(retry));
       }
       res.status(known.status).json({
-        error: { code: known.code, message: known.text[preferredLanguage(req)], details: known.details ?? null },
+        error: {
+          code: known.code,
+          message: known.text[preferredLanguage(req)],
+          details: known.details ?? null,
+        },
       });
       return;
     }

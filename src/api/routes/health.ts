@@ -10,7 +10,9 @@ export function mountHealth(app: Express, ctx: AppContext): void {
     try {
       await ctx.db.raw('SELECT 1');
       const current = await migrationsCurrent(ctx.db);
-      res.status(current ? 200 : 503).json({ status: current ? 'ready' : 'migrations_pending', database: 'ok' });
+      res
+        .status(current ? 200 : 503)
+        .json({ status: current ? 'ready' : 'migrations_pending', database: 'ok' });
     } catch {
       res.status(503).json({ status: 'unavailable', database: 'unreachable' });
     }

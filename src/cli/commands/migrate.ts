@@ -16,7 +16,9 @@ export function registerMigrate(program: Command): void {
           if (opts.rollbackAll) await migrateRollbackAll(ctx.db as Knex);
           const [done] = (await ctx.db.raw('SELECT count(*)::int AS n FROM knex_migrations')).rows;
           output(opts.json, { applied: done.n, rolledBack: Boolean(opts.rollbackAll) }, () =>
-            opts.rollbackAll ? 'all migrations rolled back' : `database schema current (${done.n} migrations)`,
+            opts.rollbackAll
+              ? 'all migrations rolled back'
+              : `database schema current (${done.n} migrations)`,
           );
         });
       }),

@@ -16,7 +16,12 @@ async function serve(): Promise<void> {
   const database = await openDatabase(config);
   const applied = await migrateLatest(database.db as Knex);
   if (applied.length) logger.info({ applied }, 'migrations applied');
-  const ctx: AppContext = { db: database.db, config, keyring: loadOrCreateKeyring(config.masterKeyFile), now: () => new Date() };
+  const ctx: AppContext = {
+    db: database.db,
+    config,
+    keyring: loadOrCreateKeyring(config.masterKeyFile),
+    now: () => new Date(),
+  };
 
   const racines = await ctx.db('accounts').where({ is_racine: true }).count<{ n: string }[]>({ n: '*' });
   if (Number(racines[0].n) === 0) {

@@ -1,0 +1,42 @@
+import type { Knex } from 'knex';
+import { loadConfig, Config } from '../../src/config';
+import type { AppContext } from '../../src/context';
+import { Keyring } from '../../src/encryption/master-key';
+import { createTestDatabase } from './db';
+
+/** A movable clock for tests: `clock.now()` and `clock.advance(ms)`. */
+export function testClock(start = new Date('2026-11-21T10:00:00Z')) {
+  let t = start.getTime();
+  return {
+    now: () => new Date(t),
+    advance: (ms: number) => {
+      t += ms;
+    },
+    set: (d: Date) => {
+      t = d.getTime();
+    },
+  };
+}
+
+export interface TestContext extends AppContext {
+  clock: ReturnType<typeof testClock>;
+  destroy(): Promise<void>;
+}
+
+/** A context on a fresh database, with an in-memory keyring and a test clock. */
+export async function createTestContext(overrides: Partial<Config> = {}): Promise<TestContext> {
+  const t = await createTestDatabase();
+  const clock = testClock();
+  const config: Config = {
+    ...loadConfig({ NODE_ENV: 'test', GIROFLEE_DATA_DIR: '/nonexistent-giroflee-test' }),
+    ...overrides,
+  };
+  return {
+    db: t.db as Knex,
+    config,
+    keyring: new Keyring([Keyring.generateKey()]),
+    now: clock.now,
+    clock,
+    destroy: t.destroy,
+  };
+}
