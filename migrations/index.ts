@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import * as foundation from './20261121_0001_foundation';
 import * as mtaViews from './20261121_0002_mta_views';
+import * as encryption from './20261121_0020_encryption';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -14,6 +15,7 @@ interface Migration {
 const migrations: Array<[string, Migration]> = [
   ['20261121_0001_foundation', foundation],
   ['20261121_0002_mta_views', mtaViews],
+  ['20261121_0020_encryption', encryption],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

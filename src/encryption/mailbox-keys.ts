@@ -1,0 +1,368 @@
+import * as openpgp from 'openpgp';
+import type { Knex } from 'knex';
+import type { Db } from '../db/knex';
+import { errors } from '../errors';
+import { hashPassword } from '../auth/password-hash';
+import { revokeSessionsOf } from '../auth/sessions';
+import {
+  derivePassphrase,
+  KdfParams,
+  newKdfParams,
+  newRecoveryCode,
+  normalizeRecoveryCode,
+} from './passphrase';
+
+/**
+ * Mailbox OpenPGP keys (DESIGN.md "Encryption model"). Invariant: every generated key that is
+ * not `locked` opens with the mailbox's current password and with its current recovery code.
+ * A password change re-wraps keys (never mail); an admin reset cannot, so it locks the old keys
+ * (readable again only with the old password's recovery code) and makes a new one.
+ */
+export type KeyState = 'active' | 'retired' | 'locked';
+
+export interface MailboxKeyRow {
+  id: string;
+  mailbox_id: string;
+  fingerprint: string;
+  source: 'generated' | 'uploaded';
+  public_key: string;
+  private_key: string | null;
+  password_kdf: KdfParams | null;
+  recovery_private_key: string | null;
+  recovery_kdf: KdfParams | null;
+  state: KeyState;
+  expires_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+  retired_at: Date | null;
+}
+
+export interface MailboxRef {
+  id: string;
+  address: string;
+}
+
+const passwordMismatch = () =>
+  errors.forbidden(undefined, {
+    fr: 'Le mot de passe actuel ne déverrouille pas les clés de chiffrement de la boîte.',
+    en: 'The current password does not unlock the mailbox’s encryption keys.',
+  });
+
+/** Runs `fn` in the caller's transaction, or in a new one. */
+async function inTransaction<T>(db: Db, fn: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+  if ((db as Knex.Transaction).isTransaction) return fn(db as Knex.Transaction);
+  return (db as Knex).transaction(fn);
+}
+
+// ENVIRONMENT.md: the classic v4 EdDSA/ECDH cv25519 form, which GnuPG 2.2 and Thunderbird read.
+async function generatePrivateKey(address: string): Promise<openpgp.PrivateKey> {
+  const { privateKey } = await openpgp.generateKey({
+    type: 'ecc',
+    curve: 'curve25519Legacy',
+    userIDs: [{ email: address }],
+    format: 'object',
+  });
+  return privateKey;
+}
+
+/** The two protected copies of a decrypted private key: by password, by recovery code. */
+async function protectedCopies(
+  key: openpgp.PrivateKey,
+  password: { passphrase: string; kdf: KdfParams },
+  recovery: { passphrase: string; kdf: KdfParams },
+) {
+  const [byPassword, byRecovery] = await Promise.all([
+    openpgp.encryptKey({ privateKey: key, passphrase: password.passphrase }),
+    openpgp.encryptKey({ privateKey: key, passphrase: recovery.passphrase }),
+  ]);
+  return {
+    private_key: byPassword.armor(),
+    password_kdf: JSON.stringify(password.kdf),
+    recovery_private_key: byRecovery.armor(),
+    recovery_kdf: JSON.stringify(recovery.kdf),
+  };
+}
+
+async function newSecret(secret: string): Promise<{ passphrase: string; kdf: KdfParams }> {
+  const kdf = newKdfParams();
+  return { passphrase: await derivePassphrase(secret, kdf), kdf };
+}
+
+/** Derives each distinct salt once: keys wrapped in one operation share their parameters. */
+function passphraseCache(secret: string) {
+  const cache = new Map<string, Promise<string>>();
+  return (kdf: KdfParams) => {
+    const key = JSON.stringify(kdf);
+    let p = cache.get(key);
+    if (!p) cache.set(key, (p = derivePassphrase(secret, kdf)));
+    return p;
+  };
+}
+
+async function tryDecrypt(armored: string, passphrase: string): Promise<openpgp.PrivateKey | undefined> {
+  const privateKey = await openpgp.readPrivateKey({ armoredKey: armored });
+  try {
+    return await openpgp.decryptKey({ privateKey, passphrase });
+  } catch {
+    return undefined;
+  }
+}
+
+async function lockMailbox(trx: Knex.Transaction, mailboxId: string): Promise<void> {
+  const row = await trx('mailboxes').where({ id: mailboxId }).forUpdate().first('id');
+  if (!row) throw errors.notFound();
+}
+
+async function unlockedRows(trx: Knex.Transaction, mailboxId: string): Promise<MailboxKeyRow[]> {
+  return trx('mailbox_keys')
+    .where({ mailbox_id: mailboxId, source: 'generated' })
+    .whereNot({ state: 'locked' })
+    .orderBy('created_at');
+}
+
+/** Opens every non-locked generated key with the password; throws 403 if one does not open. */
+async function unlockWithPassword(
+  rows: MailboxKeyRow[],
+  password: string,
+): Promise<Map<string, openpgp.PrivateKey>> {
+  const derive = passphraseCache(password);
+  const out = new Map<string, openpgp.PrivateKey>();
+  for (const row of rows) {
+    const key = await tryDecrypt(row.private_key!, await derive(row.password_kdf!));
+    if (!key) throw passwordMismatch();
+    out.set(row.id, key);
+  }
+  return out;
+}
+
+async function insertGeneratedKey(
+  trx: Knex.Transaction,
+  mailbox: MailboxRef,
+  password: { passphrase: string; kdf: KdfParams },
+  recovery: { passphrase: string; kdf: KdfParams },
+): Promise<string> {
+  const key = await generatePrivateKey(mailbox.address);
+  const fingerprint = key.getFingerprint();
+  await trx('mailbox_keys').insert({
+    mailbox_id: mailbox.id,
+    fingerprint,
+    source: 'generated',
+    public_key: key.toPublic().armor(),
+    ...(await protectedCopies(key, password, recovery)),
+    state: 'active',
+  });
+  return fingerprint;
+}
+
+/** Re-wraps the given decrypted keys with a new password and recovery code. */
+async function rewrapAll(
+  trx: Knex.Transaction,
+  keys: Map<string, openpgp.PrivateKey>,
+  password: { passphrase: string; kdf: KdfParams },
+  recovery: { passphrase: string; kdf: KdfParams },
+  states: Map<string, KeyState> = new Map(),
+): Promise<void> {
+  for (const [id, key] of keys) {
+    await trx('mailbox_keys')
+      .where({ id })
+      .update({
+        ...(await protectedCopies(key, password, recovery)),
+        ...(states.has(id) ? { state: states.get(id) } : {}),
+        updated_at: trx.fn.now(),
+      });
+  }
+}
+
+/**
+ * A new mailbox in mode `generated`: one active key, wrapped by the password and by a new
+ * recovery code, which is returned to be shown once and never stored.
+ */
+export async function provisionMailboxKeys(
+  db: Db,
+  mailbox: MailboxRef,
+  password: string,
+): Promise<{ recoveryCode: string; fingerprint: string }> {
+  const recoveryCode = newRecoveryCode();
+  const [pw, rc] = await Promise.all([newSecret(password), newSecret(normalizeRecoveryCode(recoveryCode))]);
+  const fingerprint = await inTransaction(db, async (trx) => {
+    await lockMailbox(trx, mailbox.id);
+    return insertGeneratedKey(trx, mailbox, pw, rc);
+  });
+  return { recoveryCode, fingerprint };
+}
+
+/**
+ * Password change by the owner: every key the current password opens is re-wrapped with the
+ * new one; no mail is re-encrypted. The recovery copies stay as they are.
+ */
+export async function rewrapMailboxKeys(
+  db: Db,
+  mailboxId: string,
+  currentPassword: string,
+  newPassword: string,
+): Promise<void> {
+  await inTransaction(db, async (trx) => {
+    await lockMailbox(trx, mailboxId);
+    const rows = await unlockedRows(trx, mailboxId);
+    if (rows.length === 0) return;
+    const keys = await unlockWithPassword(rows, currentPassword);
+    const pw = await newSecret(newPassword);
+    for (const row of rows) {
+      const encrypted = await openpgp.encryptKey({
+        privateKey: keys.get(row.id)!,
+        passphrase: pw.passphrase,
+      });
+      await trx('mailbox_keys')
+        .where({ id: row.id })
+        .update({
+          private_key: encrypted.armor(),
+          password_kdf: JSON.stringify(pw.kdf),
+          updated_at: trx.fn.now(),
+        });
+    }
+  });
+}
+
+/**
+ * Admin reset (no current password): the old keys cannot be opened, so they are kept and
+ * marked `locked` (the old recovery code still opens them), and a new key takes new mail.
+ */
+export async function resetMailboxKeys(
+  db: Db,
+  mailbox: MailboxRef,
+  newPassword: string,
+): Promise<{ recoveryCode: string; fingerprint: string; lockedKeys: number }> {
+  const recoveryCode = newRecoveryCode();
+  const [pw, rc] = await Promise.all([
+    newSecret(newPassword),
+    newSecret(normalizeRecoveryCode(recoveryCode)),
+  ]);
+  return inTransaction(db, async (trx) => {
+    await lockMailbox(trx, mailbox.id);
+    const lockedKeys = await trx('mailbox_keys')
+      .where({ mailbox_id: mailbox.id, source: 'generated' })
+      .whereNot({ state: 'locked' })
+      .update({ state: 'locked', retired_at: trx.fn.now(), updated_at: trx.fn.now() });
+    await trx('mailbox_keys')
+      .where({ mailbox_id: mailbox.id, source: 'uploaded', state: 'active' })
+      .update({ state: 'retired', retired_at: trx.fn.now(), updated_at: trx.fn.now() });
+    const fingerprint = await insertGeneratedKey(trx, mailbox, pw, rc);
+    await trx('mailboxes')
+      .where({ id: mailbox.id })
+      .update({ encryption_mode: 'generated', updated_at: trx.fn.now() });
+    return { recoveryCode, fingerprint, lockedKeys: Number(lockedKeys) };
+  });
+}
+
+/**
+ * The owner forgot the password: the recovery code opens the keys it protects (locked ones
+ * included, which become readable again as `retired`); keys it does not protect (the key made
+ * by an admin reset) need the current password. Everything is re-wrapped with the new password
+ * and a new recovery code (a used code is spent), and the mailbox password is set.
+ */
+export async function recoverMailboxKeys(
+  db: Db,
+  mailboxId: string,
+  input: { recoveryCode: string; newPassword: string; currentPassword?: string },
+  now: Date,
+): Promise<{ recoveryCode: string; recovered: string[] }> {
+  const code = normalizeRecoveryCode(input.recoveryCode);
+  const newCode = newRecoveryCode();
+  return inTransaction(db, async (trx) => {
+    await lockMailbox(trx, mailboxId);
+    const rows: MailboxKeyRow[] = await trx('mailbox_keys')
+      .where({ mailbox_id: mailboxId, source: 'generated' })
+      .orderBy('created_at');
+    const derive = passphraseCache(code);
+    const keys = new Map<string, openpgp.PrivateKey>();
+    const states = new Map<string, KeyState>();
+    const recovered: string[] = [];
+    for (const row of rows) {
+      const key = await tryDecrypt(row.recovery_private_key!, await derive(row.recovery_kdf!));
+      if (!key) continue;
+      keys.set(row.id, key);
+      recovered.push(row.fingerprint);
+      if (row.state === 'locked') states.set(row.id, 'retired');
+    }
+    if (keys.size === 0) {
+      throw errors.forbidden(undefined, {
+        fr: 'Ce code de secours n’ouvre aucune clé de cette boîte.',
+        en: 'This recovery code opens no key of this mailbox.',
+      });
+    }
+    const others = rows.filter((r) => !keys.has(r.id) && r.state !== 'locked');
+    if (others.length > 0) {
+      if (!input.currentPassword) {
+        throw errors.badRequest('current_password_required', {
+          fr: 'Ce code de secours n’ouvre pas la clé créée lors de la dernière réinitialisation : indiquez aussi le mot de passe actuel.',
+          en: 'This recovery code does not open the key made by the last reset: give the current password too.',
+        });
+      }
+      for (const [id, key] of await unlockWithPassword(others, input.currentPassword)) keys.set(id, key);
+    }
+    const [pw, rc] = await Promise.all([
+      newSecret(input.newPassword),
+      newSecret(normalizeRecoveryCode(newCode)),
+    ]);
+    await rewrapAll(trx, keys, pw, rc, states);
+    await trx('mailboxes')
+      .where({ id: mailboxId })
+      .update({ password_hash: await hashPassword(input.newPassword), updated_at: trx.fn.now() });
+    await revokeSessionsOf(trx, { mailboxId }, now);
+    return { recoveryCode: newCode, recovered };
+  });
+}
+
+/**
+ * A new active key for new mail; the previous ones stay (retired) for reading old mail. The
+ * password opens them all, so they are re-wrapped with a new recovery code covering all.
+ */
+export async function rotateMailboxKey(
+  db: Db,
+  mailbox: MailboxRef,
+  password: string,
+): Promise<{ recoveryCode: string; fingerprint: string }> {
+  const recoveryCode = newRecoveryCode();
+  return inTransaction(db, async (trx) => {
+    await lockMailbox(trx, mailbox.id);
+    const rows = await unlockedRows(trx, mailbox.id);
+    const keys = await unlockWithPassword(rows, password);
+    const [pw, rc] = await Promise.all([newSecret(password), newSecret(normalizeRecoveryCode(recoveryCode))]);
+    await rewrapAll(trx, keys, pw, rc);
+    await trx('mailbox_keys')
+      .where({ mailbox_id: mailbox.id, state: 'active' })
+      .update({ state: 'retired', retired_at: trx.fn.now(), updated_at: trx.fn.now() });
+    const fingerprint = await insertGeneratedKey(trx, mailbox, pw, rc);
+    await trx('mailboxes')
+      .where({ id: mailbox.id })
+      .update({ encryption_mode: 'generated', updated_at: trx.fn.now() });
+    return { recoveryCode, fingerprint };
+  });
+}
+
+export async function listMailboxKeys(db: Db, mailboxId: string): Promise<MailboxKeyRow[]> {
+  return db('mailbox_keys').where({ mailbox_id: mailboxId }).orderBy('created_at');
+}
+
+/** What the API shows of a key: never private material, not even encrypted. */
+export function presentKey(row: MailboxKeyRow) {
+  return {
+    fingerprint: row.fingerprint,
+    source: row.source,
+    state: row.state,
+    publicKey: row.public_key,
+    createdAt: row.created_at.toISOString(),
+    retiredAt: row.retired_at?.toISOString() ?? null,
+    expiresAt: row.expires_at?.toISOString() ?? null,
+  };
+}
+
+/** For the owner only: the password-encrypted copies and how to derive their passphrase. */
+export function presentPrivateKey(row: MailboxKeyRow) {
+  return {
+    fingerprint: row.fingerprint,
+    state: row.state,
+    privateKey: row.private_key,
+    passphrase: { ...row.password_kdf, encoding: 'hex' },
+  };
+}
