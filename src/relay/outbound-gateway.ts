@@ -1,0 +1,132 @@
+import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+import type { Endpoint } from '../config';
+import { logger } from '../logger';
+import type { CircuitBreakers } from './circuit-breaker';
+import { dkimSignatures, type SigningKeysLookup } from './dkim-sign-message';
+import { outboundMetrics } from './metrics';
+import type { RelayTarget } from './relay-transport';
+import { routeMessage, type SendAttempt } from './route-message';
+
+export interface OutboundGatewayOptions {
+  listen: Endpoint;
+  /** Relays in routing order (see routingOrder), read for every message. */
+  loadRelays: () => Promise<RelayTarget[]>;
+  signingKeys: SigningKeysLookup;
+  send: SendAttempt;
+  breakers: CircuitBreakers;
+  now: () => Date;
+  hostname: string;
+  maxMessageBytes: number;
+}
+
+export interface RunningGateway {
+  port: number;
+  stop(): Promise<void>;
+}
+
+class SmtpReply extends Error {
+  constructor(
+    readonly responseCode: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Holds the message as the chunks it arrived in: no concatenated copy, replayable per attempt. */
+async function collect(stream: SMTPServerDataStream): Promise<Buffer[]> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return chunks;
+}
+
+async function handleMessage(
+  o: OutboundGatewayOptions,
+  stream: SMTPServerDataStream,
+  session: SMTPServerSession,
+): Promise<string> {
+  const chunks = await collect(stream);
+  if (stream.sizeExceeded) {
+    throw new SmtpReply(552, '5.3.4 Message too big for the outbound gateway');
+  }
+  let signed: Awaited<ReturnType<typeof dkimSignatures>>;
+  try {
+    signed = await dkimSignatures(chunks, o.signingKeys, o.now());
+  } catch (e) {
+    // Unsigned mail from a hosted domain would fail DMARC at the recipient: hold it instead.
+    logger.error({ err: e }, 'outbound gateway: DKIM signing failed');
+    outboundMetrics.messages.inc({ result: 'deferred' });
+    throw new SmtpReply(451, '4.3.0 DKIM signing failed; try again later');
+  }
+  const prefix = Buffer.from(signed.headers, 'utf8');
+  const relays = await o.loadRelays();
+  const mailFrom = session.envelope.mailFrom;
+  const result = await routeMessage({
+    relays,
+    breakers: o.breakers,
+    send: o.send,
+    from: mailFrom ? mailFrom.address : '',
+    recipients: session.envelope.rcptTo.map((r) => r.address),
+    message: () => Readable.from(prefix.length ? [prefix, ...chunks] : chunks),
+  });
+  for (const a of result.attempts) outboundMetrics.attempts.inc({ relay: a.relay, result: a.result });
+  const { code, text } = result.reply;
+  const outcome = code < 300 ? 'relayed' : code < 500 ? 'deferred' : 'refused';
+  outboundMetrics.messages.inc({ result: outcome });
+  logger.info(
+    {
+      recipients: result.recipients.size,
+      signatures: signed.count,
+      attempts: result.attempts,
+      code,
+    },
+    `outbound gateway: ${outcome}`,
+  );
+  if (code >= 400) throw new SmtpReply(code, text);
+  return text;
+}
+
+/**
+ * The outbound SMTP gateway: Postfix's content_filter hands it submitted mail; it DKIM-signs
+ * for hosted domains and hands the message to the relay pool. It answers 250 only once a relay
+ * took every recipient; on any doubt 4xx, and Postfix keeps the message and retries.
+ */
+export async function startOutboundGateway(o: OutboundGatewayOptions): Promise<RunningGateway> {
+  const server = new SMTPServer({
+    name: o.hostname,
+    banner: 'giroflee outbound gateway',
+    // Only Postfix on loopback talks to us: no AUTH, no STARTTLS, and never a reverse lookup.
+    disabledCommands: ['AUTH', 'STARTTLS'],
+    authOptional: true,
+    disableReverseLookup: true,
+    size: o.maxMessageBytes,
+    logger: false,
+    onData(stream, session, callback) {
+      handleMessage(o, stream, session).then(
+        (text) => callback(null, text),
+        (e: unknown) => {
+          if (e instanceof SmtpReply) return callback(e);
+          // Anything unexpected (database down, a bug): defer, never drop (RFC 5321 §4.2.1).
+          logger.error({ err: e }, 'outbound gateway: message deferred on error');
+          stream.resume();
+          callback(new SmtpReply(451, '4.3.0 Temporary gateway error; try again later'));
+        },
+      );
+    },
+  });
+  server.on('error', (e) => logger.error({ err: e }, 'outbound gateway: server error'));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.listen.port, o.listen.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.server.address() as AddressInfo).port;
+  return {
+    port,
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
