@@ -1,0 +1,96 @@
+import * as openpgp from 'openpgp';
+import { encryptMessage, fieldValue, splitMessage } from '../../src/encryption/pgp-mime';
+import { alreadyEncrypted, corpus } from './mime-corpus';
+
+/** What a reader does: find the armored part, decrypt it, return the inner entity's bytes. */
+async function decryptStored(stored: Buffer, key: openpgp.PrivateKey): Promise<Buffer> {
+  const text = stored.toString('latin1');
+  const armored = text.slice(
+    text.indexOf('-----BEGIN PGP MESSAGE-----'),
+    text.indexOf('-----END PGP MESSAGE-----') + 25,
+  );
+  const { data } = await openpgp.decrypt({
+    message: await openpgp.readMessage({ armoredMessage: armored }),
+    decryptionKeys: key,
+    format: 'binary',
+  });
+  return Buffer.from(data as Uint8Array);
+}
+
+const names = (raw: Buffer) => splitMessage(raw).fields.map((f) => f.name);
+
+describe('PGP/MIME transformation (RFC 3156)', () => {
+  let privateKey: openpgp.PrivateKey;
+  let second: openpgp.PrivateKey;
+  beforeAll(async () => {
+    const make = async (email: string) =>
+      (
+        await openpgp.generateKey({
+          type: 'ecc',
+          curve: 'curve25519Legacy',
+          userIDs: [{ email }],
+          format: 'object',
+        })
+      ).privateKey;
+    [privateKey, second] = await Promise.all([make('bob@example.org'), make('bob@example.org')]);
+  });
+
+  it.each(corpus)(
+    '%s: the decrypted entity is the original body and Content-* fields, byte for byte',
+    async (_n, raw) => {
+      const stored = (await encryptMessage(raw, [privateKey.toPublic()]))!;
+      const original = splitMessage(raw);
+      const outer = splitMessage(stored);
+      // Clear fields stay outside exactly as received; no Content-* of the original remains there.
+      for (const f of original.fields.filter(
+        (f) => !f.name.startsWith('content-') && f.name !== 'x-custom',
+      )) {
+        if (f.name === 'mime-version') continue;
+        expect(stored.includes(f.raw)).toBe(true);
+      }
+      expect(fieldValue(outer.fields.find((f) => f.name === 'content-type')!)).toMatch(
+        /^multipart\/encrypted; protocol="application\/pgp-encrypted";\s+boundary="giroflee-[0-9a-f]{24}"$/,
+      );
+      expect(outer.fields.filter((f) => f.name === 'content-type')).toHaveLength(1);
+      const inner = splitMessage(await decryptStored(stored, privateKey));
+      expect(inner.body.equals(original.body)).toBe(true);
+      const moved = original.fields.filter((f) => f.name.startsWith('content-') || f.name.startsWith('x-'));
+      expect(inner.fields.map((f) => f.raw.toString('latin1'))).toEqual(
+        [...moved, ...original.fields.filter((f) => f.name === 'mime-version')]
+          .sort((a, b) => original.fields.indexOf(a) - original.fields.indexOf(b))
+          .map((f) => f.raw.toString('latin1')),
+      );
+    },
+  );
+
+  it('encrypts to every active key of the recipient', async () => {
+    const stored = (await encryptMessage(corpus[0][1], [privateKey.toPublic(), second.toPublic()]))!;
+    const expected = splitMessage(corpus[0][1]).body;
+    expect(splitMessage(await decryptStored(stored, privateKey)).body.equals(expected)).toBe(true);
+    expect(splitMessage(await decryptStored(stored, second)).body.equals(expected)).toBe(true);
+  });
+
+  it('protects the subject: "..." outside, the real one inside with protected-headers="v1"', async () => {
+    const raw = corpus[0][1];
+    const stored = (await encryptMessage(raw, [privateKey.toPublic()], { protectedSubject: true }))!;
+    const outerSubject = splitMessage(stored).fields.filter((f) => f.name === 'subject');
+    expect(outerSubject.map(fieldValue)).toEqual(['...']);
+    const inner = splitMessage(await decryptStored(stored, privateKey));
+    expect(fieldValue(inner.fields.find((f) => f.name === 'subject')!)).toBe('Hello');
+    expect(fieldValue(inner.fields.find((f) => f.name === 'content-type')!)).toBe(
+      'text/plain; charset=us-ascii; protected-headers="v1"',
+    );
+    expect(inner.body.equals(splitMessage(raw).body)).toBe(true);
+  });
+
+  it.each(alreadyEncrypted)('%s passes unchanged', async (_n, raw) => {
+    expect(await encryptMessage(raw, [privateKey.toPublic()])).toBeUndefined();
+  });
+
+  it('unfolds a folded header when splitting (RFC 5322 §2.2.3)', () => {
+    const raw = corpus.find(([n]) => n === 'long folded headers')![1];
+    expect(names(raw)).toContain('references');
+    const refs = splitMessage(raw).fields.find((f) => f.name === 'references')!;
+    expect(fieldValue(refs)).toBe('<a@x> <b@x> <c@x> <d@x>');
+  });
+});
