@@ -5,7 +5,7 @@ export async function up(knex: Knex): Promise<void> {
     CREATE TABLE collectives (
       id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
       slug text NOT NULL CONSTRAINT collectives_slug_unique UNIQUE
-        CONSTRAINT collectives_slug_format CHECK (slug ~ '^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$'),
+        CONSTRAINT collectives_slug_format CHECK (slug ~ '^([a-z0-9]|[a-z0-9][a-z0-9-]{0,61}[a-z0-9])$'),
       name text NOT NULL CONSTRAINT collectives_name_length CHECK (char_length(name) BETWEEN 1 AND 200),
       created_at timestamptz NOT NULL DEFAULT now(),
       updated_at timestamptz NOT NULL DEFAULT now()
@@ -20,8 +20,6 @@ export async function up(knex: Knex): Promise<void> {
       must_change_password boolean NOT NULL DEFAULT false,
       totp_secret text,
       totp_enabled boolean NOT NULL DEFAULT false,
-      failed_logins integer NOT NULL DEFAULT 0,
-      locked_until timestamptz,
       created_at timestamptz NOT NULL DEFAULT now(),
       updated_at timestamptz NOT NULL DEFAULT now(),
       CONSTRAINT accounts_totp_needs_secret CHECK (NOT totp_enabled OR totp_secret IS NOT NULL)
@@ -134,6 +132,14 @@ export async function up(knex: Knex): Promise<void> {
       CONSTRAINT sessions_one_subject CHECK ((account_id IS NULL) <> (mailbox_id IS NULL))
     );
 
+    -- Failed logins by login name (hashed), shared by every giroflee copy. Never keyed by IP.
+    CREATE TABLE login_throttle (
+      key_hash text PRIMARY KEY,
+      failures integer NOT NULL DEFAULT 0,
+      blocked_until timestamptz,
+      updated_at timestamptz NOT NULL DEFAULT now()
+    );
+
     -- No foreign keys: the log outlives what it speaks of. Never an IP address.
     CREATE TABLE audit_log (
       id bigserial PRIMARY KEY,
@@ -154,7 +160,7 @@ export async function up(knex: Knex): Promise<void> {
 
 export async function down(knex: Knex): Promise<void> {
   await knex.raw(`
-    DROP TABLE audit_log, sessions, api_tokens, aliases, mailboxes, domains, memberships, accounts, collectives;
+    DROP TABLE audit_log, login_throttle, sessions, api_tokens, aliases, mailboxes, domains, memberships, accounts, collectives;
     DROP FUNCTION giroflee_fill_address();
   `);
 }

@@ -36,6 +36,12 @@ export const errors = {
     'Identifiant ou mot de passe incorrect.',
     'Wrong login or password.',
   ),
+  totpRequired: make(
+    401,
+    'totp_required',
+    'Saisissez le code de votre application d’authentification.',
+    'Enter the code from your authenticator app.',
+  ),
   forbidden: make(403, 'forbidden', 'Action non autorisée.', 'This action is not allowed.'),
   notFound: make(404, 'not_found', 'Introuvable.', 'Not found.'),
   conflict: (code: string, text: LocalizedText, details?: unknown) => new AppError(409, code, text, details),

@@ -32,7 +32,7 @@ export interface RouteSpec<P extends Schema, Q extends Schema, B extends Schema,
   body?: B;
   status?: number;
   response?: Schema;
-  /** Returns the JSON body; returning undefined means the handler answered itself. */
+  /** Returns the JSON body; undefined answers 204 unless the handler answered itself. */
   handler: (
     input: RouteInput<P, Q, B> & { actor: A extends false ? Actor | undefined : Actor },
   ) => Promise<unknown>;
@@ -99,7 +99,7 @@ export function defineRoute<
       };
       const result = await spec.handler(input as Parameters<typeof spec.handler>[0]);
       if (result === undefined) {
-        if (!res.headersSent) res.status(status === 201 ? 204 : status).end();
+        if (!res.headersSent) res.status(204).end();
         return;
       }
       res.status(status).json(result);

@@ -1,9 +1,22 @@
 import type { Express, Router } from 'express';
 import type { AppContext } from '../../context';
+import { mountAliases } from './aliases';
+import { mountAudit } from './audit';
+import { mountCollectives } from './collectives';
+import { mountDomains } from './domains';
 import { mountHealth } from './health';
+import { mountMailboxes } from './mailboxes';
+import { mountSession } from './session';
 
 /** Routes under /api/v1. Each file mounts one resource. */
-export const apiRoutes: Array<(router: Router, ctx: AppContext) => void> = [];
+export const apiRoutes: Array<(router: Router, ctx: AppContext) => void> = [
+  mountSession,
+  mountCollectives,
+  mountDomains,
+  mountMailboxes,
+  mountAliases,
+  mountAudit,
+];
 
 /** Routes at the root: health, well-known endpoints, static console and webmail. */
 export const rootRoutes: Array<(app: Express, ctx: AppContext) => void> = [mountHealth];

@@ -1,0 +1,153 @@
+import type { Router } from 'express';
+import { z } from 'zod';
+import type { AppContext } from '../../context';
+import { findDomainForActor } from '../../domains/find-domain';
+import {
+  createMailbox,
+  deleteMailbox,
+  findMailboxForActor,
+  listMailboxes,
+  presentMailbox,
+  setMailboxPassword,
+  updateMailbox,
+} from '../../mailboxes/mailboxes';
+import { emailAddressSchema, localPartSchema } from '../../names/email-address';
+import { defineRoute } from '../define-route';
+import { loginLimiter, mutationLimiter } from '../middleware/rate-limit';
+import { domainParams } from './domains';
+
+export const mailboxParams = z.strictObject({ address: emailAddressSchema });
+const quota = z
+  .number()
+  .int()
+  .min(1024 * 1024)
+  .max(1024 ** 4);
+const encryptionMode = z.enum(['generated', 'public-key', 'none']);
+
+const PASSWORD_CONSEQUENCES = {
+  change: {
+    fr: 'Mot de passe changé. Les clés de chiffrement ont été protégées par le nouveau mot de passe : tout le courrier reste lisible.',
+    en: 'Password changed. The encryption keys are now protected by the new password: all mail stays readable.',
+  },
+  reset: {
+    fr: 'Mot de passe réinitialisé. Une nouvelle clé chiffre désormais le courrier reçu. Le courrier déjà reçu reste lisible seulement avec l’ancien mot de passe ou le code de récupération.',
+    en: 'Password reset. A new key now encrypts incoming mail. Mail received before stays readable only with the old password or the recovery code.',
+  },
+};
+
+export function mountMailboxes(router: Router, ctx: AppContext): void {
+  const limit = mutationLimiter();
+
+  defineRoute(router, ctx, {
+    method: 'post',
+    path: '/domains/:name/mailboxes',
+    summary: 'Create a mailbox; with an encryption key, its recovery code is returned once',
+    tags: ['mailboxes'],
+    rateLimit: limit,
+    params: domainParams,
+    body: z.strictObject({
+      localPart: localPartSchema,
+      password: z.string().min(1).max(1024),
+      displayName: z.string().trim().min(1).max(200).optional(),
+      quotaBytes: quota.optional(),
+      encryptionMode: encryptionMode.optional(),
+    }),
+    handler: async ({ actor, params, body }) =>
+      ctx.db.transaction(async (trx) => {
+        const domain = await findDomainForActor(trx, actor, params.name, 'manage');
+        const { mailbox, recoveryCode } = await createMailbox(ctx, trx, actor, domain, body);
+        return { ...presentMailbox(mailbox), recoveryCode };
+      }),
+  });
+
+  defineRoute(router, ctx, {
+    method: 'get',
+    path: '/domains/:name/mailboxes',
+    summary: 'Mailboxes of a domain, a page at a time (opaque cursor), optionally by prefix',
+    tags: ['mailboxes'],
+    params: domainParams,
+    query: z.strictObject({
+      limit: z.coerce.number().int().min(1).max(200).default(50),
+      cursor: z.string().max(500).optional(),
+      prefix: z.string().max(64).optional(),
+    }),
+    handler: async ({ actor, params, query }) => {
+      const domain = await findDomainForActor(ctx.db, actor, params.name, 'read');
+      const page = await listMailboxes(ctx.db, domain.id, query);
+      return { items: page.items.map(presentMailbox), nextCursor: page.nextCursor };
+    },
+  });
+
+  defineRoute(router, ctx, {
+    method: 'get',
+    path: '/mailboxes/:address',
+    summary: 'One mailbox',
+    tags: ['mailboxes'],
+    params: mailboxParams,
+    handler: async ({ actor, params }) =>
+      presentMailbox(await findMailboxForActor(ctx.db, actor, params.address, 'read')),
+  });
+
+  defineRoute(router, ctx, {
+    method: 'patch',
+    path: '/mailboxes/:address',
+    summary: 'Change a mailbox (owner: display name, protected subject; admins: also quota, status, mode)',
+    tags: ['mailboxes'],
+    rateLimit: limit,
+    params: mailboxParams,
+    body: z.strictObject({
+      displayName: z.string().trim().min(1).max(200).nullable().optional(),
+      quotaBytes: quota.optional(),
+      status: z.enum(['active', 'disabled']).optional(),
+      protectedSubject: z.boolean().optional(),
+      encryptionMode: encryptionMode.optional(),
+    }),
+    handler: async ({ actor, params, body }) =>
+      ctx.db.transaction(async (trx) => {
+        const mailbox = await findMailboxForActor(trx, actor, params.address, 'update');
+        return presentMailbox(await updateMailbox(ctx, trx, actor, mailbox, body));
+      }),
+  });
+
+  defineRoute(router, ctx, {
+    method: 'delete',
+    path: '/mailboxes/:address',
+    summary: 'Delete a mailbox (its stored mail is removed by the mail store separately)',
+    tags: ['mailboxes'],
+    rateLimit: limit,
+    params: mailboxParams,
+    status: 204,
+    handler: async ({ actor, params }) => {
+      await ctx.db.transaction(async (trx) => {
+        const mailbox = await findMailboxForActor(trx, actor, params.address, 'delete');
+        await deleteMailbox(ctx, trx, actor, mailbox);
+      });
+      return undefined;
+    },
+  });
+
+  defineRoute(router, ctx, {
+    method: 'post',
+    path: '/mailboxes/:address/password',
+    summary:
+      'Owner: change the password (current one required). Admin: reset it (see the response for what happens to keys)',
+    tags: ['mailboxes'],
+    rateLimit: loginLimiter(),
+    params: mailboxParams,
+    body: z.strictObject({
+      currentPassword: z.string().min(1).max(1024).optional(),
+      newPassword: z.string().min(1).max(1024),
+    }),
+    status: 200,
+    handler: async ({ actor, params, body }) =>
+      ctx.db.transaction(async (trx) => {
+        const mailbox = await findMailboxForActor(trx, actor, params.address, 'read');
+        const result = await setMailboxPassword(ctx, trx, actor, mailbox, body);
+        return {
+          kind: result.kind,
+          recoveryCode: result.recoveryCode,
+          consequences: PASSWORD_CONSEQUENCES[result.kind],
+        };
+      }),
+  });
+}

@@ -1,0 +1,53 @@
+import type { Actor } from '../auth/actor';
+import { isRacine } from '../auth/actor';
+import type { Db } from '../db/knex';
+import { errors } from '../errors';
+
+export interface AuditFilter {
+  since?: Date;
+  until?: Date;
+  actor?: string;
+  collectiveId?: string;
+  limit: number;
+  before?: number;
+}
+
+/**
+ * The audit log as the actor may see it: everything for a racine; for a collective admin (or
+ * its token), only rows of the collectives they administer. Newest first, paged by id.
+ */
+export async function listAudit(db: Db, actor: Actor, filter: AuditFilter) {
+  const q = db('audit_log')
+    .orderBy('id', 'desc')
+    .limit(filter.limit + 1);
+  if (!isRacine(actor)) {
+    const administered =
+      actor.type === 'account'
+        ? [...actor.memberships].filter(([, role]) => role === 'admin').map(([id]) => id)
+        : actor.type === 'token'
+          ? [actor.collectiveId]
+          : [];
+    if (!administered.length) throw errors.notFound();
+    q.whereIn('collective_id', administered);
+  }
+  if (filter.collectiveId) q.where({ collective_id: filter.collectiveId });
+  if (filter.since) q.where('at', '>=', filter.since);
+  if (filter.until) q.where('at', '<', filter.until);
+  if (filter.actor)
+    q.where((w) =>
+      w.where('actor_label', filter.actor as string).orWhere('actor_id', filter.actor as string),
+    );
+  if (filter.before) q.where('id', '<', filter.before);
+  const rows = await q.select('*');
+  const more = rows.length > filter.limit;
+  const items = (more ? rows.slice(0, filter.limit) : rows).map((r) => ({
+    id: Number(r.id),
+    at: r.at,
+    actor: { type: r.actor_type, id: r.actor_id, label: r.actor_label },
+    collectiveId: r.collective_id,
+    action: r.action,
+    target: { type: r.target_type, id: r.target_id },
+    details: r.details,
+  }));
+  return { items, nextBefore: more ? items[items.length - 1].id : null };
+}
