@@ -1,0 +1,184 @@
+import { execFile, spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { RenderedFiles } from './render-postfix';
+
+const run = promisify(execFile);
+
+export class MailstackError extends Error {}
+
+export async function systemUser(name: string): Promise<{ user: string; uid: number; gid: number }> {
+  const uid = await run('id', ['-u', name]).then((r) => Number(r.stdout.trim()));
+  const gid = await run('id', ['-g', name]).then((r) => Number(r.stdout.trim()));
+  return { user: name, uid, gid };
+}
+
+/** The system user owning the mail store; created (as a system user) when missing and root. */
+export async function ensureVmailUser(name = 'vmail'): Promise<{ user: string; uid: number; gid: number }> {
+  try {
+    return await systemUser(name);
+  } catch {
+    if (process.getuid?.() !== 0) {
+      throw new MailstackError(
+        `system user "${name}" is missing; create it as root (useradd --system ${name})`,
+      );
+    }
+    await run('useradd', [
+      '--system',
+      '--user-group',
+      '--home-dir',
+      '/nonexistent',
+      '--no-create-home',
+      '--shell',
+      '/usr/sbin/nologin',
+      name,
+    ]).catch((e) => {
+      // Another stack may have created it at the same moment.
+      if (!/already exists/.test(String(e.stderr))) throw e;
+    });
+    return systemUser(name);
+  }
+}
+
+async function groupId(name: string): Promise<number> {
+  const { stdout } = await run('getent', ['group', name]);
+  return Number(stdout.split(':')[2]);
+}
+
+/** Writes rendered files, owned by root and readable by `group` where the mode allows it. */
+export async function writeFiles(dir: string, files: RenderedFiles, group: string): Promise<void> {
+  await fs.mkdir(dir, { recursive: true, mode: 0o755 });
+  const gid = process.getuid?.() === 0 ? await groupId(group) : undefined;
+  for (const [name, { content, mode }] of Object.entries(files)) {
+    const file = path.join(dir, name);
+    await fs.writeFile(file, content, { mode });
+    await fs.chmod(file, mode);
+    if (gid !== undefined) await fs.chown(file, 0, gid);
+  }
+}
+
+/**
+ * Runs a command that starts a daemon. The daemon inherits the child's stdio, so waiting for
+ * the pipes to close (execFile) would wait for the daemon's end: wait for the exit instead.
+ */
+function runStarter(command: string, args: string[]): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      child.stderr.destroy();
+      resolve({ code, stderr });
+    });
+  });
+}
+
+async function tail(file: string | undefined, lines = 15): Promise<string> {
+  if (!file) return '';
+  const text = await fs.readFile(file, 'utf8').catch(() => '');
+  return text.split('\n').slice(-lines).join('\n');
+}
+
+/** Resolves once something accepts TCP connections on 127.0.0.1:port. */
+export async function waitForPort(port: number, timeoutMs = 15000, host = '127.0.0.1'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = net.connect({ host, port });
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    if (Date.now() > deadline) throw new MailstackError(`nothing listens on ${host}:${port}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function pidAlive(pidFile: string): Promise<number | undefined> {
+  const text = await fs.readFile(pidFile, 'utf8').catch(() => null);
+  const pid = Number(text?.trim());
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch {
+    return undefined;
+  }
+}
+
+async function waitGone(pidFile: string, timeoutMs = 15000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (await pidAlive(pidFile)) {
+    if (Date.now() > deadline) throw new MailstackError(`process of ${pidFile} did not stop`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export const postfixPidFile = (queueDir: string) => path.join(queueDir, 'pid', 'master.pid');
+export const dovecotPidFile = (baseDir: string) => path.join(baseDir, 'master.pid');
+
+/**
+ * `postfix -c DIR start` must run as root (it drops privileges itself) and exits 1 without a
+ * word when stderr is no terminal (ENVIRONMENT.md): on failure, the reason is in its log.
+ */
+export async function startPostfix(configDir: string, logFile?: string): Promise<void> {
+  const { code, stderr } = await runStarter('postfix', ['-c', configDir, 'start']);
+  if (code !== 0) {
+    throw new MailstackError(
+      `postfix did not start: ${stderr.trim() || 'no message'}\n${await tail(logFile)}`,
+    );
+  }
+}
+
+export async function stopPostfix(configDir: string, queueDir: string): Promise<void> {
+  if (!(await pidAlive(postfixPidFile(queueDir)))) return;
+  await run('postfix', ['-c', configDir, 'stop']).catch(() => undefined);
+  await waitGone(postfixPidFile(queueDir));
+}
+
+export async function startDovecot(configFile: string, logFile?: string): Promise<void> {
+  const { code, stderr } = await runStarter('dovecot', ['-c', configFile]);
+  if (code !== 0) {
+    throw new MailstackError(
+      `dovecot did not start: ${stderr.trim() || 'no message'}\n${await tail(logFile)}`,
+    );
+  }
+}
+
+export async function stopDovecot(configFile: string, baseDir: string): Promise<void> {
+  if (!(await pidAlive(dovecotPidFile(baseDir)))) return;
+  await run('doveadm', ['-c', configFile, 'stop']).catch(() => undefined);
+  await waitGone(dovecotPidFile(baseDir));
+}
+
+export async function postfixRunning(queueDir: string): Promise<boolean> {
+  return (await pidAlive(postfixPidFile(queueDir))) !== undefined;
+}
+
+export async function dovecotRunning(baseDir: string): Promise<boolean> {
+  return (await pidAlive(dovecotPidFile(baseDir))) !== undefined;
+}
+
+/** Messages waiting in Postfix's queue (`postqueue -j`: one JSON object a line). */
+export async function queuedMessages(
+  configDir: string,
+): Promise<Array<{ queue_id: string; queue_name: string; recipients: Array<{ address: string }> }>> {
+  const { stdout } = await run('postqueue', ['-c', configDir, '-j']);
+  return stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
+}
+
+/** Asks Postfix to retry every deferred message now. */
+export async function flushQueue(configDir: string): Promise<void> {
+  await run('postqueue', ['-c', configDir, '-f']);
+}

@@ -1,0 +1,187 @@
+import path from 'node:path';
+import type { RenderedFiles } from './render-postfix';
+import type { MailstackSettings } from './settings';
+
+/** Dovecot quotes values containing spaces or `=` with double quotes. */
+const quote = (v: string) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+
+/** passdb/userdb over the `mta.mailboxes` view; `%u` is escaped by Dovecot's sql driver. */
+function sqlConf(s: MailstackSettings): string {
+  const db = s.database;
+  const connect = [
+    `host=${db.host}`,
+    `port=${db.port}`,
+    `dbname=${db.database}`,
+    `user=${db.user}`,
+    `password=${db.password}`,
+  ].join(' ');
+  const mailRoot = s.paths.mailRoot.replace(/'/g, "''");
+  return [
+    '# Rendered by giroflee: do not edit, re-render instead.',
+    'driver = pgsql',
+    `connect = ${quote(connect)}`,
+    'default_pass_scheme = ARGON2ID',
+    // password_hash already carries the {ARGON2ID} prefix.
+    "password_query = SELECT address AS user, password_hash AS password FROM mta.mailboxes WHERE address = '%u'",
+    `user_query = SELECT '${mailRoot}/' || home AS home, '*:bytes=' || quota_bytes AS quota_rule FROM mta.mailboxes WHERE address = '%u'`,
+    'iterate_query = SELECT address AS user FROM mta.mailboxes',
+    '',
+  ].join('\n');
+}
+
+function dovecotConf(s: MailstackSettings): string {
+  const p = s.paths;
+  const dir = path.dirname(p.dovecotConfigFile);
+  const priv = s.profile === 'private';
+  const listen = priv ? s.listen : '*';
+  const lines: string[] = [
+    '# Rendered by giroflee: do not edit, re-render instead.',
+    'protocols = imap lmtp',
+    `listen = ${listen}`,
+    `base_dir = ${p.dovecotBaseDir}`,
+    `state_dir = ${p.dovecotStateDir}`,
+    // Several private stacks may run side by side (tests): each its own instance.
+    `instance_name = ${priv ? `giroflee-${path.basename(path.dirname(dir))}` : 'dovecot'}`,
+  ];
+  if (p.dovecotLogFile) lines.push(`log_path = ${p.dovecotLogFile}`, `info_log_path = ${p.dovecotLogFile}`);
+  if (priv) {
+    lines.push('ssl = no', 'disable_plaintext_auth = no');
+  } else {
+    lines.push(
+      'ssl = required',
+      `ssl_cert = <${s.tls?.certFile ?? '/etc/ssl/certs/ssl-cert-snakeoil.pem'}`,
+      `ssl_key = <${s.tls?.keyFile ?? '/etc/ssl/private/ssl-cert-snakeoil.key'}`,
+      'ssl_min_protocol = TLSv1.2',
+      'disable_plaintext_auth = yes',
+    );
+  }
+  lines.push('auth_mechanisms = plain login', 'auth_username_format = %Lu', 'auth_master_user_separator = *');
+  if (priv) {
+    // Tests log in and fail on purpose from 127.0.0.1: no delay, no per-IP penalty (ENVIRONMENT.md).
+    lines.push('auth_failure_delay = 0');
+  }
+  lines.push(
+    `mail_uid = ${s.vmail.user}`,
+    `mail_gid = ${s.vmail.user}`,
+    `first_valid_uid = ${s.vmail.uid}`,
+    `last_valid_uid = ${s.vmail.uid}`,
+    'mail_location = maildir:~/Maildir',
+    'mail_plugins = $mail_plugins quota',
+    // LMTP refuses at RCPT a recipient already over quota (RFC 3463 5.2.2).
+    'lmtp_rcpt_check_quota = yes',
+    'recipient_delimiter =',
+    '',
+    'namespace inbox {',
+    '  inbox = yes',
+    '  separator = /',
+    '  mailbox Drafts {',
+    '    special_use = \\Drafts',
+    '    auto = subscribe',
+    '  }',
+    '  mailbox Sent {',
+    '    special_use = \\Sent',
+    '    auto = subscribe',
+    '  }',
+    '  mailbox Trash {',
+    '    special_use = \\Trash',
+    '    auto = subscribe',
+    '  }',
+    '  mailbox Junk {',
+    '    special_use = \\Junk',
+    '    auto = subscribe',
+    '  }',
+    '}',
+    '',
+  );
+  if (s.masterUser) {
+    // The webmail logs in as `mailbox*webmail` with its own secret (RFC 4616 authzid is not used).
+    lines.push(
+      'passdb {',
+      '  driver = passwd-file',
+      '  master = yes',
+      '  pass = yes',
+      `  args = username_format=%u ${path.join(dir, 'master-users')}`,
+      '}',
+    );
+  }
+  const sql = path.join(dir, 'dovecot-sql.conf.ext');
+  lines.push(
+    'passdb {',
+    '  driver = sql',
+    `  args = ${sql}`,
+    '}',
+    'userdb {',
+    '  driver = sql',
+    `  args = ${sql}`,
+    '}',
+    '',
+    'service imap-login {',
+    '  inet_listener imap {',
+    ...(priv ? [`    address = ${s.listen}`, `    port = ${s.ports.imap}`] : ['    port = 0']),
+    '  }',
+    '  inet_listener imaps {',
+    priv ? '    port = 0' : '    port = 993',
+    '  }',
+    '}',
+    'service lmtp {',
+    '  inet_listener lmtp {',
+    '    address = 127.0.0.1',
+    `    port = ${s.ports.dovecotLmtp}`,
+    '  }',
+    '}',
+    'service auth {',
+  );
+  if (priv) {
+    lines.push('  inet_listener {', '    address = 127.0.0.1', `    port = ${s.ports.auth}`, '  }');
+  } else {
+    lines.push(
+      `  unix_listener ${path.join(p.postfixQueueDir, 'private', 'auth')} {`,
+      '    mode = 0660',
+      '    user = postfix',
+      '    group = postfix',
+      '  }',
+    );
+  }
+  lines.push(
+    '}',
+    'service quota-status {',
+    '  executable = quota-status -p postfix',
+    '  inet_listener {',
+    '    address = 127.0.0.1',
+    `    port = ${s.ports.quotaStatus}`,
+    '  }',
+    '  client_limit = 1',
+    '}',
+  );
+  if (priv) {
+    lines.push('service anvil {', '  unix_listener anvil-auth-penalty {', '    mode = 0', '  }', '}');
+  }
+  lines.push(
+    'protocol imap {',
+    '  mail_plugins = $mail_plugins imap_quota',
+    '}',
+    'plugin {',
+    '  quota = count:User quota',
+    '  quota_vsizes = yes',
+    '  quota_status_success = DUNNO',
+    '  quota_status_nouser = DUNNO',
+    '  quota_status_overquota = "552 5.2.2 Mailbox is full / Boite pleine"',
+    '}',
+    '',
+  );
+  return lines.filter((l, i, all) => l !== '' || all[i - 1] !== '').join('\n');
+}
+
+export function renderDovecot(s: MailstackSettings): RenderedFiles {
+  const files: RenderedFiles = {
+    'dovecot.conf': { content: dovecotConf(s), mode: 0o644 },
+    'dovecot-sql.conf.ext': { content: sqlConf(s), mode: 0o640 },
+  };
+  if (s.masterUser) {
+    files['master-users'] = {
+      content: `${s.masterUser.user}:${s.masterUser.passwordHash}\n`,
+      mode: 0o640,
+    };
+  }
+  return files;
+}

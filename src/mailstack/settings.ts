@@ -1,0 +1,120 @@
+import path from 'node:path';
+import type { Endpoint } from '../config';
+
+/** Loopback ports of a private stack (DESIGN.md, "Default ports and paths"). */
+export interface MailstackPorts {
+  /** Postfix MX (SMTP in). */
+  mx: number;
+  /** Postfix submission (SASL through Dovecot). */
+  submission: number;
+  imap: number;
+  /** Dovecot LMTP: where the inbound gateway (or Postfix directly) delivers. */
+  dovecotLmtp: number;
+  /** Dovecot auth listener Postfix's SASL talks to. */
+  auth: number;
+  /** Dovecot's quota-status policy service, asked by Postfix at RCPT. */
+  quotaStatus: number;
+  /** Postfix smtpd that takes mail back from the outbound gateway (content_filter return path). */
+  reinject: number;
+}
+
+export const DEFAULT_PORTS: MailstackPorts = {
+  mx: 2525,
+  submission: 2587,
+  imap: 1143,
+  dovecotLmtp: 2424,
+  auth: 12345,
+  quotaStatus: 12340,
+  reinject: 10026,
+};
+
+/** How Postfix and Dovecot reach PostgreSQL (the `mta` views). */
+export interface DatabaseParams {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  database: string;
+}
+
+export function databaseParams(url: string): DatabaseParams {
+  const u = new URL(url);
+  return {
+    host: u.hostname || '127.0.0.1',
+    port: Number(u.port || 5432),
+    user: decodeURIComponent(u.username),
+    password: decodeURIComponent(u.password),
+    database: decodeURIComponent(u.pathname.replace(/^\//, '')),
+  };
+}
+
+/** Where inbound mail for hosted mailboxes goes after Postfix accepted it. */
+export type InboundRoute = { kind: 'gateway'; endpoint: Endpoint } | { kind: 'dovecot' };
+
+/**
+ * Everything the Postfix and Dovecot configurations are rendered from. Two profiles:
+ * `private` (dev, tests, bench: one folder, loopback, no DNS, no TLS, no chroot) and
+ * `production` (Debian's standard paths, public ports, TLS, DNS, chroot as Debian ships it).
+ */
+export interface MailstackSettings {
+  profile: 'private' | 'production';
+  hostname: string;
+  /** Address the public listeners bind to: 127.0.0.1 in the private profile. */
+  listen: string;
+  ports: MailstackPorts;
+  paths: MailstackPaths;
+  database: DatabaseParams;
+  inbound: InboundRoute;
+  /** Outbound gateway (Postfix content_filter for submitted mail); null sends submitted mail directly. */
+  outboundFilter: Endpoint | null;
+  /** Next hop for mail leaving the platform; unset in the private profile holds it in the queue. */
+  relayhost?: Endpoint;
+  /** Remove User-Agent and X-Mailer from submitted mail as well. */
+  stripUserAgent: boolean;
+  /** Dovecot master user for the webmail; the hash is Dovecot's `{ARGON2ID}` form. */
+  masterUser?: { user: string; passwordHash: string };
+  /** Production: certificate and key files for submission and IMAPS. */
+  tls?: { certFile: string; keyFile: string };
+  /** uid/gid that own the mail store. */
+  vmail: { user: string; uid: number; gid: number };
+}
+
+export interface MailstackPaths {
+  postfixConfigDir: string;
+  postfixQueueDir: string;
+  postfixDataDir: string;
+  /** Private profile only: Postfix writes its log here instead of syslog. */
+  postfixLogFile?: string;
+  dovecotConfigFile: string;
+  dovecotBaseDir: string;
+  dovecotStateDir: string;
+  dovecotLogFile?: string;
+  mailRoot: string;
+}
+
+/** The layout of a private stack under one folder (`<data>/mailstack`, or a test's temp dir). */
+export function privatePaths(dir: string): MailstackPaths {
+  const root = path.resolve(dir);
+  return {
+    postfixConfigDir: path.join(root, 'postfix'),
+    postfixQueueDir: path.join(root, 'spool'),
+    postfixDataDir: path.join(root, 'postfix-data'),
+    postfixLogFile: path.join(root, 'log', 'postfix.log'),
+    dovecotConfigFile: path.join(root, 'dovecot', 'dovecot.conf'),
+    dovecotBaseDir: path.join(root, 'dovecot', 'run'),
+    dovecotStateDir: path.join(root, 'dovecot', 'state'),
+    dovecotLogFile: path.join(root, 'log', 'dovecot.log'),
+    mailRoot: path.join(root, 'mail'),
+  };
+}
+
+/** Debian's standard locations, used by `giroflee mta render`. */
+export const PRODUCTION_PATHS: MailstackPaths = {
+  postfixConfigDir: '/etc/postfix',
+  postfixQueueDir: '/var/spool/postfix',
+  postfixDataDir: '/var/lib/postfix',
+  dovecotConfigFile: '/etc/dovecot/dovecot.conf',
+  dovecotBaseDir: '/run/dovecot',
+  dovecotStateDir: '/var/lib/dovecot',
+  mailRoot: '/var/vmail',
+};

@@ -1,0 +1,158 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Endpoint } from '../config';
+import { hashPassword } from '../auth/password-hash';
+import {
+  dovecotRunning,
+  ensureVmailUser,
+  flushQueue,
+  postfixRunning,
+  queuedMessages,
+  startDovecot,
+  startPostfix,
+  stopDovecot,
+  stopPostfix,
+  systemUser,
+  waitForPort,
+  writeFiles,
+} from './processes';
+import { renderDovecot } from './render-dovecot';
+import { renderPostfix } from './render-postfix';
+import { databaseParams, DEFAULT_PORTS, MailstackPorts, MailstackSettings, privatePaths } from './settings';
+
+export interface StartMailstackOptions {
+  /** Folder holding configuration, queue, logs and the mail store. */
+  dir: string;
+  databaseUrl: string;
+  hostname?: string;
+  ports?: Partial<MailstackPorts>;
+  /** `gateway` (default): Postfix → encrypting LMTP gateway → Dovecot; `dovecot`: straight to Dovecot LMTP. */
+  inboundTransport?: 'gateway' | 'dovecot';
+  gatewayLmtp?: Endpoint;
+  /** Outbound gateway for submitted mail (content_filter); null or absent delivers directly. */
+  outboundFilter?: Endpoint | null;
+  reinjectPort?: number;
+  /** Next hop for mail leaving the platform (a local fake MX in tests); absent holds it queued. */
+  relayhost?: Endpoint;
+  /** Dovecot master user for the webmail (see master-user.ts). */
+  masterUser?: { user: string; password: string };
+  stripUserAgent?: boolean;
+}
+
+export interface RunningMailstack {
+  ports: MailstackPorts;
+  dir: string;
+  mailRoot: string;
+  settings: MailstackSettings;
+  /** Messages still in Postfix's queue (deferred or active). */
+  queue(): ReturnType<typeof queuedMessages>;
+  /** Retry deferred mail now. */
+  flush(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Renders the settings of a private stack (loopback, no DNS, no TLS) without starting it. */
+export async function privateSettings(opts: StartMailstackOptions): Promise<MailstackSettings> {
+  const ports: MailstackPorts = { ...DEFAULT_PORTS, ...opts.ports };
+  if (opts.reinjectPort) ports.reinject = opts.reinjectPort;
+  const inbound: MailstackSettings['inbound'] =
+    (opts.inboundTransport ?? 'gateway') === 'gateway'
+      ? { kind: 'gateway', endpoint: opts.gatewayLmtp ?? { host: '127.0.0.1', port: 10024 } }
+      : { kind: 'dovecot' };
+  return {
+    profile: 'private',
+    hostname: opts.hostname ?? 'mail.giroflee.test',
+    listen: '127.0.0.1',
+    ports,
+    paths: privatePaths(opts.dir),
+    database: databaseParams(opts.databaseUrl),
+    inbound,
+    outboundFilter: opts.outboundFilter ?? null,
+    relayhost: opts.relayhost,
+    stripUserAgent: opts.stripUserAgent ?? false,
+    masterUser: opts.masterUser && {
+      user: opts.masterUser.user,
+      passwordHash: `{ARGON2ID}${await hashPassword(opts.masterUser.password)}`,
+    },
+    vmail: await ensureVmailUser(),
+  };
+}
+
+/** Creates the folders a private stack needs, with the owners Postfix and Dovecot expect. */
+async function prepareFolders(s: MailstackSettings, root: string): Promise<void> {
+  const p = s.paths;
+  // Postfix's and Dovecot's unprivileged users must traverse the root, not list it.
+  await fs.mkdir(root, { recursive: true });
+  await fs.chmod(root, 0o711);
+  for (const d of [p.postfixQueueDir, path.dirname(p.postfixLogFile!), p.dovecotBaseDir, p.dovecotStateDir]) {
+    await fs.mkdir(d, { recursive: true, mode: 0o755 });
+  }
+  await fs.mkdir(p.postfixDataDir, { recursive: true, mode: 0o700 });
+  await fs.mkdir(p.mailRoot, { recursive: true, mode: 0o700 });
+  if (process.getuid?.() === 0) {
+    const postfix = await systemUser('postfix');
+    await fs.chown(p.postfixDataDir, postfix.uid, postfix.gid);
+    await fs.chown(p.mailRoot, s.vmail.uid, s.vmail.gid);
+  }
+}
+
+/** Writes the rendered Postfix and Dovecot configuration of `s` into its folders. */
+export async function writeConfiguration(s: MailstackSettings): Promise<void> {
+  await writeFiles(s.paths.postfixConfigDir, renderPostfix(s), 'postfix');
+  await writeFiles(path.dirname(s.paths.dovecotConfigFile), renderDovecot(s), 'dovecot');
+}
+
+/**
+ * Starts a private Postfix + Dovecot (Debian's binaries) under `opts.dir`, reading the
+ * database's `mta` views. Must run as root: Postfix and Dovecot drop privileges themselves.
+ */
+export async function startMailstack(opts: StartMailstackOptions): Promise<RunningMailstack> {
+  const s = await privateSettings(opts);
+  const p = s.paths;
+  await prepareFolders(s, path.resolve(opts.dir));
+  await writeConfiguration(s);
+  const stop = async () => {
+    await stopPostfix(p.postfixConfigDir, p.postfixQueueDir);
+    await stopDovecot(p.dovecotConfigFile, p.dovecotBaseDir);
+  };
+  try {
+    // A stack left running by a killed process holds the ports and pid files: replace it.
+    await stop();
+    await startDovecot(p.dovecotConfigFile, p.dovecotLogFile);
+    for (const port of [s.ports.auth, s.ports.quotaStatus, s.ports.dovecotLmtp, s.ports.imap]) {
+      await waitForPort(port);
+    }
+    await startPostfix(p.postfixConfigDir, p.postfixLogFile);
+    const listening = [s.ports.mx, s.ports.submission];
+    if (s.outboundFilter) listening.push(s.ports.reinject);
+    for (const port of listening) await waitForPort(port);
+  } catch (e) {
+    await stop().catch(() => undefined);
+    throw e;
+  }
+  return {
+    ports: s.ports,
+    dir: path.resolve(opts.dir),
+    mailRoot: p.mailRoot,
+    settings: s,
+    queue: () => queuedMessages(p.postfixConfigDir),
+    flush: () => flushQueue(p.postfixConfigDir),
+    stop,
+  };
+}
+
+/** Whether the private stack under `dir` runs: Postfix's and Dovecot's master processes. */
+export async function mailstackStatus(dir: string): Promise<{ postfix: boolean; dovecot: boolean }> {
+  const p = privatePaths(dir);
+  return {
+    postfix: await postfixRunning(p.postfixQueueDir),
+    dovecot: await dovecotRunning(p.dovecotBaseDir),
+  };
+}
+
+/** Stops the private stack under `dir`, whoever started it. */
+export async function stopMailstack(dir: string): Promise<void> {
+  const p = privatePaths(dir);
+  await stopPostfix(p.postfixConfigDir, p.postfixQueueDir);
+  await stopDovecot(p.dovecotConfigFile, p.dovecotBaseDir);
+}
