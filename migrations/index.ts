@@ -1,7 +1,9 @@
 import type { Knex } from 'knex';
 import * as foundation from './20261121_0001_foundation';
 import * as mtaViews from './20261121_0002_mta_views';
+import * as dns from './20261121_0010_dns';
 import * as encryption from './20261121_0020_encryption';
+import * as relays from './20261121_0030_relays';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -15,7 +17,9 @@ interface Migration {
 const migrations: Array<[string, Migration]> = [
   ['20261121_0001_foundation', foundation],
   ['20261121_0002_mta_views', mtaViews],
+  ['20261121_0010_dns', dns],
   ['20261121_0020_encryption', encryption],
+  ['20261121_0030_relays', relays],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

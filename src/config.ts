@@ -23,6 +23,40 @@ const envSchema = z.object({
   GIROFLEE_DOVECOT_LMTP: z.string().default('127.0.0.1:2424'),
   GIROFLEE_DNS_ZONE_LISTEN: z.string().default('127.0.0.1:5300'),
   GIROFLEE_DNS_SERVERS: z.string().optional(),
+  // DNS: platform settings behind every domain's record plan and checks (src/dns).
+  GIROFLEE_DNS_AUTH_PORT: z.coerce.number().int().min(1).max(65535).default(53),
+  GIROFLEE_DNS_TIMEOUT_MS: z.coerce.number().int().positive().default(2000),
+  GIROFLEE_DNS_CHECK_DEADLINE_MS: z.coerce.number().int().positive().default(10000),
+  GIROFLEE_DNS_RECHECK_MINUTES: z.coerce.number().positive().default(60),
+  GIROFLEE_DNS_RECHECK_CONCURRENCY: z.coerce.number().int().positive().default(64),
+  GIROFLEE_MX_HOSTS: z.string().optional(),
+  GIROFLEE_SPF_INCLUDE: z.string().optional(),
+  GIROFLEE_SENDING_IPS: z.string().default(''),
+  GIROFLEE_DKIM_ZONE: z.string().optional(),
+  GIROFLEE_DKIM_ED25519: z.enum(['0', '1']).default('0'),
+  GIROFLEE_DKIM_ROTATION_DAYS: z.coerce.number().positive().default(180),
+  GIROFLEE_DKIM_RETENTION_DAYS: z.coerce.number().positive().default(7),
+  GIROFLEE_DNS_ZONE_NS: z.string().optional(),
+  GIROFLEE_MTA_STS_MODE: z.enum(['enforce', 'testing', 'none']).default('testing'),
+  GIROFLEE_TLSRPT_RUA: z.string().optional(),
+  GIROFLEE_DMARC_POLICY: z.enum(['none', 'quarantine', 'reject']).default('quarantine'),
+  GIROFLEE_DMARC_RUA: z.string().optional(),
+  GIROFLEE_AUTOCONFIG_HOST: z.string().optional(),
+  GIROFLEE_IMAP_HOST: z.string().optional(),
+  GIROFLEE_SUBMISSION_HOST: z.string().optional(),
+  GIROFLEE_NOTIFY_SMTP: z.string().optional(),
+  GIROFLEE_NOTIFY_FROM: z.string().optional(),
+  // Relays (src/relay): outbound gateway, circuit breaker and health probe.
+  GIROFLEE_RELAY_TIMEOUT_SECONDS: z.coerce.number().positive().default(30),
+  GIROFLEE_RELAY_BREAKER_FAILURES: z.coerce.number().int().positive().default(3),
+  GIROFLEE_RELAY_BREAKER_COOLDOWN_SECONDS: z.coerce.number().positive().default(60),
+  GIROFLEE_RELAY_PROBE_SECONDS: z.coerce.number().positive().default(60),
+  GIROFLEE_DNSBL_ZONES: z.string().default(''),
+  GIROFLEE_OUTBOUND_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(64 * 1024 * 1024),
   GIROFLEE_MASTER_KEY_FILE: z.string().optional(),
   GIROFLEE_PLATFORM_HOSTNAME: z.string().default('mail.giroflee.test'),
   GIROFLEE_MAILSTACK: z.enum(['0', '1']).default('0'),
@@ -43,6 +77,11 @@ export interface Config {
   dnsZoneListen: Endpoint;
   /** Resolvers used by DNS checks; undefined means the system's. */
   dnsServers?: Endpoint[];
+  dns: DnsSettings;
+  /** SMTP next hop for notices to admins (default: the outbound gateway). */
+  notifySmtp: Endpoint;
+  notifyFrom: string;
+  relay: RelaySettings;
   masterKeyFile: string;
   platformHostname: string;
   mailstack: boolean;
@@ -51,6 +90,51 @@ export interface Config {
   logLevel: string;
   development: boolean;
 }
+
+/** The outbound gateway's relay pool. */
+export interface RelaySettings {
+  timeoutMs: number;
+  breakerFailures: number;
+  breakerCoolDownMs: number;
+  probeIntervalMs: number;
+  /** DNSBL zones the relays' sending IPs are looked up in (e.g. zen.spamhaus.org). */
+  dnsblZones: string[];
+  maxMessageBytes: number;
+}
+
+/** What the record plan asks every domain to publish, and how the checks behave. */
+export interface DnsSettings {
+  /** Port of the domains' authoritative nameservers (53; tests use a loopback fixture port). */
+  authPort: number;
+  timeoutMs: number;
+  checkDeadlineMs: number;
+  recheckMinutes: number;
+  recheckConcurrency: number;
+  mxHosts: string[];
+  spfInclude: string;
+  sendingIps: string[];
+  /** Zone served by giroflee's own DNS server, holding the delegated DKIM keys. */
+  dkimZone: string;
+  dkimEd25519: boolean;
+  dkimRotationDays: number;
+  dkimRetentionDays: number;
+  zoneNameServers: string[];
+  mtaStsMode: 'enforce' | 'testing' | 'none';
+  tlsRptRua: string;
+  dmarcPolicy: 'none' | 'quarantine' | 'reject';
+  dmarcRua?: string;
+  autoconfigHost: string;
+  imapHost: string;
+  submissionHost: string;
+}
+
+const list = (value: string | undefined, fallback: string[]): string[] => {
+  const items = (value ?? '')
+    .split(',')
+    .map((s) => s.trim().toLowerCase().replace(/\.$/, ''))
+    .filter(Boolean);
+  return items.length ? items : fallback;
+};
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = envSchema.parse(env);
@@ -67,6 +151,40 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dnsServers: e.GIROFLEE_DNS_SERVERS
       ? e.GIROFLEE_DNS_SERVERS.split(',').map((s) => parseEndpoint(s, 53))
       : undefined,
+    dns: {
+      authPort: e.GIROFLEE_DNS_AUTH_PORT,
+      timeoutMs: e.GIROFLEE_DNS_TIMEOUT_MS,
+      checkDeadlineMs: e.GIROFLEE_DNS_CHECK_DEADLINE_MS,
+      recheckMinutes: e.GIROFLEE_DNS_RECHECK_MINUTES,
+      recheckConcurrency: e.GIROFLEE_DNS_RECHECK_CONCURRENCY,
+      mxHosts: list(e.GIROFLEE_MX_HOSTS, [e.GIROFLEE_PLATFORM_HOSTNAME]),
+      spfInclude: e.GIROFLEE_SPF_INCLUDE ?? `_spf.${e.GIROFLEE_PLATFORM_HOSTNAME}`,
+      sendingIps: list(e.GIROFLEE_SENDING_IPS, []),
+      dkimZone: e.GIROFLEE_DKIM_ZONE ?? `dkim.${e.GIROFLEE_PLATFORM_HOSTNAME}`,
+      dkimEd25519: e.GIROFLEE_DKIM_ED25519 === '1',
+      dkimRotationDays: e.GIROFLEE_DKIM_ROTATION_DAYS,
+      dkimRetentionDays: e.GIROFLEE_DKIM_RETENTION_DAYS,
+      zoneNameServers: list(e.GIROFLEE_DNS_ZONE_NS, [e.GIROFLEE_PLATFORM_HOSTNAME]),
+      mtaStsMode: e.GIROFLEE_MTA_STS_MODE,
+      tlsRptRua: e.GIROFLEE_TLSRPT_RUA ?? `mailto:tls-reports@${e.GIROFLEE_PLATFORM_HOSTNAME}`,
+      dmarcPolicy: e.GIROFLEE_DMARC_POLICY,
+      dmarcRua: e.GIROFLEE_DMARC_RUA || undefined,
+      autoconfigHost: e.GIROFLEE_AUTOCONFIG_HOST ?? e.GIROFLEE_PLATFORM_HOSTNAME,
+      imapHost: e.GIROFLEE_IMAP_HOST ?? e.GIROFLEE_PLATFORM_HOSTNAME,
+      submissionHost: e.GIROFLEE_SUBMISSION_HOST ?? e.GIROFLEE_PLATFORM_HOSTNAME,
+    },
+    notifySmtp: parseEndpoint(e.GIROFLEE_NOTIFY_SMTP ?? e.GIROFLEE_OUTBOUND, 25),
+    notifyFrom: e.GIROFLEE_NOTIFY_FROM ?? `giroflee@${e.GIROFLEE_PLATFORM_HOSTNAME}`,
+    relay: {
+      timeoutMs: e.GIROFLEE_RELAY_TIMEOUT_SECONDS * 1000,
+      breakerFailures: e.GIROFLEE_RELAY_BREAKER_FAILURES,
+      breakerCoolDownMs: e.GIROFLEE_RELAY_BREAKER_COOLDOWN_SECONDS * 1000,
+      probeIntervalMs: e.GIROFLEE_RELAY_PROBE_SECONDS * 1000,
+      dnsblZones: e.GIROFLEE_DNSBL_ZONES.split(',')
+        .map((z) => z.trim().toLowerCase())
+        .filter(Boolean),
+      maxMessageBytes: e.GIROFLEE_OUTBOUND_MAX_BYTES,
+    },
     masterKeyFile: path.resolve(e.GIROFLEE_MASTER_KEY_FILE ?? path.join(dataDir, 'master.key')),
     platformHostname: e.GIROFLEE_PLATFORM_HOSTNAME,
     mailstack: e.GIROFLEE_MAILSTACK === '1',
