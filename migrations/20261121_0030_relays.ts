@@ -6,11 +6,12 @@ import type { Knex } from 'knex';
  * allowed towards loopback: a password or a message never crosses a network in clear.
  */
 export async function up(knex: Knex): Promise<void> {
+  // No '?' in this SQL: knex.raw would read it as a binding placeholder.
   await knex.raw(`
     CREATE TABLE relays (
       id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
       name text NOT NULL CONSTRAINT relays_name_unique UNIQUE
-        CONSTRAINT relays_name_format CHECK (name ~ '^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$'),
+        CONSTRAINT relays_name_format CHECK (name ~ '^([a-z0-9]|[a-z0-9][a-z0-9._-]{0,62}[a-z0-9])$'),
       kind text NOT NULL CONSTRAINT relays_kind CHECK (kind IN ('smarthost', 'direct')),
       host text,
       port integer CONSTRAINT relays_port_range CHECK (port BETWEEN 1 AND 65535),

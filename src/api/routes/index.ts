@@ -6,6 +6,7 @@ import { mountCollectives } from './collectives';
 import { mountDomains } from './domains';
 import { mountHealth } from './health';
 import { mountMailboxes } from './mailboxes';
+import { mountRelays } from './relays';
 import { mountSession } from './session';
 
 /** Routes under /api/v1. Each file mounts one resource. */
@@ -16,6 +17,7 @@ export const apiRoutes: Array<(router: Router, ctx: AppContext) => void> = [
   mountMailboxes,
   mountAliases,
   mountAudit,
+  mountRelays,
 ];
 
 /** Routes at the root: health, well-known endpoints, static console and webmail. */

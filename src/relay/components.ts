@@ -1,0 +1,96 @@
+import dns from 'node:dns';
+import type { AppContext } from '../context';
+import { getSigningKeys } from '../dns/dkim-keys';
+import { sendNotice } from '../notify/send-notice';
+import { logger } from '../logger';
+import type { Component } from '../serve';
+import { CircuitBreakers } from './circuit-breaker';
+import { dns2DnsblQuery } from './dnsbl';
+import { startOutboundGateway } from './outbound-gateway';
+import { probeRelays, type ProbeDeps } from './probe-relays';
+import { RelayTransports } from './relay-transport';
+import { loadRoutingTargets } from './routing-targets';
+
+function transportsFor(ctx: AppContext): RelayTransports {
+  const t = ctx.config.relay.timeoutMs;
+  return new RelayTransports({
+    reinject: ctx.config.reinject,
+    heloName: ctx.config.platformHostname,
+    connectionTimeoutMs: t,
+    greetingTimeoutMs: t,
+    socketTimeoutMs: 4 * t,
+  });
+}
+
+export const outboundGatewayComponent: Component = {
+  name: 'outbound-gateway',
+  async start(ctx) {
+    const transports = transportsFor(ctx);
+    const gateway = await startOutboundGateway({
+      listen: ctx.config.outbound,
+      loadRelays: () => loadRoutingTargets(ctx.db, ctx.keyring),
+      signingKeys: (domain) => getSigningKeys(ctx.db, ctx.keyring, domain),
+      send: (relay, envelope, message) => transports.send(relay, envelope, message),
+      breakers: new CircuitBreakers({
+        failureThreshold: ctx.config.relay.breakerFailures,
+        coolDownMs: ctx.config.relay.breakerCoolDownMs,
+        now: ctx.now,
+      }),
+      now: ctx.now,
+      hostname: ctx.config.platformHostname,
+      maxMessageBytes: ctx.config.relay.maxMessageBytes,
+    });
+    logger.info({ listen: `${ctx.config.outbound.host}:${gateway.port}` }, 'outbound SMTP gateway');
+    return {
+      async stop() {
+        await gateway.stop();
+        transports.close();
+      },
+    };
+  },
+};
+
+/** The real dependencies of the probe: nodemailer verify, dns2 DNSBL lookups, e-mail to racines. */
+export function probeDeps(ctx: AppContext, transports: RelayTransports): ProbeDeps {
+  const servers = ctx.config.dnsServers ?? dns.getServers().map((host) => ({ host, port: 53 }));
+  return {
+    verify: (target) => transports.verify(target),
+    dnsbl: dns2DnsblQuery(servers, 3000),
+    zones: ctx.config.relay.dnsblZones,
+    clock: () => performance.now(),
+    async notify(notice) {
+      const racines: Array<{ email: string }> = await ctx
+        .db('accounts')
+        .where({ is_racine: true })
+        .select('email');
+      await sendNotice(ctx, { to: racines.map((r) => r.email), ...notice });
+    },
+  };
+}
+
+export const relayProbeComponent: Component = {
+  name: 'relay-probe',
+  async start(ctx) {
+    const transports = transportsFor(ctx);
+    const deps = probeDeps(ctx, transports);
+    let timer: NodeJS.Timeout | undefined;
+    let running: Promise<unknown> = Promise.resolve();
+    let stopped = false;
+    const tick = () => {
+      running = probeRelays(ctx, deps)
+        .catch((e) => logger.error({ err: e }, 'relay probe failed'))
+        .finally(() => {
+          if (!stopped) timer = setTimeout(tick, ctx.config.relay.probeIntervalMs);
+        });
+    };
+    tick();
+    return {
+      async stop() {
+        stopped = true;
+        clearTimeout(timer);
+        await running;
+        transports.close();
+      },
+    };
+  },
+};
