@@ -58,6 +58,15 @@ const envSchema = z.object({
     .positive()
     .default(64 * 1024 * 1024),
   GIROFLEE_MASTER_KEY_FILE: z.string().optional(),
+  // Inbound encrypting gateway (src/encryption).
+  GIROFLEE_LMTP_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(64 * 1024 * 1024),
+  GIROFLEE_LMTP_TIMEOUT_SECONDS: z.coerce.number().positive().default(120),
+  GIROFLEE_DOVECOT_LMTP_CONNECTIONS: z.coerce.number().int().positive().default(4),
+  GIROFLEE_ALLOW_UNENCRYPTED_MAILBOXES: z.enum(['0', '1']).default('1'),
   GIROFLEE_PLATFORM_HOSTNAME: z.string().default('mail.giroflee.test'),
   GIROFLEE_MAILSTACK: z.enum(['0', '1']).default('0'),
   GIROFLEE_SESSION_HOURS: z.coerce.number().positive().default(12),
@@ -83,6 +92,7 @@ export interface Config {
   notifyFrom: string;
   relay: RelaySettings;
   masterKeyFile: string;
+  encryption: EncryptionSettings;
   platformHostname: string;
   mailstack: boolean;
   sessionHours: number;
@@ -136,6 +146,16 @@ const list = (value: string | undefined, fallback: string[]): string[] => {
   return items.length ? items : fallback;
 };
 
+/** The inbound encrypting gateway and the mailbox key policy. */
+export interface EncryptionSettings {
+  maxMessageBytes: number;
+  /** Command and data inactivity timeout of the gateway, both towards Postfix and Dovecot. */
+  timeoutMs: number;
+  dovecotConnections: number;
+  /** Racine policy: may a mailbox be in mode `none` (stored in clear)? */
+  allowUnencrypted: boolean;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = envSchema.parse(env);
   const dataDir = path.resolve(e.GIROFLEE_DATA_DIR);
@@ -184,6 +204,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         .map((z) => z.trim().toLowerCase())
         .filter(Boolean),
       maxMessageBytes: e.GIROFLEE_OUTBOUND_MAX_BYTES,
+    },
+    encryption: {
+      maxMessageBytes: e.GIROFLEE_LMTP_MAX_BYTES,
+      timeoutMs: e.GIROFLEE_LMTP_TIMEOUT_SECONDS * 1000,
+      dovecotConnections: e.GIROFLEE_DOVECOT_LMTP_CONNECTIONS,
+      allowUnencrypted: e.GIROFLEE_ALLOW_UNENCRYPTED_MAILBOXES === '1',
     },
     masterKeyFile: path.resolve(e.GIROFLEE_MASTER_KEY_FILE ?? path.join(dataDir, 'master.key')),
     platformHostname: e.GIROFLEE_PLATFORM_HOSTNAME,

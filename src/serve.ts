@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AppContext } from './context';
 import { createApp } from './api/app';
 import { logger } from './logger';
+import { inboundGatewayComponent } from './encryption/lmtp-gateway';
 
 /** A long-running part of `giroflee serve` (HTTP, gateways, DNS zone, scheduled jobs). */
 export interface Component {
@@ -33,7 +34,7 @@ export const httpComponent: Component = {
 };
 
 /** Started in this order, stopped in reverse. Each issue's long-running parts add themselves here. */
-export const components: Component[] = [httpComponent];
+export const components: Component[] = [httpComponent, inboundGatewayComponent];
 
 export async function startComponents(
   ctx: AppContext,

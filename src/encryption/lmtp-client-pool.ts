@@ -1,0 +1,171 @@
+import type { Readable } from 'node:stream';
+import SMTPConnection from 'nodemailer/lib/smtp-connection';
+import type { Endpoint } from '../config';
+
+/** One reply to one recipient: the code and the text after it (enhanced code included). */
+export interface RecipientReply {
+  code: number;
+  text: string;
+}
+
+export interface LmtpPoolOptions {
+  nextHop: Endpoint;
+  /** Name sent in LHLO. */
+  name: string;
+  maxConnections: number;
+  timeoutMs: number;
+}
+
+interface PooledConnection {
+  conn: SMTPConnection;
+  alive: boolean;
+}
+
+function splitReply(response: string | undefined, fallback: RecipientReply): RecipientReply {
+  const m = /^([245]\d\d)[ -](.*)$/s.exec((response ?? '').trim());
+  return m ? { code: Number(m[1]), text: m[2].replace(/\r?\n\d{3}[ -]/g, ' ') } : fallback;
+}
+
+/**
+ * Persistent LMTP connections to Dovecot (RFC 2033), reused across messages: opening one per
+ * message was the main cost of the naive gateway (DESIGN.md "Performance targets").
+ * nodemailer pipelines the envelope when the server offers PIPELINING (RFC 2920).
+ */
+export class LmtpClientPool {
+  private readonly idle: PooledConnection[] = [];
+  private readonly waiters: Array<(c: PooledConnection | Error) => void> = [];
+  private open = 0;
+  private closed = false;
+
+  constructor(private readonly opts: LmtpPoolOptions) {}
+
+  private connect(): Promise<PooledConnection> {
+    const conn = new SMTPConnection({
+      host: this.opts.nextHop.host,
+      port: this.opts.nextHop.port,
+      lmtp: true,
+      name: this.opts.name,
+      ignoreTLS: true,
+      connectionTimeout: this.opts.timeoutMs,
+      greetingTimeout: this.opts.timeoutMs,
+      socketTimeout: this.opts.timeoutMs,
+      logger: false,
+    });
+    const pooled: PooledConnection = { conn, alive: true };
+    const dead = () => {
+      pooled.alive = false;
+    };
+    conn.on('error', dead);
+    conn.on('end', dead);
+    return new Promise((resolve, reject) => {
+      conn.connect((err) => (err ? reject(err) : resolve(pooled)));
+    });
+  }
+
+  private async acquire(): Promise<PooledConnection> {
+    if (this.closed) throw new Error('LMTP pool closed');
+    while (this.idle.length) {
+      const c = this.idle.pop()!;
+      if (c.alive) return c;
+      this.open--;
+    }
+    if (this.open < this.opts.maxConnections) {
+      this.open++;
+      try {
+        return await this.connect();
+      } catch (e) {
+        this.open--;
+        this.wakeOne();
+        throw e;
+      }
+    }
+    const got = await new Promise<PooledConnection | Error>((resolve) => this.waiters.push(resolve));
+    if (got instanceof Error) throw got;
+    return got;
+  }
+
+  private release(c: PooledConnection, reusable: boolean): void {
+    if (!reusable || !c.alive || this.closed) {
+      c.alive = false;
+      c.conn.close();
+      this.open--;
+      this.wakeOne();
+      return;
+    }
+    const waiter = this.waiters.shift();
+    if (waiter) waiter(c);
+    else this.idle.push(c);
+  }
+
+  /** A waiter whose turn came because a connection closed: it opens its own. */
+  private wakeOne(): void {
+    const waiter = this.waiters.shift();
+    if (!waiter) return;
+    this.open++;
+    this.connect().then(waiter, (e: Error) => {
+      this.open--;
+      waiter(e);
+    });
+  }
+
+  /**
+   * Delivers one message to distinct recipients; returns each one's final reply: the RCPT
+   * refusal, or the per-recipient reply to DATA (RFC 2033 §4.2). A connection failure or a
+   * timeout answers 451 4.4.2 for everyone: the message may be retried, never lost.
+   */
+  async deliver(
+    from: string,
+    to: string[],
+    message: () => Buffer | Readable,
+  ): Promise<Map<string, RecipientReply>> {
+    const replies = new Map<string, RecipientReply>();
+    const unreachable = (e: unknown): Map<string, RecipientReply> => {
+      const text = `4.4.2 next hop failed: ${(e as Error)?.message ?? 'unknown error'}`.slice(0, 200);
+      for (const r of to) replies.set(r, { code: 451, text });
+      return replies;
+    };
+    let c: PooledConnection;
+    try {
+      c = await this.acquire();
+    } catch (e) {
+      return unreachable(e);
+    }
+    return new Promise((resolve) => {
+      c.conn.send({ from, to }, message(), (err, info) => {
+        if (err) {
+          const rejected = (err as { rejectedErrors?: Array<{ recipient?: string; response?: string }> })
+            .rejectedErrors;
+          this.release(c, false);
+          if (!rejected?.length) return resolve(unreachable(err));
+          for (const e of rejected)
+            if (e.recipient)
+              replies.set(e.recipient, splitReply(e.response, { code: 451, text: '4.4.2 next hop error' }));
+          for (const r of to)
+            if (!replies.has(r)) replies.set(r, { code: 451, text: '4.4.2 next hop error' });
+          return resolve(replies);
+        }
+        for (const e of info.rejectedErrors ?? []) {
+          const recipient = (e as unknown as { recipient?: string }).recipient;
+          if (recipient)
+            replies.set(recipient, splitReply(e.response, { code: 451, text: '4.4.2 next hop error' }));
+        }
+        for (const r of info.accepted)
+          if (!replies.has(r)) replies.set(r, { code: 250, text: `2.0.0 <${r}> stored` });
+        // A recipient the server neither accepted nor refused: never report it delivered.
+        for (const r of to)
+          if (!replies.has(r)) replies.set(r, { code: 451, text: '4.4.2 no reply from next hop' });
+        this.release(c, true);
+        resolve(replies);
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const w of this.waiters.splice(0)) w(new Error('LMTP pool closed'));
+    for (const c of this.idle.splice(0)) {
+      c.alive = false;
+      c.conn.quit();
+    }
+  }
+}

@@ -1,0 +1,189 @@
+import * as openpgp from 'openpgp';
+import { LmtpGateway, startLmtpGateway, encryptForOwner } from '../../src/encryption/lmtp-gateway';
+import { listMailboxKeys, provisionMailboxKeys } from '../../src/encryption/mailbox-keys';
+import { derivePassphrase } from '../../src/encryption/passphrase';
+import { splitMessage } from '../../src/encryption/pgp-mime';
+import { createTestContext, TestContext } from '../support/context';
+import { makeCollective, makeDomain, makeMailbox } from '../support/factories';
+import { lmtpTransaction, startFakeDownstream } from './lmtp-helpers';
+import { corpus } from './mime-corpus';
+
+const PASSWORD = 'mailbox password';
+
+describe('inbound LMTP gateway', () => {
+  let ctx: TestContext;
+  let downstream: Awaited<ReturnType<typeof startFakeDownstream>>;
+  let gateway: LmtpGateway;
+  let domain: { id: string; name: string };
+  const message = corpus[0][1];
+
+  async function mailbox(localPart: string, mode: 'generated' | 'none' = 'generated', provision = true) {
+    const m = await makeMailbox(ctx.db, { domainId: domain.id, localPart, encryptionMode: mode });
+    if (provision && mode === 'generated') await provisionMailboxKeys(ctx.db, m, PASSWORD);
+    return m;
+  }
+
+  async function decryptFor(mailboxId: string, stored: Buffer): Promise<Buffer> {
+    const rows = await listMailboxKeys(ctx.db, mailboxId);
+    const keys = await Promise.all(
+      rows.map(async (r) =>
+        openpgp.decryptKey({
+          privateKey: await openpgp.readPrivateKey({ armoredKey: r.private_key! }),
+          passphrase: await derivePassphrase(PASSWORD, r.password_kdf!),
+        }),
+      ),
+    );
+    const text = stored.toString('latin1');
+    const armored = text.slice(
+      text.indexOf('-----BEGIN PGP MESSAGE-----'),
+      text.indexOf('-----END PGP MESSAGE-----') + 25,
+    );
+    const { data } = await openpgp.decrypt({
+      message: await openpgp.readMessage({ armoredMessage: armored }),
+      decryptionKeys: keys,
+      format: 'binary',
+    });
+    return Buffer.from(data as Uint8Array);
+  }
+
+  const storedFor = (rcpt: string) => downstream.stored.filter((s) => s.rcpt === rcpt);
+
+  beforeAll(async () => {
+    ctx = await createTestContext();
+    await ctx.db.raw('ALTER TABLE collectives DROP CONSTRAINT IF EXISTS collectives_slug_format');
+    const collective = await makeCollective(ctx.db);
+    domain = await makeDomain(ctx.db, { collectiveId: collective.id, name: 'gw.example' });
+    downstream = await startFakeDownstream();
+    gateway = await startLmtpGateway(ctx.db, ctx.now, {
+      listen: { host: '127.0.0.1', port: 0 },
+      nextHop: { host: '127.0.0.1', port: downstream.port },
+      name: 'gateway.test',
+      maxMessageBytes: 64 * 1024,
+      timeoutMs: 1500,
+      nextHopConnections: 2,
+      keyCacheMs: 0,
+    });
+  });
+  afterAll(async () => {
+    await gateway.stop();
+    await downstream.close();
+    await ctx.destroy();
+  });
+
+  it('stores only PGP/MIME for a generated-key mailbox, which decrypts to the original entity', async () => {
+    const m = await mailbox('alice');
+    const r = await lmtpTransaction(gateway.port, 'sender@example.net', [m.address], message);
+    expect(r.dataReplies).toEqual([expect.stringMatching(/^250 2\.0\.0 /)]);
+    expect(r.quitReply).toMatch(/^221/);
+    const [stored] = storedFor(m.address);
+    expect(stored.from).toBe('sender@example.net');
+    expect(stored.message.toString('latin1')).toContain(
+      'multipart/encrypted; protocol="application/pgp-encrypted"',
+    );
+    expect(stored.message.includes(splitMessage(message).body)).toBe(false);
+    expect(splitMessage(await decryptFor(m.id, stored.message)).body.equals(splitMessage(message).body)).toBe(
+      true,
+    );
+  });
+
+  it('passes mail for a mailbox in mode none unchanged', async () => {
+    const plain = await mailbox('plain', 'none');
+    const r = await lmtpTransaction(gateway.port, 's@example.net', [plain.address], message);
+    expect(r.dataReplies).toEqual([expect.stringMatching(/^250 /)]);
+    expect(storedFor(plain.address)[0].message.equals(message)).toBe(true);
+  });
+
+  it('answers once per RCPT, in order, duplicates included, delivering each mailbox once', async () => {
+    const a = await mailbox('dup-a');
+    const b = await mailbox('dup-b', 'none');
+    const r = await lmtpTransaction(
+      gateway.port,
+      's@example.net',
+      [a.address, b.address, a.address.toUpperCase()],
+      message,
+    );
+    expect(r.rcptReplies).toHaveLength(3);
+    expect(r.dataReplies).toEqual([
+      expect.stringMatching(new RegExp(`^250 2\\.0\\.0 <${a.address}>`)),
+      expect.stringMatching(new RegExp(`^250 2\\.0\\.0 <${b.address}>`)),
+      expect.stringMatching(new RegExp(`^250 2\\.0\\.0 <${a.address}>`)),
+    ]);
+    expect(r.quitReply).toMatch(/^221/);
+    expect(storedFor(a.address)).toHaveLength(1);
+    expect(storedFor(b.address)).toHaveLength(1);
+  });
+
+  it('relays the next hop’s refusals per recipient: RCPT refused, mailbox full, others stored', async () => {
+    const ok = await mailbox('fine');
+    await mailbox('refused', 'none');
+    const full = await mailbox('fullbox');
+    const refused = `refused@${domain.name}`;
+    const r = await lmtpTransaction(
+      gateway.port,
+      's@example.net',
+      [refused, ok.address, full.address],
+      message,
+    );
+    expect(r.dataReplies).toEqual([
+      expect.stringMatching(/^550 5\.1\.1 /),
+      expect.stringMatching(/^250 /),
+      expect.stringMatching(/^452 4\.2\.2 Mailbox is full/),
+    ]);
+    expect(r.quitReply).toMatch(/^221/);
+    expect(storedFor(full.address)).toHaveLength(0);
+    expect(storedFor(ok.address)).toHaveLength(1);
+  });
+
+  it('defers (451 4.4.2) when the next hop does not answer in time', async () => {
+    const hang = await mailbox('hang');
+    const r = await lmtpTransaction(gateway.port, 's@example.net', [hang.address], message);
+    expect(r.dataReplies).toEqual([expect.stringMatching(/^451 4\.4\.2 /)]);
+  });
+
+  it('defers with 451 4.7.0 when it cannot encrypt, stores nothing, and delivers once the key is fixed', async () => {
+    const m = await mailbox('nokey', 'generated', false);
+    const other = await mailbox('bystander', 'none');
+    const first = await lmtpTransaction(gateway.port, 's@example.net', [m.address, other.address], message);
+    expect(first.dataReplies).toEqual([
+      expect.stringMatching(/^451 4\.7\.0 /),
+      expect.stringMatching(/^250 /),
+    ]);
+    expect(storedFor(m.address)).toHaveLength(0);
+
+    await provisionMailboxKeys(ctx.db, m, PASSWORD);
+    const retry = await lmtpTransaction(gateway.port, 's@example.net', [m.address], message);
+    expect(retry.dataReplies).toEqual([expect.stringMatching(/^250 /)]);
+    const [stored] = storedFor(m.address);
+    expect(splitMessage(await decryptFor(m.id, stored.message)).body.equals(splitMessage(message).body)).toBe(
+      true,
+    );
+  });
+
+  it('refuses a message over the size limit with 552 5.3.4 per recipient, declared or not', async () => {
+    const m = await mailbox('big', 'none');
+    const big = Buffer.concat([message, Buffer.alloc(70 * 1024, 'a'), Buffer.from('\r\n')]);
+    const r = await lmtpTransaction(gateway.port, 's@example.net', [m.address, m.address], big);
+    expect(r.dataReplies).toEqual([
+      expect.stringMatching(/^552 5\.3\.4 /),
+      expect.stringMatching(/^552 5\.3\.4 /),
+    ]);
+    const declared = await lmtpTransaction(gateway.port, 's@example.net', [m.address], big, {
+      size: big.length,
+    });
+    expect(declared.mailReply).toMatch(/^552 5\.3\.4 /);
+    expect(storedFor(m.address)).toHaveLength(0);
+  });
+
+  it('reuses its connections to the next hop across messages', async () => {
+    const m = await mailbox('reuse', 'none');
+    const before = downstream.connections();
+    for (let i = 0; i < 5; i++) await lmtpTransaction(gateway.port, 's@example.net', [m.address], message);
+    expect(downstream.connections() - before).toBeLessThanOrEqual(1);
+  });
+
+  it('encrypts a sent copy for its owner', async () => {
+    const m = await mailbox('owner');
+    const copy = await encryptForOwner(ctx.db, m.address, message);
+    expect(splitMessage(await decryptFor(m.id, copy)).body.equals(splitMessage(message).body)).toBe(true);
+  });
+});

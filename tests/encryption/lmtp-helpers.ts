@@ -1,0 +1,130 @@
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { SMTPServer } from 'smtp-server';
+
+/**
+ * A fake downstream LMTP server standing in for Dovecot in protocol tests (the real Dovecot
+ * test uses the mail stack). The local part decides its answer: `refuse…` is refused at RCPT,
+ * `full…` after DATA (452, mailbox full), `hang…` never gets a reply to DATA; anyone else is
+ * stored in `stored`.
+ */
+export async function startFakeDownstream() {
+  const stored: Array<{ rcpt: string; from: string; message: Buffer }> = [];
+  let connections = 0;
+  const server = new SMTPServer({
+    lmtp: true,
+    authOptional: true,
+    disabledCommands: ['AUTH', 'STARTTLS'],
+    hideSTARTTLS: true,
+    hideENHANCEDSTATUSCODES: true,
+    disableReverseLookup: true,
+    logger: false,
+    onConnect(_s, cb) {
+      connections++;
+      cb();
+    },
+    onRcptTo(address, _s, cb) {
+      if (address.address.startsWith('refuse'))
+        return cb(
+          Object.assign(new Error('5.1.1 <' + address.address + "> User doesn't exist"), {
+            responseCode: 550,
+          }),
+        );
+      cb();
+    },
+    onData(stream, session, cb) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => {
+        const rcpts = session.envelope.rcptTo.map((r) => r.address);
+        if (rcpts.some((r) => r.startsWith('hang'))) return;
+        const message = Buffer.concat(chunks);
+        const replies = rcpts.map((rcpt) => {
+          if (rcpt.startsWith('full'))
+            return Object.assign(new Error('4.2.2 Mailbox is full'), { responseCode: 452 });
+          stored.push({
+            rcpt,
+            from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+            message,
+          });
+          return `2.0.0 <${rcpt}> Saved`;
+        });
+        cb(null, replies as unknown as string);
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.server.address() as AddressInfo).port,
+    stored,
+    connections: () => connections,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const c of (server as unknown as { connections: Set<{ close(): void }> }).connections) c.close();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/**
+ * A raw LMTP client: sends one transaction and returns every reply line after DATA's 354, so
+ * a test sees exactly how many replies came and in which order.
+ */
+export async function lmtpTransaction(
+  port: number,
+  from: string,
+  rcpts: string[],
+  message: Buffer,
+  opts: { size?: number } = {},
+): Promise<{ rcptReplies: string[]; dataReplies: string[]; mailReply: string; quitReply: string }> {
+  const socket = net.connect(port, '127.0.0.1');
+  let buffer = '';
+  const waiters: Array<() => void> = [];
+  socket.on('data', (d) => {
+    buffer += d.toString('latin1');
+    waiters.splice(0).forEach((w) => w());
+  });
+  /** The next complete reply (multi-line replies joined). */
+  const reply = async (): Promise<string> => {
+    for (;;) {
+      const m = /^((?:\d{3}-[^\r\n]*\r\n)*\d{3} [^\r\n]*)\r\n/.exec(buffer);
+      if (m) {
+        buffer = buffer.slice(m[0].length);
+        return m[1];
+      }
+      await new Promise<void>((resolve, reject) => {
+        waiters.push(resolve);
+        socket.once('close', () => reject(new Error(`connection closed; buffer: ${buffer}`)));
+      });
+    }
+  };
+  const send = (line: string) => socket.write(line + '\r\n');
+  await reply();
+  send('LHLO test.example');
+  await reply();
+  send(`MAIL FROM:<${from}>${opts.size ? ` SIZE=${opts.size}` : ''}`);
+  const mailReply = await reply();
+  const rcptReplies: string[] = [];
+  const dataReplies: string[] = [];
+  if (mailReply.startsWith('250')) {
+    for (const r of rcpts) {
+      send(`RCPT TO:<${r}>`);
+      rcptReplies.push(await reply());
+    }
+    send('DATA');
+    const go = await reply();
+    if (go.startsWith('354')) {
+      // RFC 5321 §4.5.2: dot-stuffing.
+      socket.write(Buffer.concat([Buffer.from(message.toString('latin1').replace(/^\./gm, '..'), 'latin1')]));
+      if (!message.subarray(-2).equals(Buffer.from('\r\n'))) socket.write('\r\n');
+      socket.write('.\r\n');
+      const accepted = rcptReplies.filter((r) => r.startsWith('250')).length;
+      for (let i = 0; i < accepted; i++) dataReplies.push(await reply());
+    }
+  }
+  // The reply after QUIT must be QUIT's own: one more DATA reply than RCPTs would show here.
+  send('QUIT');
+  const quitReply = await reply();
+  socket.end();
+  return { rcptReplies, dataReplies, mailReply, quitReply };
+}
