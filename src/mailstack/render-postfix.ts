@@ -31,23 +31,23 @@ function pgsqlMaps(s: MailstackSettings): RenderedFiles {
 
 /**
  * Privacy on submitted mail: the Received line our submission smtpd writes (it names the
- * client's address) and X-Originating-IP never leave. Patterns are PCRE with the `s` flag
- * because header_checks see a folded header as one string with newlines.
+ * client's address) and X-Originating-IP never leave. Patterns are POSIX regexp_table(5)
+ * patterns (case-insensitive; `.` matches the newlines of a folded header).
  */
 function submissionHeaderChecks(s: MailstackSettings): string {
   const lines = [
     "# Rendered by giroflee: remove what would reveal the sender's address or software.",
-    '/^Received: from .*\\(Postfix\\) with E?SMTPS?A id /s IGNORE',
-    '/^X-Originating-IP:/i IGNORE',
+    '/^Received: from .*\\(Postfix\\) with E?SMTPS?A id / IGNORE',
+    '/^X-Originating-IP:/ IGNORE',
   ];
-  if (s.stripUserAgent) lines.push('/^User-Agent:/i IGNORE', '/^X-Mailer:/i IGNORE');
+  if (s.stripUserAgent) lines.push('/^User-Agent:/ IGNORE', '/^X-Mailer:/ IGNORE');
   return lines.join('\n') + '\n';
 }
 
 /** The reinjection smtpd's own Received line names only the gateway's loopback hop. */
 const REINJECT_HEADER_CHECKS =
   '# Rendered by giroflee: the hop back from the outbound gateway is internal.\n' +
-  '/^Received: from .*\\(Postfix\\) with E?SMTP id /s IGNORE\n';
+  '/^Received: from .*\\(Postfix\\) with E?SMTP id / IGNORE\n';
 
 function mainCf(s: MailstackSettings): string {
   const p = s.paths;
@@ -226,10 +226,10 @@ function masterCf(s: MailstackSettings): string {
     service('pickup', 'unix', 'n', y, '60', '1', 'pickup'),
     service('cleanup', 'unix', 'n', y, '-', '0', 'cleanup'),
     service('subcleanup', 'unix', 'n', y, '-', '0', 'cleanup', [
-      `header_checks=pcre:${path.join(cf, 'submission_header_checks.pcre')}`,
+      `header_checks=regexp:${path.join(cf, 'submission_header_checks.regexp')}`,
     ]),
     service('reinjectcleanup', 'unix', 'n', y, '-', '0', 'cleanup', [
-      `header_checks=pcre:${path.join(cf, 'reinject_header_checks.pcre')}`,
+      `header_checks=regexp:${path.join(cf, 'reinject_header_checks.regexp')}`,
     ]),
     service('qmgr', 'unix', 'n', false, '300', '1', 'qmgr'),
     service('tlsmgr', 'unix', '-', y, '1000?', '1', 'tlsmgr'),
@@ -261,8 +261,8 @@ export function renderPostfix(s: MailstackSettings): RenderedFiles {
   return {
     'main.cf': { content: mainCf(s), mode: 0o644 },
     'master.cf': { content: masterCf(s), mode: 0o644 },
-    'submission_header_checks.pcre': { content: submissionHeaderChecks(s), mode: 0o644 },
-    'reinject_header_checks.pcre': { content: REINJECT_HEADER_CHECKS, mode: 0o644 },
+    'submission_header_checks.regexp': { content: submissionHeaderChecks(s), mode: 0o644 },
+    'reinject_header_checks.regexp': { content: REINJECT_HEADER_CHECKS, mode: 0o644 },
     ...pgsqlMaps(s),
   };
 }

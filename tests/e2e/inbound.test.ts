@@ -1,0 +1,257 @@
+import { ImapFlow } from 'imapflow';
+import nodemailer from 'nodemailer';
+import SMTPConnection from 'nodemailer/lib/smtp-connection';
+import { SMTPServer } from 'smtp-server';
+import type { AddressInfo } from 'node:net';
+import { createTestDatabase } from '../support/db';
+import { makeCollective, makeDomain, makeMailbox, TEST_PASSWORD } from '../support/factories';
+import { startTestMailstack, TestMailstack } from '../support/mailstack';
+
+type Db = Awaited<ReturnType<typeof createTestDatabase>>;
+
+/** A fake remote MX on loopback: collects what Postfix relays to it. */
+async function startFakeMx() {
+  const received: Array<{ from: string; to: string[]; data: string }> = [];
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => {
+        received.push({
+          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+          to: session.envelope.rcptTo.map((r) => r.address),
+          data: Buffer.concat(chunks).toString(),
+        });
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.server.address() as AddressInfo).port;
+  return { port, received, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+function smtp(port: number, auth?: { user: string; pass: string }) {
+  return nodemailer.createTransport({
+    host: '127.0.0.1',
+    port,
+    secure: false,
+    ignoreTLS: true,
+    auth,
+    tls: { rejectUnauthorized: false },
+  });
+}
+
+/** One message whose MAIL FROM announces `size` bytes (SIZE extension). */
+async function sendWithSize(port: number, to: string, size: number): Promise<void> {
+  const connection = new SMTPConnection({ host: '127.0.0.1', port, ignoreTLS: true });
+  await new Promise<void>((resolve, reject) => {
+    connection.once('error', reject);
+    connection.connect(() => resolve());
+  });
+  try {
+    await new Promise<void>((resolve, reject) =>
+      connection.send(
+        { from: 'a@remote.example', to: [to], size } as SMTPConnection.Envelope,
+        'Subject: sized\r\n\r\nbody\r\n',
+        (err) => (err ? reject(err) : resolve()),
+      ),
+    );
+  } finally {
+    connection.quit();
+  }
+}
+
+async function fetchAll(port: number, user: string, pass = TEST_PASSWORD): Promise<string[]> {
+  const client = new ImapFlow({
+    host: '127.0.0.1',
+    port,
+    secure: false,
+    auth: { user, pass },
+    logger: false,
+  });
+  await client.connect();
+  try {
+    const lock = await client.getMailboxLock('INBOX');
+    try {
+      const out: string[] = [];
+      for await (const m of client.fetch('1:*', { source: true })) out.push(m.source!.toString());
+      return out;
+    } finally {
+      lock.release();
+    }
+  } finally {
+    await client.logout();
+  }
+}
+
+/** Postfix delivers asynchronously after its 250: poll the mailbox until the message is there. */
+async function waitForMessages(port: number, user: string, count: number, pass?: string) {
+  for (let attempt = 0; ; attempt++) {
+    const messages = await fetchAll(port, user, pass).catch(() => [] as string[]);
+    if (messages.length >= count) return messages;
+    if (attempt > 200) throw new Error(`${user}: ${messages.length} of ${count} messages arrived`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('inbound mail on the real Postfix and Dovecot', () => {
+  let t: Db;
+  let stack: TestMailstack;
+  let fakeMx: Awaited<ReturnType<typeof startFakeMx>>;
+  let domain: { id: string; name: string };
+  let other: { id: string; name: string };
+
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    fakeMx = await startFakeMx();
+    stack = await startTestMailstack(t.url, {
+      inboundTransport: 'dovecot',
+      relayhost: { host: '127.0.0.1', port: fakeMx.port },
+    });
+    const collective = await makeCollective(t.db);
+    domain = await makeDomain(t.db, { collectiveId: collective.id });
+    other = await makeDomain(t.db, { collectiveId: collective.id });
+  }, 60000);
+
+  afterAll(async () => {
+    await stack?.stop();
+    await fakeMx?.close();
+    await t?.destroy();
+  });
+
+  it('delivers a message sent to the MX into the mailbox, read back over IMAP', async () => {
+    const box = await makeMailbox(t.db, { domainId: domain.id });
+    await smtp(stack.ports.mx).sendMail({
+      from: 'alice@remote.example',
+      to: box.address,
+      subject: 'Bonjour',
+      text: 'Un message pour toi.',
+    });
+    const [message] = await waitForMessages(stack.ports.imap, box.address, 1);
+    expect(message).toContain('Subject: Bonjour');
+    expect(message).toContain('Un message pour toi.');
+  });
+
+  it('refuses an unknown recipient at RCPT with 550 5.1.1', async () => {
+    await expect(
+      smtp(stack.ports.mx).sendMail({ from: 'a@remote.example', to: `nobody@${domain.name}`, text: 'x' }),
+    ).rejects.toMatchObject({ responseCode: 550, response: expect.stringContaining('5.1.1') });
+  });
+
+  it('delivers through an alias to its destination mailbox', async () => {
+    const box = await makeMailbox(t.db, { domainId: domain.id });
+    await t
+      .db('aliases')
+      .insert({ domain_id: domain.id, local_part: 'contact', destinations: [box.address] });
+    await smtp(stack.ports.mx).sendMail({
+      from: 'a@remote.example',
+      to: `contact@${domain.name}`,
+      subject: 'Via alias',
+      text: 'alias',
+    });
+    const [message] = await waitForMessages(stack.ports.imap, box.address, 1);
+    expect(message).toContain('Subject: Via alias');
+  });
+
+  it('sends unknown addresses of a domain with a catch-all to its destination, and mailboxes to themselves', async () => {
+    const catcher = await makeMailbox(t.db, { domainId: other.id });
+    const owner = await makeMailbox(t.db, { domainId: other.id });
+    await t.db('aliases').insert({ domain_id: other.id, local_part: '*', destinations: [catcher.address] });
+    const mx = smtp(stack.ports.mx);
+    await mx.sendMail({
+      from: 'a@remote.example',
+      to: `whatever@${other.name}`,
+      subject: 'Catch',
+      text: 'c',
+    });
+    await mx.sendMail({ from: 'a@remote.example', to: owner.address, subject: 'Own', text: 'o' });
+    const [caught] = await waitForMessages(stack.ports.imap, catcher.address, 1);
+    expect(caught).toContain('Subject: Catch');
+    const [own] = await waitForMessages(stack.ports.imap, owner.address, 1);
+    expect(own).toContain('Subject: Own');
+    expect(await fetchAll(stack.ports.imap, catcher.address)).toHaveLength(1);
+  });
+
+  it('forwards an alias to an external address through the outbound next hop', async () => {
+    await t.db('aliases').insert({
+      domain_id: domain.id,
+      local_part: 'forward',
+      destinations: ['someone@elsewhere.example'],
+    });
+    await smtp(stack.ports.mx).sendMail({
+      from: 'a@remote.example',
+      to: `forward@${domain.name}`,
+      subject: 'Forwarded',
+      text: 'f',
+    });
+    for (let i = 0; !fakeMx.received.some((m) => m.data.includes('Subject: Forwarded')); i++) {
+      if (i > 200) throw new Error('the forwarded message never reached the remote MX');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const got = fakeMx.received.find((m) => m.data.includes('Subject: Forwarded'))!;
+    expect(got.to).toEqual(['someone@elsewhere.example']);
+  });
+
+  it('refuses at RCPT with 552 5.2.2 a message that does not fit in the mailbox, and delivers one that does', async () => {
+    const box = await makeMailbox(t.db, { domainId: domain.id, quotaBytes: 5000 });
+    // RFC 1870: the client announces the size in MAIL FROM; Postfix passes it to Dovecot's quota-status.
+    await expect(sendWithSize(stack.ports.mx, box.address, 50000)).rejects.toMatchObject({
+      responseCode: 552,
+      response: expect.stringContaining('5.2.2'),
+    });
+    await sendWithSize(stack.ports.mx, box.address, 1000);
+    await waitForMessages(stack.ports.imap, box.address, 1);
+  });
+
+  it('refuses to relay for an unauthenticated client, on the MX and on submission', async () => {
+    await expect(
+      smtp(stack.ports.mx).sendMail({ from: 'a@remote.example', to: 'x@elsewhere.example', text: 'x' }),
+    ).rejects.toMatchObject({ responseCode: 554, response: expect.stringContaining('Relay access denied') });
+    await expect(
+      smtp(stack.ports.submission).sendMail({
+        from: 'a@remote.example',
+        to: 'x@elsewhere.example',
+        text: 'x',
+      }),
+    ).rejects.toMatchObject({ responseCode: 554 });
+  });
+
+  it('lets a mailbox submit as itself, and refuses it as another address', async () => {
+    const box = await makeMailbox(t.db, { domainId: domain.id });
+    const victim = await makeMailbox(t.db, { domainId: domain.id });
+    const submit = smtp(stack.ports.submission, { user: box.address, pass: TEST_PASSWORD });
+    await expect(
+      submit.sendMail({ from: victim.address, to: 'x@elsewhere.example', text: 'spoof' }),
+    ).rejects.toMatchObject({ responseCode: 553, response: expect.stringContaining('not owned by user') });
+    await submit.sendMail({
+      from: box.address,
+      to: 'friend@elsewhere.example',
+      subject: 'Sent by me',
+      headers: { 'X-Originating-IP': '[127.0.0.1]' },
+      text: 'hello',
+    });
+    for (let i = 0; !fakeMx.received.some((m) => m.data.includes('Subject: Sent by me')); i++) {
+      if (i > 200) throw new Error('the submitted message never reached the remote MX');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const got = fakeMx.received.find((m) => m.data.includes('Subject: Sent by me'))!;
+    expect(got.from).toBe(box.address);
+    expect(got.data).not.toMatch(/X-Originating-IP/i);
+    expect(got.data).not.toMatch(/with ESMTPS?A/);
+  });
+
+  it('refuses a wrong password on submission', async () => {
+    const box = await makeMailbox(t.db, { domainId: domain.id });
+    await expect(
+      smtp(stack.ports.submission, { user: box.address, pass: 'wrong' }).sendMail({
+        from: box.address,
+        to: 'x@elsewhere.example',
+        text: 'x',
+      }),
+    ).rejects.toMatchObject({ responseCode: 535 });
+  });
+});
