@@ -38,7 +38,8 @@ function can(actor: Actor, action: Action, subject: Subject): boolean {
 
 export function authorize(actor: Actor, action: Action, subject: Subject): void {
   if (can(actor, action, subject)) return;
-  throw canRead(actor, subject) ? errors.forbidden() : errors.notFound();
+  // Racine-only actions hide nothing: say plainly that they are forbidden.
+  throw subject.type === 'platform' || canRead(actor, subject) ? errors.forbidden() : errors.notFound();
 }
 
 export function allowed(actor: Actor, action: Action, subject: Subject): boolean {

@@ -7,6 +7,7 @@ import { diffFields, recordAudit } from '../audit/record-audit';
 import type { AppContext } from '../context';
 import type { Db } from '../db/knex';
 import type { DomainRow } from '../domains/find-domain';
+import { provisionMailboxKeys, resetMailboxKeys, rewrapMailboxKeys } from '../encryption/mailbox-keys';
 import { errors } from '../errors';
 import type { EmailAddress, LocalPart } from '../names/email-address';
 
@@ -98,6 +99,9 @@ export async function createMailbox(
       encryption_mode: input.encryptionMode ?? 'generated',
     })
     .returning(COLUMNS.map((c) => c.slice(2)));
+  // Generated mode: the key exists before the first message can arrive, wrapped by this password.
+  const keys =
+    row.encryption_mode === 'generated' ? await provisionMailboxKeys(db, row, input.password) : null;
   await recordAudit(db, actor, {
     action: 'mailbox.create',
     targetType: 'mailbox',
@@ -107,9 +111,10 @@ export async function createMailbox(
       address: row.address,
       quotaBytes: Number(row.quota_bytes),
       encryptionMode: row.encryption_mode,
+      fingerprint: keys?.fingerprint ?? null,
     },
   });
-  return { mailbox: row, recoveryCode: null };
+  return { mailbox: row, recoveryCode: keys?.recoveryCode ?? null };
 }
 
 /** A page of a domain's mailboxes, ordered by local part, with an opaque cursor. */
@@ -263,6 +268,13 @@ export async function setMailboxPassword(
     });
   }
   assertPasswordPolicy(input.newPassword, { login: mailbox.local_part });
+  // The owner's keys are re-wrapped (no mail re-encrypted); an admin cannot open them, so a
+  // reset puts a new key in front for new mail and leaves the old ones to the recovery code.
+  let recoveryCode: string | null = null;
+  if (owner) await rewrapMailboxKeys(db, mailbox.id, input.currentPassword as string, input.newPassword);
+  else if (mailbox.encryption_mode === 'generated') {
+    recoveryCode = (await resetMailboxKeys(db, mailbox, input.newPassword)).recoveryCode;
+  }
   await db('mailboxes')
     .where({ id: mailbox.id })
     .update({ password_hash: await hashPassword(input.newPassword), updated_at: ctx.now() });
@@ -275,5 +287,5 @@ export async function setMailboxPassword(
     collectiveId: mailbox.collective_id,
     details: { address: mailbox.address },
   });
-  return { kind, recoveryCode: null };
+  return { kind, recoveryCode };
 }

@@ -20,6 +20,8 @@ export function testClock(start = new Date('2026-11-21T10:00:00Z')) {
 
 export interface TestContext extends AppContext {
   clock: ReturnType<typeof testClock>;
+  /** The test database's URL, for real Postfix and Dovecot to read the `mta` views. */
+  databaseUrl: string;
   destroy(): Promise<void>;
 }
 
@@ -37,6 +39,7 @@ export async function createTestContext(overrides: Partial<Config> = {}): Promis
     keyring: new Keyring([Keyring.generateKey()]),
     now: clock.now,
     clock,
+    databaseUrl: t.url,
     destroy: t.destroy,
   };
 }

@@ -1,0 +1,209 @@
+import { createTestContext, TestContext } from '../support/context';
+import { makeMailbox, makeTenant, TEST_PASSWORD } from '../support/factories';
+import { startTestApp, TestClient } from '../support/http';
+
+describe('mailboxes', () => {
+  let ctx: TestContext;
+  let client: TestClient;
+  beforeAll(async () => {
+    ctx = await createTestContext();
+    client = await startTestApp(ctx);
+  });
+  afterAll(async () => {
+    await client.close();
+    await ctx.destroy();
+  });
+
+  const NEW_PASSWORD = 'un mot de passe assez long';
+
+  describe('POST /api/v1/domains/:name/mailboxes', () => {
+    it('creates a mailbox with a Dovecot-order argon2id hash, a key and a recovery code shown once', async () => {
+      const t = await makeTenant(ctx.db);
+      const res = await client.request('POST', `/api/v1/domains/${t.domain.name}/mailboxes`, {
+        as: t.actors.admin,
+        body: { localPart: 'Camille', password: NEW_PASSWORD, displayName: 'Camille D.' },
+      });
+      expect(res.status).toBe(201);
+      expect(res.body).toMatchObject({
+        address: `camille@${t.domain.name}`,
+        displayName: 'Camille D.',
+        encryptionMode: 'generated',
+        quotaBytes: 1024 ** 3,
+      });
+      expect(res.body.recoveryCode).toEqual(expect.any(String));
+      expect(JSON.stringify(res.body)).not.toMatch(/argon2/);
+      const row = await ctx.db('mailboxes').where({ id: res.body.id }).first();
+      expect(row.password_hash).toMatch(/^\$argon2id\$v=19\$m=\d+,t=\d+,p=\d+\$/);
+      expect(await ctx.db('mailbox_keys').where({ mailbox_id: res.body.id })).toHaveLength(1);
+      const again = await client.request('GET', `/api/v1/mailboxes/camille@${t.domain.name}`, {
+        as: t.actors.admin,
+      });
+      expect(again.body.recoveryCode).toBeUndefined();
+    });
+
+    it.each([
+      [{ localPart: 'short', password: 'court' }, 'password_too_short'],
+      [{ localPart: 'common', password: 'qwertyuiop123' }, 'password_too_common'],
+      [{ localPart: 'a..b', password: NEW_PASSWORD }, 'validation_failed'],
+      [{ localPart: 'x', password: NEW_PASSWORD, quotaBytes: -1 }, 'validation_failed'],
+      [{ localPart: 'x', password: NEW_PASSWORD, admin: true }, 'validation_failed'],
+    ])('refuses %j with %s and creates nothing', async (body, code) => {
+      const t = await makeTenant(ctx.db);
+      const res = await client.request('POST', `/api/v1/domains/${t.domain.name}/mailboxes`, {
+        as: t.actors.admin,
+        body,
+      });
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toBe(code);
+      expect(await ctx.db('mailboxes').where({ domain_id: t.domain.id })).toHaveLength(1);
+    });
+
+    it('refuses an address already taken, case-insensitively', async () => {
+      const t = await makeTenant(ctx.db);
+      const res = await client.request('POST', `/api/v1/domains/${t.domain.name}/mailboxes`, {
+        as: t.actors.admin,
+        body: {
+          localPart: t.mailbox.local_part.toUpperCase(),
+          password: NEW_PASSWORD,
+          encryptionMode: 'none',
+        },
+      });
+      expect(res.status).toBe(409);
+      expect(res.body.error.code).toBe('address_taken');
+    });
+
+    it('takes over postmaster@ from the automatic alias', async () => {
+      const t = await makeTenant(ctx.db);
+      await ctx
+        .db('aliases')
+        .insert({
+          domain_id: t.domain.id,
+          local_part: 'postmaster',
+          destinations: [t.admin.email],
+          system: true,
+        });
+      const res = await client.request('POST', `/api/v1/domains/${t.domain.name}/mailboxes`, {
+        as: t.actors.admin,
+        body: { localPart: 'postmaster', password: NEW_PASSWORD, encryptionMode: 'none' },
+      });
+      expect(res.status).toBe(201);
+      expect(
+        await ctx.db('aliases').where({ domain_id: t.domain.id, local_part: 'postmaster' }),
+      ).toHaveLength(0);
+    });
+  });
+
+  it('pages through a domain’s mailboxes with an opaque cursor and filters by prefix', async () => {
+    const t = await makeTenant(ctx.db);
+    for (const p of ['anna', 'anne', 'bob', 'carla', 'cyril'])
+      await makeMailbox(ctx.db, { domainId: t.domain.id, localPart: p });
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: string = `limit=2${cursor ? `&cursor=${cursor}` : ''}`;
+      const res = await client.request('GET', `/api/v1/domains/${t.domain.name}/mailboxes?${query}`, {
+        as: t.actors.member,
+      });
+      expect(res.body.items.length).toBeLessThanOrEqual(2);
+      seen.push(...res.body.items.map((m: { localPart: string }) => m.localPart));
+      cursor = res.body.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual(['anna', 'anne', 'bob', 'carla', 'cyril', t.mailbox.local_part].sort());
+    const prefixed = await client.request('GET', `/api/v1/domains/${t.domain.name}/mailboxes?prefix=an`, {
+      as: t.actors.member,
+    });
+    expect(prefixed.body.items.map((m: { localPart: string }) => m.localPart)).toEqual(['anna', 'anne']);
+    const bad = await client.request('GET', `/api/v1/domains/${t.domain.name}/mailboxes?cursor=garbage`, {
+      as: t.actors.member,
+    });
+    expect(bad.body.error.code).toBe('invalid_cursor');
+  });
+
+  describe('PATCH /api/v1/mailboxes/:address', () => {
+    it('lets the owner change the display name but not the quota', async () => {
+      const t = await makeTenant(ctx.db);
+      const path = `/api/v1/mailboxes/${t.mailbox.address}`;
+      const ok = await client.request('PATCH', path, { as: t.actors.owner, body: { displayName: 'Moi' } });
+      expect(ok.body.displayName).toBe('Moi');
+      const quota = await client.request('PATCH', path, {
+        as: t.actors.owner,
+        body: { quotaBytes: 10 * 1024 ** 3 },
+      });
+      expect(quota.status).toBe(403);
+    });
+
+    it('lets an admin disable a mailbox, which closes its sessions and removes it from the MTA view', async () => {
+      const t = await makeTenant(ctx.db);
+      await client.request('GET', '/api/v1/me', { as: t.actors.owner });
+      const res = await client.request('PATCH', `/api/v1/mailboxes/${t.mailbox.address}`, {
+        as: t.actors.admin,
+        body: { status: 'disabled' },
+      });
+      expect(res.body.status).toBe('disabled');
+      expect((await client.request('GET', '/api/v1/me', { as: t.actors.owner })).status).toBe(401);
+      expect(await ctx.db('mta.mailboxes').where({ address: t.mailbox.address })).toHaveLength(0);
+    });
+  });
+
+  describe('POST /api/v1/mailboxes/:address/password', () => {
+    async function withKey() {
+      const t = await makeTenant(ctx.db);
+      const res = await client.request('POST', `/api/v1/domains/${t.domain.name}/mailboxes`, {
+        as: t.actors.admin,
+        body: { localPart: 'keyed', password: NEW_PASSWORD },
+      });
+      return { t, address: res.body.address as string };
+    }
+
+    it('refuses the owner without the right current password', async () => {
+      const t = await makeTenant(ctx.db);
+      const res = await client.request('POST', `/api/v1/mailboxes/${t.mailbox.address}/password`, {
+        as: t.actors.owner,
+        body: { currentPassword: 'not my password!!', newPassword: 'another long password' },
+      });
+      expect(res.status).toBe(401);
+      const login = await client.request('POST', '/api/v1/session', {
+        body: { login: t.mailbox.address, password: TEST_PASSWORD },
+      });
+      expect(login.status).toBe(200);
+    });
+
+    it('re-wraps the keys on an owner change: same keys, still active', async () => {
+      const { address } = await withKey();
+      const login = await client.request('POST', '/api/v1/session', {
+        body: { login: address, password: NEW_PASSWORD },
+      });
+      const cookie = login.headers.get('set-cookie')!.split(';')[0];
+      const before = await ctx
+        .db('mailbox_keys')
+        .whereIn('mailbox_id', ctx.db('mailboxes').select('id').where({ address }));
+      const res = await client.request('POST', `/api/v1/mailboxes/${address}/password`, {
+        headers: { cookie, 'x-giroflee-csrf': '1' },
+        body: { currentPassword: NEW_PASSWORD, newPassword: 'une autre phrase secrète' },
+      });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ kind: 'change', recoveryCode: null });
+      const after = await ctx
+        .db('mailbox_keys')
+        .whereIn('mailbox_id', ctx.db('mailboxes').select('id').where({ address }));
+      expect(after.map((k) => [k.fingerprint, k.state])).toEqual(
+        before.map((k) => [k.fingerprint, 'active']),
+      );
+      expect(after[0].private_key).not.toEqual(before[0].private_key);
+    });
+
+    it('on an admin reset, puts a new key in front, locks the old one and says what that means', async () => {
+      const { t, address } = await withKey();
+      const res = await client.request('POST', `/api/v1/mailboxes/${address}/password`, {
+        as: t.actors.admin,
+        body: { newPassword: 'reset by the admin today' },
+      });
+      expect(res.body).toMatchObject({ kind: 'reset', recoveryCode: expect.any(String) });
+      expect(res.body.consequences.fr).toMatch(/code de récupération/);
+      const keys = await ctx
+        .db('mailbox_keys')
+        .whereIn('mailbox_id', ctx.db('mailboxes').select('id').where({ address }));
+      expect(keys.map((k) => k.state).sort()).toEqual(['active', 'locked']);
+    });
+  });
+});
