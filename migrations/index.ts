@@ -4,6 +4,7 @@ import * as mtaViews from './20261121_0002_mta_views';
 import * as dns from './20261121_0010_dns';
 import * as encryption from './20261121_0020_encryption';
 import * as relays from './20261121_0030_relays';
+import * as mailstack from './20261121_0040_mailstack';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -20,6 +21,7 @@ const migrations: Array<[string, Migration]> = [
   ['20261121_0010_dns', dns],
   ['20261121_0020_encryption', encryption],
   ['20261121_0030_relays', relays],
+  ['20261121_0040_mailstack', mailstack],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

@@ -3,6 +3,8 @@ import nodemailer from 'nodemailer';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import { SMTPServer } from 'smtp-server';
 import type { AddressInfo } from 'node:net';
+import { Keyring } from '../../src/encryption/master-key';
+import { masterLogin, MasterCredentials, webmailMasterCredentials } from '../../src/mailstack/master-user';
 import { createTestDatabase } from '../support/db';
 import { makeCollective, makeDomain, makeMailbox, TEST_PASSWORD } from '../support/factories';
 import { startTestMailstack, TestMailstack } from '../support/mailstack';
@@ -104,11 +106,14 @@ describe('inbound mail on the real Postfix and Dovecot', () => {
   let fakeMx: Awaited<ReturnType<typeof startFakeMx>>;
   let domain: { id: string; name: string };
   let other: { id: string; name: string };
+  let master: MasterCredentials;
 
   beforeAll(async () => {
     t = await createTestDatabase();
     fakeMx = await startFakeMx();
+    master = await webmailMasterCredentials(t.db, new Keyring([Keyring.generateKey()]));
     stack = await startTestMailstack(t.url, {
+      masterUser: master,
       inboundTransport: 'dovecot',
       relayhost: { host: '127.0.0.1', port: fakeMx.port },
     });
@@ -253,5 +258,21 @@ describe('inbound mail on the real Postfix and Dovecot', () => {
         text: 'x',
       }),
     ).rejects.toMatchObject({ responseCode: 535 });
+  });
+
+  it('lets the webmail open a mailbox with its master secret, and nobody with a wrong one', async () => {
+    const box = await makeMailbox(t.db, { domainId: domain.id });
+    await smtp(stack.ports.mx).sendMail({
+      from: 'a@remote.example',
+      to: box.address,
+      subject: 'Webmail',
+      text: 'w',
+    });
+    await waitForMessages(stack.ports.imap, box.address, 1);
+    const [message] = await fetchAll(stack.ports.imap, masterLogin(box.address, master), master.password);
+    expect(message).toContain('Subject: Webmail');
+    await expect(
+      fetchAll(stack.ports.imap, masterLogin(box.address, master), TEST_PASSWORD),
+    ).rejects.toThrow();
   });
 });
