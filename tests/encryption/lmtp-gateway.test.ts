@@ -50,7 +50,6 @@ describe('inbound LMTP gateway', () => {
 
   beforeAll(async () => {
     ctx = await createTestContext();
-    await ctx.db.raw('ALTER TABLE collectives DROP CONSTRAINT IF EXISTS collectives_slug_format');
     const collective = await makeCollective(ctx.db);
     domain = await makeDomain(ctx.db, { collectiveId: collective.id, name: 'gw.example' });
     downstream = await startFakeDownstream();

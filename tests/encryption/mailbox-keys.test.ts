@@ -36,7 +36,6 @@ describe('mailbox keys', () => {
   let domainId: string;
   beforeAll(async () => {
     ctx = await createTestContext();
-    await ctx.db.raw('ALTER TABLE collectives DROP CONSTRAINT IF EXISTS collectives_slug_format');
     const collective = await makeCollective(ctx.db);
     domainId = (await makeDomain(ctx.db, { collectiveId: collective.id })).id;
   });

@@ -5,9 +5,11 @@ import { mountAudit } from './audit';
 import { mountCollectives } from './collectives';
 import { mountDomains } from './domains';
 import { mountHealth } from './health';
+import { mountMailboxKeys } from './mailbox-keys';
 import { mountMailboxes } from './mailboxes';
 import { mountRelays } from './relays';
 import { mountSession } from './session';
+import { mountWkd } from './wkd';
 
 /** Routes under /api/v1. Each file mounts one resource. */
 export const apiRoutes: Array<(router: Router, ctx: AppContext) => void> = [
@@ -15,10 +17,11 @@ export const apiRoutes: Array<(router: Router, ctx: AppContext) => void> = [
   mountCollectives,
   mountDomains,
   mountMailboxes,
+  mountMailboxKeys,
   mountAliases,
   mountAudit,
   mountRelays,
 ];
 
 /** Routes at the root: health, well-known endpoints, static console and webmail. */
-export const rootRoutes: Array<(app: Express, ctx: AppContext) => void> = [mountHealth];
+export const rootRoutes: Array<(app: Express, ctx: AppContext) => void> = [mountHealth, mountWkd];

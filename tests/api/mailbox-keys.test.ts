@@ -1,0 +1,370 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import * as openpgp from 'openpgp';
+import type { Actor } from '../../src/auth/actor';
+import { loadMailboxActor } from '../../src/auth/sessions';
+import { provisionMailboxKeys } from '../../src/encryption/mailbox-keys';
+import { derivePassphrase, KdfParams } from '../../src/encryption/passphrase';
+import { encryptMessage, splitMessage } from '../../src/encryption/pgp-mime';
+import { wkdHash, zBase32 } from '../../src/encryption/wkd';
+import { createTestContext, TestContext } from '../support/context';
+import { startTestApp, TestClient } from '../support/http';
+import { makeMailbox, makeRacine, makeTenant, TEST_PASSWORD } from '../support/factories';
+import { corpus } from '../encryption/mime-corpus';
+
+describe('mailbox keys API', () => {
+  let ctx: TestContext;
+  let client: TestClient;
+  let tenant: Awaited<ReturnType<typeof makeTenant>>;
+
+  async function generatedMailbox(localPart: string) {
+    const m = await makeMailbox(ctx.db, {
+      domainId: tenant.domain.id,
+      localPart,
+      encryptionMode: 'generated',
+    });
+    const { recoveryCode } = await provisionMailboxKeys(ctx.db, m, TEST_PASSWORD);
+    return { ...m, recoveryCode, owner: (await loadMailboxActor(ctx.db, m.id)) as Actor };
+  }
+
+  const auditActions = async (targetId: string) =>
+    (await ctx.db('audit_log').where({ target_id: targetId }).orderBy('id')).map((r) => r.action);
+
+  beforeAll(async () => {
+    ctx = await createTestContext();
+    client = await startTestApp(ctx);
+    tenant = await makeTenant(ctx.db);
+  });
+  afterAll(async () => {
+    await client.close();
+    await ctx.destroy();
+  });
+
+  describe('GET /api/v1/mailboxes/:address/keys', () => {
+    it('shows public keys, fingerprints and states, never private material', async () => {
+      const m = await generatedMailbox('reader');
+      const res = await client.request('GET', `/api/v1/mailboxes/${m.address}/keys`, {
+        as: tenant.actors.admin,
+      });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ encryptionMode: 'generated', wkd: true, protectedSubject: false });
+      expect(res.body.keys).toEqual([
+        expect.objectContaining({
+          state: 'active',
+          source: 'generated',
+          fingerprint: expect.stringMatching(/^[0-9a-f]{40}$/),
+        }),
+      ]);
+      expect(res.text).not.toMatch(/PRIVATE KEY|privateKey|salt/);
+    });
+
+    it('answers 404 to another collective', async () => {
+      const m = await generatedMailbox('hidden');
+      const other = await makeTenant(ctx.db);
+      const res = await client.request('GET', `/api/v1/mailboxes/${m.address}/keys`, {
+        as: other.actors.admin,
+      });
+      expect(res.status).toBe(404);
+    });
+  });
+
+  describe('GET /api/v1/mailboxes/:address/keys/private', () => {
+    it('is for the owner only, not the admin', async () => {
+      const m = await generatedMailbox('secretive');
+      const admin = await client.request('GET', `/api/v1/mailboxes/${m.address}/keys/private`, {
+        as: tenant.actors.admin,
+      });
+      expect(admin.status).toBe(403);
+      const owner = await client.request('GET', `/api/v1/mailboxes/${m.address}/keys/private`, {
+        as: m.owner,
+      });
+      expect(owner.status).toBe(200);
+      expect(owner.body.keys[0]).toMatchObject({
+        privateKey: expect.stringContaining('BEGIN PGP PRIVATE KEY BLOCK'),
+        passphrase: { algorithm: 'argon2id', encoding: 'hex', hashLength: 32 },
+      });
+    });
+
+    it('exports a key GnuPG imports, unlocks with the derived passphrase and decrypts the gateway’s output with', async () => {
+      const m = await generatedMailbox('gpguser');
+      const res = await client.request('GET', `/api/v1/mailboxes/${m.address}/keys/private`, { as: m.owner });
+      const { privateKey, passphrase } = res.body.keys[0] as { privateKey: string; passphrase: KdfParams };
+      const publicKey = await openpgp.readKey({
+        armoredKey: (await ctx.db('mailbox_keys').where({ mailbox_id: m.id }).first()).public_key,
+      });
+      const raw = corpus.find(([n]) => n === '8bit body')![1];
+      const stored = (await encryptMessage(raw, [publicKey]))!;
+      const text = stored.toString('latin1');
+      const armored = text.slice(
+        text.indexOf('-----BEGIN PGP MESSAGE-----'),
+        text.indexOf('-----END PGP MESSAGE-----') + 25,
+      );
+
+      const home = fs.mkdtempSync(path.join(os.tmpdir(), 'giroflee-gpg-'));
+      try {
+        const gpg = (args: string[], input?: string | Buffer) =>
+          execFileSync(
+            'gpg',
+            ['--homedir', home, '--batch', '--no-tty', '--pinentry-mode', 'loopback', ...args],
+            {
+              input,
+              stdio: ['pipe', 'pipe', 'pipe'],
+            },
+          );
+        const pass = path.join(home, 'pass');
+        fs.writeFileSync(pass, await derivePassphrase(TEST_PASSWORD, passphrase), { mode: 0o600 });
+        gpg(['--passphrase-file', pass, '--import'], privateKey);
+        const decrypted = gpg(['--passphrase-file', pass, '--decrypt'], armored);
+        expect(splitMessage(decrypted).body.equals(splitMessage(raw).body)).toBe(true);
+        // The password alone is not the passphrase.
+        fs.writeFileSync(pass, TEST_PASSWORD);
+        const fresh = fs.mkdtempSync(path.join(os.tmpdir(), 'giroflee-gpg-'));
+        try {
+          expect(
+            () =>
+              execFileSync(
+                'gpg',
+                [
+                  '--homedir',
+                  fresh,
+                  '--batch',
+                  '--pinentry-mode',
+                  'loopback',
+                  '--passphrase-file',
+                  pass,
+                  '--import',
+                ],
+                { input: privateKey, stdio: 'pipe' },
+              ) &&
+              execFileSync(
+                'gpg',
+                [
+                  '--homedir',
+                  fresh,
+                  '--batch',
+                  '--pinentry-mode',
+                  'loopback',
+                  '--passphrase-file',
+                  pass,
+                  '--decrypt',
+                ],
+                { input: armored, stdio: 'pipe' },
+              ),
+          ).toThrow();
+        } finally {
+          fs.rmSync(fresh, { recursive: true, force: true });
+        }
+      } finally {
+        execFileSync('gpgconf', ['--homedir', home, '--kill', 'all']);
+        fs.rmSync(home, { recursive: true, force: true });
+      }
+    });
+  });
+
+  describe('POST /api/v1/mailboxes/:address/keys/rotate', () => {
+    it('makes a new active key, keeps the old one retired, returns a new recovery code, audited', async () => {
+      const m = await generatedMailbox('rotator');
+      const wrong = await client.request('POST', `/api/v1/mailboxes/${m.address}/keys/rotate`, {
+        as: m.owner,
+        body: { password: 'not the password' },
+      });
+      expect(wrong.status).toBe(401);
+      const res = await client.request('POST', `/api/v1/mailboxes/${m.address}/keys/rotate`, {
+        as: m.owner,
+        body: { password: TEST_PASSWORD },
+      });
+      expect(res.status).toBe(201);
+      expect(res.body.recoveryCode).toMatch(/^(\w{4}-){7}\w{4}$/);
+      const keys = await client.request('GET', `/api/v1/mailboxes/${m.address}/keys`, { as: m.owner });
+      expect(keys.body.keys.map((k: { state: string }) => k.state)).toEqual(['retired', 'active']);
+      expect(await auditActions(m.id)).toEqual(['mailbox.keys.rotate']);
+    });
+
+    it('is refused to an admin (only the owner holds the password)', async () => {
+      const m = await generatedMailbox('notyours');
+      const res = await client.request('POST', `/api/v1/mailboxes/${m.address}/keys/rotate`, {
+        as: tenant.actors.admin,
+        body: { password: TEST_PASSWORD },
+      });
+      expect(res.status).toBe(403);
+    });
+  });
+
+  describe('POST /api/v1/mailboxes/:address/keys/recover', () => {
+    it('sets a new password with the recovery code, without logging in, and spends the code', async () => {
+      const m = await generatedMailbox('forgetful');
+      const newPassword = 'a brand new long passphrase';
+      const res = await client.request('POST', `/api/v1/mailboxes/${m.address}/keys/recover`, {
+        body: { recoveryCode: m.recoveryCode, newPassword },
+      });
+      expect(res.status).toBe(200);
+      expect(res.body.recovered).toHaveLength(1);
+      expect(res.body.recoveryCode).not.toBe(m.recoveryCode);
+      const again = await client.request('POST', `/api/v1/mailboxes/${m.address}/keys/recover`, {
+        body: { recoveryCode: m.recoveryCode, newPassword },
+      });
+      expect(again.status).toBe(403);
+      expect(await auditActions(m.id)).toEqual(['mailbox.keys.recover']);
+    });
+
+    it('refuses a malformed code with a clear error', async () => {
+      const m = await generatedMailbox('typo');
+      const res = await client.request('POST', `/api/v1/mailboxes/${m.address}/keys/recover`, {
+        body: { recoveryCode: 'ABCD', newPassword: 'a brand new long passphrase' },
+      });
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toBe('recovery_code_malformed');
+    });
+  });
+
+  describe('PUT /api/v1/mailboxes/:address/keys/public', () => {
+    const upload = (address: string, as: Actor, publicKey: string) =>
+      client.request('PUT', `/api/v1/mailboxes/${address}/keys/public`, { as, body: { publicKey } });
+
+    it.each([
+      ['a classic v4 cv25519 key', { type: 'ecc', curve: 'curve25519Legacy' }, {}],
+      ['an RFC 9580 v6 key', { type: 'curve25519' }, { v6Keys: true }],
+    ])('accepts %s and switches to mode public-key', async (_n, opts, config) => {
+      const m = await generatedMailbox(`byok${Object.keys(config).length}`);
+      const { publicKey } = await openpgp.generateKey({
+        ...(opts as { type: 'ecc' }),
+        userIDs: [{ email: m.address }],
+        config: config as Partial<openpgp.Config>,
+      });
+      const res = await upload(m.address, tenant.actors.admin, publicKey);
+      expect(res.status).toBe(200);
+      expect(res.body.encryptionMode).toBe('public-key');
+      const keys = await ctx.db('mailbox_keys').where({ mailbox_id: m.id }).orderBy('created_at');
+      expect(keys.map((k) => [k.source, k.state])).toEqual([
+        ['generated', 'retired'],
+        ['uploaded', 'active'],
+      ]);
+      expect(keys[1].private_key).toBeNull();
+      expect(await auditActions(m.id)).toEqual(['mailbox.keys.upload']);
+    });
+
+    it('refuses a private key, an expired key and garbage, changing nothing', async () => {
+      const m = await generatedMailbox('careful');
+      const { privateKey } = await openpgp.generateKey({
+        type: 'ecc',
+        curve: 'curve25519Legacy',
+        userIDs: [{ email: m.address }],
+      });
+      const expired = await openpgp.generateKey({
+        type: 'ecc',
+        curve: 'curve25519Legacy',
+        userIDs: [{ email: m.address }],
+        keyExpirationTime: 60,
+        date: new Date(Date.now() - 3600_000),
+      });
+      expect((await upload(m.address, m.owner, privateKey)).body.error.code).toBe('public_key_is_private');
+      expect((await upload(m.address, m.owner, expired.publicKey)).body.error.code).toBe(
+        'public_key_invalid',
+      );
+      expect((await upload(m.address, m.owner, 'hello')).body.error.code).toBe('public_key_unreadable');
+      const keys = await ctx.db('mailbox_keys').where({ mailbox_id: m.id });
+      expect(keys.map((k) => k.state)).toEqual(['active']);
+      expect(await auditActions(m.id)).toEqual([]);
+    });
+  });
+
+  describe('PUT /api/v1/mailboxes/:address/keys/mode', () => {
+    it('allows mode none by default, and refuses it when the platform policy forbids it', async () => {
+      const m = await generatedMailbox('clearly');
+      const ok = await client.request('PUT', `/api/v1/mailboxes/${m.address}/keys/mode`, {
+        as: tenant.actors.admin,
+        body: { mode: 'none' },
+      });
+      expect(ok.status).toBe(200);
+      const strict = await createTestContext({
+        encryption: { ...ctx.config.encryption, allowUnencrypted: false },
+      });
+      const strictClient = await startTestApp(strict);
+      try {
+        const t = await makeTenant(strict.db);
+        const res = await strictClient.request('PUT', `/api/v1/mailboxes/${t.mailbox.address}/keys/mode`, {
+          as: t.actors.admin,
+          body: { mode: 'none' },
+        });
+        expect(res.status).toBe(403);
+      } finally {
+        await strictClient.close();
+        await strict.destroy();
+      }
+    });
+  });
+
+  describe('Web Key Directory', () => {
+    it('computes the draft’s z-base-32 hash (test vector of draft-koch §3.1)', () => {
+      expect(wkdHash('Joe.Doe')).toBe('iy9q119eutrkn8s1mk4r39qejnbu3n5q');
+      expect(zBase32(Buffer.from([0xf0]))).toBe('6y');
+    });
+
+    it('serves the binary key by the direct and advanced methods, and the policy files', async () => {
+      const m = await generatedMailbox('published');
+      const hash = wkdHash('published');
+      // The direct method is asked of the mail domain itself: the Host header names it.
+      const direct = await new Promise<{ status: number; type: string; body: Buffer }>((resolve, reject) => {
+        http
+          .get(
+            `${client.url}/.well-known/openpgpkey/hu/${hash}?l=published`,
+            { headers: { host: tenant.domain.name } },
+            (res) => {
+              const chunks: Buffer[] = [];
+              res.on('data', (c: Buffer) => chunks.push(c));
+              res.on('end', () =>
+                resolve({
+                  status: res.statusCode!,
+                  type: String(res.headers['content-type']),
+                  body: Buffer.concat(chunks),
+                }),
+              );
+            },
+          )
+          .on('error', reject);
+      });
+      expect(direct.status).toBe(200);
+      expect(direct.type).toMatch(/application\/octet-stream/);
+      const key = await openpgp.readKey({ binaryKey: new Uint8Array(direct.body) });
+      expect(key.users[0].userID?.email).toBe(m.address);
+      const advanced = await client.request(
+        'GET',
+        `/.well-known/openpgpkey/${tenant.domain.name}/hu/${hash}`,
+      );
+      expect(advanced.status).toBe(200);
+      expect(
+        (await client.request('GET', `/.well-known/openpgpkey/${tenant.domain.name}/policy`)).status,
+      ).toBe(200);
+      expect((await client.request('GET', '/.well-known/openpgpkey/unknown.example/policy')).status).toBe(
+        404,
+      );
+    });
+
+    it('does not publish a mailbox that opted out, nor an unknown local part', async () => {
+      await generatedMailbox('private');
+      const m = await generatedMailbox('optout');
+      const off = await client.request('PATCH', `/api/v1/mailboxes/${m.address}/keys/settings`, {
+        as: m.owner,
+        body: { wkd: false },
+      });
+      expect(off.body).toEqual({ wkd: false, protectedSubject: false });
+      for (const local of ['optout', 'nobody']) {
+        const res = await client.request(
+          'GET',
+          `/.well-known/openpgpkey/${tenant.domain.name}/hu/${wkdHash(local)}`,
+        );
+        expect(res.status).toBe(404);
+      }
+    });
+  });
+
+  it('lets a racine read any mailbox’s keys', async () => {
+    const m = await generatedMailbox('racinecheck');
+    const { actor } = await makeRacine(ctx.db);
+    const res = await client.request('GET', `/api/v1/mailboxes/${m.address}/keys`, { as: actor });
+    expect(res.status).toBe(200);
+  });
+});
