@@ -3,6 +3,7 @@ import type { AppContext } from './context';
 import { createApp } from './api/app';
 import { logger } from './logger';
 import { inboundGatewayComponent } from './encryption/lmtp-gateway';
+import { outboundGatewayComponent, relayProbeComponent } from './relay/components';
 
 /** A long-running part of `giroflee serve` (HTTP, gateways, DNS zone, scheduled jobs). */
 export interface Component {
@@ -34,7 +35,12 @@ export const httpComponent: Component = {
 };
 
 /** Started in this order, stopped in reverse. Each issue's long-running parts add themselves here. */
-export const components: Component[] = [httpComponent, inboundGatewayComponent];
+export const components: Component[] = [
+  httpComponent,
+  inboundGatewayComponent,
+  outboundGatewayComponent,
+  relayProbeComponent,
+];
 
 export async function startComponents(
   ctx: AppContext,

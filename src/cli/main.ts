@@ -4,6 +4,7 @@ import { registerCollectives } from './commands/collectives';
 import { registerDomains } from './commands/domains';
 import { registerMailboxes } from './commands/mailboxes';
 import { registerMigrate } from './commands/migrate';
+import { registerRelay } from './commands/relay';
 import { registerServe } from './commands/serve';
 
 /** Each issue's commands register themselves here. */
@@ -14,6 +15,7 @@ const registrations: Array<(program: Command) => void> = [
   registerCollectives,
   registerDomains,
   registerMailboxes,
+  registerRelay,
 ];
 
 export function buildProgram(): Command {
