@@ -281,10 +281,15 @@ export function createResolver(options: ResolverOptions): DnsResolver {
   async function query(name: string, type: RecordType, opts: QueryOptions = {}): Promise<DnsResult> {
     const servers = opts.servers ?? options.servers;
     let last: DnsResult = { status: 'error', detail: 'no server' };
-    // The first definite answer wins; a server that fails hands over to the next one.
-    for (const server of servers) {
-      last = await ask(server, name, type, opts.tcp ?? false, opts.deadline);
-      if (isDefinite(last)) return last;
+    // The first definite answer wins; a server that fails hands over to the next one, and a
+    // lost datagram gets a second chance (RFC 1536 §1: retransmit, then try the next server).
+    for (let attempt = 0; attempt < 2; attempt++) {
+      for (const server of servers) {
+        last = await ask(server, name, type, opts.tcp ?? false, opts.deadline);
+        if (isDefinite(last)) return last;
+      }
+      // Only a lost answer is worth asking for again: SERVFAIL or REFUSED would say the same.
+      if (last.status !== 'timeout') return last;
     }
     return last;
   }

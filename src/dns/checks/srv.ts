@@ -1,0 +1,36 @@
+import { zoneLine } from '../record-plan';
+import type { CheckMessage } from './common';
+import { advise, Check, expectedLines, planned, recordLine, result, temporary } from './common';
+
+/** RFC 6186 / RFC 8314 §5.1 service records for IMAP and submission over implicit TLS. */
+export const srvCheck: Check = async (env) => {
+  const found: string[] = [];
+  const messages: CheckMessage[] = [];
+  await Promise.all(
+    planned(env, 'srv').map(async (rec) => {
+      const r = await env.auth(rec.name, 'SRV');
+      const [, , port, target] = rec.value.split(' ');
+      if (r.status === 'ok') {
+        found.push(...r.records.map(recordLine));
+        const good = r.records.some(
+          (x) => x.type === 'SRV' && x.value.target === target && x.value.port === Number(port),
+        );
+        if (good) return;
+      } else if (r.status !== 'nodata' && r.status !== 'nxdomain') {
+        messages.push(temporary(rec.name, 'SRV', r));
+        return;
+      }
+      messages.push(
+        advise(
+          `${rec.id}_missing`,
+          {
+            fr: `Les logiciels de courrier ne trouveront pas le service ${rec.name.split('.')[0]} par eux-mêmes.`,
+            en: `Mail programs will not find the ${rec.name.split('.')[0]} service by themselves.`,
+          },
+          [zoneLine(rec)],
+        ),
+      );
+    }),
+  );
+  return result('srv', expectedLines(env, 'srv'), found.sort(), messages);
+};

@@ -1,0 +1,321 @@
+import { checkDomain, DomainCheckReport } from '../../src/dns/check-domain';
+import type { CheckStatus } from '../../src/dns/checks/common';
+import { dkimTxtValue, DkimKeyRow, ensureDomainDkimKey } from '../../src/dns/dkim-keys';
+import { startPlatformZone } from '../../src/dns/platform-zone';
+import { CheckId, PlannedRecord, recordPlan } from '../../src/dns/record-plan';
+import { createResolver, DnsRecord } from '../../src/dns/resolver';
+import type { ZoneServer } from '../../src/dns/zone-server';
+import { staticLookup, ZoneAnswer } from '../../src/dns/zone-server';
+import { parseDomainName } from '../../src/names/domain-name';
+import { createTestContext, TestContext } from '../support/context';
+import { makeCollective, makeDomain } from '../support/factories';
+import { forward, rr, startFixtureDns } from './fixture-dns';
+import { testDnsSettings } from './settings';
+
+/** The plan's records as DNS records, i.e. a domain whose owner published exactly what was asked. */
+function asPublished(plan: PlannedRecord[]): DnsRecord[] {
+  return plan.map((r): DnsRecord => {
+    if (r.type === 'MX') {
+      const [priority, exchange] = r.value.split(' ');
+      return rr.mx(r.name, Number(priority), exchange);
+    }
+    if (r.type === 'SRV') {
+      const [, , port, target] = r.value.split(' ');
+      return rr.srv(r.name, Number(port), target);
+    }
+    if (r.type === 'CNAME') return rr.cname(r.name, r.value);
+    return rr.txt(r.name, r.value);
+  });
+}
+
+interface Case {
+  name: string;
+  domain: string;
+  mode?: 'txt';
+  /** Changes the published records (authoritative and, unless `recursive` says otherwise, recursive). */
+  edit?: (records: DnsRecord[], d: string, key: DkimKeyRow) => DnsRecord[];
+  /** The recursive resolver's (older) view, when it differs. */
+  recursive?: (records: DnsRecord[], d: string) => DnsRecord[];
+  nameserver?: 'dead' | 'servfail' | 'none';
+  expect: Partial<Record<CheckId | 'overall', CheckStatus>>;
+  codes?: string[];
+}
+
+const without = (pred: (r: DnsRecord) => boolean) => (records: DnsRecord[]) =>
+  records.filter((r) => !pred(r));
+const isSpf = (d: string) => (r: DnsRecord) => r.name === d && r.type === 'TXT';
+const replaceSpf = (value: string) => (records: DnsRecord[], d: string) => [
+  ...records.filter((r) => !isSpf(d)(r)),
+  rr.txt(d, value),
+];
+
+const cases: Case[] = [
+  { name: 'a perfect domain', domain: 'perfect.example', expect: { overall: 'ok' } },
+  {
+    name: 'missing MX',
+    domain: 'no-mx.example',
+    edit: (rs, d) => without((r) => r.type === 'MX' && r.name === d)(rs),
+    expect: { mx: 'error' },
+    codes: ['mx_missing'],
+  },
+  {
+    name: 'a foreign MX',
+    domain: 'foreign-mx.example',
+    edit: (rs, d) => [...rs.filter((r) => r.type !== 'MX'), rr.mx(d, 10, 'mx.other-provider.example')],
+    expect: { mx: 'error' },
+    codes: ['mx_foreign'],
+  },
+  {
+    name: 'two SPF records',
+    domain: 'two-spf.example',
+    edit: (rs, d) => [...rs, rr.txt(d, 'v=spf1 include:_spf.other.example ~all')],
+    expect: { spf: 'error' },
+    codes: ['spf_multiple'],
+  },
+  {
+    name: 'SPF over 10 lookups through nested includes',
+    domain: 'spf-many.example',
+    edit: replaceSpf('v=spf1 include:_spf.giroflee.test include:chain1.spf.example -all'),
+    expect: { spf: 'error' },
+    codes: ['spf_too_many_lookups'],
+  },
+  {
+    name: 'SPF +all',
+    domain: 'spf-plus-all.example',
+    edit: replaceSpf('v=spf1 include:_spf.giroflee.test +all'),
+    expect: { spf: 'warning' },
+    codes: ['spf_all_pass'],
+  },
+  {
+    name: 'SPF without the platform',
+    domain: 'spf-other.example',
+    edit: replaceSpf('v=spf1 include:_spf.other.example -all'),
+    expect: { spf: 'error' },
+    codes: ['spf_platform_missing'],
+  },
+  {
+    name: 'a DKIM key mismatch',
+    domain: 'dkim-mismatch.example',
+    mode: 'txt',
+    edit: (rs, d) => [
+      ...rs.filter((r) => !r.name.endsWith(`_domainkey.${d}`)),
+      rr.txt(
+        `giroflee1._domainkey.${d}`,
+        'v=DKIM1; k=rsa; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAwrongkey',
+      ),
+    ],
+    expect: { dkim: 'error' },
+    codes: ['dkim_key_mismatch'],
+  },
+  {
+    name: 'a dangling DKIM CNAME',
+    domain: 'dkim-dangling.example',
+    edit: (rs, d) => [
+      ...rs.filter((r) => r.name !== `giroflee1._domainkey.${d}`),
+      rr.cname(`giroflee1._domainkey.${d}`, `giroflee1.${d}.old-provider.example`),
+    ],
+    expect: { dkim: 'error' },
+    codes: ['dkim_dangling_cname'],
+  },
+  {
+    name: 'DMARC p=none',
+    domain: 'dmarc-none.example',
+    edit: (rs, d) => [
+      ...rs.filter((r) => r.name !== `_dmarc.${d}`),
+      rr.txt(`_dmarc.${d}`, 'v=DMARC1; p=none; rua=mailto:d@x.example'),
+    ],
+    expect: { dmarc: 'warning' },
+    codes: ['dmarc_p_none'],
+  },
+  {
+    name: 'a broken DMARC record',
+    domain: 'dmarc-broken.example',
+    edit: (rs, d) => [
+      ...rs.filter((r) => r.name !== `_dmarc.${d}`),
+      rr.txt(`_dmarc.${d}`, 'v=DMARC1; p=quarantaine'),
+    ],
+    expect: { dmarc: 'error' },
+    codes: ['dmarc_syntax'],
+  },
+  {
+    name: 'a DKIM TXT split in several strings',
+    domain: 'dkim-split.example',
+    mode: 'txt',
+    edit: (rs, d, key) => {
+      const value = dkimTxtValue(key);
+      return [
+        ...rs.filter((r) => !r.name.endsWith(`_domainkey.${d}`)),
+        rr.txt(`giroflee1._domainkey.${d}`, value.slice(0, 200), value.slice(200)),
+      ];
+    },
+    expect: { dkim: 'ok', overall: 'ok' },
+  },
+  {
+    name: 'a CNAME at the apex',
+    domain: 'apex-cname.example',
+    edit: (rs, d) => [...rs.filter((r) => r.name !== d), rr.cname(d, 'www.hosting.example')],
+    expect: { mx: 'error' },
+    codes: ['cname_at_apex'],
+  },
+  {
+    name: 'a nameserver that never answers',
+    domain: 'dead-ns.example',
+    nameserver: 'dead',
+    expect: { overall: 'unknown', mx: 'unknown', spf: 'unknown', dkim: 'unknown' },
+  },
+  {
+    name: 'SERVFAIL from the nameserver',
+    domain: 'servfail.example',
+    nameserver: 'servfail',
+    expect: { overall: 'unknown', mx: 'unknown', verification: 'unknown' },
+    codes: ['dns_servfail'],
+  },
+  {
+    name: 'a name that does not exist (NXDOMAIN)',
+    domain: 'nxdomain.example',
+    nameserver: 'none',
+    expect: { overall: 'error', mx: 'error' },
+    codes: ['domain_not_found'],
+  },
+  { name: 'an IDN domain', domain: 'école-idn.example', expect: { overall: 'ok' } },
+  {
+    name: 'an authoritative answer differing from the recursive one',
+    domain: 'propagating.example',
+    recursive: replaceSpf('v=spf1 -all'),
+    expect: { spf: 'warning', overall: 'warning' },
+    codes: ['propagation_pending'],
+  },
+];
+
+describe('checkDomain against fixture nameservers', () => {
+  let ctx: TestContext;
+  let fixture: { port: number; stop(): Promise<void> };
+  let zone: ZoneServer;
+  const reports = new Map<string, DomainCheckReport>();
+
+  beforeAll(async () => {
+    ctx = await createTestContext();
+    const collective = await makeCollective(ctx.db);
+    const auth: DnsRecord[] = [];
+    const recursive: DnsRecord[] = [
+      rr.a('ns1.fixture.test', '127.0.0.2'),
+      rr.a('ns-dead.fixture.test', '127.0.0.3'),
+      rr.txt('_spf.giroflee.test', 'v=spf1 ip4:192.0.2.10 ip4:192.0.2.11 -all'),
+      rr.txt('_spf.other.example', 'v=spf1 ip4:198.51.100.1 -all'),
+      // Each link: one include plus three more querying terms.
+      ...Array.from({ length: 4 }, (_, i) =>
+        rr.txt(
+          `chain${i + 1}.spf.example`,
+          `v=spf1 a mx exists:x.spf.example include:chain${i + 2}.spf.example -all`,
+        ),
+      ),
+      rr.txt('chain5.spf.example', 'v=spf1 -all'),
+    ];
+    const servfail: string[] = [];
+    for (const c of cases) {
+      const d = parseDomainName(c.domain);
+      const row = await makeDomain(ctx.db, { collectiveId: collective.id, name: d, status: 'active' });
+      const [key] = await ensureDomainDkimKey(ctx.db, ctx, row.id);
+      if (c.mode) await ctx.db('dkim_keys').where({ id: key.id }).update({ mode: c.mode });
+      const keys = await ctx.db('dkim_keys').where({ domain_id: row.id });
+      const full = await ctx.db('domains').where({ id: row.id }).first();
+      const published = asPublished(recordPlan(testDnsSettings, full, keys));
+      const records = c.edit ? c.edit(published, d, { ...key, mode: c.mode ?? key.mode }) : published;
+      if (c.nameserver === 'none') continue;
+      recursive.push(rr.ns(d, c.nameserver === 'dead' ? 'ns-dead.fixture.test' : 'ns1.fixture.test'));
+      if (c.nameserver === 'servfail') servfail.push(d);
+      auth.push(...records);
+      recursive.push(...(c.recursive ? c.recursive(records, d) : records));
+    }
+    const authLookup = staticLookup(auth);
+    const recursiveLookup = staticLookup(recursive);
+    let zoneEndpoint = { host: '127.0.0.4', port: 0 };
+    // A recursive resolver chases CNAMEs into other zones, here the platform's own.
+    const resolve = async (name: string, type: string): Promise<ZoneAnswer> => {
+      const a = name.toLowerCase().endsWith(testDnsSettings.dkimZone)
+        ? await forward(zoneEndpoint, name, type)
+        : recursiveLookup(name, type);
+      if (a === 'silent' || !('answers' in a) || a.rcode !== 'NOERROR') return a;
+      const last = a.answers[a.answers.length - 1];
+      if (type === 'CNAME' || last?.type !== 'CNAME') return a;
+      const rest = await resolve(last.value, type);
+      if (rest === 'silent' || !('answers' in rest)) return rest;
+      return { ...rest, answers: [...a.answers, ...rest.answers] };
+    };
+    fixture = await startFixtureDns({
+      '127.0.0.1': resolve,
+      '127.0.0.2': (name, type) =>
+        servfail.some((d) => name.toLowerCase().endsWith(d)) ? { rcode: 'SERVFAIL' } : authLookup(name, type),
+      '127.0.0.3': () => 'silent',
+    });
+    zoneEndpoint = { host: '127.0.0.4', port: fixture.port };
+    ctx.config = {
+      ...ctx.config,
+      dnsServers: [{ host: '127.0.0.1', port: fixture.port }],
+      dnsZoneListen: zoneEndpoint,
+      dns: { ...testDnsSettings, authPort: fixture.port },
+    };
+    ctx.resolver = createResolver({
+      servers: ctx.config.dnsServers!,
+      authPort: fixture.port,
+      timeoutMs: ctx.config.dns.timeoutMs,
+    });
+    zone = await startPlatformZone(ctx);
+    const domains = await ctx.db('domains').where({ collective_id: collective.id });
+    for (let i = 0; i < domains.length; i += 6) {
+      await Promise.all(
+        domains.slice(i, i + 6).map(async (d) => reports.set(d.name, await checkDomain(ctx, d))),
+      );
+    }
+  });
+
+  afterAll(async () => {
+    await zone?.stop();
+    await fixture?.stop();
+    await ctx.destroy();
+  });
+
+  it.each(cases)('$name', (c) => {
+    const report = reports.get(parseDomainName(c.domain))!;
+    const statuses = Object.fromEntries(report.checks.map((x) => [x.id, x.status]));
+    const { overall, ...perCheck } = c.expect;
+    if (overall) expect(report.status).toBe(overall);
+    expect(statuses).toMatchObject(perCheck);
+    const codes = report.checks.flatMap((x) => x.messages.map((m) => m.code));
+    for (const code of c.codes ?? []) expect(codes).toContain(code);
+    for (const check of report.checks) {
+      for (const m of check.messages) {
+        expect(m.text.fr.length).toBeGreaterThan(0);
+        expect(m.text.en.length).toBeGreaterThan(0);
+      }
+    }
+    // A nameserver in trouble is never an error: only definite answers are.
+    if (c.nameserver === 'dead' || c.nameserver === 'servfail') {
+      expect(report.checks.filter((x) => x.status === 'error')).toEqual([]);
+    }
+  });
+
+  it('gives the perfect domain no error and no unknown, every check ok', () => {
+    const report = reports.get('perfect.example')!;
+    expect(report.checks.map((c) => [c.id, c.status])).toEqual(report.checks.map((c) => [c.id, 'ok']));
+    expect(report.checks.map((c) => c.id)).toEqual([
+      'verification',
+      'mx',
+      'spf',
+      'dkim',
+      'dmarc',
+      'mta-sts',
+      'tls-rpt',
+      'autoconfig',
+      'autodiscover',
+      'srv',
+    ]);
+  });
+
+  it('asks to add the include to an existing SPF record, never to replace it', () => {
+    const spf = reports.get('spf-other.example')!.checks.find((c) => c.id === 'spf')!;
+    expect(spf.messages[0].publish?.[0]).toContain(
+      '"v=spf1 include:_spf.other.example include:_spf.giroflee.test -all"',
+    );
+  });
+});
