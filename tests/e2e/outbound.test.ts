@@ -1,0 +1,198 @@
+import nodemailer from 'nodemailer';
+import { dkimVerify } from 'mailauth';
+import type { Actor } from '../../src/auth/actor';
+import { loadConfig } from '../../src/config';
+import { dkimTxtValue, ensureDomainDkimKey, getSigningKeys, type DkimKeyRow } from '../../src/dns/dkim-keys';
+import { Keyring } from '../../src/encryption/master-key';
+import { CircuitBreakers } from '../../src/relay/circuit-breaker';
+import { startOutboundGateway, type RunningGateway } from '../../src/relay/outbound-gateway';
+import { createRelay } from '../../src/relay/relays';
+import { RelayTransports } from '../../src/relay/relay-transport';
+import { loadRoutingTargets } from '../../src/relay/routing-targets';
+import { testClock } from '../support/context';
+import { createTestDatabase } from '../support/db';
+import { makeCollective, makeDomain, makeMailbox, TEST_PASSWORD } from '../support/factories';
+import { startTestMailstack, type TestMailstack } from '../support/mailstack';
+import { deadPort, startFakeRelay, type FakeRelay } from '../relay/support/fake-relay';
+
+const system: Actor = { type: 'system', label: 'test' };
+const COOL_DOWN = 60_000;
+
+/** Postfix delivers after its own 250: poll until `done` holds. */
+async function eventually(what: string, done: () => boolean | Promise<boolean>): Promise<void> {
+  for (let i = 0; !(await done()); i++) {
+    if (i > 400) throw new Error(`never happened: ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('outbound mail on the real Postfix, through the gateway and the relay pool', () => {
+  let t: Awaited<ReturnType<typeof createTestDatabase>>;
+  let stack: TestMailstack;
+  let gateway: RunningGateway;
+  let transports: RelayTransports;
+  let primary: FakeRelay;
+  let fallback: FakeRelay;
+  let owner: { address: string };
+  let domainName: string;
+  let keys: DkimKeyRow[];
+  const clock = testClock();
+  const keyring = new Keyring([Keyring.generateKey()]);
+  let sent = 0;
+
+  const arrived = () => primary.received.length + fallback.received.length;
+
+  async function submit(subject: string): Promise<void> {
+    const client = nodemailer.createTransport({
+      host: '127.0.0.1',
+      port: stack.ports.submission,
+      ignoreTLS: true,
+      auth: { user: owner.address, pass: TEST_PASSWORD },
+    });
+    try {
+      await client.sendMail({
+        from: owner.address,
+        to: 'friend@remote.example',
+        subject,
+        headers: { 'X-Originating-IP': '[127.0.0.1]' },
+        text: 'Bonjour depuis giroflee.',
+      });
+      sent += 1;
+    } finally {
+      client.close();
+    }
+  }
+
+  const find = (relay: FakeRelay, subject: string) =>
+    relay.received.find((m) => m.raw.includes(`Subject: ${subject}`));
+
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      GIROFLEE_DATA_DIR: '/nonexistent',
+      GIROFLEE_DKIM_ED25519: '1',
+    });
+    const collective = await makeCollective(t.db);
+    const domain = await makeDomain(t.db, { collectiveId: collective.id });
+    domainName = domain.name;
+    keys = await ensureDomainDkimKey(t.db, { keyring, now: clock.now, config }, domain.id);
+    owner = await makeMailbox(t.db, { domainId: domain.id });
+
+    primary = await startFakeRelay();
+    fallback = await startFakeRelay();
+    await createRelay(t.db, keyring, system, {
+      kind: 'smarthost',
+      name: 'primary',
+      host: '127.0.0.1',
+      port: primary.port,
+      tlsMode: 'none',
+      priority: 10,
+      role: 'primary',
+      sendingIps: [],
+    });
+    await createRelay(t.db, keyring, system, {
+      kind: 'smarthost',
+      name: 'fallback',
+      host: '127.0.0.1',
+      port: fallback.port,
+      tlsMode: 'none',
+      priority: 10,
+      role: 'fallback',
+      sendingIps: [],
+    });
+
+    transports = new RelayTransports({
+      reinject: config.reinject,
+      heloName: 'mail.giroflee.test',
+      connectionTimeoutMs: 5000,
+      greetingTimeoutMs: 5000,
+      socketTimeoutMs: 20_000,
+    });
+    gateway = await startOutboundGateway({
+      listen: { host: '127.0.0.1', port: 0 },
+      loadRelays: () => loadRoutingTargets(t.db, keyring),
+      signingKeys: (name) => getSigningKeys(t.db, keyring, name),
+      send: (relay, envelope, message) => transports.send(relay, envelope, message),
+      breakers: new CircuitBreakers({ failureThreshold: 3, coolDownMs: COOL_DOWN, now: clock.now }),
+      now: clock.now,
+      hostname: 'mail.giroflee.test',
+      maxMessageBytes: 10 * 1024 * 1024,
+    });
+    stack = await startTestMailstack(t.url, {
+      inboundTransport: 'dovecot',
+      outboundFilter: { host: '127.0.0.1', port: gateway.port },
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await stack?.stop();
+    await gateway?.stop();
+    transports?.close();
+    await primary?.stop();
+    await fallback?.stop();
+    await t?.destroy();
+  });
+
+  it('delivers submitted mail DKIM-signed (RSA and Ed25519) to the primary relay, without the client IP', async () => {
+    await submit('signed');
+    await eventually('the message reaches the primary', () => Boolean(find(primary, 'signed')));
+    const got = find(primary, 'signed')!;
+    expect(got.from).toBe(owner.address);
+    expect(got.to).toEqual(['friend@remote.example']);
+    expect(got.raw).not.toMatch(/X-Originating-IP/i);
+    expect(got.raw).not.toMatch(/127\.0\.0\.1|\[::1\]/);
+
+    // The published keys, served by an injected resolver: no DNS packet leaves the machine.
+    const zone = new Map(keys.map((k) => [`${k.selector}._domainkey.${domainName}`, dkimTxtValue(k)]));
+    const resolver = async (name: string, rrtype: string) => {
+      const txt = zone.get(name.toLowerCase());
+      if (rrtype !== 'TXT' || !txt) throw Object.assign(new Error('ENOTFOUND'), { code: 'ENOTFOUND' });
+      return [[txt]];
+    };
+    const verdict = await dkimVerify(Buffer.from(got.raw), { resolver, curTime: clock.now() });
+    expect(verdict.results.map((r) => [r.signingDomain, r.selector, r.status.result]).sort()).toEqual([
+      [domainName, 'giroflee1', 'pass'],
+      [domainName, 'giroflee1e', 'pass'],
+    ]);
+    expect(fallback.received).toHaveLength(0);
+  });
+
+  it('delivers through the fallback when the primary is down', async () => {
+    await t
+      .db('relays')
+      .where({ name: 'primary' })
+      .update({ port: await deadPort(), updated_at: t.db.fn.now() });
+    await submit('via fallback');
+    await eventually('the message reaches the fallback', () => Boolean(find(fallback, 'via fallback')));
+    expect(find(primary, 'via fallback')).toBeUndefined();
+  });
+
+  it('keeps mail in the Postfix queue while every relay is down, and delivers it when one returns', async () => {
+    await t
+      .db('relays')
+      .where({ name: 'fallback' })
+      .update({ port: await deadPort(), updated_at: t.db.fn.now() });
+    await submit('held 1');
+    await submit('held 2');
+    await eventually(
+      'both messages are deferred in the queue',
+      async () => (await stack.queue()).length === 2,
+    );
+    expect(find(fallback, 'held 1')).toBeUndefined();
+
+    // The primary comes back; once the breaker's cool-down is over, Postfix's retry goes through.
+    await t.db('relays').where({ name: 'primary' }).update({ port: primary.port, updated_at: t.db.fn.now() });
+    clock.advance(COOL_DOWN);
+    await stack.flush();
+    await eventually('the held messages reach the primary', () =>
+      Boolean(find(primary, 'held 1') && find(primary, 'held 2')),
+    );
+    await eventually('the queue is empty', async () => (await stack.queue()).length === 0);
+  });
+
+  it('lost nothing and duplicated nothing: every submitted message arrived exactly once', () => {
+    expect(sent).toBe(4);
+    expect(arrived()).toBe(sent);
+  });
+});
