@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerAccounts } from './commands/accounts';
 import { registerCollectives } from './commands/collectives';
 import { registerDomains } from './commands/domains';
+import { registerKeys } from './commands/keys';
 import { registerMailboxes } from './commands/mailboxes';
 import { registerMigrate } from './commands/migrate';
 import { registerRelay } from './commands/relay';
@@ -15,6 +16,7 @@ const registrations: Array<(program: Command) => void> = [
   registerCollectives,
   registerDomains,
   registerMailboxes,
+  registerKeys,
   registerRelay,
 ];
 

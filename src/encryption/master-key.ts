@@ -16,7 +16,14 @@ export interface MasterKey {
 }
 
 export class Keyring {
-  constructor(readonly keys: MasterKey[]) {
+  /**
+   * `file`: where the keyring was read from. A key id it does not know makes it read the file
+   * again, so a running server picks up a key added by `giroflee keys rotate-master`.
+   */
+  constructor(
+    readonly keys: MasterKey[],
+    private readonly file?: string,
+  ) {
     if (keys.length === 0) throw new Error('the master keyring is empty');
   }
 
@@ -25,6 +32,13 @@ export class Keyring {
   }
 
   find(id: string): MasterKey | undefined {
+    const hit = this.keys.find((k) => k.id === id);
+    if (hit || !this.file) return hit;
+    this.keys.splice(
+      0,
+      this.keys.length,
+      ...Keyring.parse(fs.readFileSync(this.file, 'utf8'), this.file).keys,
+    );
     return this.keys.find((k) => k.id === id);
   }
 
@@ -36,7 +50,7 @@ export class Keyring {
     return this.keys.map((k) => `${k.id} ${k.key.toString('base64')}`).join('\n') + '\n';
   }
 
-  static parse(text: string, source: string): Keyring {
+  static parse(text: string, source: string, reloadable = false): Keyring {
     const keys = text
       .split('\n')
       .map((l) => l.trim())
@@ -49,7 +63,7 @@ export class Keyring {
         }
         return { id, key };
       });
-    return new Keyring(keys);
+    return new Keyring(keys, reloadable ? source : undefined);
   }
 }
 
@@ -66,10 +80,10 @@ export function loadOrCreateKeyring(file: string): Keyring {
     const mode = fs.statSync(file).mode & 0o777;
     if (mode & 0o077)
       logger.warn({ file, mode: mode.toString(8) }, 'master key file is readable by others; chmod 600 it');
-    return Keyring.parse(fs.readFileSync(file, 'utf8'), file);
+    return Keyring.parse(fs.readFileSync(file, 'utf8'), file, true);
   }
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  const keyring = new Keyring([Keyring.generateKey()]);
+  const keyring = new Keyring([Keyring.generateKey()], file);
   saveKeyring(file, keyring);
   process.stderr.write(
     `\nA new master key was created at ${file}.\n` +
