@@ -69,6 +69,10 @@ const envSchema = z.object({
   GIROFLEE_ALLOW_UNENCRYPTED_MAILBOXES: z.enum(['0', '1']).default('1'),
   GIROFLEE_PLATFORM_HOSTNAME: z.string().default('mail.giroflee.test'),
   GIROFLEE_MAILSTACK: z.enum(['0', '1']).default('0'),
+  GIROFLEE_MAILSTACK_MX: z.coerce.number().int().min(1).max(65535).default(2525),
+  GIROFLEE_MAILSTACK_SUBMISSION: z.coerce.number().int().min(1).max(65535).default(2587),
+  GIROFLEE_MAILSTACK_IMAP: z.coerce.number().int().min(1).max(65535).default(1143),
+  GIROFLEE_MAILSTACK_RELAYHOST: z.string().optional(),
   GIROFLEE_SESSION_HOURS: z.coerce.number().positive().default(12),
   GIROFLEE_SECURE_COOKIES: z.enum(['0', '1']).default('0'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -95,6 +99,10 @@ export interface Config {
   encryption: EncryptionSettings;
   platformHostname: string;
   mailstack: boolean;
+  /** Loopback ports of the private mail stack (`giroflee mailstack up`). */
+  mailstackPorts: { mx: number; submission: number; imap: number };
+  /** Where the private stack sends mail leaving the platform; unset keeps it queued. */
+  mailstackRelayhost?: Endpoint;
   sessionHours: number;
   secureCookies: boolean;
   logLevel: string;
@@ -214,6 +222,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     masterKeyFile: path.resolve(e.GIROFLEE_MASTER_KEY_FILE ?? path.join(dataDir, 'master.key')),
     platformHostname: e.GIROFLEE_PLATFORM_HOSTNAME,
     mailstack: e.GIROFLEE_MAILSTACK === '1',
+    mailstackPorts: {
+      mx: e.GIROFLEE_MAILSTACK_MX,
+      submission: e.GIROFLEE_MAILSTACK_SUBMISSION,
+      imap: e.GIROFLEE_MAILSTACK_IMAP,
+    },
+    mailstackRelayhost: e.GIROFLEE_MAILSTACK_RELAYHOST
+      ? parseEndpoint(e.GIROFLEE_MAILSTACK_RELAYHOST, 25)
+      : undefined,
     sessionHours: e.GIROFLEE_SESSION_HOURS,
     secureCookies: e.GIROFLEE_SECURE_COOKIES === '1',
     logLevel: e.LOG_LEVEL,

@@ -4,6 +4,7 @@ import { createApp } from './api/app';
 import { logger } from './logger';
 import { inboundGatewayComponent } from './encryption/lmtp-gateway';
 import { outboundGatewayComponent, relayProbeComponent } from './relay/components';
+import { mailstackComponent } from './mailstack/component';
 
 /** A long-running part of `giroflee serve` (HTTP, gateways, DNS zone, scheduled jobs). */
 export interface Component {
@@ -40,6 +41,8 @@ export const components: Component[] = [
   inboundGatewayComponent,
   outboundGatewayComponent,
   relayProbeComponent,
+  // Last: Postfix finds the gateways listening; stopped first, so nothing is handed to a stopped gateway.
+  mailstackComponent,
 ];
 
 export async function startComponents(

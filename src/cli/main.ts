@@ -4,6 +4,7 @@ import { registerCollectives } from './commands/collectives';
 import { registerDomains } from './commands/domains';
 import { registerKeys } from './commands/keys';
 import { registerMailboxes } from './commands/mailboxes';
+import { registerMailstack } from './commands/mailstack';
 import { registerMigrate } from './commands/migrate';
 import { registerRelay } from './commands/relay';
 import { registerServe } from './commands/serve';
@@ -18,6 +19,7 @@ const registrations: Array<(program: Command) => void> = [
   registerMailboxes,
   registerKeys,
   registerRelay,
+  registerMailstack,
 ];
 
 export function buildProgram(): Command {

@@ -1,0 +1,151 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { loadConfig, parseEndpoint } from '../../config';
+import { errors } from '../../errors';
+import { ensureMailPackages } from '../../mailstack/ensure-packages';
+import { databaseUrlOf, mailstackDir, mailstackOptions } from '../../mailstack/from-config';
+import { webmailMasterCredentials } from '../../mailstack/master-user';
+import { MailstackError } from '../../mailstack/processes';
+import { productionSettings, renderProduction } from '../../mailstack/render-production';
+import { mailstackStatus, startMailstack, stopMailstack } from '../../mailstack/start-mailstack';
+import { action, output, withContext } from '../run-context';
+
+/** Postfix's or Dovecot's own words are the useful part: keep them in the error's details. */
+async function explained<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof MailstackError) {
+      throw errors.unavailable(
+        { reason: e.message },
+        { fr: 'La pile mail (Postfix, Dovecot) a échoué.', en: 'The mail stack (Postfix, Dovecot) failed.' },
+      );
+    }
+    throw e;
+  }
+}
+
+export function registerMailstack(program: Command): void {
+  const mailstack = program
+    .command('mailstack')
+    .description('private Postfix + Dovecot on loopback, driven by giroflee (development, demos)');
+
+  mailstack
+    .command('up')
+    .description('render the configuration under <data>/mailstack and start Postfix and Dovecot')
+    .option('--json', 'print JSON')
+    .action(
+      action(async (opts: { json?: boolean }) =>
+        withContext((ctx) =>
+          explained(async () => {
+            ensureMailPackages();
+            const master = await webmailMasterCredentials(ctx.db, ctx.keyring);
+            const stack = await startMailstack(mailstackOptions(ctx.config, databaseUrlOf(ctx.db), master));
+            output(opts.json, { dir: stack.dir, ports: stack.ports }, () =>
+              [
+                `mail stack up in ${stack.dir} / pile mail démarrée`,
+                `  MX 127.0.0.1:${stack.ports.mx}  submission 127.0.0.1:${stack.ports.submission}  IMAP 127.0.0.1:${stack.ports.imap}`,
+                ctx.config.databaseUrl
+                  ? ''
+                  : '  It reads the embedded PostgreSQL of this data directory: keep `giroflee serve` running' +
+                    ' (or use GIROFLEE_MAILSTACK=1 npm start, which starts and stops both).',
+              ]
+                .filter(Boolean)
+                .join('\n'),
+            );
+          }),
+        ),
+      ),
+    );
+
+  mailstack
+    .command('down')
+    .description('stop the private Postfix and Dovecot')
+    .option('--json', 'print JSON')
+    .action(
+      action(async (opts: { json?: boolean }) =>
+        explained(async () => {
+          const config = loadConfig();
+          await stopMailstack(mailstackDir(config));
+          output(opts.json, { stopped: true }, () => 'mail stack stopped / pile mail arrêtée');
+        }),
+      ),
+    );
+
+  mailstack
+    .command('status')
+    .description('whether the private Postfix and Dovecot run')
+    .option('--json', 'print JSON')
+    .action(
+      action(async (opts: { json?: boolean }) => {
+        const config = loadConfig();
+        const status = await mailstackStatus(mailstackDir(config));
+        output(opts.json, status, () =>
+          [
+            `postfix: ${status.postfix ? 'running / en marche' : 'stopped / arrêté'}`,
+            `dovecot: ${status.dovecot ? 'running / en marche' : 'stopped / arrêté'}`,
+          ].join('\n'),
+        );
+        if (!status.postfix || !status.dovecot) process.exitCode = 3;
+      }),
+    );
+
+  program
+    .command('mta')
+    .description('production configuration of Postfix and Dovecot')
+    .command('render')
+    .description(
+      'write /etc/postfix and /etc/dovecot files for this platform into --out (see docs/production-mta.md)',
+    )
+    .requiredOption('--out <dir>', 'folder to write postfix/ and dovecot/ into')
+    .option('--hostname <name>', 'the MX host name (default GIROFLEE_PLATFORM_HOSTNAME)')
+    .option('--tls-cert <file>', 'certificate chain (PEM)', '/etc/ssl/certs/ssl-cert-snakeoil.pem')
+    .option('--tls-key <file>', 'private key (PEM)', '/etc/ssl/private/ssl-cert-snakeoil.key')
+    .option('--database-url <url>', 'what Postfix and Dovecot connect to (default DATABASE_URL)')
+    .option('--relayhost <host:port>', 'send outbound mail through this host instead of MX delivery')
+    .option('--strip-user-agent', 'also remove User-Agent and X-Mailer from submitted mail')
+    .option('--json', 'print JSON')
+    .action(
+      action(
+        async (opts: {
+          out: string;
+          hostname?: string;
+          tlsCert: string;
+          tlsKey: string;
+          databaseUrl?: string;
+          relayhost?: string;
+          stripUserAgent?: boolean;
+          json?: boolean;
+        }) =>
+          withContext((ctx) =>
+            explained(async () => {
+              const settings = await productionSettings(ctx.config, {
+                hostname: opts.hostname ?? ctx.config.platformHostname,
+                databaseUrl: opts.databaseUrl ?? databaseUrlOf(ctx.db),
+                tls: { certFile: opts.tlsCert, keyFile: opts.tlsKey },
+                relayhost: opts.relayhost ? parseEndpoint(opts.relayhost, 25) : undefined,
+                masterUser: await webmailMasterCredentials(ctx.db, ctx.keyring),
+                stripUserAgent: opts.stripUserAgent,
+              });
+              const written: string[] = [];
+              for (const [sub, files] of Object.entries(renderProduction(settings))) {
+                const dir = path.join(path.resolve(opts.out), sub);
+                await fs.mkdir(dir, { recursive: true, mode: 0o755 });
+                for (const [name, { content, mode }] of Object.entries(files)) {
+                  await fs.writeFile(path.join(dir, name), content, { mode });
+                  await fs.chmod(path.join(dir, name), mode);
+                  written.push(path.join(dir, name));
+                }
+              }
+              output(opts.json, { written }, () =>
+                [
+                  ...written,
+                  'install: see docs/production-mta.md / installation : voir docs/production-mta.md',
+                ].join('\n'),
+              );
+            }),
+          ),
+      ),
+    );
+}

@@ -1,0 +1,19 @@
+import { logger } from '../logger';
+import type { Component } from '../serve';
+import { ensureMailPackages } from './ensure-packages';
+import { databaseUrlOf, mailstackOptions } from './from-config';
+import { webmailMasterCredentials } from './master-user';
+import { startMailstack } from './start-mailstack';
+
+/** `GIROFLEE_MAILSTACK=1`: giroflee starts (and stops) a private Postfix + Dovecot with itself. */
+export const mailstackComponent: Component = {
+  name: 'mailstack',
+  enabled: (ctx) => ctx.config.mailstack,
+  async start(ctx) {
+    ensureMailPackages();
+    const master = await webmailMasterCredentials(ctx.db, ctx.keyring);
+    const stack = await startMailstack(mailstackOptions(ctx.config, databaseUrlOf(ctx.db), master));
+    logger.info({ ports: stack.ports, dir: stack.dir }, 'mail stack (Postfix, Dovecot) started');
+    return { stop: () => stack.stop() };
+  },
+};

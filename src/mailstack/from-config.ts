@@ -1,0 +1,45 @@
+import path from 'node:path';
+import type { Knex } from 'knex';
+import type { Config } from '../config';
+import type { MasterCredentials } from './master-user';
+import type { StartMailstackOptions } from './start-mailstack';
+
+/** Where `giroflee mailstack` keeps its private stack. */
+export const mailstackDir = (config: Config) => path.join(config.dataDir, 'mailstack');
+
+/** The server a knex instance connects to, as a URL (Postfix and Dovecot connect there too). */
+export function databaseUrlOf(db: Knex): string {
+  // knex keeps the parsed form of the URL it was given.
+  const c = (db.client as { connectionSettings: Record<string, string | number | undefined> })
+    .connectionSettings;
+  const u = new URL('postgres://localhost');
+  u.hostname = String(c.host ?? '127.0.0.1');
+  u.port = String(c.port ?? 5432);
+  u.username = encodeURIComponent(String(c.user ?? ''));
+  u.password = encodeURIComponent(String(c.password ?? ''));
+  u.pathname = `/${encodeURIComponent(String(c.database ?? ''))}`;
+  return u.toString();
+}
+
+/** The private stack giroflee's settings describe: gateways in the path, DESIGN.md's ports. */
+export function mailstackOptions(
+  config: Config,
+  databaseUrl: string,
+  masterUser: MasterCredentials,
+): StartMailstackOptions {
+  return {
+    dir: mailstackDir(config),
+    databaseUrl,
+    hostname: config.platformHostname,
+    ports: {
+      ...config.mailstackPorts,
+      dovecotLmtp: config.dovecotLmtp.port,
+      reinject: config.reinject.port,
+    },
+    inboundTransport: 'gateway',
+    gatewayLmtp: config.lmtp,
+    outboundFilter: config.outbound,
+    relayhost: config.mailstackRelayhost,
+    masterUser,
+  };
+}
