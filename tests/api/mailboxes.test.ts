@@ -74,14 +74,12 @@ describe('mailboxes', () => {
 
     it('takes over postmaster@ from the automatic alias', async () => {
       const t = await makeTenant(ctx.db);
-      await ctx
-        .db('aliases')
-        .insert({
-          domain_id: t.domain.id,
-          local_part: 'postmaster',
-          destinations: [t.admin.email],
-          system: true,
-        });
+      await ctx.db('aliases').insert({
+        domain_id: t.domain.id,
+        local_part: 'postmaster',
+        destinations: [t.admin.email],
+        system: true,
+      });
       const res = await client.request('POST', `/api/v1/domains/${t.domain.name}/mailboxes`, {
         as: t.actors.admin,
         body: { localPart: 'postmaster', password: NEW_PASSWORD, encryptionMode: 'none' },

@@ -106,10 +106,10 @@ describe('/api/v1/relays', () => {
     it.each([
       ['a collective admin', () => tenant.actors.admin],
       ['a mailbox owner', () => tenant.actors.owner],
-    ])('answers 404 to %s, and changes nothing', async (_label, actor) => {
-      expect((await client.request('GET', '/api/v1/relays', { as: actor() })).status).toBe(404);
+    ])('forbids %s, and changes nothing', async (_label, actor) => {
+      expect((await client.request('GET', '/api/v1/relays', { as: actor() })).status).toBe(403);
       const res = await client.request('POST', '/api/v1/relays', { as: actor(), body: smarthost('sneaky') });
-      expect(res.status).toBe(404);
+      expect(res.status).toBe(403);
       expect(await ctx.db('relays').where({ name: 'sneaky' })).toHaveLength(0);
     });
 
