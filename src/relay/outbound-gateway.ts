@@ -75,7 +75,8 @@ async function handleMessage(
   const { code, text } = result.reply;
   const outcome = code < 300 ? 'relayed' : code < 500 ? 'deferred' : 'refused';
   outboundMetrics.messages.inc({ result: outcome });
-  logger.info(
+  // Postfix already logs every delivery; the gateway adds a line at info only when it did not relay.
+  logger[code < 300 ? 'debug' : 'info'](
     {
       recipients: result.recipients.size,
       signatures: signed.count,
