@@ -1,0 +1,119 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { renderDovecot } from '../../src/mailstack/render-dovecot';
+import { renderPostfix } from '../../src/mailstack/render-postfix';
+import {
+  databaseParams,
+  DEFAULT_PORTS,
+  MailstackSettings,
+  privatePaths,
+  PRODUCTION_PATHS,
+} from '../../src/mailstack/settings';
+
+const base = (dir: string): MailstackSettings => ({
+  profile: 'private',
+  hostname: 'mail.giroflee.test',
+  listen: '127.0.0.1',
+  ports: DEFAULT_PORTS,
+  paths: privatePaths(dir),
+  database: databaseParams('postgres://giroflee:s%40cret@127.0.0.1:5433/giroflee'),
+  inbound: { kind: 'gateway', endpoint: { host: '127.0.0.1', port: 10024 } },
+  outboundFilter: { host: '127.0.0.1', port: 10025 },
+  stripUserAgent: false,
+  vmail: { user: 'vmail', uid: 990, gid: 990 },
+});
+
+const production = (): MailstackSettings => ({
+  ...base('/unused'),
+  profile: 'production',
+  listen: '*',
+  ports: { ...DEFAULT_PORTS, mx: 25, submission: 587, imap: 993 },
+  paths: PRODUCTION_PATHS,
+  tls: { certFile: '/etc/ssl/mx.pem', keyFile: '/etc/ssl/mx.key' },
+});
+
+/** Writes rendered files and asks Postfix's and Dovecot's own parsers for the settings. */
+function parse(s: MailstackSettings) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'giroflee-render-'));
+  for (const [sub, files] of [
+    ['postfix', renderPostfix(s)],
+    ['dovecot', renderDovecot(s)],
+  ] as const) {
+    fs.mkdirSync(path.join(dir, sub));
+    for (const [name, { content }] of Object.entries(files))
+      fs.writeFileSync(path.join(dir, sub, name), content);
+  }
+  const postconf = (args: string[]) =>
+    execFileSync('postconf', ['-c', path.join(dir, 'postfix'), ...args], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).toString();
+  const main = postconf(['-n']);
+  const master = postconf(['-M']);
+  const dovecot = execFileSync('doveconf', [
+    '-c',
+    path.join(dir, 'dovecot', 'dovecot.conf'),
+    '-n',
+  ]).toString();
+  fs.rmSync(dir, { recursive: true, force: true });
+  return { main, master, dovecot };
+}
+
+describe('mail stack configuration', () => {
+  it('renders a private stack: loopback only, no DNS, no chroot, gateways in the path', () => {
+    const { main, master, dovecot } = parse(base('/srv/stack'));
+    expect(main).toContain('smtp_dns_support_level = disabled');
+    expect(main).toContain('smtpd_peername_lookup = no');
+    expect(main).toContain('inet_interfaces = 127.0.0.1');
+    expect(main).toContain('virtual_transport = inbound:inet:127.0.0.1:10024');
+    // No next hop given: outbound mail waits in the queue instead of a DNS lookup.
+    expect(main).toContain('defer_transports = smtp');
+    expect(main).toContain('maillog_file = /srv/stack/log/postfix.log');
+    expect(master).toMatch(/^127\.0\.0\.1:2525\s+inet\s+n\s+-\s+n\s/m);
+    expect(master).toContain('content_filter=outfilter:[127.0.0.1]:10025');
+    expect(master).toMatch(/^127\.0\.0\.1:10026\s+inet/m);
+    expect(master).not.toMatch(/^\S+\s+\S+\s+\S+\s+\S+\s+y\s/m);
+    expect(dovecot).toContain('ssl = no');
+    expect(dovecot).toContain('auth_failure_delay = 0');
+    expect(dovecot).toContain('base_dir = /srv/stack/dovecot/run');
+    expect(dovecot).toMatch(/port = 1143/);
+  });
+
+  it('delivers straight to Dovecot when asked, and names a relayhost when given one', () => {
+    const { main } = parse({
+      ...base('/srv/stack'),
+      inbound: { kind: 'dovecot' },
+      relayhost: { host: '127.0.0.1', port: 2626 },
+    });
+    expect(main).toContain('virtual_transport = lmtp:inet:127.0.0.1:2424');
+    expect(main).toContain('relayhost = [127.0.0.1]:2626');
+    expect(main).not.toContain('defer_transports');
+  });
+
+  it('renders production: Debian paths, ports 25/587/993, TLS, DNS, chroot, SASL socket', () => {
+    const { main, master, dovecot } = parse(production());
+    expect(main).not.toContain('smtp_dns_support_level');
+    expect(main).toContain('smtpd_tls_cert_file = /etc/ssl/mx.pem');
+    expect(main).toContain('queue_directory = /var/spool/postfix');
+    expect(master).toMatch(/^smtp\s+inet\s+n\s+-\s+y\s/m);
+    expect(master).toMatch(/^submission\s+inet\s+n\s+-\s+y\s/m);
+    expect(master).toContain('smtpd_sasl_path=private/auth');
+    expect(master).toContain('smtpd_tls_auth_only=yes');
+    expect(dovecot).toContain('ssl = required');
+    expect(dovecot).toContain('ssl_cert = </etc/ssl/mx.pem');
+    expect(dovecot).toMatch(/port = 993/);
+    expect(dovecot).toContain('/var/spool/postfix/private/auth');
+  });
+
+  it('keeps the database password out of the world-readable files', () => {
+    const postfix = renderPostfix(base('/srv/stack'));
+    const dovecot = renderDovecot(base('/srv/stack'));
+    for (const files of [postfix, dovecot]) {
+      for (const { content, mode } of Object.values(files)) {
+        if (content.includes('s@cret')) expect(mode & 0o007).toBe(0);
+      }
+    }
+    expect(postfix['pgsql-domains.cf'].content).toContain('password = s@cret');
+  });
+});
