@@ -42,6 +42,8 @@ export async function up(knex: Knex): Promise<void> {
     CREATE TABLE domain_dns_state (
       domain_id uuid PRIMARY KEY REFERENCES domains(id) ON DELETE CASCADE,
       definite_status text NOT NULL CONSTRAINT domain_dns_state_status CHECK (definite_status IN ('ok', 'warning', 'error')),
+      -- Set when the domain went from ok to error; cleared once the admins were told.
+      notice_due boolean NOT NULL DEFAULT false,
       notified_at timestamptz,
       updated_at timestamptz NOT NULL DEFAULT now()
     );

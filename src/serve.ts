@@ -2,6 +2,8 @@ import http from 'node:http';
 import type { AppContext } from './context';
 import { createApp } from './api/app';
 import { logger } from './logger';
+import { dnsJobsComponent } from './dns/dns-jobs';
+import { platformZoneComponent } from './dns/platform-zone';
 import { inboundGatewayComponent } from './encryption/lmtp-gateway';
 import { outboundGatewayComponent, relayProbeComponent } from './relay/components';
 import { mailstackComponent } from './mailstack/component';
@@ -41,6 +43,8 @@ export const components: Component[] = [
   inboundGatewayComponent,
   outboundGatewayComponent,
   relayProbeComponent,
+  platformZoneComponent,
+  dnsJobsComponent,
   // Last: Postfix finds the gateways listening; stopped first, so nothing is handed to a stopped gateway.
   mailstackComponent,
 ];

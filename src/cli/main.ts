@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerAccounts } from './commands/accounts';
 import { registerCollectives } from './commands/collectives';
+import { registerDns } from './commands/dns';
 import { registerDomains } from './commands/domains';
 import { registerKeys } from './commands/keys';
 import { registerMailboxes } from './commands/mailboxes';
@@ -16,6 +17,7 @@ const registrations: Array<(program: Command) => void> = [
   registerAccounts,
   registerCollectives,
   registerDomains,
+  registerDns,
   registerMailboxes,
   registerKeys,
   registerRelay,

@@ -63,7 +63,7 @@ interface PgNotifyConnection {
 }
 
 /** The platform's authoritative DNS server, refreshed when keys or domains change (LISTEN/NOTIFY). */
-export async function startPlatformZone(ctx: AppContext): Promise<ZoneServer> {
+export async function startPlatformZone(ctx: AppContext): Promise<ZoneServer & { refresh(): Promise<void> }> {
   const settings = ctx.config.dns;
   let lookup = platformZoneLookup(settings, await platformZoneRecords(ctx.db, settings));
   let refreshing: Promise<void> | undefined;
@@ -88,6 +88,7 @@ export async function startPlatformZone(ctx: AppContext): Promise<ZoneServer> {
   logger.info({ zone: settings.dkimZone, port: server.port }, 'platform DNS zone');
   return {
     port: server.port,
+    refresh,
     async stop() {
       clearInterval(timer);
       await server.stop();

@@ -2,7 +2,7 @@ import { checkDomain, DomainCheckReport } from '../../src/dns/check-domain';
 import type { CheckStatus } from '../../src/dns/checks/common';
 import { dkimTxtValue, DkimKeyRow, ensureDomainDkimKey } from '../../src/dns/dkim-keys';
 import { startPlatformZone } from '../../src/dns/platform-zone';
-import { CheckId, PlannedRecord, recordPlan } from '../../src/dns/record-plan';
+import { CheckId, recordPlan } from '../../src/dns/record-plan';
 import { createResolver, DnsRecord } from '../../src/dns/resolver';
 import type { ZoneServer } from '../../src/dns/zone-server';
 import { staticLookup, ZoneAnswer } from '../../src/dns/zone-server';
@@ -11,22 +11,7 @@ import { createTestContext, TestContext } from '../support/context';
 import { makeCollective, makeDomain } from '../support/factories';
 import { forward, rr, startFixtureDns } from './fixture-dns';
 import { testDnsSettings } from './settings';
-
-/** The plan's records as DNS records, i.e. a domain whose owner published exactly what was asked. */
-function asPublished(plan: PlannedRecord[]): DnsRecord[] {
-  return plan.map((r): DnsRecord => {
-    if (r.type === 'MX') {
-      const [priority, exchange] = r.value.split(' ');
-      return rr.mx(r.name, Number(priority), exchange);
-    }
-    if (r.type === 'SRV') {
-      const [, , port, target] = r.value.split(' ');
-      return rr.srv(r.name, Number(port), target);
-    }
-    if (r.type === 'CNAME') return rr.cname(r.name, r.value);
-    return rr.txt(r.name, r.value);
-  });
-}
+import { asPublished } from './dns-env';
 
 interface Case {
   name: string;

@@ -1,5 +1,6 @@
 import DNS from 'dns2';
 import type { Endpoint } from '../../src/config';
+import { splitTxt } from '../../src/dns/platform-zone';
 import type { DnsRecord } from '../../src/dns/resolver';
 import { startZoneServer, ZoneLookup, ZoneServer } from '../../src/dns/zone-server';
 
@@ -29,7 +30,13 @@ export async function startFixtureDns(
 
 /** Shorthands for fixture records. */
 export const rr = {
-  txt: (name: string, ...strings: string[]): DnsRecord => ({ name, ttl: 300, type: 'TXT', value: strings }),
+  /** Strings longer than a character-string can hold are split, as zone files do. */
+  txt: (name: string, ...strings: string[]): DnsRecord => ({
+    name,
+    ttl: 300,
+    type: 'TXT',
+    value: strings.flatMap(splitTxt),
+  }),
   mx: (name: string, priority: number, exchange: string): DnsRecord => ({
     name,
     ttl: 300,

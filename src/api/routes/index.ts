@@ -3,6 +3,7 @@ import type { AppContext } from '../../context';
 import { mountAliases } from './aliases';
 import { mountAudit } from './audit';
 import { mountCollectives } from './collectives';
+import { mountDns, mountMtaSts } from './dns';
 import { mountDomains } from './domains';
 import { mountHealth } from './health';
 import { mountMailboxKeys } from './mailbox-keys';
@@ -16,6 +17,7 @@ export const apiRoutes: Array<(router: Router, ctx: AppContext) => void> = [
   mountSession,
   mountCollectives,
   mountDomains,
+  mountDns,
   mountMailboxes,
   mountMailboxKeys,
   mountAliases,
@@ -24,4 +26,8 @@ export const apiRoutes: Array<(router: Router, ctx: AppContext) => void> = [
 ];
 
 /** Routes at the root: health, well-known endpoints, static console and webmail. */
-export const rootRoutes: Array<(app: Express, ctx: AppContext) => void> = [mountHealth, mountWkd];
+export const rootRoutes: Array<(app: Express, ctx: AppContext) => void> = [
+  mountHealth,
+  mountWkd,
+  mountMtaSts,
+];
