@@ -47,11 +47,14 @@ interface Harness {
   stop(): Promise<void>;
 }
 
-async function harness(relays: RelayTarget[], opts: { greetingTimeoutMs?: number } = {}): Promise<Harness> {
+async function harness(
+  relays: RelayTarget[],
+  opts: { greetingTimeoutMs?: number; reinjectPort?: number } = {},
+): Promise<Harness> {
   const clock = testClock();
   const breakers = new CircuitBreakers({ failureThreshold: 2, coolDownMs: 60_000, now: clock.now });
   const transports = new RelayTransports({
-    reinject: { host: '127.0.0.1', port: await deadPort() },
+    reinject: { host: '127.0.0.1', port: opts.reinjectPort ?? (await deadPort()) },
     heloName: 'mail.giroflee.test',
     connectionTimeoutMs: 5000,
     greetingTimeoutMs: opts.greetingTimeoutMs ?? 5000,
@@ -110,7 +113,10 @@ describe('outbound gateway', () => {
     started.push(r);
     return r;
   }
-  async function gatewayFor(relays: RelayTarget[], opts?: { greetingTimeoutMs?: number }) {
+  async function gatewayFor(
+    relays: RelayTarget[],
+    opts?: { greetingTimeoutMs?: number; reinjectPort?: number },
+  ) {
     const h = await harness(relays, opts);
     started.push(h);
     return h;
@@ -128,6 +134,16 @@ describe('outbound gateway', () => {
     expect(primary.received[0].raw).toContain('\r\n.leading dot stays\r\n');
     expect(primary.received[0].raw).not.toContain('DKIM-Signature');
     expect(fallback.received).toHaveLength(0);
+  });
+
+  it('hands mail back to Postfix on the reinjection port for a direct relay', async () => {
+    const postfixReinject = await relay();
+    const h = await gatewayFor([target('mx', 1, { kind: 'direct', host: null, port: null })], {
+      reinjectPort: postfixReinject.port,
+    });
+    const res = await submit(h.gateway.port);
+    expect(res.code).toBe(250);
+    expect(postfixReinject.received).toHaveLength(1);
   });
 
   it('authenticates to a smarthost with its credentials', async () => {
