@@ -42,6 +42,12 @@ export const errors = {
     'Saisissez le code de votre application d’authentification.',
     'Enter the code from your authenticator app.',
   ),
+  passwordChangeRequired: make(
+    403,
+    'password_change_required',
+    'Changez d’abord votre mot de passe à usage unique (POST /api/v1/me/password).',
+    'Change your one-time password first (POST /api/v1/me/password).',
+  ),
   forbidden: make(403, 'forbidden', 'Action non autorisée.', 'This action is not allowed.'),
   notFound: make(404, 'not_found', 'Introuvable.', 'Not found.'),
   conflict: (code: string, text: LocalizedText, details?: unknown) => new AppError(409, code, text, details),

@@ -4,7 +4,7 @@ import type { Actor } from '../auth/actor';
 import type { AppContext } from '../context';
 import { errors } from '../errors';
 import { registry } from './openapi';
-import { requireActor } from './middleware/authenticate';
+import { requireActor, requirePasswordChanged } from './middleware/authenticate';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 type Schema = z.ZodType;
@@ -26,6 +26,8 @@ export interface RouteSpec<P extends Schema, Q extends Schema, B extends Schema,
   tags: string[];
   /** false for the few public endpoints (login, health). Default true. */
   auth?: A;
+  /** Reachable while the account still has its one-time password (read self, change it, log out). */
+  beforePasswordChange?: boolean;
   rateLimit?: RequestHandler;
   params?: P;
   query?: Q;
@@ -86,6 +88,7 @@ export function defineRoute<
   const chain: RequestHandler[] = [];
   if (spec.rateLimit) chain.push(spec.rateLimit);
   if (spec.auth !== false) chain.push(requireActor);
+  if (!spec.beforePasswordChange) chain.push(requirePasswordChanged);
   chain.push(async (req, res, next) => {
     try {
       const input = {

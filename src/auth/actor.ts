@@ -9,6 +9,8 @@ export type Actor =
       racine: boolean;
       /** collective id → role */
       memberships: Map<string, Role>;
+      /** A one-time password is still in use: only changing it is allowed. */
+      mustChangePassword?: boolean;
       sessionId?: string;
     }
   /** An API token acts as an admin of its one collective. */

@@ -46,7 +46,9 @@ export async function loadAccountActor(
   accountId: string,
   sessionId?: string,
 ): Promise<Actor | undefined> {
-  const account = await db('accounts').where({ id: accountId }).first('id', 'email', 'is_racine');
+  const account = await db('accounts')
+    .where({ id: accountId })
+    .first('id', 'email', 'is_racine', 'must_change_password');
   if (!account) return undefined;
   const memberships = await db('memberships')
     .where({ account_id: accountId })
@@ -56,6 +58,7 @@ export async function loadAccountActor(
     id: account.id,
     email: account.email,
     racine: account.is_racine,
+    mustChangePassword: account.must_change_password,
     memberships: new Map(
       memberships.map((m: { collective_id: string; role: Role }) => [m.collective_id, m.role]),
     ),

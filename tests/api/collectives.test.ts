@@ -115,7 +115,7 @@ describe('collectives, members and tokens', () => {
   });
 
   describe('members', () => {
-    it('invites a new person with a one-time password that logs in', async () => {
+    it('invites a new person with a one-time password that must be changed before anything else', async () => {
       const t = await makeTenant(ctx.db);
       const res = await client.request('POST', `/api/v1/collectives/${t.collective.slug}/members`, {
         as: t.actors.admin,
@@ -128,6 +128,16 @@ describe('collectives, members and tokens', () => {
       });
       expect(login.status).toBe(200);
       expect(login.body.me.mustChangePassword).toBe(true);
+      const headers = { cookie: login.headers.get('set-cookie')!.split(';')[0], 'x-giroflee-csrf': '1' };
+      const blocked = await client.request('GET', '/api/v1/collectives', { headers });
+      expect(blocked.status).toBe(403);
+      expect(blocked.body.error.code).toBe('password_change_required');
+      const changed = await client.request('POST', '/api/v1/me/password', {
+        headers,
+        body: { currentPassword: res.body.oneTimePassword, newPassword: 'une phrase secrète à moi' },
+      });
+      expect(changed.status).toBe(204);
+      expect((await client.request('GET', '/api/v1/collectives', { headers })).status).toBe(200);
     });
 
     it('adds an existing account without a new password', async () => {

@@ -1,4 +1,5 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { Actor } from '../../auth/actor';
 import type { AppContext } from '../../context';
 import { errors } from '../../errors';
 import { resolveSession } from '../../auth/sessions';
@@ -49,5 +50,14 @@ export function authenticate(ctx: AppContext): RequestHandler {
 
 export const requireActor: RequestHandler = (_req, res, next) => {
   if (!res.locals.actor) return next(errors.unauthenticated());
+  next();
+};
+
+/** An account logged in with a one-time password must change it before anything else. */
+export const requirePasswordChanged: RequestHandler = (_req, res, next) => {
+  const actor = res.locals.actor as Actor | undefined;
+  if (actor?.type === 'account' && actor.mustChangePassword) {
+    return next(errors.passwordChangeRequired());
+  }
   next();
 };

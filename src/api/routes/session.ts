@@ -88,6 +88,7 @@ export function mountSession(router: Router, ctx: AppContext): void {
   defineRoute(router, ctx, {
     method: 'delete',
     path: '/session',
+    beforePasswordChange: true,
     summary: 'Log out: revokes the current session',
     tags: ['session'],
     handler: async ({ actor, res }) => {
@@ -103,6 +104,7 @@ export function mountSession(router: Router, ctx: AppContext): void {
   defineRoute(router, ctx, {
     method: 'get',
     path: '/me',
+    beforePasswordChange: true,
     summary: 'Who am I: account, memberships and roles',
     tags: ['session'],
     handler: async ({ actor }) => presentMe(ctx, actor),
@@ -111,6 +113,7 @@ export function mountSession(router: Router, ctx: AppContext): void {
   defineRoute(router, ctx, {
     method: 'post',
     path: '/me/password',
+    beforePasswordChange: true,
     summary: 'Change my console password (current password required); closes my other sessions',
     tags: ['session'],
     rateLimit: loginLimiter(),
