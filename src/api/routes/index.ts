@@ -8,6 +8,7 @@ import { mountDomains } from './domains';
 import { mountHealth } from './health';
 import { mountMailboxKeys } from './mailbox-keys';
 import { mountMailboxes } from './mailboxes';
+import { mountMetrics } from './metrics';
 import { mountRelays } from './relays';
 import { mountSession } from './session';
 import { mountWkd } from './wkd';
@@ -28,6 +29,7 @@ export const apiRoutes: Array<(router: Router, ctx: AppContext) => void> = [
 /** Routes at the root: health, well-known endpoints, static console and webmail. */
 export const rootRoutes: Array<(app: Express, ctx: AppContext) => void> = [
   mountHealth,
+  mountMetrics,
   mountWkd,
   mountMtaSts,
 ];
