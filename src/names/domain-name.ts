@@ -1,5 +1,5 @@
 import { domainToASCII } from 'node:url';
-import { z } from 'zod';
+import { checkedSchema, CheckResult } from './checked-schema';
 import { errors } from '../errors';
 
 /** A domain name parsed once at the boundary: IDNA A-label form, lowercase, no trailing dot. */
@@ -7,15 +7,7 @@ export type DomainName = string & { readonly __brand: 'DomainName' };
 
 const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
 
-export interface NameProblem {
-  code: string;
-  fr: string;
-  en: string;
-}
-
-export function checkDomainName(
-  input: string,
-): { ok: true; value: DomainName } | { ok: false; problem: NameProblem } {
+export function checkDomainName(input: string): CheckResult<DomainName> {
   const fail = (code: string, fr: string, en: string) => ({ ok: false as const, problem: { code, fr, en } });
   const trimmed = input.trim().replace(/\.$/, '');
   if (!trimmed) return fail('domain_empty', 'Le nom de domaine est vide.', 'The domain name is empty.');
@@ -81,18 +73,4 @@ export function parseDomainName(input: string): DomainName {
 }
 
 /** zod schema for a domain name field: validates and transforms into the A-label form. */
-export const domainNameSchema = z
-  .string()
-  .max(1000)
-  .transform((value, ctx) => {
-    const r = checkDomainName(value);
-    if (!r.ok) {
-      ctx.addIssue({
-        code: 'custom',
-        message: r.problem.en,
-        params: { code: r.problem.code, fr: r.problem.fr },
-      });
-      return z.NEVER;
-    }
-    return r.value;
-  });
+export const domainNameSchema = checkedSchema(checkDomainName);

@@ -1,6 +1,5 @@
-import { z } from 'zod';
-import { errors } from '../errors';
-import { checkDomainName, DomainName, NameProblem } from './domain-name';
+import { checkedSchema, CheckResult } from './checked-schema';
+import { checkDomainName, DomainName } from './domain-name';
 
 export type LocalPart = string & { readonly __brand: 'LocalPart' };
 
@@ -14,9 +13,7 @@ export interface EmailAddress {
 // RFC 5322 §3.2.3 atext, as a dot-atom: no leading, trailing or doubled dot.
 const DOT_ATOM = /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/;
 
-export function checkLocalPart(
-  input: string,
-): { ok: true; value: LocalPart } | { ok: false; problem: NameProblem } {
+export function checkLocalPart(input: string): CheckResult<LocalPart> {
   const value = input.trim().toLowerCase();
   const fail = (code: string, fr: string, en: string) => ({ ok: false as const, problem: { code, fr, en } });
   if (!value) return fail('local_part_empty', 'La partie avant @ est vide.', 'The part before @ is empty.');
@@ -38,9 +35,7 @@ export function checkLocalPart(
   return { ok: true, value: value as LocalPart };
 }
 
-export function checkEmailAddress(
-  input: string,
-): { ok: true; value: EmailAddress } | { ok: false; problem: NameProblem } {
+export function checkEmailAddress(input: string): CheckResult<EmailAddress> {
   const trimmed = input.trim();
   const at = trimmed.lastIndexOf('@');
   if (at <= 0 || at === trimmed.length - 1) {
@@ -68,34 +63,5 @@ export function checkEmailAddress(
   return { ok: true, value: { localPart: local.value, domain: domain.value, address } };
 }
 
-export function parseEmailAddress(input: string): EmailAddress {
-  const r = checkEmailAddress(input);
-  if (!r.ok)
-    throw errors.badRequest(
-      r.problem.code,
-      { fr: r.problem.fr, en: r.problem.en },
-      { value: input.slice(0, 300) },
-    );
-  return r.value;
-}
-
-function refine<T>(check: (v: string) => { ok: true; value: T } | { ok: false; problem: NameProblem }) {
-  return z
-    .string()
-    .max(1000)
-    .transform((value, ctx) => {
-      const r = check(value);
-      if (!r.ok) {
-        ctx.addIssue({
-          code: 'custom',
-          message: r.problem.en,
-          params: { code: r.problem.code, fr: r.problem.fr },
-        });
-        return z.NEVER;
-      }
-      return r.value;
-    });
-}
-
-export const emailAddressSchema = refine(checkEmailAddress);
-export const localPartSchema = refine(checkLocalPart);
+export const emailAddressSchema = checkedSchema(checkEmailAddress);
+export const localPartSchema = checkedSchema(checkLocalPart);

@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { z } from 'zod';
+import { checkedSchema } from '../names/checked-schema';
 import { checkDomainName } from '../names/domain-name';
 
 /** Loopback only: the one place plain SMTP (tls_mode 'none') is allowed. */
@@ -9,23 +10,11 @@ export function isLoopbackHost(host: string): boolean {
 }
 
 /** A relay host: a domain name (A-label form) or an IP literal. */
-export const relayHostSchema = z
-  .string()
-  .max(300)
-  .transform((value, ctx) => {
-    const v = value.trim().replace(/^\[(.*)\]$/, '$1');
-    if (net.isIP(v) || v === 'localhost') return v.toLowerCase();
-    const r = checkDomainName(v);
-    if (!r.ok) {
-      ctx.addIssue({
-        code: 'custom',
-        message: r.problem.en,
-        params: { code: r.problem.code, fr: r.problem.fr },
-      });
-      return z.NEVER;
-    }
-    return r.value as string;
-  });
+export const relayHostSchema = checkedSchema<string>((value) => {
+  const v = value.trim().replace(/^\[(.*)\]$/, '$1');
+  if (net.isIP(v) || v === 'localhost') return { ok: true, value: v.toLowerCase() };
+  return checkDomainName(v);
+}, 300);
 
 export const relayNameSchema = z.string().refine((v) => /^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$/.test(v), {
   message: 'lowercase letters, digits, dot, dash, underscore; 1 to 64 characters',
