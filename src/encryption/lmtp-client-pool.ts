@@ -135,7 +135,12 @@ export class LmtpClientPool {
         if (err) {
           const rejected = (err as { rejectedErrors?: Array<{ recipient?: string; response?: string }> })
             .rejectedErrors;
+          // Closing before the final dot makes the next hop discard the message.
           this.release(c, false);
+          if ((err as { code?: string }).code === 'ESTREAM') {
+            for (const r of to) replies.set(r, { code: 451, text: '4.7.0 encryption failed while sending' });
+            return resolve(replies);
+          }
           if (!rejected?.length) return resolve(unreachable(err));
           for (const e of rejected)
             if (e.recipient)

@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import type { Readable } from 'node:stream';
 import { SMTPServer, SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import type { Endpoint } from '../config';
 import type { Component } from '../serve';
@@ -6,7 +7,7 @@ import type { Db } from '../db/knex';
 import { errors } from '../errors';
 import { logger } from '../logger';
 import { LmtpClientPool, RecipientReply } from './lmtp-client-pool';
-import { encryptMessage } from './pgp-mime';
+import { encryptLargeMessage, encryptMessage } from './pgp-mime';
 import { RecipientKeys, RecipientPolicy } from './recipient-keys';
 
 export interface LmtpGatewayOptions {
@@ -68,6 +69,7 @@ export async function startLmtpGateway(
     timeoutMs: opts.timeoutMs,
   });
   const rcpts = new WeakMap<SMTPServerSession, string[]>();
+  const declaredSizes = new WeakMap<SMTPServerSession, number>();
   const tooBig = (): Reply => ({
     code: 552,
     text: `5.3.4 message larger than ${opts.maxMessageBytes} bytes`,
@@ -86,14 +88,16 @@ export async function startLmtpGateway(
     const policies = await keys.lookup(distinct);
     const replies = new Map<string, Reply>();
     // Recipients sharing a payload share one downstream transaction.
-    const payloads = new Map<string, { body: Buffer; to: string[] }>();
-    const encryptions = new Map<string, Promise<Buffer | undefined>>();
+    const payloads = new Map<string, { body: Payload; to: string[] }>();
+    const encryptions = new Map<string, Promise<Payload | undefined>>();
     for (const rcpt of distinct) {
       const policy = policies.get(rcpt);
       let groupKey = 'clear';
-      let body: Buffer | Reply = raw;
-      if (policy && policy.mode !== 'none') body = await encryptedFor(policy, raw, encryptions);
-      if (!Buffer.isBuffer(body)) {
+      let body: Payload | Reply = raw;
+      if (policy && policy.mode !== 'none') {
+        body = await encryptedFor(policy, raw, encryptions, raw.length > LARGE_MESSAGE_BYTES);
+      }
+      if (isReply(body)) {
         replies.set(rcpt, body);
         continue;
       }
@@ -104,7 +108,8 @@ export async function startLmtpGateway(
     }
     await Promise.all(
       [...payloads.values()].map(async ({ body, to }) => {
-        for (const [r, reply] of await pool.deliver(from, to, () => body)) replies.set(r, reply);
+        const open = typeof body === 'function' ? body : () => body;
+        for (const [r, reply] of await pool.deliver(from, to, open)) replies.set(r, reply);
       }),
     );
     return list.map((r) => asResponse(replies.get(r) ?? { code: 451, text: '4.3.0 internal error' }));
@@ -119,6 +124,10 @@ export async function startLmtpGateway(
     hideSTARTTLS: true,
     // Replies carry their own enhanced status codes (5.3.4, 4.7.0, the next hop's own).
     hideENHANCEDSTATUSCODES: true,
+    // SIZE is announced without a value (RFC 1870) so that Postfix declares each message's size:
+    // the gateway then checks it itself (5.3.4) and sizes its buffer once.
+    size: opts.maxMessageBytes,
+    hideSize: true,
     // Never a DNS query from the gateway (and no client address in any log).
     disableReverseLookup: true,
     logger: false,
@@ -142,6 +151,7 @@ export async function startLmtpGateway(
         const r = tooBig();
         return cb(Object.assign(new Error(r.text), { responseCode: r.code }));
       }
+      declaredSizes.set(session, declared);
       cb();
     },
     onRcptTo(address, session, cb) {
@@ -150,21 +160,15 @@ export async function startLmtpGateway(
     },
     onData(stream: SMTPServerDataStream, session, cb) {
       const list = rcpts.get(session) ?? [];
-      const chunks: Buffer[] = [];
-      let size = 0;
-      stream.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size <= opts.maxMessageBytes) chunks.push(chunk);
-        else chunks.length = 0;
-      });
+      const message = new MessageBuffer(declaredSizes.get(session) ?? 0, opts.maxMessageBytes);
+      stream.on('data', (chunk: Buffer) => message.add(chunk));
       const reply = (replies: Array<string | Error>) => {
         done(session);
         cb(null, replies as unknown as string);
       };
       stream.on('end', () => {
-        if (size > opts.maxMessageBytes) return reply(list.map(() => asResponse(tooBig())));
-        const raw = Buffer.concat(chunks, size);
-        chunks.length = 0;
+        if (message.tooBig) return reply(list.map(() => asResponse(tooBig())));
+        const raw = message.take();
         const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
         process(raw, from, list).then(reply, (e: unknown) => {
           logger.error({ err: e }, 'inbound gateway: transaction failed');
@@ -207,17 +211,68 @@ function policyKey(policy: RecipientPolicy): string {
   return `${policy.protectedSubject ? 'p' : 'c'}:${policy.keys.map((k) => k.getFingerprint()).join(',')}`;
 }
 
+/**
+ * The received message in one buffer. With a declared size (RFC 1870 SIZE=) the buffer is
+ * allocated once, with room for the CRLFs Postfix adds to its LF queue files; otherwise, or if
+ * the declaration was short, chunks are joined at the end (one copy).
+ */
+class MessageBuffer {
+  private buffer?: Buffer;
+  private used = 0;
+  private chunks: Buffer[] = [];
+  private size = 0;
+
+  constructor(
+    declared: number,
+    private readonly max: number,
+  ) {
+    if (declared > 0) this.buffer = Buffer.allocUnsafe(Math.min(max, declared + (declared >> 4) + 65536));
+  }
+
+  get tooBig(): boolean {
+    return this.size > this.max;
+  }
+
+  add(chunk: Buffer): void {
+    this.size += chunk.length;
+    if (this.tooBig) {
+      this.buffer = undefined;
+      this.chunks = [];
+    } else if (this.buffer && this.used + chunk.length <= this.buffer.length) {
+      this.used += chunk.copy(this.buffer, this.used);
+    } else {
+      if (this.buffer) this.chunks.push(this.buffer.subarray(0, this.used));
+      this.buffer = undefined;
+      this.chunks.push(chunk);
+    }
+  }
+
+  take(): Buffer {
+    return this.buffer ? this.buffer.subarray(0, this.used) : Buffer.concat(this.chunks, this.size);
+  }
+}
+
+/** The stored form: a buffer, or for a large message a one-use stream of it. */
+type Payload = Buffer | (() => Readable);
+
+// Above this, the stored form is streamed to the next hop (memory bound: DESIGN.md).
+const LARGE_MESSAGE_BYTES = 1024 * 1024;
+
+const isReply = (x: Payload | Reply): x is Reply => typeof x === 'object' && !Buffer.isBuffer(x);
+
 /** The stored form for this recipient, or the reply that defers it (fail closed). */
 async function encryptedFor(
   policy: RecipientPolicy,
   raw: Buffer,
-  cache: Map<string, Promise<Buffer | undefined>>,
-): Promise<Buffer | Reply> {
+  cache: Map<string, Promise<Payload | undefined>>,
+  large: boolean,
+): Promise<Payload | Reply> {
   if (policy.keys.length === 0) return encryptionFailed('no usable active key');
   const k = policyKey(policy);
   let p = cache.get(k);
   if (!p) {
-    p = encryptMessage(raw, policy.keys, { protectedSubject: policy.protectedSubject });
+    const opts = { protectedSubject: policy.protectedSubject };
+    p = large ? encryptLargeMessage(raw, policy.keys, opts) : encryptMessage(raw, policy.keys, opts);
     cache.set(k, p);
   }
   try {
@@ -243,7 +298,7 @@ export async function encryptForOwner(
   );
   if (!policy) throw errors.notFound();
   if (policy.mode === 'none') return rawMessage;
-  const result = await encryptedFor(policy, rawMessage, new Map());
+  const result = await encryptedFor(policy, rawMessage, new Map(), false);
   if (!Buffer.isBuffer(result)) {
     throw errors.unavailable(undefined, {
       fr: 'Impossible de chiffrer pour cette boîte : aucune clé active utilisable.',

@@ -173,6 +173,35 @@ describe('inbound LMTP gateway', () => {
     expect(storedFor(m.address)).toHaveLength(0);
   });
 
+  it('streams a large message to the next hop, encrypted, within a larger limit', async () => {
+    const m = await mailbox('large');
+    const big = await startLmtpGateway(ctx.db, ctx.now, {
+      listen: { host: '127.0.0.1', port: 0 },
+      nextHop: { host: '127.0.0.1', port: downstream.port },
+      name: 'gateway.test',
+      maxMessageBytes: 8 * 1024 * 1024,
+      timeoutMs: 5000,
+      nextHopConnections: 1,
+      keyCacheMs: 0,
+    });
+    try {
+      const raw = Buffer.concat([
+        message,
+        Buffer.from('y'.repeat(76) + '\r\n').subarray(0, 78),
+        Buffer.alloc(2 * 1024 * 1024, 'z'),
+        Buffer.from('\r\n'),
+      ]);
+      const r = await lmtpTransaction(big.port, 's@example.net', [m.address], raw, { size: raw.length });
+      expect(r.dataReplies).toEqual([expect.stringMatching(/^250 /)]);
+      const [stored] = storedFor(m.address);
+      expect(splitMessage(await decryptFor(m.id, stored.message)).body.equals(splitMessage(raw).body)).toBe(
+        true,
+      );
+    } finally {
+      await big.stop();
+    }
+  });
+
   it('reuses its connections to the next hop across messages', async () => {
     const m = await mailbox('reuse', 'none');
     const before = downstream.connections();

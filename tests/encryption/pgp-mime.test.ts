@@ -1,5 +1,6 @@
 import * as openpgp from 'openpgp';
-import { encryptMessage, fieldValue, splitMessage } from '../../src/encryption/pgp-mime';
+import { text } from 'node:stream/consumers';
+import { encryptLargeMessage, encryptMessage, fieldValue, splitMessage } from '../../src/encryption/pgp-mime';
 import { alreadyEncrypted, corpus } from './mime-corpus';
 
 /** What a reader does: find the armored part, decrypt it, return the inner entity's bytes. */
@@ -85,6 +86,23 @@ describe('PGP/MIME transformation (RFC 3156)', () => {
 
   it.each(alreadyEncrypted)('%s passes unchanged', async (_n, raw) => {
     expect(await encryptMessage(raw, [privateKey.toPublic()])).toBeUndefined();
+  });
+
+  it('streams a large message to the same stored form, decrypting to the original body', async () => {
+    const raw = Buffer.concat([corpus[3][1], Buffer.alloc(3 * 1024 * 1024 + 17, 'x'), Buffer.from('\r\n')]);
+    const open = (await encryptLargeMessage(raw, [privateKey.toPublic()]))!;
+    const stored = Buffer.from(await text(open()), 'latin1');
+    expect(
+      splitMessage(stored)
+        .fields.find((f) => f.name === 'content-type')!
+        .raw.toString(),
+    ).toContain('multipart/encrypted');
+    const armor = stored.toString('latin1').split('-----BEGIN PGP MESSAGE-----')[1].split('-----END')[0];
+    expect(armor.split('\r\n').filter((l) => l.length !== 64 && l.length > 0)).toHaveLength(1);
+    expect(splitMessage(await decryptStored(stored, privateKey)).body.equals(splitMessage(raw).body)).toBe(
+      true,
+    );
+    expect(await encryptLargeMessage(alreadyEncrypted[0][1], [privateKey.toPublic()])).toBeUndefined();
   });
 
   it('unfolds a folded header when splitting (RFC 5322 §2.2.3)', () => {
