@@ -51,7 +51,7 @@ function brokenNotice(report: DomainCheckReport) {
  * `unknown` (temporary DNS trouble) changes nothing.
  */
 export async function recheckDomain(ctx: AppContext, domain: DomainRow): Promise<DomainCheckReport> {
-  const report = await checkDomain(ctx, domain);
+  const report = await checkDomain(ctx, domain, { propagation: false });
   await storeCheck(ctx.db, domain.id, report);
   if (report.status === 'unknown') return report;
   const definite = report.status;

@@ -74,6 +74,8 @@ const RCODE_STATUS: Record<number, 'servfail' | 'refused'> = {
   5: 'refused',
 };
 
+const NS_CACHE_MS = 300_000;
+
 const lower = (n: string) => n.toLowerCase().replace(/\.$/, '');
 
 interface RawResource {
@@ -162,48 +164,89 @@ function interpret(name: string, type: RecordType, response: DnsPacket): DnsResu
 
 type DnsPacket = DNS.Packet;
 
-function encodeQuery(name: string, type: RecordType): { id: number; buffer: Buffer } {
+function encodeQuery(name: string, type: RecordType, id: number): Buffer {
   const q = new Packet();
-  q.header.id = crypto.randomInt(0x10000);
+  q.header.id = id;
   q.header.rd = 1;
   q.questions.push({ name, class: Packet.CLASS.IN, type: Packet.TYPE[type] } as DNS.Packet.Question);
-  return { id: q.header.id, buffer: q.toBuffer() };
+  // RFC 6891 §6.2.5: advertise 4096-byte UDP answers, so DKIM keys need no TCP retry.
+  q.additionals.push(Packet.Resource.EDNS([]));
+  return q.toBuffer();
 }
 
 class TimeoutError extends Error {
   code = 'ETIMEOUT';
 }
 
-/** RFC 1035 §4.2.1: one datagram out, the first reply with our id from the server back. */
-function udpExchange(
-  server: Endpoint,
-  name: string,
-  type: RecordType,
-  timeoutMs: number,
-): Promise<DnsPacket> {
-  const { id, buffer } = encodeQuery(name, type);
-  const socket = dgram.createSocket(net.isIPv6(server.host) ? 'udp6' : 'udp4');
-  return new Promise<DnsPacket>((resolve, reject) => {
-    const done = (fn: () => void) => {
-      clearTimeout(timer);
-      socket.close();
-      fn();
+interface Waiting {
+  server: Endpoint;
+  resolve(p: DnsPacket): void;
+}
+
+/**
+ * A few long-lived UDP sockets shared by all queries, answers matched by (id, server): a
+ * socket per query costs more than the query on a busy checker. Several sockets keep some
+ * source-port variety (RFC 5452 §4.5) and each has its own 16-bit id space.
+ */
+class UdpPool {
+  private sockets: Array<{ socket: dgram.Socket; waiting: Map<number, Waiting> }> = [];
+
+  constructor(private size: number) {}
+
+  private pick(family: 'udp4' | 'udp6') {
+    const fresh = () => {
+      const socket = dgram.createSocket(family);
+      const waiting = new Map<number, Waiting>();
+      socket.on('message', (msg, rinfo) => {
+        if (msg.length < 2) return;
+        const w = waiting.get(msg.readUInt16BE(0));
+        if (!w || rinfo.port !== w.server.port || rinfo.address !== w.server.host) return;
+        let parsed: DnsPacket;
+        try {
+          parsed = Packet.parse(msg) as DnsPacket;
+        } catch {
+          return;
+        }
+        waiting.delete(parsed.header.id);
+        w.resolve(parsed);
+      });
+      socket.on('error', () => undefined);
+      socket.unref();
+      return { socket, waiting, family };
     };
-    const timer = setTimeout(() => done(() => reject(new TimeoutError('timeout'))), timeoutMs);
-    socket.on('error', (e) => done(() => reject(e)));
-    socket.on('message', (msg, rinfo) => {
-      if (rinfo.port !== server.port || rinfo.address !== server.host) return;
-      let parsed: DnsPacket;
-      try {
-        parsed = Packet.parse(msg) as DnsPacket;
-      } catch {
-        return;
-      }
-      if (parsed.header.id !== id) return;
-      done(() => resolve(parsed));
+    const candidates = this.sockets.filter((s) => (s.socket as unknown as { type: string }).type === family);
+    if (candidates.length < this.size) {
+      const s = fresh();
+      this.sockets.push(s);
+      return s;
+    }
+    return candidates[crypto.randomInt(candidates.length)];
+  }
+
+  exchange(server: Endpoint, name: string, type: RecordType, timeoutMs: number): Promise<DnsPacket> {
+    const slot = this.pick(net.isIPv6(server.host) ? 'udp6' : 'udp4');
+    let id = crypto.randomInt(0x10000);
+    while (slot.waiting.has(id)) id = crypto.randomInt(0x10000);
+    return new Promise<DnsPacket>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        slot.waiting.delete(id);
+        reject(new TimeoutError('timeout'));
+      }, timeoutMs);
+      slot.waiting.set(id, {
+        server,
+        resolve: (p) => {
+          clearTimeout(timer);
+          resolve(p);
+        },
+      });
+      slot.socket.send(encodeQuery(name, type, id), server.port, server.host, (err) => {
+        if (!err) return;
+        clearTimeout(timer);
+        slot.waiting.delete(id);
+        reject(err);
+      });
     });
-    socket.send(buffer, server.port, server.host);
-  });
+  }
 }
 
 /** RFC 1035 §4.2.2 / RFC 7766: two-byte length prefix, one query per connection here. */
@@ -213,7 +256,8 @@ function tcpExchange(
   type: RecordType,
   timeoutMs: number,
 ): Promise<DnsPacket> {
-  const { id, buffer } = encodeQuery(name, type);
+  const id = crypto.randomInt(0x10000);
+  const buffer = encodeQuery(name, type, id);
   return new Promise<DnsPacket>((resolve, reject) => {
     const socket = net.connect({ host: server.host, port: server.port });
     let received = Buffer.alloc(0);
@@ -256,6 +300,7 @@ export interface ResolverOptions {
 export function createResolver(options: ResolverOptions): DnsResolver {
   if (options.servers.length === 0) throw new Error('no DNS servers configured');
   let sent = 0;
+  const udp = new UdpPool(4);
 
   async function ask(server: Endpoint, name: string, type: RecordType, tcp: boolean, deadline?: number) {
     const left =
@@ -265,7 +310,7 @@ export function createResolver(options: ResolverOptions): DnsResolver {
     try {
       let packet = tcp
         ? await tcpExchange(server, name, type, left)
-        : await udpExchange(server, name, type, left);
+        : await udp.exchange(server, name, type, left);
       if (!tcp && packet.header.tc) {
         sent++;
         packet = await tcpExchange(server, name, type, left);
@@ -294,6 +339,23 @@ export function createResolver(options: ResolverOptions): DnsResolver {
     return last;
   }
 
+  // Many domains share their nameservers: their addresses are kept for a while (RFC 2308 §5
+  // allows caching negative answers too), bounded so a renumbered nameserver is seen soon.
+  const nsCache = new Map<string, { until: number; addresses: Promise<string[]> }>();
+  function nameserverAddresses(host: string, deadline?: number): Promise<string[]> {
+    const hit = nsCache.get(host);
+    if (hit && hit.until > Date.now()) return hit.addresses;
+    const addresses = Promise.all([query(host, 'A', { deadline }), query(host, 'AAAA', { deadline })]).then(
+      (results) => {
+        if (!results.every(isDefinite)) nsCache.delete(host);
+        return results.flatMap((r) => (r.status === 'ok' ? r.records.map((x) => x.value as string) : []));
+      },
+    );
+    if (nsCache.size > 10_000) nsCache.clear();
+    nsCache.set(host, { until: Date.now() + NS_CACHE_MS, addresses });
+    return addresses;
+  }
+
   async function authoritativeServers(name: string, deadline?: number): Promise<AuthoritativeLookup> {
     const labels = lower(name).split('.');
     // Walk up from the name to its zone cut: the first name with NS records (RFC 1034 §4.2.1).
@@ -304,12 +366,8 @@ export function createResolver(options: ResolverOptions): DnsResolver {
       if (!isDefinite(ns)) return { status: 'unknown', detail: `NS ${zone}: ${ns.status}` };
       if (ns.status !== 'ok') continue;
       const hosts = ns.records.map((r) => r.value as string);
-      const addresses = await Promise.all(
-        hosts.flatMap((h) => [query(h, 'A', { deadline }), query(h, 'AAAA', { deadline })]),
-      );
-      const servers = addresses
-        .flatMap((r) => (r.status === 'ok' ? r.records.map((x) => x.value as string) : []))
-        .map((host) => ({ host, port: options.authPort }));
+      const addresses = await Promise.all(hosts.map((h) => nameserverAddresses(h, deadline)));
+      const servers = addresses.flat().map((host) => ({ host, port: options.authPort }));
       if (servers.length === 0) return { status: 'unknown', detail: `no address for the NS of ${zone}` };
       return { status: 'ok', zone, servers };
     }

@@ -62,7 +62,13 @@ export function staticLookup(
     list.push(r);
     byName.set(r.name, list);
   }
-  const exists = (name: string) => byName.has(name) || records.some((r) => r.name.endsWith(`.${name}`));
+  // Every owner name and every name above it exists (RFC 8020: an empty non-terminal is NODATA).
+  const names = new Set<string>();
+  for (const r of records) {
+    const labels = r.name.split('.');
+    for (let i = 0; i < labels.length; i++) names.add(labels.slice(i).join('.'));
+  }
+  const exists = (name: string) => names.has(name);
   return (question, type) => {
     let name = question.toLowerCase().replace(/\.$/, '');
     const answers: DnsRecord[] = [];
