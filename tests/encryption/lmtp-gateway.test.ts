@@ -209,6 +209,33 @@ describe('inbound LMTP gateway', () => {
     expect(downstream.connections() - before).toBeLessThanOrEqual(1);
   });
 
+  it('stops gracefully: finishes the transaction in flight, refuses new ones', async () => {
+    const m = await mailbox('slowpoke', 'none');
+    const g = await startLmtpGateway(ctx.db, ctx.now, {
+      listen: { host: '127.0.0.1', port: 0 },
+      nextHop: { host: '127.0.0.1', port: downstream.port },
+      name: 'gateway.test',
+      maxMessageBytes: 64 * 1024,
+      timeoutMs: 5000,
+      nextHopConnections: 1,
+      keyCacheMs: 0,
+    });
+    const inFlight = lmtpTransaction(g.port, 's@example.net', [m.address], message);
+    while (downstream.waitingSlow() === 0) await new Promise((r) => setTimeout(r, 10));
+    let stopped = false;
+    const stopping = g.stop().then(() => {
+      stopped = true;
+    });
+    await new Promise((r) => setImmediate(r));
+    expect(stopped).toBe(false);
+    await expect(lmtpTransaction(g.port, 's@example.net', [m.address], message)).rejects.toThrow();
+    downstream.releaseSlow();
+    const r = await inFlight;
+    expect(r.dataReplies).toEqual([expect.stringMatching(/^250 /)]);
+    await stopping;
+    expect(storedFor(m.address)).toHaveLength(1);
+  });
+
   it('encrypts a sent copy for its owner', async () => {
     const m = await mailbox('owner');
     const copy = await encryptForOwner(ctx.db, m.address, message);

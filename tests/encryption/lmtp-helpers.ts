@@ -5,12 +5,13 @@ import { SMTPServer } from 'smtp-server';
 /**
  * A fake downstream LMTP server standing in for Dovecot in protocol tests (the real Dovecot
  * test uses the mail stack). The local part decides its answer: `refuse…` is refused at RCPT,
- * `full…` after DATA (452, mailbox full), `hang…` never gets a reply to DATA; anyone else is
- * stored in `stored`.
+ * `full…` after DATA (452, mailbox full), `hang…` never gets a reply to DATA, `slow…` gets it
+ * when the test calls `releaseSlow()`; anyone else is stored in `stored`.
  */
 export async function startFakeDownstream() {
   const stored: Array<{ rcpt: string; from: string; message: Buffer }> = [];
   let connections = 0;
+  const slow: Array<() => void> = [];
   const server = new SMTPServer({
     lmtp: true,
     authOptional: true,
@@ -39,6 +40,13 @@ export async function startFakeDownstream() {
         const rcpts = session.envelope.rcptTo.map((r) => r.address);
         if (rcpts.some((r) => r.startsWith('hang'))) return;
         const message = Buffer.concat(chunks);
+        if (rcpts.some((r) => r.startsWith('slow'))) {
+          slow.push(() => {
+            for (const rcpt of rcpts) stored.push({ rcpt, from: '', message });
+            cb(null, rcpts.map((r) => `2.0.0 <${r}> Saved`) as unknown as string);
+          });
+          return;
+        }
         const replies = rcpts.map((rcpt) => {
           if (rcpt.startsWith('full'))
             return Object.assign(new Error('4.2.2 Mailbox is full'), { responseCode: 452 });
@@ -58,6 +66,8 @@ export async function startFakeDownstream() {
     port: (server.server.address() as AddressInfo).port,
     stored,
     connections: () => connections,
+    waitingSlow: () => slow.length,
+    releaseSlow: () => slow.splice(0).forEach((f) => f()),
     close: () =>
       new Promise<void>((resolve) => {
         for (const c of (server as unknown as { connections: Set<{ close(): void }> }).connections) c.close();
