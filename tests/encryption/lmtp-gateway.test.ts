@@ -6,7 +6,7 @@ import { splitMessage } from '../../src/encryption/pgp-mime';
 import { createTestContext, TestContext } from '../support/context';
 import { makeCollective, makeDomain, makeMailbox } from '../support/factories';
 import { lmtpTransaction, startFakeDownstream } from './lmtp-helpers';
-import { corpus } from './mime-corpus';
+import { alreadyEncrypted, corpus } from './mime-corpus';
 
 const PASSWORD = 'mailbox password';
 
@@ -90,6 +90,27 @@ describe('inbound LMTP gateway', () => {
     const r = await lmtpTransaction(gateway.port, 's@example.net', [plain.address], message);
     expect(r.dataReplies).toEqual([expect.stringMatching(/^250 /)]);
     expect(storedFor(plain.address)[0].message.equals(message)).toBe(true);
+  });
+
+  it('stores already-encrypted mail unchanged, even for a generated-key mailbox', async () => {
+    const m = await mailbox('already');
+    const r = await lmtpTransaction(gateway.port, 's@example.net', [m.address], alreadyEncrypted[0][1]);
+    expect(r.dataReplies).toEqual([expect.stringMatching(/^250 /)]);
+    expect(storedFor(m.address)[0].message.equals(alreadyEncrypted[0][1])).toBe(true);
+  });
+
+  it('hides the subject for a mailbox with the protected-subject option', async () => {
+    const m = await mailbox('discreet');
+    await ctx.db('mailboxes').where({ id: m.id }).update({ protected_subject: true });
+    await lmtpTransaction(gateway.port, 's@example.net', [m.address], message);
+    const [stored] = storedFor(m.address);
+    expect(
+      splitMessage(stored.message)
+        .fields.filter((f) => f.name === 'subject')
+        .map((f) => f.raw.toString()),
+    ).toEqual(['Subject: ...\r\n']);
+    const inner = splitMessage(await decryptFor(m.id, stored.message));
+    expect(inner.fields.find((f) => f.name === 'subject')!.raw.toString()).toBe('Subject: Hello\r\n');
   });
 
   it('answers once per RCPT, in order, duplicates included, delivering each mailbox once', async () => {
