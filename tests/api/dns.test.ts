@@ -93,12 +93,17 @@ describe('DNS API', () => {
     ['POST', 'check'],
     ['POST', 'verify'],
     ['GET', 'dkim'],
+    ['PATCH', 'dkim'],
     ['POST', 'dkim/rotate'],
   ])('answers %s …/%s of another collective’s domain with 404', async (method, path) => {
     const res = await client.request(method, `/api/v1/domains/${tenant.domain.name}/${path}`, {
       as: stranger.actors.admin,
+      body: method === 'PATCH' ? { mode: 'txt' } : undefined,
     });
     expect(res.status).toBe(404);
+    expect(
+      (await ctx.db('dkim_keys').where({ domain_id: tenant.domain.id }).first())?.mode ?? 'delegated',
+    ).toBe('delegated');
   });
 
   it('checks a domain now and stores the result', async () => {
@@ -120,6 +125,21 @@ describe('DNS API', () => {
     expect(res.status).toBe(200);
     expect(res.body.items[0]).toMatchObject({ selector: 'giroflee1', state: 'active', mode: 'delegated' });
     expect(res.text).not.toMatch(/private|BEGIN|v1:/i);
+  });
+
+  it('switches DKIM to TXT mode for an admin, audited, and the plan asks for the key itself', async () => {
+    const c = await makeCollective(ctx.db);
+    const admin = (await loadAccountActor(ctx.db, (await makeAccount(ctx.db, { collectiveId: c.id })).id))!;
+    const d = await makeDomain(ctx.db, { collectiveId: c.id, name: 'txt-owner.example' });
+    const path = `/api/v1/domains/${d.name}/dkim`;
+    expect((await client.request('PATCH', path, { as: admin, body: { mode: 'sideways' } })).status).toBe(400);
+    const res = await client.request('PATCH', path, { as: admin, body: { mode: 'txt' } });
+    expect(res.status).toBe(200);
+    expect(res.body.items[0]).toMatchObject({ mode: 'txt', state: 'active' });
+    const plan = await client.request('GET', `${path.replace('/dkim', '/records')}`, { as: admin });
+    const dkim = plan.body.find((r: { id: string }) => r.id === 'dkim-giroflee1');
+    expect(dkim).toMatchObject({ type: 'TXT', value: `v=DKIM1; k=rsa; p=${res.body.items[0].publicKey}` });
+    expect(await ctx.db('audit_log').where({ action: 'dkim.mode', target_id: d.id })).toHaveLength(1);
   });
 
   it('lets only a racine start a DKIM rotation', async () => {

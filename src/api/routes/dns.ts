@@ -4,6 +4,7 @@ import { authorize } from '../../auth/authorize';
 import type { AppContext } from '../../context';
 import { checkDomain, storeCheck } from '../../dns/check-domain';
 import { ensureDomainDkimKey, presentDkimKey } from '../../dns/dkim-keys';
+import { setDkimMode } from '../../dns/dkim-mode';
 import { rotateDkimKey } from '../../dns/dkim-rotation';
 import { domainRecords } from '../../dns/domain-records';
 import { mtaStsPolicy, presentPlan, zoneSnippet } from '../../dns/record-plan';
@@ -106,6 +107,22 @@ export function mountDns(router: Router, ctx: AppContext): void {
       const domain = await findDomainForActor(ctx.db, actor, params.name, 'read');
       await ensureDomainDkimKey(ctx.db, ctx, domain.id);
       const keys = await ctx.db('dkim_keys').where({ domain_id: domain.id }).orderBy('created_at', 'desc');
+      return { items: keys.map(presentDkimKey) };
+    },
+  });
+
+  defineRoute(router, ctx, {
+    method: 'patch',
+    path: '/domains/:name/dkim',
+    summary:
+      'Publish DKIM keys by delegation (CNAME, rotated by the platform) or as TXT records kept by the owner',
+    tags: ['dns'],
+    rateLimit: limit,
+    params: domainParams,
+    body: z.strictObject({ mode: z.enum(['delegated', 'txt']) }),
+    handler: async ({ actor, params, body }) => {
+      const domain = await findDomainForActor(ctx.db, actor, params.name, 'update');
+      const keys = await setDkimMode(ctx, actor, domain, body.mode);
       return { items: keys.map(presentDkimKey) };
     },
   });

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { AppContext } from '../../context';
 import { checkDomain, storeCheck } from '../../dns/check-domain';
 import { presentDkimKey } from '../../dns/dkim-keys';
+import { setDkimMode } from '../../dns/dkim-mode';
 import { advanceDkimRotation, rotateDkimKey } from '../../dns/dkim-rotation';
 import { domainRecords } from '../../dns/domain-records';
 import { presentPlan, zoneSnippet } from '../../dns/record-plan';
@@ -106,6 +107,22 @@ export function registerDns(program: Command): void {
             () =>
               keys.map((k) => `${k.selector}\t${k.algorithm}\t${k.mode}\t${k.state}`).join('\n') || '(none)',
           );
+        });
+      }),
+    );
+  dkim
+    .command('mode <domain> <mode>')
+    .description('publish DKIM keys by delegation (delegated) or as TXT records kept by the owner (txt)')
+    .option('--json', 'print JSON')
+    .action(
+      action(async (name: string, mode: string, opts: { json?: boolean }) => {
+        if (mode !== 'delegated' && mode !== 'txt')
+          throw errors.badRequest('usage', { fr: 'Mode : delegated ou txt.', en: 'Mode: delegated or txt.' });
+        await withContext(async (ctx) => {
+          const keys = (await setDkimMode(ctx, cliActor, await loadDomain(ctx, name), mode)).map(
+            presentDkimKey,
+          );
+          output(opts.json, keys, () => keys.map((k) => `${k.selector}\t${k.mode}\t${k.state}`).join('\n'));
         });
       }),
     );
