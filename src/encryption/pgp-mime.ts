@@ -182,16 +182,26 @@ const ARMOR_TAIL = '-----END PGP MESSAGE-----';
 // 48 bytes make one 64-character base64 line.
 const LINE_BYTES = 48;
 
-function armorLines(data: Buffer, eol: string): string {
-  const b64 = data.toString('base64');
-  const lines: string[] = [];
-  for (let i = 0; i < b64.length; i += 64) lines.push(b64.slice(i, i + 64));
-  return lines.length ? lines.join(eol) + eol : '';
+/** Base64 in 64-character lines, each ended by `eol`, copied straight into one buffer. */
+function armorLines(data: Buffer, eol: string): Buffer {
+  const b64 = Buffer.from(data.toString('base64'), 'latin1');
+  const end = Buffer.from(eol);
+  const out = Buffer.allocUnsafe(b64.length + Math.ceil(b64.length / 64) * end.length);
+  let o = 0;
+  for (let i = 0; i < b64.length; i += 64) {
+    o += b64.copy(out, o, i, Math.min(i + 64, b64.length));
+    o += end.copy(out, o);
+  }
+  return out;
 }
 
 export function armorMessage(binary: Uint8Array, eol: string): Buffer {
   const data = Buffer.from(binary.buffer, binary.byteOffset, binary.byteLength);
-  return Buffer.from(`${ARMOR_HEAD}${eol}${eol}${armorLines(data, eol)}${ARMOR_TAIL}`);
+  return Buffer.concat([
+    Buffer.from(`${ARMOR_HEAD}${eol}${eol}`),
+    armorLines(data, eol),
+    Buffer.from(ARMOR_TAIL),
+  ]);
 }
 
 /** Armors a stream of binary chunks as they come, for large messages. */
@@ -204,9 +214,9 @@ async function* armorStream(binary: ReadableStream<Uint8Array>, eol: string): As
     const data = Buffer.concat([carry, Buffer.from(c.buffer, c.byteOffset, c.byteLength)]);
     const whole = data.length - (data.length % LINE_BYTES);
     carry = Buffer.from(data.subarray(whole));
-    if (whole) yield Buffer.from(armorLines(data.subarray(0, whole), eol));
+    if (whole) yield armorLines(data.subarray(0, whole), eol);
   }
-  yield Buffer.from(`${armorLines(carry, eol)}${ARMOR_TAIL}`);
+  yield Buffer.concat([armorLines(carry, eol), Buffer.from(ARMOR_TAIL)]);
 }
 
 async function encryptBinary(entity: Buffer, keys: openpgp.PublicKey[]): Promise<Uint8Array> {
