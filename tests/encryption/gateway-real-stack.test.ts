@@ -1,0 +1,153 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import nodemailer from 'nodemailer';
+import type { Actor } from '../../src/auth/actor';
+import { loadMailboxActor } from '../../src/auth/sessions';
+import { LmtpGateway, startLmtpGateway } from '../../src/encryption/lmtp-gateway';
+import { provisionMailboxKeys } from '../../src/encryption/mailbox-keys';
+import { derivePassphrase, KdfParams } from '../../src/encryption/passphrase';
+import { splitMessage } from '../../src/encryption/pgp-mime';
+import { loadConfig } from '../../src/config';
+import type { AppContext } from '../../src/context';
+import { Keyring } from '../../src/encryption/master-key';
+import { createTestDatabase } from '../support/db';
+import { makeCollective, makeDomain, makeMailbox, TEST_PASSWORD } from '../support/factories';
+import { startTestApp, TestClient } from '../support/http';
+import { freePorts, startTestMailstack, TestMailstack } from '../support/mailstack';
+
+/** The message files Dovecot stored for a mailbox (new/ and cur/ of its Maildir). */
+function storedFiles(mailRoot: string, address: string): Buffer[] {
+  const [local, domain] = address.split('@');
+  const maildir = path.join(mailRoot, domain, local, 'Maildir');
+  return ['new', 'cur'].flatMap((sub) => {
+    const dir = path.join(maildir, sub);
+    return fs.existsSync(dir) ? fs.readdirSync(dir).map((f) => fs.readFileSync(path.join(dir, f))) : [];
+  });
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
+  for (let i = 0; i < 400; i++) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`gave up waiting for ${what}`);
+}
+
+/**
+ * Postfix → gateway → Dovecot on the real stack: what Dovecot stores is PGP/MIME that GnuPG
+ * decrypts with the key exported through the API; a message that cannot be encrypted stays in
+ * Postfix's queue (451 4.7.0) and is delivered, encrypted, once the mailbox has a key.
+ */
+describe('encrypting gateway on the real Postfix and Dovecot', () => {
+  let t: Awaited<ReturnType<typeof createTestDatabase>>;
+  let ctx: AppContext;
+  let client: TestClient;
+  let gateway: LmtpGateway;
+  let stack: TestMailstack;
+  let domainId: string;
+
+  const send = (to: string, text: string) =>
+    nodemailer
+      .createTransport({ host: '127.0.0.1', port: stack.ports.mx, secure: false, ignoreTLS: true })
+      .sendMail({ from: 'alice@remote.example', to, subject: 'Réunion', text });
+
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    ctx = {
+      db: t.db,
+      config: loadConfig({ NODE_ENV: 'test', GIROFLEE_DATA_DIR: '/nonexistent-giroflee-test' }),
+      keyring: new Keyring([Keyring.generateKey()]),
+      now: () => new Date(),
+    };
+    client = await startTestApp(ctx);
+    const [dovecotLmtp] = await freePorts(1);
+    gateway = await startLmtpGateway(ctx.db, ctx.now, {
+      listen: { host: '127.0.0.1', port: 0 },
+      nextHop: { host: '127.0.0.1', port: dovecotLmtp },
+      name: 'mail.giroflee.test',
+      maxMessageBytes: 10 * 1024 * 1024,
+      timeoutMs: 30000,
+      nextHopConnections: 2,
+      keyCacheMs: 0,
+    });
+    stack = await startTestMailstack(t.url, {
+      inboundTransport: 'gateway',
+      gatewayLmtp: { host: '127.0.0.1', port: gateway.port },
+      ports: { dovecotLmtp },
+    });
+    const collective = await makeCollective(ctx.db);
+    domainId = (await makeDomain(ctx.db, { collectiveId: collective.id })).id;
+  }, 60000);
+
+  afterAll(async () => {
+    await stack?.stop();
+    await gateway?.stop();
+    await client?.close();
+    await t?.destroy();
+  });
+
+  it('stores only ciphertext, which GnuPG decrypts with the key exported through the API', async () => {
+    const box = await makeMailbox(ctx.db, { domainId, encryptionMode: 'generated' });
+    await provisionMailboxKeys(ctx.db, box, TEST_PASSWORD);
+    const secret = 'Rendez-vous jeudi à 18 h, code 5531.';
+    await send(box.address, secret);
+    const [stored] = await until('the stored message', () => {
+      const files = storedFiles(stack.mailRoot, box.address);
+      return files.length ? files : undefined;
+    });
+    expect(stored.toString('latin1')).toMatch(/multipart\/encrypted/);
+    expect(stored.toString('latin1')).not.toContain('5531');
+
+    const owner = (await loadMailboxActor(ctx.db, box.id)) as Actor;
+    const res = await client.request('GET', `/api/v1/mailboxes/${box.address}/keys/private`, { as: owner });
+    const { privateKey, passphrase } = res.body.keys[0] as { privateKey: string; passphrase: KdfParams };
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'giroflee-gpg-'));
+    try {
+      const pass = path.join(home, 'pass');
+      fs.writeFileSync(pass, await derivePassphrase(TEST_PASSWORD, passphrase), { mode: 0o600 });
+      const gpg = (args: string[], input: string | Buffer) =>
+        execFileSync(
+          'gpg',
+          ['--homedir', home, '--batch', '--pinentry-mode', 'loopback', '--passphrase-file', pass, ...args],
+          {
+            input,
+            stdio: ['pipe', 'pipe', 'pipe'],
+          },
+        );
+      gpg(['--import'], privateKey);
+      const text = stored.toString('latin1');
+      const armored = text.slice(
+        text.indexOf('-----BEGIN PGP MESSAGE-----'),
+        text.indexOf('-----END PGP MESSAGE-----') + 25,
+      );
+      const inner = splitMessage(gpg(['--decrypt'], armored));
+      expect(inner.fields.some((f) => f.name === 'content-type')).toBe(true);
+      expect(inner.body.toString('utf8')).toContain('5531');
+    } finally {
+      execFileSync('gpgconf', ['--homedir', home, '--kill', 'all']);
+      fs.rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps a message that cannot be encrypted in Postfix’s queue, and delivers it once the key exists', async () => {
+    const box = await makeMailbox(ctx.db, { domainId, encryptionMode: 'generated' });
+    await send(box.address, 'en attente de clé 7788');
+    const deferred = await until('the deferral', async () =>
+      (await stack.queue()).find((e) => JSON.stringify(e).includes('4.7.0')),
+    );
+    expect(JSON.stringify(deferred)).toContain(box.address);
+    expect(storedFiles(stack.mailRoot, box.address)).toHaveLength(0);
+
+    await provisionMailboxKeys(ctx.db, box, TEST_PASSWORD);
+    await stack.flush();
+    const [stored] = await until('the delivery after the fix', () => {
+      const files = storedFiles(stack.mailRoot, box.address);
+      return files.length ? files : undefined;
+    });
+    expect(stored.toString('latin1')).toMatch(/multipart\/encrypted/);
+    expect(stored.toString('latin1')).not.toContain('7788');
+  });
+});
