@@ -80,6 +80,16 @@ export async function setUploadedPublicKey(
   return { fingerprint, expiresAt };
 }
 
+/** The racine policy on mode `none` (GIROFLEE_ALLOW_UNENCRYPTED_MAILBOXES); mailbox creation calls it too. */
+export function assertEncryptionModeAllowed(config: Config, mode: 'generated' | 'public-key' | 'none'): void {
+  if (mode === 'none' && !config.encryption.allowUnencrypted) {
+    throw errors.forbidden(undefined, {
+      fr: 'La politique de la plateforme impose le chiffrement du courrier stocké.',
+      en: 'The platform policy requires stored mail to be encrypted.',
+    });
+  }
+}
+
 /**
  * Mode `none` (stored in clear; a racine policy may forbid it) or back to `generated`, which
  * needs the password: an active generated key is kept, else a new one is made.
@@ -92,13 +102,8 @@ export async function setEncryptionMode(
   password: string | undefined,
   now: Date,
 ): Promise<{ recoveryCode: string | null }> {
+  assertEncryptionModeAllowed(config, mode);
   if (mode === 'none') {
-    if (!config.encryption.allowUnencrypted) {
-      throw errors.forbidden(undefined, {
-        fr: 'La politique de la plateforme impose le chiffrement du courrier stocké.',
-        en: 'The platform policy requires stored mail to be encrypted.',
-      });
-    }
     await db('mailboxes').where({ id: mailbox.id }).update({ encryption_mode: 'none', updated_at: now });
     return { recoveryCode: null };
   }
