@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { DnsSettings } from '../config';
 import type { LocalizedText } from '../errors';
 import { dkimTxtValue, DkimKeyRow, SELECTORS } from './dkim-keys';
+import { verificationRecord } from '../domains/domains';
 
 /** One record a domain's owner publishes; `name` and targets are absolute, without the final dot. */
 export interface PlannedRecord {
@@ -73,9 +74,7 @@ export function recordPlan(settings: DnsSettings, domain: PlanDomain, keys: Dkim
   add({
     id: 'verification',
     check: 'verification',
-    type: 'TXT',
-    name: `_giroflee.${d}`,
-    value: `giroflee-verification=${domain.verification_token}`,
+    ...verificationRecord(domain),
     purpose: {
       fr: 'Prouve que le domaine appartient à votre collectif.',
       en: 'Proves that the domain belongs to your collective.',

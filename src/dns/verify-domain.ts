@@ -28,16 +28,29 @@ export async function collectiveAdmins(db: Db, collectiveId: string): Promise<st
 }
 
 /**
- * Looks for the ownership proof at the domain's authoritative servers; when found, the claim
- * becomes the active domain and every other pending claim on the name is dropped, each with an
- * audit entry and a notice to its collective's admins. The first to prove ownership wins.
+ * Looks for the ownership proof at the domain's authoritative servers and, when found, makes the
+ * claim the active domain (see activateDomain). The first to prove ownership wins.
  */
 export async function verifyDomain(ctx: AppContext, actor: Actor, domain: DomainRow): Promise<VerifyOutcome> {
   const report = await checkDomain(ctx, domain, { only: ['verification'], propagation: false });
   const check = report.checks[0];
   if (domain.status !== 'pending') return { name: domain.name, status: domain.status, verified: true, check };
   if (check.status !== 'ok') return { name: domain.name, status: 'pending', verified: false, check };
+  await activateDomain(ctx, actor, domain, 'dns-proof');
+  return { name: domain.name, status: 'active', verified: true, check };
+}
 
+/**
+ * Makes a pending claim the active domain: every other pending claim on the name is dropped,
+ * each with an audit entry and a notice to its collective's admins. Called on DNS proof, or by
+ * a racine on the host who vouches for the domain without it (`giroflee domain activate`).
+ */
+export async function activateDomain(
+  ctx: AppContext,
+  actor: Actor,
+  domain: DomainRow,
+  basis: 'dns-proof' | 'racine-override',
+): Promise<void> {
   const dropped = await ctx.db.transaction(async (trx) => {
     await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [`domain:${domain.name}`]);
     const current: DomainRow | undefined = await trx('domains').where({ id: domain.id }).first();
@@ -56,11 +69,11 @@ export async function verifyDomain(ctx: AppContext, actor: Actor, domain: Domain
       .where({ id: domain.id })
       .update({ status: 'active', verified_at: ctx.now(), updated_at: ctx.now() });
     await recordAudit(trx, actor, {
-      action: 'domain.verify',
+      action: basis === 'dns-proof' ? 'domain.verify' : 'domain.activate',
       targetType: 'domain',
       targetId: domain.id,
       collectiveId: domain.collective_id,
-      details: { name: domain.name, status: { before: 'pending', after: 'active' } },
+      details: { name: domain.name, basis, status: { before: 'pending', after: 'active' } },
     });
     const others: DomainRow[] = await trx('domains')
       .where({ name: domain.name, status: 'pending' })
@@ -72,7 +85,7 @@ export async function verifyDomain(ctx: AppContext, actor: Actor, domain: Domain
         targetType: 'domain',
         targetId: other.id,
         collectiveId: other.collective_id,
-        details: { name: other.name, reason: 'ownership proven by another collective' },
+        details: { name: other.name, reason: 'another collective holds the domain now' },
       });
     }
     await ensureDomainDkimKey(trx, ctx, domain.id);
@@ -94,5 +107,4 @@ export async function verifyDomain(ctx: AppContext, actor: Actor, domain: Domain
       },
     }).catch((err) => logger.warn({ err, domain: domain.name }, 'claim-dropped notice not sent'));
   }
-  return { name: domain.name, status: 'active', verified: true, check };
 }

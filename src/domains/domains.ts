@@ -9,7 +9,11 @@ import type { DomainRow } from './find-domain';
 
 /** The TXT record that proves a collective controls a domain. */
 export function verificationRecord(d: Pick<DomainRow, 'name' | 'verification_token'>) {
-  return { type: 'TXT', name: `_giroflee.${d.name}`, value: `giroflee-verification=${d.verification_token}` };
+  return {
+    type: 'TXT' as const,
+    name: `_giroflee.${d.name}`,
+    value: `giroflee-verification=${d.verification_token}`,
+  };
 }
 
 export function presentDomain(d: DomainRow & { collective_slug?: string }) {

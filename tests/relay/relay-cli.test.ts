@@ -1,44 +1,10 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { buildProgram } from '../../src/cli/main';
-import { createTestDatabase } from '../support/db';
+import { cliHarness } from '../support/cli';
 
 describe('giroflee relay', () => {
-  let t: Awaited<ReturnType<typeof createTestDatabase>>;
-  let dir: string;
-  const saved = { ...process.env };
-
-  beforeAll(async () => {
-    t = await createTestDatabase();
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'giroflee-relay-cli-'));
-    process.env.DATABASE_URL = t.url;
-    process.env.GIROFLEE_DATA_DIR = dir;
-  });
-  afterAll(async () => {
-    process.env = saved;
-    fs.rmSync(dir, { recursive: true, force: true });
-    await t.destroy();
-  });
-
-  async function run(...args: string[]): Promise<{ out: string; err: string; code: number }> {
-    let out = '';
-    let err = '';
-    const o = jest.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-    const e = jest.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-    process.exitCode = 0;
-    try {
-      await buildProgram()
-        .exitOverride()
-        .parseAsync(['node', 'giroflee', ...args]);
-    } finally {
-      o.mockRestore();
-      e.mockRestore();
-    }
-    const code = Number(process.exitCode ?? 0);
-    process.exitCode = 0;
-    return { out, err, code };
-  }
+  const cli = cliHarness();
+  const run = cli.run;
+  beforeAll(() => cli.start());
+  afterAll(() => cli.stop());
 
   it('adds relays and lists them in routing order as JSON', async () => {
     const added = await run(
@@ -102,7 +68,7 @@ describe('giroflee relay', () => {
     expect(JSON.parse((await run('relay', 'drain', 'exit-1', '--json')).out).state).toBe('draining');
     expect((await run('relay', 'remove', 'exit-1')).out).toContain('relay exit-1 removed');
     expect((await run('relay', 'remove', 'exit-1')).code).toBe(1);
-    const actions = (await t.db('audit_log').orderBy('id').select('action', 'actor_label')).map(
+    const actions = (await cli.db('audit_log').orderBy('id').select('action', 'actor_label')).map(
       (a: any) => a.action,
     );
     expect(actions).toEqual([

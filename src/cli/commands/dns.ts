@@ -7,21 +7,14 @@ import { advanceDkimRotation, rotateDkimKey } from '../../dns/dkim-rotation';
 import { domainRecords } from '../../dns/domain-records';
 import { presentPlan, zoneSnippet } from '../../dns/record-plan';
 import { verifyDomain } from '../../dns/verify-domain';
-import type { DomainRow } from '../../domains/find-domain';
+import { findDomainForActor, DomainRow } from '../../domains/find-domain';
 import { errors } from '../../errors';
 import { parseDomainName } from '../../names/domain-name';
 import { action, cliActor, commandGroup, output, withContext } from '../run-context';
 
 /** The domain a racine names on the command line: the held one, else the oldest claim. */
-async function loadDomain(ctx: AppContext, name: string): Promise<DomainRow> {
-  const domain = await ctx
-    .db('domains')
-    .where({ name: parseDomainName(name) })
-    .orderByRaw(`status = 'pending', created_at`)
-    .first();
-  if (!domain) throw errors.notFound();
-  return domain;
-}
+const loadDomain = (ctx: AppContext, name: string): Promise<DomainRow> =>
+  findDomainForActor(ctx.db, cliActor, parseDomainName(name), 'manage');
 
 export function registerDns(program: Command): void {
   const domain = commandGroup(program, 'domain', 'domains');

@@ -1,0 +1,58 @@
+import { cliHarness } from '../support/cli';
+
+describe('giroflee racine, collective, domain and mailbox commands', () => {
+  const cli = cliHarness();
+  beforeAll(() => cli.start());
+  afterAll(() => cli.stop());
+
+  it('creates a racine with a one-time password, printed once, audited as the CLI', async () => {
+    const res = await cli.run('racine', 'add', 'Root@Exemple.org', '--json');
+    expect(res.code).toBe(0);
+    const out = JSON.parse(res.out);
+    expect(out).toMatchObject({ email: 'root@exemple.org', racine: true, mustChangePassword: true });
+    expect(out.oneTimePassword).toMatch(/^[a-z2-9]{5}(-[a-z2-9]{5}){3}$/);
+    const audit = await cli.db('audit_log').where({ action: 'account.create' }).first();
+    expect(audit.actor_label).toBe('cli');
+    expect(JSON.stringify(audit.details)).not.toContain(out.oneTimePassword);
+  });
+
+  it('refuses a bad slug with a clear message in both languages and a non-zero exit', async () => {
+    const res = await cli.run('collective', 'add', 'Pas Bon', '--name', 'x');
+    expect(res.code).toBe(1);
+    expect(res.err).toMatch(/lowercase/);
+    expect(await cli.db('collectives').where({ name: 'x' })).toHaveLength(0);
+  });
+
+  it('activates a pending domain on a racine’s word, audited as an override', async () => {
+    await cli.run('collective', 'add', 'demo', '--name', 'Démo');
+    const [c] = await cli.db('collectives').where({ slug: 'demo' });
+    await cli.db('domains').insert({ name: 'demo.example', collective_id: c.id, verification_token: 'x' });
+    const activated = await cli.run('domain', 'activate', 'demo.example', '--json');
+    expect(activated.code).toBe(0);
+    expect(JSON.parse(activated.out)).toMatchObject({
+      name: 'demo.example',
+      status: 'active',
+      collective: 'demo',
+    });
+    const audit = await cli.db('audit_log').where({ action: 'domain.activate' }).first();
+    expect(audit.details).toMatchObject({ basis: 'racine-override' });
+
+    const listed = JSON.parse((await cli.run('domain', 'list', '--status', 'active', '--json')).out);
+    expect(listed.map((d: { name: string }) => d.name)).toEqual(['demo.example']);
+  });
+
+  it('says which collectives claim a name when several do', async () => {
+    for (const slug of ['un', 'deux']) await cli.run('collective', 'add', slug, '--name', slug);
+    const ids = await cli.db('collectives').whereIn('slug', ['un', 'deux']).pluck('id');
+    await cli
+      .db('domains')
+      .insert(
+        ids.map((id, i) => ({ name: 'dispute.example', collective_id: id, verification_token: `t${i}` })),
+      );
+    const res = await cli.run('domain', 'activate', 'dispute.example');
+    expect(res.code).toBe(1);
+    expect(res.err).toMatch(/--collective/);
+    expect((await cli.run('domain', 'activate', 'dispute.example', '--collective', 'deux')).code).toBe(0);
+    expect(await cli.db('domains').where({ name: 'dispute.example' }).pluck('status')).toEqual(['active']);
+  });
+});

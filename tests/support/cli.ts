@@ -1,0 +1,55 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { buildProgram } from '../../src/cli/main';
+import { createTestDatabase } from './db';
+
+export interface CliResult {
+  out: string;
+  err: string;
+  code: number;
+}
+
+/**
+ * The real `giroflee` program against a fresh test database and a temporary data directory
+ * (master key included). Call `start()` in beforeAll and `stop()` in afterAll.
+ */
+export function cliHarness() {
+  let t: Awaited<ReturnType<typeof createTestDatabase>>;
+  let dir: string;
+  const saved = { ...process.env };
+  return {
+    get db() {
+      return t.db;
+    },
+    async start() {
+      t = await createTestDatabase();
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'giroflee-cli-'));
+      process.env.DATABASE_URL = t.url;
+      process.env.GIROFLEE_DATA_DIR = dir;
+    },
+    async stop() {
+      process.env = saved;
+      fs.rmSync(dir, { recursive: true, force: true });
+      await t.destroy();
+    },
+    async run(...args: string[]): Promise<CliResult> {
+      let out = '';
+      let err = '';
+      const o = jest.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
+      const e = jest.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
+      process.exitCode = 0;
+      try {
+        await buildProgram()
+          .exitOverride()
+          .parseAsync(['node', 'giroflee', ...args]);
+      } finally {
+        o.mockRestore();
+        e.mockRestore();
+      }
+      const code = Number(process.exitCode ?? 0);
+      process.exitCode = 0;
+      return { out, err, code };
+    },
+  };
+}
