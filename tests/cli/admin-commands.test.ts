@@ -25,12 +25,14 @@ describe('giroflee racine, collective, domain and mailbox commands', () => {
 
   it('activates a pending domain on a racine’s word, audited as an override', async () => {
     await cli.run('collective', 'add', 'demo', '--name', 'Démo');
-    const [c] = await cli.db('collectives').where({ slug: 'demo' });
-    await cli.db('domains').insert({ name: 'demo.example', collective_id: c.id, verification_token: 'x' });
-    const activated = await cli.run('domain', 'activate', 'demo.example', '--json');
+    const added = await cli.run('domain', 'add', 'Démo.example', '--collective', 'demo');
+    expect(added.out).toMatch(
+      /^xn--dmo-bma\.example: pending \(demo\)\nPublish \/ publiez : _giroflee\.xn--dmo-bma\.example TXT "giroflee-verification=[0-9a-f]+"/,
+    );
+    const activated = await cli.run('domain', 'activate', 'démo.example', '--json');
     expect(activated.code).toBe(0);
     expect(JSON.parse(activated.out)).toMatchObject({
-      name: 'demo.example',
+      name: 'xn--dmo-bma.example',
       status: 'active',
       collective: 'demo',
     });
@@ -38,7 +40,7 @@ describe('giroflee racine, collective, domain and mailbox commands', () => {
     expect(audit.details).toMatchObject({ basis: 'racine-override' });
 
     const listed = JSON.parse((await cli.run('domain', 'list', '--status', 'active', '--json')).out);
-    expect(listed.map((d: { name: string }) => d.name)).toEqual(['demo.example']);
+    expect(listed.map((d: { name: string }) => d.name)).toEqual(['xn--dmo-bma.example']);
   });
 
   it('says which collectives claim a name when several do', async () => {

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { presentDomain } from '../../domains/domains';
+import { findCollectiveBySlug } from '../../collectives/collectives';
+import { createDomain, presentDomain } from '../../domains/domains';
 import { activateDomain } from '../../dns/verify-domain';
 import { errors } from '../../errors';
 import { parseDomainName } from '../../names/domain-name';
@@ -28,6 +29,29 @@ export function registerDomains(program: Command): void {
             opts.json,
             rows,
             () => rows.map((d) => `${d.name}\t${d.status}\t${d.collective}`).join('\n') || '(none)',
+          );
+        });
+      }),
+    );
+
+  domain
+    .command('add <domain>')
+    .description('link a domain to a collective: created pending, with the TXT record that proves ownership')
+    .requiredOption('--collective <slug>', 'the collective that claims it')
+    .option('--json', 'print JSON')
+    .action(
+      action(async (raw: string, opts: { collective: string; json?: boolean }) => {
+        const name = parseDomainName(raw);
+        await withContext(async (ctx) => {
+          const row = await ctx.db.transaction(async (trx) =>
+            createDomain(trx, cliActor, await findCollectiveBySlug(trx, opts.collective), name),
+          );
+          const d = presentDomain(row);
+          output(opts.json, d, () =>
+            [
+              `${d.name}: ${d.status} (${d.collective})`,
+              `Publish / publiez : ${d.verification?.name} ${d.verification?.type} "${d.verification?.value}"`,
+            ].join('\n'),
           );
         });
       }),
