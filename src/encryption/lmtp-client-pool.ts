@@ -19,7 +19,12 @@ export interface LmtpPoolOptions {
 interface PooledConnection {
   conn: SMTPConnection;
   alive: boolean;
+  idleSince: number;
 }
+
+// Dovecot closes an idle LMTP client after a few minutes; leaving first avoids sending into a
+// connection that is being closed (which would defer that message).
+const MAX_IDLE_MS = 60_000;
 
 function splitReply(response: string | undefined, fallback: RecipientReply): RecipientReply {
   const m = /^([245]\d\d)[ -](.*)$/s.exec((response ?? '').trim());
@@ -51,7 +56,7 @@ export class LmtpClientPool {
       socketTimeout: this.opts.timeoutMs,
       logger: false,
     });
-    const pooled: PooledConnection = { conn, alive: true };
+    const pooled: PooledConnection = { conn, alive: true, idleSince: 0 };
     const dead = () => {
       pooled.alive = false;
     };
@@ -66,7 +71,8 @@ export class LmtpClientPool {
     if (this.closed) throw new Error('LMTP pool closed');
     while (this.idle.length) {
       const c = this.idle.pop()!;
-      if (c.alive) return c;
+      if (c.alive && Date.now() - c.idleSince < MAX_IDLE_MS) return c;
+      if (c.alive) c.conn.quit();
       this.open--;
     }
     if (this.open < this.opts.maxConnections) {
@@ -93,8 +99,9 @@ export class LmtpClientPool {
       return;
     }
     const waiter = this.waiters.shift();
-    if (waiter) waiter(c);
-    else this.idle.push(c);
+    if (waiter) return waiter(c);
+    c.idleSince = Date.now();
+    this.idle.push(c);
   }
 
   /** A waiter whose turn came because a connection closed: it opens its own. */
