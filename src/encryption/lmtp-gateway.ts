@@ -252,7 +252,7 @@ class MessageBuffer {
   }
 }
 
-/** The stored form: a buffer, or for a large message a one-use stream of it. */
+/** The stored form: a buffer, or for a large message a factory of it as a stream. */
 type Payload = Buffer | (() => Readable);
 
 // Above this, the stored form is streamed to the next hop (memory bound: DESIGN.md).

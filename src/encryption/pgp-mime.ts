@@ -268,7 +268,7 @@ function entityStream(message: SplitMessage, opts: PgpMimeOptions): ReadableStre
  * streamed into openpgp.js and the armored ciphertext streamed out as it is sent. Keys are
  * checked first, so an unusable key fails before anything is sent; a failure later errors the
  * stream, and the sender must then drop the connection before the final dot (RFC 5321 §4.1.1.4),
- * so that nothing is stored. Returns a one-use stream factory, or undefined when the message is
+ * so that nothing is stored. Returns a stream factory (each call encrypts anew), or undefined when the message is
  * already encrypted.
  */
 export async function encryptLargeMessage(
