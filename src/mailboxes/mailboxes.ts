@@ -7,6 +7,7 @@ import { diffFields, recordAudit } from '../audit/record-audit';
 import type { AppContext } from '../context';
 import type { Db } from '../db/knex';
 import type { DomainRow } from '../domains/find-domain';
+import { assertEncryptionModeAllowed } from '../encryption/mailbox-key-settings';
 import { provisionMailboxKeys, resetMailboxKeys, rewrapMailboxKeys } from '../encryption/mailbox-keys';
 import { errors } from '../errors';
 import type { EmailAddress, LocalPart } from '../names/email-address';
@@ -72,7 +73,7 @@ async function assertAddressFree(db: Db, domainId: string, localPart: string): P
 }
 
 export async function createMailbox(
-  _ctx: AppContext,
+  ctx: AppContext,
   db: Db,
   actor: Actor,
   domain: DomainRow,
@@ -87,6 +88,7 @@ export async function createMailbox(
   await db.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [`domain:${domain.name}`]);
   await assertAddressFree(db, domain.id, input.localPart);
   assertPasswordPolicy(input.password, { login: input.localPart });
+  assertEncryptionModeAllowed(ctx.config, input.encryptionMode ?? 'generated');
   // A mailbox may take a role address (postmaster@, abuse@): it replaces the automatic alias.
   await db('aliases').where({ domain_id: domain.id, local_part: input.localPart, system: true }).delete();
   const [row] = await db('mailboxes')
@@ -171,16 +173,15 @@ export async function findMailboxForActor(
   return row;
 }
 
+/** Encryption mode and protected subject change through the keys API (src/api/routes/mailbox-keys.ts). */
 export interface MailboxChanges {
   displayName?: string | null;
   quotaBytes?: number;
   status?: 'active' | 'disabled';
-  protectedSubject?: boolean;
-  encryptionMode?: EncryptionMode;
 }
 
 /** Fields the mailbox owner may change on their own mailbox; the rest is for its collective's admins. */
-const OWNER_FIELDS: ReadonlyArray<keyof MailboxChanges> = ['displayName', 'protectedSubject'];
+const OWNER_FIELDS: ReadonlyArray<keyof MailboxChanges> = ['displayName'];
 
 export async function updateMailbox(
   ctx: AppContext,
@@ -202,8 +203,6 @@ export async function updateMailbox(
     display_name: changes.displayName,
     quota_bytes: changes.quotaBytes,
     status: changes.status,
-    protected_subject: changes.protectedSubject,
-    encryption_mode: changes.encryptionMode,
   };
   const defined = Object.fromEntries(Object.entries(update).filter(([, v]) => v !== undefined));
   const [row] = await db('mailboxes')

@@ -58,6 +58,21 @@ describe('mailboxes', () => {
       expect(await ctx.db('mailboxes').where({ domain_id: t.domain.id })).toHaveLength(1);
     });
 
+    it('refuses an unencrypted mailbox when the platform policy forbids it', async () => {
+      const t = await makeTenant(ctx.db);
+      ctx.config.encryption.allowUnencrypted = false;
+      try {
+        const res = await client.request('POST', `/api/v1/domains/${t.domain.name}/mailboxes`, {
+          as: t.actors.admin,
+          body: { localPart: 'en-clair', password: NEW_PASSWORD, encryptionMode: 'none' },
+        });
+        expect(res.status).toBe(403);
+        expect(await ctx.db('mailboxes').where({ local_part: 'en-clair' })).toHaveLength(0);
+      } finally {
+        ctx.config.encryption.allowUnencrypted = true;
+      }
+    });
+
     it('refuses an address already taken, case-insensitively', async () => {
       const t = await makeTenant(ctx.db);
       const res = await client.request('POST', `/api/v1/domains/${t.domain.name}/mailboxes`, {

@@ -91,7 +91,7 @@ export function mountMailboxes(router: Router, ctx: AppContext): void {
   defineRoute(router, ctx, {
     method: 'patch',
     path: '/mailboxes/:address',
-    summary: 'Change a mailbox (owner: display name, protected subject; admins: also quota, status, mode)',
+    summary: 'Change a mailbox (owner: display name; admins: also quota and status). Keys and mode: /keys',
     tags: ['mailboxes'],
     rateLimit: limit,
     params: mailboxParams,
@@ -99,8 +99,6 @@ export function mountMailboxes(router: Router, ctx: AppContext): void {
       displayName: z.string().trim().min(1).max(200).nullable().optional(),
       quotaBytes: quota.optional(),
       status: z.enum(['active', 'disabled']).optional(),
-      protectedSubject: z.boolean().optional(),
-      encryptionMode: encryptionMode.optional(),
     }),
     handler: async ({ actor, params, body }) =>
       ctx.db.transaction(async (trx) => {
