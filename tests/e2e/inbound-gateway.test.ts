@@ -1,16 +1,20 @@
-import fs from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { ImapFlow } from 'imapflow';
 import nodemailer from 'nodemailer';
 import * as openpgp from 'openpgp';
+import type { Actor } from '../../src/auth/actor';
+import { loadMailboxActor } from '../../src/auth/sessions';
 import { LmtpGateway, startLmtpGateway } from '../../src/encryption/lmtp-gateway';
 import { listMailboxKeys, provisionMailboxKeys } from '../../src/encryption/mailbox-keys';
-import { derivePassphrase } from '../../src/encryption/passphrase';
-import { createTestDatabase } from '../support/db';
+import { derivePassphrase, KdfParams } from '../../src/encryption/passphrase';
+import { splitMessage } from '../../src/encryption/pgp-mime';
+import { createTestContext, TestContext } from '../support/context';
 import { makeCollective, makeDomain, makeMailbox, TEST_PASSWORD } from '../support/factories';
+import { startTestApp, TestClient } from '../support/http';
 import { freePorts, startTestMailstack, TestMailstack } from '../support/mailstack';
-
-type Db = Awaited<ReturnType<typeof createTestDatabase>>;
 
 async function fetchFirst(port: number, user: string): Promise<string | undefined> {
   const client = new ImapFlow({
@@ -45,29 +49,48 @@ async function waitForMessage(port: number, user: string): Promise<string> {
   throw new Error(`no message arrived for ${user}`);
 }
 
-/** The files Dovecot stored for a mailbox (new/ and cur/ of its Maildir). */
-async function storedFiles(mailRoot: string, address: string): Promise<string[]> {
+/** The message files Dovecot stored for a mailbox (new/ and cur/ of its Maildir). */
+function storedFiles(mailRoot: string, address: string): Buffer[] {
   const [local, domain] = address.split('@');
   const maildir = path.join(mailRoot, domain, local, 'Maildir');
-  const out: string[] = [];
-  for (const sub of ['new', 'cur']) {
-    for (const f of await fs.readdir(path.join(maildir, sub)).catch(() => [] as string[])) {
-      out.push(await fs.readFile(path.join(maildir, sub, f), 'utf8'));
-    }
-  }
-  return out;
+  return ['new', 'cur'].flatMap((sub) => {
+    const dir = path.join(maildir, sub);
+    return fs.existsSync(dir) ? fs.readdirSync(dir).map((f) => fs.readFileSync(path.join(dir, f))) : [];
+  });
 }
 
+async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
+  for (let i = 0; i < 400; i++) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`gave up waiting for ${what}`);
+}
+
+/**
+ * Postfix → encrypting gateway → Dovecot on the real stack: what Dovecot stores is PGP/MIME that
+ * the mailbox password (through openpgp.js, and through GnuPG with the key exported by the API)
+ * opens; a message that cannot be encrypted stays in Postfix's queue (451 4.7.0) and is
+ * delivered, encrypted, once the mailbox has a key.
+ */
 describe('inbound mail through the encrypting gateway, on the real Postfix and Dovecot', () => {
-  let t: Db;
+  let ctx: TestContext;
+  let client: TestClient;
   let gateway: LmtpGateway;
   let stack: TestMailstack;
   let domainId: string;
 
+  const send = (to: string, text: string, subject = 'Réunion') =>
+    nodemailer
+      .createTransport({ host: '127.0.0.1', port: stack.ports.mx, secure: false, ignoreTLS: true })
+      .sendMail({ from: 'alice@remote.example', to, subject, text });
+
   beforeAll(async () => {
-    t = await createTestDatabase();
+    ctx = await createTestContext();
+    client = await startTestApp(ctx);
     const [dovecotLmtp] = await freePorts(1);
-    gateway = await startLmtpGateway(t.db, () => new Date(), {
+    gateway = await startLmtpGateway(ctx.db, ctx.now, {
       listen: { host: '127.0.0.1', port: 0 },
       nextHop: { host: '127.0.0.1', port: dovecotLmtp },
       name: 'mail.giroflee.test',
@@ -76,38 +99,37 @@ describe('inbound mail through the encrypting gateway, on the real Postfix and D
       nextHopConnections: 2,
       keyCacheMs: 0,
     });
-    stack = await startTestMailstack(t.url, {
+    stack = await startTestMailstack(ctx.databaseUrl, {
       inboundTransport: 'gateway',
       gatewayLmtp: { host: '127.0.0.1', port: gateway.port },
       ports: { dovecotLmtp },
     });
-    const collective = await makeCollective(t.db);
-    domainId = (await makeDomain(t.db, { collectiveId: collective.id })).id;
+    const collective = await makeCollective(ctx.db);
+    domainId = (await makeDomain(ctx.db, { collectiveId: collective.id })).id;
   }, 60000);
 
   afterAll(async () => {
     await stack?.stop();
     await gateway?.stop();
-    await t?.destroy();
+    await client?.close();
+    await ctx?.destroy();
   });
 
   it('stores PGP/MIME for a mailbox with a generated key; its password unlocks the original', async () => {
-    const box = await makeMailbox(t.db, { domainId, encryptionMode: 'generated' });
-    await provisionMailboxKeys(t.db, { id: box.id, address: box.address }, TEST_PASSWORD);
+    const box = await makeMailbox(ctx.db, { domainId, encryptionMode: 'generated' });
+    await provisionMailboxKeys(ctx.db, { id: box.id, address: box.address }, TEST_PASSWORD);
     const secret = 'Le code de la porte est 4827.';
-    await nodemailer
-      .createTransport({ host: '127.0.0.1', port: stack.ports.mx, secure: false, ignoreTLS: true })
-      .sendMail({ from: 'alice@remote.example', to: box.address, subject: 'Confidentiel', text: secret });
+    await send(box.address, secret, 'Confidentiel');
 
     const fetched = await waitForMessage(stack.ports.imap, box.address);
     expect(fetched).toMatch(/Content-Type: multipart\/encrypted;[\s\S]*application\/pgp-encrypted/i);
     expect(fetched).toContain('Subject: Confidentiel');
     expect(fetched).not.toContain(secret);
-    const onDisk = await storedFiles(stack.mailRoot, box.address);
+    const onDisk = storedFiles(stack.mailRoot, box.address);
     expect(onDisk).toHaveLength(1);
-    expect(onDisk[0]).not.toContain(secret);
+    expect(onDisk[0].toString('latin1')).not.toContain(secret);
 
-    const [key] = await listMailboxKeys(t.db, box.id);
+    const [key] = await listMailboxKeys(ctx.db, box.id);
     const privateKey = await openpgp.decryptKey({
       privateKey: await openpgp.readPrivateKey({ armoredKey: key.private_key! }),
       passphrase: await derivePassphrase(TEST_PASSWORD, key.password_kdf!),
@@ -121,12 +143,72 @@ describe('inbound mail through the encrypting gateway, on the real Postfix and D
   });
 
   it('stores a mailbox in mode none as it came', async () => {
-    const box = await makeMailbox(t.db, { domainId, encryptionMode: 'none' });
-    await nodemailer
-      .createTransport({ host: '127.0.0.1', port: stack.ports.mx, secure: false, ignoreTLS: true })
-      .sendMail({ from: 'alice@remote.example', to: box.address, subject: 'Clair', text: 'en clair' });
+    const box = await makeMailbox(ctx.db, { domainId, encryptionMode: 'none' });
+    await send(box.address, 'en clair', 'Clair');
     const fetched = await waitForMessage(stack.ports.imap, box.address);
     expect(fetched).toContain('en clair');
     expect(fetched).not.toMatch(/multipart\/encrypted/i);
+  });
+
+  it('stores only ciphertext, which GnuPG decrypts with the key exported through the API', async () => {
+    const box = await makeMailbox(ctx.db, { domainId, encryptionMode: 'generated' });
+    await provisionMailboxKeys(ctx.db, box, TEST_PASSWORD);
+    const secret = 'Rendez-vous jeudi à 18 h, code 5531.';
+    await send(box.address, secret);
+    const [stored] = await until('the stored message', () => {
+      const files = storedFiles(stack.mailRoot, box.address);
+      return files.length ? files : undefined;
+    });
+    expect(stored.toString('latin1')).toMatch(/multipart\/encrypted/);
+    expect(stored.toString('latin1')).not.toContain('5531');
+
+    const owner = (await loadMailboxActor(ctx.db, box.id)) as Actor;
+    const res = await client.request('GET', `/api/v1/mailboxes/${box.address}/keys/private`, { as: owner });
+    const { privateKey, passphrase } = res.body.keys[0] as { privateKey: string; passphrase: KdfParams };
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'giroflee-gpg-'));
+    try {
+      const pass = path.join(home, 'pass');
+      fs.writeFileSync(pass, await derivePassphrase(TEST_PASSWORD, passphrase), { mode: 0o600 });
+      const gpg = (args: string[], input: string | Buffer) =>
+        execFileSync(
+          'gpg',
+          ['--homedir', home, '--batch', '--pinentry-mode', 'loopback', '--passphrase-file', pass, ...args],
+          {
+            input,
+            stdio: ['pipe', 'pipe', 'pipe'],
+          },
+        );
+      gpg(['--import'], privateKey);
+      const text = stored.toString('latin1');
+      const armored = text.slice(
+        text.indexOf('-----BEGIN PGP MESSAGE-----'),
+        text.indexOf('-----END PGP MESSAGE-----') + 25,
+      );
+      const inner = splitMessage(gpg(['--decrypt'], armored));
+      expect(inner.fields.some((f) => f.name === 'content-type')).toBe(true);
+      expect(inner.body.toString('utf8')).toContain('5531');
+    } finally {
+      execFileSync('gpgconf', ['--homedir', home, '--kill', 'all']);
+      fs.rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps a message that cannot be encrypted in Postfix’s queue, and delivers it once the key exists', async () => {
+    const box = await makeMailbox(ctx.db, { domainId, encryptionMode: 'generated' });
+    await send(box.address, 'en attente de clé 7788');
+    const deferred = await until('the deferral', async () =>
+      (await stack.queue()).find((e) => JSON.stringify(e).includes('4.7.0')),
+    );
+    expect(JSON.stringify(deferred)).toContain(box.address);
+    expect(storedFiles(stack.mailRoot, box.address)).toHaveLength(0);
+
+    await provisionMailboxKeys(ctx.db, box, TEST_PASSWORD);
+    await stack.flush();
+    const [stored] = await until('the delivery after the fix', () => {
+      const files = storedFiles(stack.mailRoot, box.address);
+      return files.length ? files : undefined;
+    });
+    expect(stored.toString('latin1')).toMatch(/multipart\/encrypted/);
+    expect(stored.toString('latin1')).not.toContain('7788');
   });
 });
