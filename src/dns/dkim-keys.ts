@@ -130,6 +130,11 @@ export async function ensureDomainDkimKey(
   return db('dkim_keys').where({ domain_id: domainId }).whereNot({ state: 'retired' }).orderBy('created_at');
 }
 
+/** Every key of a domain, retired ones included, newest first (for the API's history view). */
+export async function listDkimKeys(db: Db, domainId: string): Promise<DkimKeyRow[]> {
+  return db('dkim_keys').where({ domain_id: domainId }).orderBy('created_at', 'desc');
+}
+
 export interface SigningKey {
   domain: string;
   selector: string;

@@ -37,3 +37,8 @@ export async function findDomainForActor(
   authorize(actor, action, { type: 'domain', collectiveId: visible.collective_id });
   return visible;
 }
+
+/** Whether `name` is an active domain of the platform (public endpoints: MTA-STS, WKD). */
+export async function isActiveDomain(db: Db, name: string): Promise<boolean> {
+  return Boolean(await db('domains').where({ name, status: 'active' }).first('id'));
+}

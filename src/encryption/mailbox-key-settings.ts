@@ -3,6 +3,7 @@ import type { Config } from '../config';
 import type { Db } from '../db/knex';
 import { errors } from '../errors';
 import { provisionMailboxKeys, MailboxRef } from './mailbox-keys';
+import { diffFields } from '../audit/record-audit';
 
 const badKey = (code: string, fr: string, en: string, details?: unknown) =>
   errors.badRequest(code, { fr, en }, details);
@@ -125,4 +126,22 @@ export async function setEncryptionMode(
   }
   await db('mailboxes').where({ id: mailbox.id }).update({ encryption_mode: 'generated', updated_at: now });
   return { recoveryCode };
+}
+
+/** Protected subject and WKD publication; returns the new values and the before/after of what changed. */
+export async function updateKeySettings(
+  db: Db,
+  mailbox: { id: string; protected_subject: boolean; wkd_enabled: boolean },
+  input: { protectedSubject?: boolean; wkd?: boolean },
+  now: Date,
+) {
+  const after = {
+    protectedSubject: input.protectedSubject ?? mailbox.protected_subject,
+    wkd: input.wkd ?? mailbox.wkd_enabled,
+  };
+  const before = { protectedSubject: mailbox.protected_subject, wkd: mailbox.wkd_enabled };
+  await db('mailboxes')
+    .where({ id: mailbox.id })
+    .update({ protected_subject: after.protectedSubject, wkd_enabled: after.wkd, updated_at: now });
+  return { ...after, changes: diffFields(before, after) };
 }

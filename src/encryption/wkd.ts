@@ -25,11 +25,6 @@ export function wkdHash(localPart: string): string {
   return zBase32(crypto.createHash('sha1').update(localPart.toLowerCase(), 'utf8').digest());
 }
 
-/** True when giroflee serves this domain (an active domain of some collective). */
-export async function servesDomain(db: Db, domain: string): Promise<boolean> {
-  return Boolean(await db('domains').where({ name: domain, status: 'active' }).first('id'));
-}
-
 /**
  * The binary public keys (draft §3.1: "the binary representation", no armor) published for the
  * mailbox whose hashed local part is `hash` at `domain`, or undefined when there is none.

@@ -24,6 +24,7 @@ export interface MailboxRow {
   status: 'active' | 'disabled';
   encryption_mode: EncryptionMode;
   protected_subject: boolean;
+  wkd_enabled: boolean;
   created_at: Date;
   updated_at: Date;
 }
@@ -38,6 +39,7 @@ const COLUMNS = [
   'm.status',
   'm.encryption_mode',
   'm.protected_subject',
+  'm.wkd_enabled',
   'm.created_at',
   'm.updated_at',
 ];
@@ -239,6 +241,17 @@ export async function deleteMailbox(
   });
 }
 
+/** Throws 401 unless `candidate` is the mailbox's password (locks the row for the caller's change). */
+export async function assertMailboxPassword(db: Db, mailboxId: string, candidate: string): Promise<void> {
+  const row = await db('mailboxes').where({ id: mailboxId }).forUpdate().first('password_hash');
+  if (!row || !candidate || !(await verifyPassword(row.password_hash, candidate))) {
+    throw errors.invalidCredentials(undefined, {
+      fr: 'Le mot de passe de la boîte est incorrect.',
+      en: 'The mailbox password is wrong.',
+    });
+  }
+}
+
 /**
  * The owner changes their password knowing the current one; an admin (or racine) resets it
  * without. Both close the mailbox's sessions. Key consequences are reported to the caller.
@@ -251,14 +264,8 @@ export async function setMailboxPassword(
   input: { currentPassword?: string; newPassword: string },
 ): Promise<{ kind: 'change' | 'reset'; recoveryCode: string | null }> {
   const owner = actor.type === 'mailbox' && actor.id === mailbox.id;
-  const current = await db('mailboxes').where({ id: mailbox.id }).forUpdate().first('password_hash');
   if (owner) {
-    if (!input.currentPassword || !(await verifyPassword(current.password_hash, input.currentPassword))) {
-      throw errors.invalidCredentials(undefined, {
-        fr: 'Le mot de passe actuel est incorrect.',
-        en: 'The current password is wrong.',
-      });
-    }
+    await assertMailboxPassword(db, mailbox.id, input.currentPassword ?? '');
   } else {
     authorize(actor, 'manage', {
       type: 'mailbox',

@@ -3,13 +3,13 @@ import { z } from 'zod';
 import { authorize } from '../../auth/authorize';
 import type { AppContext } from '../../context';
 import { checkDomain, storeCheck } from '../../dns/check-domain';
-import { ensureDomainDkimKey, presentDkimKey } from '../../dns/dkim-keys';
+import { ensureDomainDkimKey, listDkimKeys, presentDkimKey } from '../../dns/dkim-keys';
 import { setDkimMode } from '../../dns/dkim-mode';
 import { rotateDkimKey } from '../../dns/dkim-rotation';
 import { domainRecords } from '../../dns/domain-records';
 import { mtaStsPolicy, presentPlan, zoneSnippet } from '../../dns/record-plan';
 import { verifyDomain } from '../../dns/verify-domain';
-import { findDomainForActor } from '../../domains/find-domain';
+import { findDomainForActor, isActiveDomain } from '../../domains/find-domain';
 import { checkDomainName } from '../../names/domain-name';
 import { defineRoute } from '../define-route';
 import { mutationLimiter } from '../middleware/rate-limit';
@@ -106,8 +106,7 @@ export function mountDns(router: Router, ctx: AppContext): void {
     handler: async ({ actor, params }) => {
       const domain = await findDomainForActor(ctx.db, actor, params.name, 'read');
       await ensureDomainDkimKey(ctx.db, ctx, domain.id);
-      const keys = await ctx.db('dkim_keys').where({ domain_id: domain.id }).orderBy('created_at', 'desc');
-      return { items: keys.map(presentDkimKey) };
+      return { items: (await listDkimKeys(ctx.db, domain.id)).map(presentDkimKey) };
     },
   });
 
@@ -155,8 +154,8 @@ export function mountMtaSts(app: Express, ctx: AppContext): void {
       const parsed = host.startsWith('mta-sts.') ? checkDomainName(host.slice('mta-sts.'.length)) : undefined;
       const known =
         parsed?.ok && ctx.config.dns.mtaStsMode !== 'none'
-          ? await ctx.db('domains').where({ name: parsed.value, status: 'active' }).first('id')
-          : undefined;
+          ? await isActiveDomain(ctx.db, parsed.value)
+          : false;
       if (!known) {
         res.status(404).type('text/plain').send('not found\n');
         return;

@@ -2,12 +2,15 @@ import type { Router } from 'express';
 import { z } from 'zod';
 import type { Actor } from '../../auth/actor';
 import { authorize } from '../../auth/authorize';
-import { verifyPassword } from '../../auth/password-hash';
 import { assertPasswordPolicy } from '../../auth/password-policy';
 import { recordAudit } from '../../audit/record-audit';
 import type { AppContext } from '../../context';
 import type { Db } from '../../db/knex';
-import { setEncryptionMode, setUploadedPublicKey } from '../../encryption/mailbox-key-settings';
+import {
+  setEncryptionMode,
+  setUploadedPublicKey,
+  updateKeySettings,
+} from '../../encryption/mailbox-key-settings';
 import {
   listMailboxKeys,
   presentKey,
@@ -15,8 +18,7 @@ import {
   recoverMailboxKeys,
   rotateMailboxKey,
 } from '../../encryption/mailbox-keys';
-import { errors } from '../../errors';
-import { findMailboxForActor } from '../../mailboxes/mailboxes';
+import { assertMailboxPassword, findMailboxForActor } from '../../mailboxes/mailboxes';
 import { emailAddressSchema } from '../../names/email-address';
 import { defineRoute } from '../define-route';
 import { loginLimiter, mutationLimiter } from '../middleware/rate-limit';
@@ -47,16 +49,6 @@ async function audit(
   });
 }
 
-async function checkMailboxPassword(db: Db, mailboxId: string, candidate: string): Promise<void> {
-  const { password_hash } = await db('mailboxes').where({ id: mailboxId }).first('password_hash');
-  if (!(await verifyPassword(password_hash, candidate))) {
-    throw errors.invalidCredentials(undefined, {
-      fr: 'Le mot de passe est incorrect.',
-      en: 'The password is wrong.',
-    });
-  }
-}
-
 export function mountMailboxKeys(router: Router, ctx: AppContext): void {
   const limit = mutationLimiter();
   const strict = loginLimiter();
@@ -69,11 +61,10 @@ export function mountMailboxKeys(router: Router, ctx: AppContext): void {
     params,
     handler: async ({ actor, params }) => {
       const mailbox = await findMailboxForActor(ctx.db, actor, params.address, 'read');
-      const { wkd_enabled } = await ctx.db('mailboxes').where({ id: mailbox.id }).first('wkd_enabled');
       return {
         encryptionMode: mailbox.encryption_mode,
         protectedSubject: mailbox.protected_subject,
-        wkd: wkd_enabled,
+        wkd: mailbox.wkd_enabled,
         keys: (await listMailboxKeys(ctx.db, mailbox.id)).map(presentKey),
       };
     },
@@ -103,7 +94,7 @@ export function mountMailboxKeys(router: Router, ctx: AppContext): void {
     handler: async ({ actor, params, body }) =>
       ctx.db.transaction(async (trx) => {
         const mailbox = await findMailboxForActor(trx, actor, params.address, 'owner');
-        await checkMailboxPassword(trx, mailbox.id, body.password);
+        await assertMailboxPassword(trx, mailbox.id, body.password);
         const result = await rotateMailboxKey(trx, mailbox, body.password);
         await audit(trx, actor, mailbox, 'mailbox.keys.rotate', { fingerprint: result.fingerprint });
         return { ...result, notice: RECOVERY_NOTICE };
@@ -180,7 +171,7 @@ export function mountMailboxKeys(router: Router, ctx: AppContext): void {
             collectiveId: mailbox.collective_id,
             mailboxId: mailbox.id,
           });
-          if (body.password) await checkMailboxPassword(trx, mailbox.id, body.password);
+          if (body.password) await assertMailboxPassword(trx, mailbox.id, body.password);
         }
         const result = await setEncryptionMode(trx, ctx.config, mailbox, body.mode, body.password, ctx.now());
         await audit(trx, actor, mailbox, 'mailbox.keys.mode', {
@@ -201,25 +192,9 @@ export function mountMailboxKeys(router: Router, ctx: AppContext): void {
     handler: async ({ actor, params, body }) =>
       ctx.db.transaction(async (trx) => {
         const mailbox = await findMailboxForActor(trx, actor, params.address, 'update');
-        const before = await trx('mailboxes')
-          .where({ id: mailbox.id })
-          .first('protected_subject', 'wkd_enabled');
-        const changes = {
-          ...(body.protectedSubject !== undefined ? { protected_subject: body.protectedSubject } : {}),
-          ...(body.wkd !== undefined ? { wkd_enabled: body.wkd } : {}),
-        };
-        if (Object.keys(changes).length)
-          await trx('mailboxes')
-            .where({ id: mailbox.id })
-            .update({ ...changes, updated_at: ctx.now() });
-        await audit(trx, actor, mailbox, 'mailbox.keys.settings', {
-          before,
-          after: { ...before, ...changes },
-        });
-        return {
-          protectedSubject: changes.protected_subject ?? before.protected_subject,
-          wkd: changes.wkd_enabled ?? before.wkd_enabled,
-        };
+        const settings = await updateKeySettings(trx, mailbox, body, ctx.now());
+        await audit(trx, actor, mailbox, 'mailbox.keys.settings', settings.changes);
+        return { protectedSubject: settings.protectedSubject, wkd: settings.wkd };
       }),
   });
 }

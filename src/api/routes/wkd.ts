@@ -1,6 +1,7 @@
 import type { Express, Request, Response } from 'express';
 import type { AppContext } from '../../context';
-import { findWkdKeys, servesDomain } from '../../encryption/wkd';
+import { isActiveDomain } from '../../domains/find-domain';
+import { findWkdKeys } from '../../encryption/wkd';
 import { checkDomainName } from '../../names/domain-name';
 
 /**
@@ -23,7 +24,7 @@ function pathDomain(req: Request): string | undefined {
 export function mountWkd(app: Express, ctx: AppContext): void {
   const policy = (domainOf: (req: Request) => string | undefined) => async (req: Request, res: Response) => {
     const domain = domainOf(req);
-    if (!domain || !(await servesDomain(ctx.db, domain))) return res.status(404).end();
+    if (!domain || !(await isActiveDomain(ctx.db, domain))) return res.status(404).end();
     res.type('text/plain').send('');
   };
   const key = (domainOf: (req: Request) => string | undefined) => async (req: Request, res: Response) => {
