@@ -92,16 +92,22 @@ export async function startLmtpGateway(
     const encryptions = new Map<string, Promise<Payload | undefined>>();
     for (const rcpt of distinct) {
       const policy = policies.get(rcpt);
+      // Not one of our active mailboxes (deleted or disabled since Postfix accepted it): answer
+      // for Dovecot rather than hand it anything in clear.
+      if (!policy) {
+        replies.set(rcpt, { code: 550, text: '5.1.1 no such mailbox here' });
+        continue;
+      }
       let groupKey = 'clear';
       let body: Payload | Reply = raw;
-      if (policy && policy.mode !== 'none') {
+      if (policy.mode !== 'none') {
         body = await encryptedFor(policy, raw, encryptions, raw.length > LARGE_MESSAGE_BYTES);
       }
       if (isReply(body)) {
         replies.set(rcpt, body);
         continue;
       }
-      if (body !== raw) groupKey = policyKey(policy!);
+      if (body !== raw) groupKey = policyKey(policy);
       const group = payloads.get(groupKey) ?? { body, to: [] };
       group.to.push(rcpt);
       payloads.set(groupKey, group);

@@ -50,9 +50,12 @@ export class RecipientKeys {
               coalesce(array_agg(k.fingerprint ORDER BY k.created_at) FILTER (WHERE k.id IS NOT NULL), '{}') AS fingerprints,
               coalesce(array_agg(k.public_key ORDER BY k.created_at) FILTER (WHERE k.id IS NOT NULL), '{}') AS public_keys
          FROM mailboxes m
+         -- The same mailboxes Dovecot delivers to (mta.mailboxes): a namesake on another
+         -- collective's pending claim must not lend its mode.
+         JOIN domains d ON d.id = m.domain_id AND d.status = 'active'
          LEFT JOIN mailbox_keys k ON k.mailbox_id = m.id AND k.state = 'active'
               AND (k.expires_at IS NULL OR k.expires_at > ?)
-        WHERE m.address = ANY(?)
+        WHERE m.address = ANY(?) AND m.status = 'active'
         GROUP BY m.id`,
       [this.now(), missing],
     )) as { rows: Row[] };

@@ -85,6 +85,36 @@ describe('inbound LMTP gateway', () => {
     );
   });
 
+  it('refuses a recipient that is no active mailbox here, passing nothing to the next hop', async () => {
+    const off = await mailbox('parti', 'none');
+    await ctx.db('mailboxes').where({ id: off.id }).update({ status: 'disabled' });
+    const r = await lmtpTransaction(
+      gateway.port,
+      's@example.net',
+      [off.address, 'inconnu@gw.example'],
+      message,
+    );
+    expect(r.dataReplies).toEqual([
+      expect.stringMatching(/^550 5\.1\.1 /),
+      expect.stringMatching(/^550 5\.1\.1 /),
+    ]);
+    expect(storedFor(off.address)).toEqual([]);
+    expect(storedFor('inconnu@gw.example')).toEqual([]);
+  });
+
+  it('knows only mailboxes Dovecot delivers to: one on a pending claim of another collective lends nothing', async () => {
+    const other = await makeCollective(ctx.db);
+    const claim = await makeDomain(ctx.db, { collectiveId: other.id, name: 'gw.example', status: 'pending' });
+    const namesake = await makeMailbox(ctx.db, {
+      domainId: claim.id,
+      localPart: 'homonyme',
+      encryptionMode: 'none',
+    });
+    const r = await lmtpTransaction(gateway.port, 's@example.net', [namesake.address], message);
+    expect(r.dataReplies).toEqual([expect.stringMatching(/^550 5\.1\.1 /)]);
+    expect(storedFor(namesake.address)).toEqual([]);
+  });
+
   it('passes mail for a mailbox in mode none unchanged', async () => {
     const plain = await mailbox('plain', 'none');
     const r = await lmtpTransaction(gateway.port, 's@example.net', [plain.address], message);
