@@ -1,8 +1,17 @@
+import { z } from 'zod';
 import type { Actor } from '../auth/actor';
 import { isRacine } from '../auth/actor';
 import { recordAudit, diffFields } from '../audit/record-audit';
 import type { Db } from '../db/knex';
 import { errors } from '../errors';
+
+/** A collective's short name, as in URLs: the rule of the collectives_slug_format check. */
+export const slugSchema = z
+  .string()
+  .regex(
+    /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/,
+    'lowercase letters, digits and inner hyphens, 1–63 characters',
+  );
 
 export interface CollectiveRow {
   id: string;

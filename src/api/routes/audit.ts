@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { listAudit } from '../../audit/list-audit';
 import type { AppContext } from '../../context';
 import { defineRoute } from '../define-route';
-import { loadCollective, slugSchema } from './collectives';
+import { slugSchema } from '../../collectives/collectives';
+import { loadCollective } from './collectives';
 
 export function mountAudit(router: Router, ctx: AppContext): void {
   defineRoute(router, ctx, {

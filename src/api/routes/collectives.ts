@@ -10,6 +10,7 @@ import {
   findCollectiveBySlug,
   listCollectives,
   presentCollective,
+  slugSchema,
   updateCollective,
 } from '../../collectives/collectives';
 import { inviteMember, listMembers, presentMember, removeMember } from '../../collectives/members';
@@ -20,12 +21,6 @@ import { emailAddressSchema } from '../../names/email-address';
 import { defineRoute } from '../define-route';
 import { mutationLimiter } from '../middleware/rate-limit';
 
-export const slugSchema = z
-  .string()
-  .regex(
-    /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/,
-    'lowercase letters, digits and inner hyphens, 1–63 characters',
-  );
 const slugParams = z.strictObject({ slug: slugSchema });
 
 /** The collective named by the URL, authorized for `action` (404 when the actor may not see it). */

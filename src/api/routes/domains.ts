@@ -14,7 +14,8 @@ import { errors } from '../../errors';
 import { domainNameSchema } from '../../names/domain-name';
 import { defineRoute } from '../define-route';
 import { mutationLimiter } from '../middleware/rate-limit';
-import { loadCollective, slugSchema } from './collectives';
+import { slugSchema } from '../../collectives/collectives';
+import { loadCollective } from './collectives';
 
 export const domainParams = z.strictObject({ name: domainNameSchema });
 

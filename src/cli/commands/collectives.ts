@@ -1,7 +1,11 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { createCollective, listCollectives, presentCollective } from '../../collectives/collectives';
-import { slugSchema } from '../../api/routes/collectives';
+import {
+  createCollective,
+  listCollectives,
+  presentCollective,
+  slugSchema,
+} from '../../collectives/collectives';
 import { action, cliActor, commandGroup, output, withContext } from '../run-context';
 
 export function registerCollectives(program: Command): void {
