@@ -75,6 +75,7 @@ const envSchema = z.object({
   GIROFLEE_MAILSTACK_RELAYHOST: z.string().optional(),
   GIROFLEE_SESSION_HOURS: z.coerce.number().positive().default(12),
   GIROFLEE_SECURE_COOKIES: z.enum(['0', '1']).default('0'),
+  GIROFLEE_TRUST_PROXY: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.string().default('production'),
 });
@@ -105,6 +106,11 @@ export interface Config {
   mailstackRelayhost?: Endpoint;
   sessionHours: number;
   secureCookies: boolean;
+  /**
+   * Express's `trust proxy` (e.g. `loopback`) when a reverse proxy fronts giroflee, so each
+   * client gets its own login throttle instead of all sharing the proxy's. Never logged.
+   */
+  trustProxy: string | false;
   logLevel: string;
   development: boolean;
 }
@@ -232,6 +238,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       : undefined,
     sessionHours: e.GIROFLEE_SESSION_HOURS,
     secureCookies: e.GIROFLEE_SECURE_COOKIES === '1',
+    trustProxy: e.GIROFLEE_TRUST_PROXY || false,
     logLevel: e.LOG_LEVEL,
     development: e.NODE_ENV === 'development' || e.NODE_ENV === 'test',
   };

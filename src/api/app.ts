@@ -10,8 +10,8 @@ import { apiRoutes, rootRoutes } from './routes';
 export function createApp(ctx: AppContext): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  // Behind a reverse proxy we still never read or log client addresses.
-  app.set('trust proxy', false);
+  // The client address only ever keys the in-memory throttles; it is never logged or stored.
+  app.set('trust proxy', ctx.config.trustProxy);
   app.use((_req, res, next) => {
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', 'no-referrer');

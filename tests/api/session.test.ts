@@ -135,3 +135,29 @@ describe('sessions and /me', () => {
     );
   });
 });
+
+describe('login throttling behind a reverse proxy', () => {
+  let ctx: TestContext;
+  let client: TestClient;
+  beforeAll(async () => {
+    ctx = await createTestContext({ trustProxy: 'loopback' });
+    client = await startTestApp(ctx);
+  });
+  afterAll(async () => {
+    await client.close();
+    await ctx.destroy();
+  });
+
+  const loginFrom = (forwardedFor: string, login: string, password: string) =>
+    client.request('POST', '/api/v1/session', {
+      body: { login, password },
+      headers: { 'x-forwarded-for': forwardedFor },
+    });
+
+  it('slows down the client that fails, not everyone behind the same proxy', async () => {
+    await makeAccount(ctx.db, { email: 'ivy@asso.example' });
+    for (let i = 0; i < 21; i++) await loginFrom('198.51.100.7', `guess${i}@asso.example`, 'wrong password');
+    expect((await loginFrom('198.51.100.7', 'ivy@asso.example', TEST_PASSWORD)).status).toBe(429);
+    expect((await loginFrom('198.51.100.8', 'ivy@asso.example', TEST_PASSWORD)).status).toBe(200);
+  });
+});
