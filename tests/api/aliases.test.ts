@@ -1,24 +1,14 @@
-import { createTestContext, TestContext } from '../support/context';
 import { makeTenant } from '../support/factories';
-import { startTestApp, TestClient } from '../support/http';
+import { useTestApp } from '../support/app';
 
 describe('aliases', () => {
-  let ctx: TestContext;
-  let client: TestClient;
-  beforeAll(async () => {
-    ctx = await createTestContext();
-    client = await startTestApp(ctx);
-  });
-  afterAll(async () => {
-    await client.close();
-    await ctx.destroy();
-  });
+  const app = useTestApp();
 
   const create = (t: Awaited<ReturnType<typeof makeTenant>>, body: object) =>
-    client.request('POST', `/api/v1/domains/${t.domain.name}/aliases`, { as: t.actors.admin, body });
+    app.client.request('POST', `/api/v1/domains/${t.domain.name}/aliases`, { as: t.actors.admin, body });
 
   it('creates an alias to internal and external addresses, deduplicated and lowercased', async () => {
-    const t = await makeTenant(ctx.db);
+    const t = await makeTenant(app.ctx.db);
     const res = await create(t, {
       localPart: 'Contact',
       destinations: [t.mailbox.address, 'Ami@Ailleurs.example', 'ami@ailleurs.example'],
@@ -32,31 +22,31 @@ describe('aliases', () => {
   });
 
   it('creates a catch-all listed as @domain', async () => {
-    const t = await makeTenant(ctx.db);
+    const t = await makeTenant(app.ctx.db);
     const res = await create(t, { localPart: '*', destinations: [t.mailbox.address] });
     expect(res.body).toMatchObject({ source: `@${t.domain.name}`, catchAll: true });
   });
 
   it('refuses a self-reference', async () => {
-    const t = await makeTenant(ctx.db);
+    const t = await makeTenant(app.ctx.db);
     const res = await create(t, { localPart: 'moi', destinations: [`moi@${t.domain.name}`] });
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('alias_self_reference');
   });
 
   it('refuses a loop through other aliases, on create and on update', async () => {
-    const t = await makeTenant(ctx.db);
+    const t = await makeTenant(app.ctx.db);
     const a = await create(t, { localPart: 'a', destinations: [`b@${t.domain.name}`] });
     await create(t, { localPart: 'b', destinations: [`c@${t.domain.name}`] });
     const c = await create(t, { localPart: 'c', destinations: [`a@${t.domain.name}`] });
     expect(c.status).toBe(400);
     expect(c.body.error.code).toBe('alias_loop');
     await create(t, { localPart: 'c', destinations: [t.mailbox.address] });
-    const cRow = await ctx
+    const cRow = await app.ctx
       .db('aliases')
       .where({ source: `c@${t.domain.name}` })
       .first();
-    const update = await client.request('PATCH', `/api/v1/aliases/${cRow.id}`, {
+    const update = await app.client.request('PATCH', `/api/v1/aliases/${cRow.id}`, {
       as: t.actors.admin,
       body: { destinations: [`a@${t.domain.name}`] },
     });
@@ -65,26 +55,28 @@ describe('aliases', () => {
   });
 
   it('refuses an alias on an address that is a mailbox', async () => {
-    const t = await makeTenant(ctx.db);
+    const t = await makeTenant(app.ctx.db);
     const res = await create(t, { localPart: t.mailbox.local_part, destinations: ['x@ailleurs.example'] });
     expect(res.status).toBe(409);
     expect(res.body.error.code).toBe('address_taken');
   });
 
   it('keeps postmaster@ deliverable: its destinations may change, it may not be deleted', async () => {
-    const t = await makeTenant(ctx.db);
-    const created = await client.request('POST', `/api/v1/collectives/${t.collective.slug}/domains`, {
+    const t = await makeTenant(app.ctx.db);
+    const created = await app.client.request('POST', `/api/v1/collectives/${t.collective.slug}/domains`, {
       as: t.actors.admin,
       body: { name: `roles-${Date.now()}.example` },
     });
-    const postmaster = await ctx
+    const postmaster = await app.ctx
       .db('aliases')
       .where({ domain_id: created.body.id, local_part: 'postmaster' })
       .first();
-    const del = await client.request('DELETE', `/api/v1/aliases/${postmaster.id}`, { as: t.actors.admin });
+    const del = await app.client.request('DELETE', `/api/v1/aliases/${postmaster.id}`, {
+      as: t.actors.admin,
+    });
     expect(del.status).toBe(409);
     expect(del.body.error.code).toBe('role_address_required');
-    const patch = await client.request('PATCH', `/api/v1/aliases/${postmaster.id}`, {
+    const patch = await app.client.request('PATCH', `/api/v1/aliases/${postmaster.id}`, {
       as: t.actors.admin,
       body: { destinations: ['tech@ailleurs.example'] },
     });
@@ -92,12 +84,15 @@ describe('aliases', () => {
   });
 
   it('deletes an alias and audits it with its destinations', async () => {
-    const t = await makeTenant(ctx.db);
+    const t = await makeTenant(app.ctx.db);
     const res = await create(t, { localPart: 'temp', destinations: ['x@ailleurs.example'] });
     expect(
-      (await client.request('DELETE', `/api/v1/aliases/${res.body.id}`, { as: t.actors.admin })).status,
+      (await app.client.request('DELETE', `/api/v1/aliases/${res.body.id}`, { as: t.actors.admin })).status,
     ).toBe(204);
-    const audit = await ctx.db('audit_log').where({ action: 'alias.delete', target_id: res.body.id }).first();
+    const audit = await app.ctx
+      .db('audit_log')
+      .where({ action: 'alias.delete', target_id: res.body.id })
+      .first();
     expect(audit.details).toEqual({ source: `temp@${t.domain.name}`, destinations: ['x@ailleurs.example'] });
   });
 });

@@ -1,35 +1,25 @@
-import { createTestContext, TestContext } from '../support/context';
 import { makeRacine, makeTenant } from '../support/factories';
-import { startTestApp, TestClient } from '../support/http';
+import { useTestApp } from '../support/app';
 
 describe('GET /api/v1/audit', () => {
-  let ctx: TestContext;
-  let client: TestClient;
-  beforeAll(async () => {
-    ctx = await createTestContext();
-    client = await startTestApp(ctx);
-  });
-  afterAll(async () => {
-    await client.close();
-    await ctx.destroy();
-  });
+  const app = useTestApp();
 
   async function renameTwice(t: Awaited<ReturnType<typeof makeTenant>>) {
     for (const name of ['Premier nom', 'Second nom']) {
-      await client.request('PATCH', `/api/v1/collectives/${t.collective.slug}`, {
+      await app.client.request('PATCH', `/api/v1/collectives/${t.collective.slug}`, {
         as: t.actors.admin,
         body: { name },
       });
-      ctx.clock.advance(60_000);
+      app.ctx.clock.advance(60_000);
     }
   }
 
   it('shows a collective admin only their collective, newest first, with before/after', async () => {
-    const a = await makeTenant(ctx.db);
-    const b = await makeTenant(ctx.db);
+    const a = await makeTenant(app.ctx.db);
+    const b = await makeTenant(app.ctx.db);
     await renameTwice(a);
     await renameTwice(b);
-    const res = await client.request('GET', '/api/v1/audit', { as: a.actors.admin });
+    const res = await app.client.request('GET', '/api/v1/audit', { as: a.actors.admin });
     expect(res.status).toBe(200);
     expect(res.body.items.every((i: { collectiveId: string }) => i.collectiveId === a.collective.id)).toBe(
       true,
@@ -39,15 +29,15 @@ describe('GET /api/v1/audit', () => {
   });
 
   it('is refused to a plain member', async () => {
-    const t = await makeTenant(ctx.db);
-    expect((await client.request('GET', '/api/v1/audit', { as: t.actors.member })).status).toBe(404);
+    const t = await makeTenant(app.ctx.db);
+    expect((await app.client.request('GET', '/api/v1/audit', { as: t.actors.member })).status).toBe(404);
   });
 
   it('lets a racine filter by actor and time, and page', async () => {
-    const t = await makeTenant(ctx.db);
-    const { actor } = await makeRacine(ctx.db);
+    const t = await makeTenant(app.ctx.db);
+    const { actor } = await makeRacine(app.ctx.db);
     await renameTwice(t);
-    const byActor = await client.request(
+    const byActor = await app.client.request(
       'GET',
       `/api/v1/audit?actor=${encodeURIComponent(t.admin.email)}&limit=1`,
       {
@@ -56,7 +46,7 @@ describe('GET /api/v1/audit', () => {
     );
     expect(byActor.body.items).toHaveLength(1);
     expect(byActor.body.nextBefore).toEqual(expect.any(Number));
-    const next = await client.request(
+    const next = await app.client.request(
       'GET',
       `/api/v1/audit?actor=${encodeURIComponent(t.admin.email)}&limit=1&before=${byActor.body.nextBefore}`,
       {
@@ -64,12 +54,12 @@ describe('GET /api/v1/audit', () => {
       },
     );
     expect(next.body.items[0].id).toBeLessThan(byActor.body.items[0].id);
-    const future = await client.request('GET', `/api/v1/audit?since=2999-01-01T00:00:00Z`, { as: actor });
+    const future = await app.client.request('GET', `/api/v1/audit?since=2999-01-01T00:00:00Z`, { as: actor });
     expect(future.body.items).toEqual([]);
   });
 
   it('never records an IP address', async () => {
-    const rows = await ctx.db('audit_log').select('details');
+    const rows = await app.ctx.db('audit_log').select('details');
     expect(JSON.stringify(rows)).not.toMatch(/127\.0\.0\.1|::1|::ffff/);
   });
 });

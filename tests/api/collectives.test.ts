@@ -1,40 +1,32 @@
-import { createTestContext, TestContext } from '../support/context';
 import { makeRacine, makeTenant, TEST_PASSWORD } from '../support/factories';
-import { startTestApp, TestClient } from '../support/http';
+import { useTestApp } from '../support/app';
 
 describe('collectives, members and tokens', () => {
-  let ctx: TestContext;
-  let client: TestClient;
-  beforeAll(async () => {
-    ctx = await createTestContext();
-    client = await startTestApp(ctx);
-  });
-  afterAll(async () => {
-    await client.close();
-    await ctx.destroy();
-  });
+  const app = useTestApp();
 
   describe('POST /api/v1/collectives', () => {
     it('lets a racine create a collective and audits it', async () => {
-      const { actor } = await makeRacine(ctx.db);
-      const res = await client.request('POST', '/api/v1/collectives', {
+      const { actor } = await makeRacine(app.ctx.db);
+      const res = await app.client.request('POST', '/api/v1/collectives', {
         as: actor,
         body: { slug: 'les-chatons', name: 'Les Chatons' },
       });
       expect(res.status).toBe(201);
       expect(res.body).toMatchObject({ slug: 'les-chatons', name: 'Les Chatons' });
-      const audit = await ctx.db('audit_log').where({ action: 'collective.create', target_id: res.body.id });
+      const audit = await app.ctx
+        .db('audit_log')
+        .where({ action: 'collective.create', target_id: res.body.id });
       expect(audit).toHaveLength(1);
     });
 
     it('forbids a collective admin', async () => {
-      const t = await makeTenant(ctx.db);
-      const res = await client.request('POST', '/api/v1/collectives', {
+      const t = await makeTenant(app.ctx.db);
+      const res = await app.client.request('POST', '/api/v1/collectives', {
         as: t.actors.admin,
         body: { slug: 'sneaky', name: 'Sneaky' },
       });
       expect(res.status).toBe(403);
-      expect(await ctx.db('collectives').where({ slug: 'sneaky' })).toHaveLength(0);
+      expect(await app.ctx.db('collectives').where({ slug: 'sneaky' })).toHaveLength(0);
     });
 
     it.each([
@@ -43,18 +35,21 @@ describe('collectives, members and tokens', () => {
       [{ slug: 'ok-slug', name: 'x', extra: true }, 'validation_failed'],
       [{ slug: "x'; DROP TABLE collectives;--", name: 'x' }, 'validation_failed'],
     ])('refuses bad input %j with %s and changes nothing', async (body, code) => {
-      const { actor } = await makeRacine(ctx.db);
-      const before = await ctx.db('collectives').count({ n: '*' });
-      const res = await client.request('POST', '/api/v1/collectives', { as: actor, body });
+      const { actor } = await makeRacine(app.ctx.db);
+      const before = await app.ctx.db('collectives').count({ n: '*' });
+      const res = await app.client.request('POST', '/api/v1/collectives', { as: actor, body });
       expect(res.status).toBe(400);
       expect(res.body.error.code).toBe(code);
-      expect(await ctx.db('collectives').count({ n: '*' })).toEqual(before);
+      expect(await app.ctx.db('collectives').count({ n: '*' })).toEqual(before);
     });
 
     it('answers 409 for a slug already taken', async () => {
-      const { actor } = await makeRacine(ctx.db);
-      await client.request('POST', '/api/v1/collectives', { as: actor, body: { slug: 'twice', name: 'A' } });
-      const res = await client.request('POST', '/api/v1/collectives', {
+      const { actor } = await makeRacine(app.ctx.db);
+      await app.client.request('POST', '/api/v1/collectives', {
+        as: actor,
+        body: { slug: 'twice', name: 'A' },
+      });
+      const res = await app.client.request('POST', '/api/v1/collectives', {
         as: actor,
         body: { slug: 'twice', name: 'B' },
       });
@@ -63,8 +58,8 @@ describe('collectives, members and tokens', () => {
     });
 
     it('answers 413 for an oversized body', async () => {
-      const { actor } = await makeRacine(ctx.db);
-      const res = await client.request('POST', '/api/v1/collectives', {
+      const { actor } = await makeRacine(app.ctx.db);
+      const res = await app.client.request('POST', '/api/v1/collectives', {
         as: actor,
         body: { slug: 'big', name: 'x'.repeat(300_000) },
       });
@@ -73,8 +68,8 @@ describe('collectives, members and tokens', () => {
     });
 
     it('answers 400 for malformed JSON', async () => {
-      const { actor } = await makeRacine(ctx.db);
-      const res = await client.request('POST', '/api/v1/collectives', {
+      const { actor } = await makeRacine(app.ctx.db);
+      const res = await app.client.request('POST', '/api/v1/collectives', {
         as: actor,
         raw: '{"slug": ',
         headers: { 'content-type': 'application/json' },
@@ -85,21 +80,21 @@ describe('collectives, members and tokens', () => {
   });
 
   it('lists only the collectives an account belongs to', async () => {
-    const a = await makeTenant(ctx.db);
-    await makeTenant(ctx.db);
-    const res = await client.request('GET', '/api/v1/collectives', { as: a.actors.member });
+    const a = await makeTenant(app.ctx.db);
+    await makeTenant(app.ctx.db);
+    const res = await app.client.request('GET', '/api/v1/collectives', { as: a.actors.member });
     expect(res.body.items.map((c: { slug: string }) => c.slug)).toEqual([a.collective.slug]);
   });
 
   it('lets an admin rename the collective, not a plain member', async () => {
-    const t = await makeTenant(ctx.db);
+    const t = await makeTenant(app.ctx.db);
     const path = `/api/v1/collectives/${t.collective.slug}`;
     expect(
-      (await client.request('PATCH', path, { as: t.actors.member, body: { name: 'Nope' } })).status,
+      (await app.client.request('PATCH', path, { as: t.actors.member, body: { name: 'Nope' } })).status,
     ).toBe(403);
-    const ok = await client.request('PATCH', path, { as: t.actors.admin, body: { name: 'Nouveau nom' } });
+    const ok = await app.client.request('PATCH', path, { as: t.actors.admin, body: { name: 'Nouveau nom' } });
     expect(ok.body.name).toBe('Nouveau nom');
-    const audit = await ctx
+    const audit = await app.ctx
       .db('audit_log')
       .where({ action: 'collective.update', target_id: t.collective.id })
       .first();
@@ -107,56 +102,56 @@ describe('collectives, members and tokens', () => {
   });
 
   it('refuses to delete a collective that still has domains', async () => {
-    const t = await makeTenant(ctx.db);
-    const { actor } = await makeRacine(ctx.db);
-    const res = await client.request('DELETE', `/api/v1/collectives/${t.collective.slug}`, { as: actor });
+    const t = await makeTenant(app.ctx.db);
+    const { actor } = await makeRacine(app.ctx.db);
+    const res = await app.client.request('DELETE', `/api/v1/collectives/${t.collective.slug}`, { as: actor });
     expect(res.status).toBe(409);
     expect(res.body.error.code).toBe('collective_has_domains');
   });
 
   describe('members', () => {
     it('invites a new person with a one-time password that must be changed before anything else', async () => {
-      const t = await makeTenant(ctx.db);
-      const res = await client.request('POST', `/api/v1/collectives/${t.collective.slug}/members`, {
+      const t = await makeTenant(app.ctx.db);
+      const res = await app.client.request('POST', `/api/v1/collectives/${t.collective.slug}/members`, {
         as: t.actors.admin,
         body: { email: 'Nouvelle@Asso.example', role: 'member' },
       });
       expect(res.status).toBe(201);
       expect(res.body).toMatchObject({ email: 'nouvelle@asso.example', role: 'member' });
-      const login = await client.request('POST', '/api/v1/session', {
+      const login = await app.client.request('POST', '/api/v1/session', {
         body: { login: 'nouvelle@asso.example', password: res.body.oneTimePassword },
       });
       expect(login.status).toBe(200);
       expect(login.body.me.mustChangePassword).toBe(true);
       const headers = { cookie: login.headers.get('set-cookie')!.split(';')[0], 'x-giroflee-csrf': '1' };
-      const blocked = await client.request('GET', '/api/v1/collectives', { headers });
+      const blocked = await app.client.request('GET', '/api/v1/collectives', { headers });
       expect(blocked.status).toBe(403);
       expect(blocked.body.error.code).toBe('password_change_required');
-      const changed = await client.request('POST', '/api/v1/me/password', {
+      const changed = await app.client.request('POST', '/api/v1/me/password', {
         headers,
         body: { currentPassword: res.body.oneTimePassword, newPassword: 'une phrase secrète à moi' },
       });
       expect(changed.status).toBe(204);
-      expect((await client.request('GET', '/api/v1/collectives', { headers })).status).toBe(200);
+      expect((await app.client.request('GET', '/api/v1/collectives', { headers })).status).toBe(200);
     });
 
     it('adds an existing account without a new password', async () => {
-      const a = await makeTenant(ctx.db);
-      const b = await makeTenant(ctx.db);
-      const res = await client.request('POST', `/api/v1/collectives/${b.collective.slug}/members`, {
+      const a = await makeTenant(app.ctx.db);
+      const b = await makeTenant(app.ctx.db);
+      const res = await app.client.request('POST', `/api/v1/collectives/${b.collective.slug}/members`, {
         as: b.actors.admin,
         body: { email: a.admin.email, role: 'admin' },
       });
       expect(res.body.oneTimePassword).toBeNull();
-      const login = await client.request('POST', '/api/v1/session', {
+      const login = await app.client.request('POST', '/api/v1/session', {
         body: { login: a.admin.email, password: TEST_PASSWORD },
       });
       expect(login.body.me.memberships).toHaveLength(2);
     });
 
     it('never removes the last admin', async () => {
-      const t = await makeTenant(ctx.db);
-      const res = await client.request(
+      const t = await makeTenant(app.ctx.db);
+      const res = await app.client.request(
         'DELETE',
         `/api/v1/collectives/${t.collective.slug}/members/${t.admin.id}`,
         {
@@ -170,36 +165,40 @@ describe('collectives, members and tokens', () => {
 
   describe('API tokens', () => {
     it('shows a token once, stores only its hash, and lets it act as an admin of its collective only', async () => {
-      const t = await makeTenant(ctx.db);
-      const other = await makeTenant(ctx.db);
-      const created = await client.request('POST', `/api/v1/collectives/${t.collective.slug}/tokens`, {
+      const t = await makeTenant(app.ctx.db);
+      const other = await makeTenant(app.ctx.db);
+      const created = await app.client.request('POST', `/api/v1/collectives/${t.collective.slug}/tokens`, {
         as: t.actors.admin,
         body: { name: 'script de sauvegarde' },
       });
       expect(created.status).toBe(201);
       const token = created.body.token as string;
       expect(token).toMatch(/^gft_/);
-      const stored = await ctx.db('api_tokens').where({ id: created.body.id }).first();
+      const stored = await app.ctx.db('api_tokens').where({ id: created.body.id }).first();
       expect(JSON.stringify(stored)).not.toContain(token);
 
-      const listed = await client.request('GET', `/api/v1/collectives/${t.collective.slug}/tokens`, {
+      const listed = await app.client.request('GET', `/api/v1/collectives/${t.collective.slug}/tokens`, {
         as: t.actors.admin,
       });
       expect(JSON.stringify(listed.body)).not.toContain(token);
 
       const bearer = { authorization: `Bearer ${token}` };
       expect(
-        (await client.request('GET', `/api/v1/domains/${t.domain.name}`, { headers: bearer })).status,
+        (await app.client.request('GET', `/api/v1/domains/${t.domain.name}`, { headers: bearer })).status,
       ).toBe(200);
       expect(
-        (await client.request('GET', `/api/v1/domains/${other.domain.name}`, { headers: bearer })).status,
+        (await app.client.request('GET', `/api/v1/domains/${other.domain.name}`, { headers: bearer })).status,
       ).toBe(404);
 
-      await client.request('DELETE', `/api/v1/collectives/${t.collective.slug}/tokens/${created.body.id}`, {
-        as: t.actors.admin,
-      });
+      await app.client.request(
+        'DELETE',
+        `/api/v1/collectives/${t.collective.slug}/tokens/${created.body.id}`,
+        {
+          as: t.actors.admin,
+        },
+      );
       expect(
-        (await client.request('GET', `/api/v1/domains/${t.domain.name}`, { headers: bearer })).status,
+        (await app.client.request('GET', `/api/v1/domains/${t.domain.name}`, { headers: bearer })).status,
       ).toBe(401);
     });
   });

@@ -1,23 +1,13 @@
-import { createTestContext, TestContext } from '../support/context';
 import { makeDomain, makeMailbox, makeRacine, makeTenant } from '../support/factories';
-import { startTestApp, TestClient } from '../support/http';
+import { useTestApp } from '../support/app';
 
 describe('domains', () => {
-  let ctx: TestContext;
-  let client: TestClient;
-  beforeAll(async () => {
-    ctx = await createTestContext();
-    client = await startTestApp(ctx);
-  });
-  afterAll(async () => {
-    await client.close();
-    await ctx.destroy();
-  });
+  const app = useTestApp();
 
   describe('POST /api/v1/collectives/:slug/domains', () => {
     it('creates a pending domain with its verification record and role aliases to the admins', async () => {
-      const t = await makeTenant(ctx.db);
-      const res = await client.request('POST', `/api/v1/collectives/${t.collective.slug}/domains`, {
+      const t = await makeTenant(app.ctx.db);
+      const res = await app.client.request('POST', `/api/v1/collectives/${t.collective.slug}/domains`, {
         as: t.actors.admin,
         body: { name: 'Jardin-Partagé.example' },
       });
@@ -29,7 +19,7 @@ describe('domains', () => {
         verification: { type: 'TXT', name: '_giroflee.xn--jardin-partag-nhb.example' },
       });
       expect(res.body.verification.value).toMatch(/^giroflee-verification=[0-9a-f]{40}$/);
-      const aliases = await ctx.db('aliases').where({ domain_id: res.body.id }).orderBy('local_part');
+      const aliases = await app.ctx.db('aliases').where({ domain_id: res.body.id }).orderBy('local_part');
       expect(aliases.map((a) => [a.local_part, a.destinations])).toEqual([
         ['abuse', [t.admin.email]],
         ['postmaster', [t.admin.email]],
@@ -37,9 +27,9 @@ describe('domains', () => {
     });
 
     it('refuses a domain already held by another collective, with a clear message', async () => {
-      const a = await makeTenant(ctx.db);
-      const b = await makeTenant(ctx.db);
-      const res = await client.request('POST', `/api/v1/collectives/${b.collective.slug}/domains`, {
+      const a = await makeTenant(app.ctx.db);
+      const b = await makeTenant(app.ctx.db);
+      const res = await app.client.request('POST', `/api/v1/collectives/${b.collective.slug}/domains`, {
         as: b.actors.admin,
         body: { name: a.domain.name },
       });
@@ -49,9 +39,9 @@ describe('domains', () => {
     });
 
     it('refuses a subdomain of a domain held by another collective', async () => {
-      const a = await makeTenant(ctx.db);
-      const b = await makeTenant(ctx.db);
-      const res = await client.request('POST', `/api/v1/collectives/${b.collective.slug}/domains`, {
+      const a = await makeTenant(app.ctx.db);
+      const b = await makeTenant(app.ctx.db);
+      const res = await app.client.request('POST', `/api/v1/collectives/${b.collective.slug}/domains`, {
         as: b.actors.admin,
         body: { name: `lists.${a.domain.name}` },
       });
@@ -60,16 +50,18 @@ describe('domains', () => {
     });
 
     it('lets two collectives claim the same pending name', async () => {
-      const a = await makeTenant(ctx.db);
-      const b = await makeTenant(ctx.db);
+      const a = await makeTenant(app.ctx.db);
+      const b = await makeTenant(app.ctx.db);
       for (const t of [a, b]) {
-        const res = await client.request('POST', `/api/v1/collectives/${t.collective.slug}/domains`, {
+        const res = await app.client.request('POST', `/api/v1/collectives/${t.collective.slug}/domains`, {
           as: t.actors.admin,
           body: { name: 'disputed.example' },
         });
         expect(res.status).toBe(201);
       }
-      const seenByA = await client.request('GET', '/api/v1/domains/disputed.example', { as: a.actors.admin });
+      const seenByA = await app.client.request('GET', '/api/v1/domains/disputed.example', {
+        as: a.actors.admin,
+      });
       expect(seenByA.body.collective).toBe(a.collective.slug);
     });
 
@@ -80,19 +72,19 @@ describe('domains', () => {
       ['192.0.2.1'],
       ["x.example' OR 1=1 --"],
     ])('refuses the invalid name %p with a 400 and creates nothing', async (name) => {
-      const t = await makeTenant(ctx.db);
-      const res = await client.request('POST', `/api/v1/collectives/${t.collective.slug}/domains`, {
+      const t = await makeTenant(app.ctx.db);
+      const res = await app.client.request('POST', `/api/v1/collectives/${t.collective.slug}/domains`, {
         as: t.actors.admin,
         body: { name },
       });
       expect(res.status).toBe(400);
       expect(res.body.error.details.issues[0].code).toMatch(/^domain_/);
-      expect(await ctx.db('domains').where({ collective_id: t.collective.id })).toHaveLength(1);
+      expect(await app.ctx.db('domains').where({ collective_id: t.collective.id })).toHaveLength(1);
     });
 
     it('is refused to a plain member', async () => {
-      const t = await makeTenant(ctx.db);
-      const res = await client.request('POST', `/api/v1/collectives/${t.collective.slug}/domains`, {
+      const t = await makeTenant(app.ctx.db);
+      const res = await app.client.request('POST', `/api/v1/collectives/${t.collective.slug}/domains`, {
         as: t.actors.member,
         body: { name: 'member-tries.example' },
       });
@@ -102,26 +94,28 @@ describe('domains', () => {
 
   describe('DELETE /api/v1/domains/:name', () => {
     it('refuses while mailboxes exist, and a collective admin may not force', async () => {
-      const t = await makeTenant(ctx.db);
-      const res = await client.request('DELETE', `/api/v1/domains/${t.domain.name}`, { as: t.actors.admin });
+      const t = await makeTenant(app.ctx.db);
+      const res = await app.client.request('DELETE', `/api/v1/domains/${t.domain.name}`, {
+        as: t.actors.admin,
+      });
       expect(res.status).toBe(409);
       expect(res.body.error.code).toBe('domain_has_mailboxes');
-      const forced = await client.request('DELETE', `/api/v1/domains/${t.domain.name}?force=true`, {
+      const forced = await app.client.request('DELETE', `/api/v1/domains/${t.domain.name}?force=true`, {
         as: t.actors.admin,
       });
       expect(forced.status).toBe(403);
     });
 
     it('lets a racine force it, taking mailboxes and aliases along, audited', async () => {
-      const t = await makeTenant(ctx.db);
-      await makeMailbox(ctx.db, { domainId: t.domain.id });
-      const { actor } = await makeRacine(ctx.db);
-      const res = await client.request('DELETE', `/api/v1/domains/${t.domain.name}?force=true`, {
+      const t = await makeTenant(app.ctx.db);
+      await makeMailbox(app.ctx.db, { domainId: t.domain.id });
+      const { actor } = await makeRacine(app.ctx.db);
+      const res = await app.client.request('DELETE', `/api/v1/domains/${t.domain.name}?force=true`, {
         as: actor,
       });
       expect(res.status).toBe(204);
-      expect(await ctx.db('mailboxes').where({ domain_id: t.domain.id })).toHaveLength(0);
-      const audit = await ctx
+      expect(await app.ctx.db('mailboxes').where({ domain_id: t.domain.id })).toHaveLength(0);
+      const audit = await app.ctx
         .db('audit_log')
         .where({ action: 'domain.delete', target_id: t.domain.id })
         .first();
@@ -129,16 +123,16 @@ describe('domains', () => {
     });
 
     it('deletes an empty domain for its admin', async () => {
-      const t = await makeTenant(ctx.db);
-      const empty = await makeDomain(ctx.db, { collectiveId: t.collective.id });
-      const res = await client.request('DELETE', `/api/v1/domains/${empty.name}`, { as: t.actors.admin });
+      const t = await makeTenant(app.ctx.db);
+      const empty = await makeDomain(app.ctx.db, { collectiveId: t.collective.id });
+      const res = await app.client.request('DELETE', `/api/v1/domains/${empty.name}`, { as: t.actors.admin });
       expect(res.status).toBe(204);
     });
   });
 
   it('lists a collective’s domains for its members', async () => {
-    const t = await makeTenant(ctx.db);
-    const res = await client.request('GET', `/api/v1/collectives/${t.collective.slug}/domains`, {
+    const t = await makeTenant(app.ctx.db);
+    const res = await app.client.request('GET', `/api/v1/collectives/${t.collective.slug}/domains`, {
       as: t.actors.member,
     });
     expect(res.body.items.map((d: { name: string }) => d.name)).toEqual([t.domain.name]);

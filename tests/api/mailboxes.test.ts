@@ -1,25 +1,15 @@
-import { createTestContext, TestContext } from '../support/context';
 import { makeMailbox, makeTenant, TEST_PASSWORD } from '../support/factories';
-import { startTestApp, TestClient } from '../support/http';
+import { useTestApp } from '../support/app';
 
 describe('mailboxes', () => {
-  let ctx: TestContext;
-  let client: TestClient;
-  beforeAll(async () => {
-    ctx = await createTestContext();
-    client = await startTestApp(ctx);
-  });
-  afterAll(async () => {
-    await client.close();
-    await ctx.destroy();
-  });
+  const app = useTestApp();
 
   const NEW_PASSWORD = 'un mot de passe assez long';
 
   describe('POST /api/v1/domains/:name/mailboxes', () => {
     it('creates a mailbox with a Dovecot-order argon2id hash, a key and a recovery code shown once', async () => {
-      const t = await makeTenant(ctx.db);
-      const res = await client.request('POST', `/api/v1/domains/${t.domain.name}/mailboxes`, {
+      const t = await makeTenant(app.ctx.db);
+      const res = await app.client.request('POST', `/api/v1/domains/${t.domain.name}/mailboxes`, {
         as: t.actors.admin,
         body: { localPart: 'Camille', password: NEW_PASSWORD, displayName: 'Camille D.' },
       });
@@ -32,10 +22,10 @@ describe('mailboxes', () => {
       });
       expect(res.body.recoveryCode).toEqual(expect.any(String));
       expect(JSON.stringify(res.body)).not.toMatch(/argon2/);
-      const row = await ctx.db('mailboxes').where({ id: res.body.id }).first();
+      const row = await app.ctx.db('mailboxes').where({ id: res.body.id }).first();
       expect(row.password_hash).toMatch(/^\$argon2id\$v=19\$m=\d+,t=\d+,p=\d+\$/);
-      expect(await ctx.db('mailbox_keys').where({ mailbox_id: res.body.id })).toHaveLength(1);
-      const again = await client.request('GET', `/api/v1/mailboxes/camille@${t.domain.name}`, {
+      expect(await app.ctx.db('mailbox_keys').where({ mailbox_id: res.body.id })).toHaveLength(1);
+      const again = await app.client.request('GET', `/api/v1/mailboxes/camille@${t.domain.name}`, {
         as: t.actors.admin,
       });
       expect(again.body.recoveryCode).toBeUndefined();
@@ -48,34 +38,34 @@ describe('mailboxes', () => {
       [{ localPart: 'x', password: NEW_PASSWORD, quotaBytes: -1 }, 'validation_failed'],
       [{ localPart: 'x', password: NEW_PASSWORD, admin: true }, 'validation_failed'],
     ])('refuses %j with %s and creates nothing', async (body, code) => {
-      const t = await makeTenant(ctx.db);
-      const res = await client.request('POST', `/api/v1/domains/${t.domain.name}/mailboxes`, {
+      const t = await makeTenant(app.ctx.db);
+      const res = await app.client.request('POST', `/api/v1/domains/${t.domain.name}/mailboxes`, {
         as: t.actors.admin,
         body,
       });
       expect(res.status).toBe(400);
       expect(res.body.error.code).toBe(code);
-      expect(await ctx.db('mailboxes').where({ domain_id: t.domain.id })).toHaveLength(1);
+      expect(await app.ctx.db('mailboxes').where({ domain_id: t.domain.id })).toHaveLength(1);
     });
 
     it('refuses an unencrypted mailbox when the platform policy forbids it', async () => {
-      const t = await makeTenant(ctx.db);
-      ctx.config.encryption.allowUnencrypted = false;
+      const t = await makeTenant(app.ctx.db);
+      app.ctx.config.encryption.allowUnencrypted = false;
       try {
-        const res = await client.request('POST', `/api/v1/domains/${t.domain.name}/mailboxes`, {
+        const res = await app.client.request('POST', `/api/v1/domains/${t.domain.name}/mailboxes`, {
           as: t.actors.admin,
           body: { localPart: 'en-clair', password: NEW_PASSWORD, encryptionMode: 'none' },
         });
         expect(res.status).toBe(403);
-        expect(await ctx.db('mailboxes').where({ local_part: 'en-clair' })).toHaveLength(0);
+        expect(await app.ctx.db('mailboxes').where({ local_part: 'en-clair' })).toHaveLength(0);
       } finally {
-        ctx.config.encryption.allowUnencrypted = true;
+        app.ctx.config.encryption.allowUnencrypted = true;
       }
     });
 
     it('refuses an address already taken, case-insensitively', async () => {
-      const t = await makeTenant(ctx.db);
-      const res = await client.request('POST', `/api/v1/domains/${t.domain.name}/mailboxes`, {
+      const t = await makeTenant(app.ctx.db);
+      const res = await app.client.request('POST', `/api/v1/domains/${t.domain.name}/mailboxes`, {
         as: t.actors.admin,
         body: {
           localPart: t.mailbox.local_part.toUpperCase(),
@@ -88,33 +78,33 @@ describe('mailboxes', () => {
     });
 
     it('takes over postmaster@ from the automatic alias', async () => {
-      const t = await makeTenant(ctx.db);
-      await ctx.db('aliases').insert({
+      const t = await makeTenant(app.ctx.db);
+      await app.ctx.db('aliases').insert({
         domain_id: t.domain.id,
         local_part: 'postmaster',
         destinations: [t.admin.email],
         system: true,
       });
-      const res = await client.request('POST', `/api/v1/domains/${t.domain.name}/mailboxes`, {
+      const res = await app.client.request('POST', `/api/v1/domains/${t.domain.name}/mailboxes`, {
         as: t.actors.admin,
         body: { localPart: 'postmaster', password: NEW_PASSWORD, encryptionMode: 'none' },
       });
       expect(res.status).toBe(201);
       expect(
-        await ctx.db('aliases').where({ domain_id: t.domain.id, local_part: 'postmaster' }),
+        await app.ctx.db('aliases').where({ domain_id: t.domain.id, local_part: 'postmaster' }),
       ).toHaveLength(0);
     });
   });
 
   it('pages through a domain’s mailboxes with an opaque cursor and filters by prefix', async () => {
-    const t = await makeTenant(ctx.db);
+    const t = await makeTenant(app.ctx.db);
     for (const p of ['anna', 'anne', 'bob', 'carla', 'cyril'])
-      await makeMailbox(ctx.db, { domainId: t.domain.id, localPart: p });
+      await makeMailbox(app.ctx.db, { domainId: t.domain.id, localPart: p });
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
       const query: string = `limit=2${cursor ? `&cursor=${cursor}` : ''}`;
-      const res = await client.request('GET', `/api/v1/domains/${t.domain.name}/mailboxes?${query}`, {
+      const res = await app.client.request('GET', `/api/v1/domains/${t.domain.name}/mailboxes?${query}`, {
         as: t.actors.member,
       });
       expect(res.body.items.length).toBeLessThanOrEqual(2);
@@ -122,11 +112,11 @@ describe('mailboxes', () => {
       cursor = res.body.nextCursor;
     } while (cursor);
     expect(seen).toEqual(['anna', 'anne', 'bob', 'carla', 'cyril', t.mailbox.local_part].sort());
-    const prefixed = await client.request('GET', `/api/v1/domains/${t.domain.name}/mailboxes?prefix=an`, {
+    const prefixed = await app.client.request('GET', `/api/v1/domains/${t.domain.name}/mailboxes?prefix=an`, {
       as: t.actors.member,
     });
     expect(prefixed.body.items.map((m: { localPart: string }) => m.localPart)).toEqual(['anna', 'anne']);
-    const bad = await client.request('GET', `/api/v1/domains/${t.domain.name}/mailboxes?cursor=garbage`, {
+    const bad = await app.client.request('GET', `/api/v1/domains/${t.domain.name}/mailboxes?cursor=garbage`, {
       as: t.actors.member,
     });
     expect(bad.body.error.code).toBe('invalid_cursor');
@@ -134,11 +124,14 @@ describe('mailboxes', () => {
 
   describe('PATCH /api/v1/mailboxes/:address', () => {
     it('lets the owner change the display name but not the quota', async () => {
-      const t = await makeTenant(ctx.db);
+      const t = await makeTenant(app.ctx.db);
       const path = `/api/v1/mailboxes/${t.mailbox.address}`;
-      const ok = await client.request('PATCH', path, { as: t.actors.owner, body: { displayName: 'Moi' } });
+      const ok = await app.client.request('PATCH', path, {
+        as: t.actors.owner,
+        body: { displayName: 'Moi' },
+      });
       expect(ok.body.displayName).toBe('Moi');
-      const quota = await client.request('PATCH', path, {
+      const quota = await app.client.request('PATCH', path, {
         as: t.actors.owner,
         body: { quotaBytes: 10 * 1024 ** 3 },
       });
@@ -146,22 +139,22 @@ describe('mailboxes', () => {
     });
 
     it('lets an admin disable a mailbox, which closes its sessions and removes it from the MTA view', async () => {
-      const t = await makeTenant(ctx.db);
-      await client.request('GET', '/api/v1/me', { as: t.actors.owner });
-      const res = await client.request('PATCH', `/api/v1/mailboxes/${t.mailbox.address}`, {
+      const t = await makeTenant(app.ctx.db);
+      await app.client.request('GET', '/api/v1/me', { as: t.actors.owner });
+      const res = await app.client.request('PATCH', `/api/v1/mailboxes/${t.mailbox.address}`, {
         as: t.actors.admin,
         body: { status: 'disabled' },
       });
       expect(res.body.status).toBe('disabled');
-      expect((await client.request('GET', '/api/v1/me', { as: t.actors.owner })).status).toBe(401);
-      expect(await ctx.db('mta.mailboxes').where({ address: t.mailbox.address })).toHaveLength(0);
+      expect((await app.client.request('GET', '/api/v1/me', { as: t.actors.owner })).status).toBe(401);
+      expect(await app.ctx.db('mta.mailboxes').where({ address: t.mailbox.address })).toHaveLength(0);
     });
   });
 
   describe('POST /api/v1/mailboxes/:address/password', () => {
     async function withKey() {
-      const t = await makeTenant(ctx.db);
-      const res = await client.request('POST', `/api/v1/domains/${t.domain.name}/mailboxes`, {
+      const t = await makeTenant(app.ctx.db);
+      const res = await app.client.request('POST', `/api/v1/domains/${t.domain.name}/mailboxes`, {
         as: t.actors.admin,
         body: { localPart: 'keyed', password: NEW_PASSWORD },
       });
@@ -169,13 +162,13 @@ describe('mailboxes', () => {
     }
 
     it('refuses the owner without the right current password', async () => {
-      const t = await makeTenant(ctx.db);
-      const res = await client.request('POST', `/api/v1/mailboxes/${t.mailbox.address}/password`, {
+      const t = await makeTenant(app.ctx.db);
+      const res = await app.client.request('POST', `/api/v1/mailboxes/${t.mailbox.address}/password`, {
         as: t.actors.owner,
         body: { currentPassword: 'not my password!!', newPassword: 'another long password' },
       });
       expect(res.status).toBe(401);
-      const login = await client.request('POST', '/api/v1/session', {
+      const login = await app.client.request('POST', '/api/v1/session', {
         body: { login: t.mailbox.address, password: TEST_PASSWORD },
       });
       expect(login.status).toBe(200);
@@ -183,22 +176,22 @@ describe('mailboxes', () => {
 
     it('re-wraps the keys on an owner change: same keys, still active', async () => {
       const { address } = await withKey();
-      const login = await client.request('POST', '/api/v1/session', {
+      const login = await app.client.request('POST', '/api/v1/session', {
         body: { login: address, password: NEW_PASSWORD },
       });
       const cookie = login.headers.get('set-cookie')!.split(';')[0];
-      const before = await ctx
+      const before = await app.ctx
         .db('mailbox_keys')
-        .whereIn('mailbox_id', ctx.db('mailboxes').select('id').where({ address }));
-      const res = await client.request('POST', `/api/v1/mailboxes/${address}/password`, {
+        .whereIn('mailbox_id', app.ctx.db('mailboxes').select('id').where({ address }));
+      const res = await app.client.request('POST', `/api/v1/mailboxes/${address}/password`, {
         headers: { cookie, 'x-giroflee-csrf': '1' },
         body: { currentPassword: NEW_PASSWORD, newPassword: 'une autre phrase secrète' },
       });
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ kind: 'change', recoveryCode: null });
-      const after = await ctx
+      const after = await app.ctx
         .db('mailbox_keys')
-        .whereIn('mailbox_id', ctx.db('mailboxes').select('id').where({ address }));
+        .whereIn('mailbox_id', app.ctx.db('mailboxes').select('id').where({ address }));
       expect(after.map((k) => [k.fingerprint, k.state])).toEqual(
         before.map((k) => [k.fingerprint, 'active']),
       );
@@ -207,15 +200,15 @@ describe('mailboxes', () => {
 
     it('on an admin reset, puts a new key in front, locks the old one and says what that means', async () => {
       const { t, address } = await withKey();
-      const res = await client.request('POST', `/api/v1/mailboxes/${address}/password`, {
+      const res = await app.client.request('POST', `/api/v1/mailboxes/${address}/password`, {
         as: t.actors.admin,
         body: { newPassword: 'reset by the admin today' },
       });
       expect(res.body).toMatchObject({ kind: 'reset', recoveryCode: expect.any(String) });
       expect(res.body.consequences.fr).toMatch(/code de récupération/);
-      const keys = await ctx
+      const keys = await app.ctx
         .db('mailbox_keys')
-        .whereIn('mailbox_id', ctx.db('mailboxes').select('id').where({ address }));
+        .whereIn('mailbox_id', app.ctx.db('mailboxes').select('id').where({ address }));
       expect(keys.map((k) => k.state).sort()).toEqual(['active', 'locked']);
     });
   });

@@ -1,20 +1,10 @@
-import { createTestContext, TestContext } from '../support/context';
-import { startTestApp, TestClient } from '../support/http';
+import { useTestApp } from '../support/app';
 
 describe('GET /api/v1/openapi.json', () => {
-  let ctx: TestContext;
-  let client: TestClient;
-  beforeAll(async () => {
-    ctx = await createTestContext();
-    client = await startTestApp(ctx);
-  });
-  afterAll(async () => {
-    await client.close();
-    await ctx.destroy();
-  });
+  const app = useTestApp();
 
   it('describes every route in OpenAPI 3.1 with the schemas of their bodies, without a login', async () => {
-    const res = await client.request('GET', '/api/v1/openapi.json');
+    const res = await app.client.request('GET', '/api/v1/openapi.json');
     expect(res.status).toBe(200);
     expect(res.body.openapi).toBe('3.1.0');
     const create = res.body.paths['/domains/{name}/mailboxes'].post;

@@ -1,43 +1,33 @@
 import { authenticator } from 'otplib';
-import { createTestContext, TestContext } from '../support/context';
 import { makeAccount, makeTenant, TEST_PASSWORD } from '../support/factories';
-import { startTestApp, TestClient } from '../support/http';
+import { useTestApp } from '../support/app';
 
 describe('sessions and /me', () => {
-  let ctx: TestContext;
-  let client: TestClient;
-  beforeAll(async () => {
-    ctx = await createTestContext();
-    client = await startTestApp(ctx);
-  });
-  afterAll(async () => {
-    await client.close();
-    await ctx.destroy();
-  });
+  const app = useTestApp();
 
-  const login = (body: object) => client.request('POST', '/api/v1/session', { body });
+  const login = (body: object) => app.client.request('POST', '/api/v1/session', { body });
   const cookieOf = (res: { headers: Headers }) => res.headers.get('set-cookie')?.split(';')[0] ?? '';
 
   it('logs a console account in with an httpOnly SameSite=Strict cookie and answers /me', async () => {
-    const account = await makeAccount(ctx.db, { email: 'alice@asso.example' });
+    const account = await makeAccount(app.ctx.db, { email: 'alice@asso.example' });
     const res = await login({ login: 'Alice@Asso.example', password: TEST_PASSWORD });
     expect(res.status).toBe(200);
     const setCookie = res.headers.get('set-cookie') ?? '';
     expect(setCookie).toMatch(/HttpOnly/i);
     expect(setCookie).toMatch(/SameSite=Strict/i);
-    const me = await client.request('GET', '/api/v1/me', { headers: { cookie: cookieOf(res) } });
+    const me = await app.client.request('GET', '/api/v1/me', { headers: { cookie: cookieOf(res) } });
     expect(me.body).toMatchObject({ type: 'account', id: account.id, email: 'alice@asso.example' });
   });
 
   it('logs a mailbox owner in with the mailbox address and password', async () => {
-    const t = await makeTenant(ctx.db);
+    const t = await makeTenant(app.ctx.db);
     const res = await login({ login: t.mailbox.address, password: TEST_PASSWORD });
     expect(res.status).toBe(200);
     expect(res.body.me).toMatchObject({ type: 'mailbox', address: t.mailbox.address });
   });
 
   it('gives the same answer for a wrong password and an unknown login', async () => {
-    await makeAccount(ctx.db, { email: 'bob@asso.example' });
+    await makeAccount(app.ctx.db, { email: 'bob@asso.example' });
     const wrong = await login({ login: 'bob@asso.example', password: 'not the password at all' });
     const unknown = await login({ login: 'nobody@asso.example', password: 'not the password at all' });
     expect(wrong.status).toBe(401);
@@ -46,12 +36,12 @@ describe('sessions and /me', () => {
   });
 
   it('delays an account after repeated failures, with a growing Retry-After', async () => {
-    await makeAccount(ctx.db, { email: 'carol@asso.example' });
+    await makeAccount(app.ctx.db, { email: 'carol@asso.example' });
     for (let i = 0; i < 3; i++) await login({ login: 'carol@asso.example', password: `wrong ${i}` });
     const blocked = await login({ login: 'carol@asso.example', password: TEST_PASSWORD });
     expect(blocked.status).toBe(429);
     const first = Number(blocked.headers.get('retry-after'));
-    ctx.clock.advance(first * 1000 + 1);
+    app.ctx.clock.advance(first * 1000 + 1);
     await login({ login: 'carol@asso.example', password: 'wrong again' });
     const again = await login({ login: 'carol@asso.example', password: TEST_PASSWORD });
     expect(again.status).toBe(429);
@@ -59,38 +49,38 @@ describe('sessions and /me', () => {
   });
 
   it('refuses a cookie-authenticated change without the CSRF header', async () => {
-    await makeAccount(ctx.db, { email: 'dan@asso.example' });
+    await makeAccount(app.ctx.db, { email: 'dan@asso.example' });
     const res = await login({ login: 'dan@asso.example', password: TEST_PASSWORD });
-    const out = await client.request('DELETE', '/api/v1/session', { headers: { cookie: cookieOf(res) } });
+    const out = await app.client.request('DELETE', '/api/v1/session', { headers: { cookie: cookieOf(res) } });
     expect(out.status).toBe(403);
   });
 
   it('revokes the session on logout', async () => {
-    await makeAccount(ctx.db, { email: 'eve@asso.example' });
+    await makeAccount(app.ctx.db, { email: 'eve@asso.example' });
     const res = await login({ login: 'eve@asso.example', password: TEST_PASSWORD });
     const headers = { cookie: cookieOf(res), 'x-giroflee-csrf': '1' };
-    expect((await client.request('DELETE', '/api/v1/session', { headers })).status).toBe(204);
-    expect((await client.request('GET', '/api/v1/me', { headers })).status).toBe(401);
+    expect((await app.client.request('DELETE', '/api/v1/session', { headers })).status).toBe(204);
+    expect((await app.client.request('GET', '/api/v1/me', { headers })).status).toBe(401);
   });
 
   it('expires sessions', async () => {
-    await makeAccount(ctx.db, { email: 'fay@asso.example' });
+    await makeAccount(app.ctx.db, { email: 'fay@asso.example' });
     const res = await login({ login: 'fay@asso.example', password: TEST_PASSWORD });
-    ctx.clock.advance(ctx.config.sessionHours * 3600_000 + 1000);
-    expect((await client.request('GET', '/api/v1/me', { headers: { cookie: cookieOf(res) } })).status).toBe(
-      401,
-    );
+    app.ctx.clock.advance(app.ctx.config.sessionHours * 3600_000 + 1000);
+    expect(
+      (await app.client.request('GET', '/api/v1/me', { headers: { cookie: cookieOf(res) } })).status,
+    ).toBe(401);
   });
 
   it('enrols TOTP, then requires the code at login; a racine can reset it', async () => {
-    await makeAccount(ctx.db, { email: 'gil@asso.example' });
+    await makeAccount(app.ctx.db, { email: 'gil@asso.example' });
     const res = await login({ login: 'gil@asso.example', password: TEST_PASSWORD });
     const headers = { cookie: cookieOf(res), 'x-giroflee-csrf': '1' };
-    const begun = await client.request('POST', '/api/v1/me/totp', { headers });
+    const begun = await app.client.request('POST', '/api/v1/me/totp', { headers });
     expect(begun.status).toBe(201);
-    const code = authenticator.clone({ epoch: ctx.now().getTime() }).generate(begun.body.secret);
+    const code = authenticator.clone({ epoch: app.ctx.now().getTime() }).generate(begun.body.secret);
     expect(
-      (await client.request('POST', '/api/v1/me/totp/confirm', { headers, body: { code } })).status,
+      (await app.client.request('POST', '/api/v1/me/totp/confirm', { headers, body: { code } })).status,
     ).toBe(204);
 
     const without = await login({ login: 'gil@asso.example', password: TEST_PASSWORD });
@@ -99,33 +89,33 @@ describe('sessions and /me', () => {
     const withCode = await login({ login: 'gil@asso.example', password: TEST_PASSWORD, totp: code });
     expect(withCode.status).toBe(200);
 
-    const racine = await makeAccount(ctx.db, { email: 'root@asso.example', racine: true });
+    const racine = await makeAccount(app.ctx.db, { email: 'root@asso.example', racine: true });
     const racineLogin = await login({ login: 'root@asso.example', password: TEST_PASSWORD });
-    const gil = await ctx.db('accounts').where({ email: 'gil@asso.example' }).first('id');
-    const reset = await client.request('DELETE', `/api/v1/accounts/${gil.id}/totp`, {
+    const gil = await app.ctx.db('accounts').where({ email: 'gil@asso.example' }).first('id');
+    const reset = await app.client.request('DELETE', `/api/v1/accounts/${gil.id}/totp`, {
       headers: { cookie: cookieOf(racineLogin), 'x-giroflee-csrf': '1' },
     });
     expect(reset.status).toBe(204);
     expect((await login({ login: 'gil@asso.example', password: TEST_PASSWORD })).status).toBe(200);
-    const audit = await ctx.db('audit_log').where({ action: 'account.totp.reset', actor_id: racine.id });
+    const audit = await app.ctx.db('audit_log').where({ action: 'account.totp.reset', actor_id: racine.id });
     expect(audit).toHaveLength(1);
   });
 
   it('changes the account password only with the current one, and enforces the policy', async () => {
-    await makeAccount(ctx.db, { email: 'hal@asso.example' });
+    await makeAccount(app.ctx.db, { email: 'hal@asso.example' });
     const res = await login({ login: 'hal@asso.example', password: TEST_PASSWORD });
     const headers = { cookie: cookieOf(res), 'x-giroflee-csrf': '1' };
-    const wrong = await client.request('POST', '/api/v1/me/password', {
+    const wrong = await app.client.request('POST', '/api/v1/me/password', {
       headers,
       body: { currentPassword: 'wrong password here', newPassword: 'a brand new long passphrase' },
     });
     expect(wrong.status).toBe(401);
-    const common = await client.request('POST', '/api/v1/me/password', {
+    const common = await app.client.request('POST', '/api/v1/me/password', {
       headers,
       body: { currentPassword: TEST_PASSWORD, newPassword: 'password1234' },
     });
     expect(common.body.error.code).toBe('password_too_common');
-    const ok = await client.request('POST', '/api/v1/me/password', {
+    const ok = await app.client.request('POST', '/api/v1/me/password', {
       headers,
       body: { currentPassword: TEST_PASSWORD, newPassword: 'a brand new long passphrase' },
     });
@@ -137,25 +127,16 @@ describe('sessions and /me', () => {
 });
 
 describe('login throttling behind a reverse proxy', () => {
-  let ctx: TestContext;
-  let client: TestClient;
-  beforeAll(async () => {
-    ctx = await createTestContext({ trustProxy: 'loopback' });
-    client = await startTestApp(ctx);
-  });
-  afterAll(async () => {
-    await client.close();
-    await ctx.destroy();
-  });
+  const app = useTestApp({ trustProxy: 'loopback' });
 
   const loginFrom = (forwardedFor: string, login: string, password: string) =>
-    client.request('POST', '/api/v1/session', {
+    app.client.request('POST', '/api/v1/session', {
       body: { login, password },
       headers: { 'x-forwarded-for': forwardedFor },
     });
 
   it('slows down the client that fails, not everyone behind the same proxy', async () => {
-    await makeAccount(ctx.db, { email: 'ivy@asso.example' });
+    await makeAccount(app.ctx.db, { email: 'ivy@asso.example' });
     for (let i = 0; i < 21; i++) await loginFrom('198.51.100.7', `guess${i}@asso.example`, 'wrong password');
     expect((await loginFrom('198.51.100.7', 'ivy@asso.example', TEST_PASSWORD)).status).toBe(429);
     expect((await loginFrom('198.51.100.8', 'ivy@asso.example', TEST_PASSWORD)).status).toBe(200);
