@@ -12,7 +12,14 @@ import { encryptMessage, splitMessage } from '../../src/encryption/pgp-mime';
 import { wkdHash, zBase32 } from '../../src/encryption/wkd';
 import { createTestContext, TestContext } from '../support/context';
 import { startTestApp, TestClient } from '../support/http';
-import { makeMailbox, makeRacine, makeTenant, TEST_PASSWORD } from '../support/factories';
+import {
+  atSystemDate,
+  makeMailbox,
+  makeOpenpgpKey,
+  makeRacine,
+  makeTenant,
+  TEST_PASSWORD,
+} from '../support/factories';
 import { corpus } from '../encryption/mime-corpus';
 
 describe('mailbox keys API', () => {
@@ -224,16 +231,16 @@ describe('mailbox keys API', () => {
     const upload = (address: string, as: Actor, publicKey: string) =>
       client.request('PUT', `/api/v1/mailboxes/${address}/keys/public`, { as, body: { publicKey } });
 
+    // The suite must pass whatever day it runs: keys are made at the test clock's date, and the
+    // second case pretends the suite runs years after that date (the 2026-11-22 time bomb).
     it.each([
-      ['a classic v4 cv25519 key', { type: 'ecc', curve: 'curve25519Legacy' }, {}],
-      ['an RFC 9580 v6 key', { type: 'curve25519' }, { v6Keys: true }],
-    ])('accepts %s and switches to mode public-key', async (_n, opts, config) => {
-      const m = await generatedMailbox(`byok${Object.keys(config).length}`);
-      const { publicKey } = await openpgp.generateKey({
-        ...(opts as { type: 'ecc' }),
-        userIDs: [{ email: m.address }],
-        config: config as Partial<openpgp.Config>,
-      });
+      ['a classic v4 cv25519 key', false, undefined],
+      ['an RFC 9580 v6 key', true, undefined],
+      ['a classic v4 cv25519 key when the suite runs years after the test clock', false, '2031-06-01'],
+    ])('accepts %s and switches to mode public-key', async (_n, v6, systemDate) => {
+      const m = await generatedMailbox(`byok${v6 ? 6 : 4}${systemDate ? 'later' : ''}`);
+      const make = () => makeOpenpgpKey(ctx.now(), { email: m.address, v6 });
+      const { publicKey } = systemDate ? await atSystemDate(new Date(systemDate), make) : await make();
       const res = await upload(m.address, tenant.actors.admin, publicKey);
       expect(res.status).toBe(200);
       expect(res.body.encryptionMode).toBe('public-key');
@@ -248,17 +255,10 @@ describe('mailbox keys API', () => {
 
     it('refuses a private key, an expired key and garbage, changing nothing', async () => {
       const m = await generatedMailbox('careful');
-      const { privateKey } = await openpgp.generateKey({
-        type: 'ecc',
-        curve: 'curve25519Legacy',
-        userIDs: [{ email: m.address }],
-      });
-      const expired = await openpgp.generateKey({
-        type: 'ecc',
-        curve: 'curve25519Legacy',
-        userIDs: [{ email: m.address }],
-        keyExpirationTime: 60,
-        date: new Date(Date.now() - 3600_000),
+      const { privateKey } = await makeOpenpgpKey(ctx.now(), { email: m.address });
+      const expired = await makeOpenpgpKey(new Date(ctx.now().getTime() - 3600_000), {
+        email: m.address,
+        expiresInSeconds: 60,
       });
       expect((await upload(m.address, m.owner, privateKey)).body.error.code).toBe('public_key_is_private');
       expect((await upload(m.address, m.owner, expired.publicKey)).body.error.code).toBe(

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import * as openpgp from 'openpgp';
 import type { Actor } from '../../src/auth/actor';
 import { loadAccountActor, loadMailboxActor } from '../../src/auth/sessions';
 import { hashPassword } from '../../src/auth/password-hash';
@@ -101,4 +102,51 @@ export async function makeTenant(db: Db) {
 export async function makeRacine(db: Db) {
   const account = await makeAccount(db, { racine: true });
   return { account, actor: (await loadAccountActor(db, account.id)) as Actor };
+}
+
+/**
+ * An OpenPGP key pair stamped with the test clock's date, never the real one: the server checks
+ * uploaded keys against its injected clock, so a key made "today" would look like it comes from
+ * the future of a fixed test clock as soon as the suite runs a day after the clock's date.
+ */
+export async function makeOpenpgpKey(
+  now: Date,
+  attrs: { email: string; v6?: boolean; expiresInSeconds?: number },
+) {
+  return openpgp.generateKey({
+    ...(attrs.v6
+      ? { type: 'curve25519' as const }
+      : { type: 'ecc' as const, curve: 'curve25519Legacy' as const }),
+    userIDs: [{ email: attrs.email }],
+    date: now,
+    ...(attrs.expiresInSeconds ? { keyExpirationTime: attrs.expiresInSeconds } : {}),
+    ...(attrs.v6 ? { config: { v6Keys: true } } : {}),
+  });
+}
+
+/**
+ * Runs `fn` while the process believes the real date is `date` (only `Date` is faked; timers
+ * run as usual). Tests use it to prove they do not depend on the day the suite runs.
+ */
+export async function atSystemDate<T>(date: Date, fn: () => Promise<T>): Promise<T> {
+  jest.useFakeTimers({
+    now: date,
+    doNotFake: [
+      'hrtime',
+      'nextTick',
+      'performance',
+      'queueMicrotask',
+      'setImmediate',
+      'clearImmediate',
+      'setInterval',
+      'clearInterval',
+      'setTimeout',
+      'clearTimeout',
+    ],
+  });
+  try {
+    return await fn();
+  } finally {
+    jest.useRealTimers();
+  }
 }
