@@ -14,7 +14,16 @@ import { splitMessage } from '../../src/encryption/pgp-mime';
 import { createTestContext, TestContext } from '../support/context';
 import { makeCollective, makeDomain, makeMailbox, TEST_PASSWORD } from '../support/factories';
 import { startTestApp, TestClient } from '../support/http';
-import { freePorts, startTestMailstack, TestMailstack } from '../support/mailstack';
+import {
+  freePorts,
+  retryQueueUntil,
+  startTestMailstack,
+  TestMailstack,
+  waitUntilDeferred,
+} from '../support/mailstack';
+import { REAL_STACK_TEST_MS, waitUntil } from '../support/wait-until';
+
+jest.setTimeout(REAL_STACK_TEST_MS);
 
 async function fetchFirst(port: number, user: string): Promise<string | undefined> {
   const client = new ImapFlow({
@@ -40,14 +49,8 @@ async function fetchFirst(port: number, user: string): Promise<string | undefine
 }
 
 /** Postfix delivers after its 250: poll the mailbox until the message is there. */
-async function waitForMessage(port: number, user: string): Promise<string> {
-  for (let attempt = 0; attempt < 300; attempt++) {
-    const message = await fetchFirst(port, user);
-    if (message) return message;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`no message arrived for ${user}`);
-}
+const waitForMessage = (port: number, user: string): Promise<string> =>
+  waitUntil(`a message for ${user}`, () => fetchFirst(port, user));
 
 /** The message files Dovecot stored for a mailbox (new/ and cur/ of its Maildir). */
 function storedFiles(mailRoot: string, address: string): Buffer[] {
@@ -57,15 +60,6 @@ function storedFiles(mailRoot: string, address: string): Buffer[] {
     const dir = path.join(maildir, sub);
     return fs.existsSync(dir) ? fs.readdirSync(dir).map((f) => fs.readFileSync(path.join(dir, f))) : [];
   });
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
-  for (let i = 0; i < 400; i++) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`gave up waiting for ${what}`);
 }
 
 /**
@@ -106,7 +100,7 @@ describe('inbound mail through the encrypting gateway, on the real Postfix and D
     });
     const collective = await makeCollective(ctx.db);
     domainId = (await makeDomain(ctx.db, { collectiveId: collective.id })).id;
-  }, 60000);
+  });
 
   afterAll(async () => {
     await stack?.stop();
@@ -155,9 +149,9 @@ describe('inbound mail through the encrypting gateway, on the real Postfix and D
     await provisionMailboxKeys(ctx.db, box, TEST_PASSWORD);
     const secret = 'Rendez-vous jeudi à 18 h, code 5531.';
     await send(box.address, secret);
-    const [stored] = await until('the stored message', () => {
+    const [stored] = await waitUntil('the stored message', () => {
       const files = storedFiles(stack.mailRoot, box.address);
-      return files.length ? files : undefined;
+      return files.length > 0 && files;
     });
     expect(stored.toString('latin1')).toMatch(/multipart\/encrypted/);
     expect(stored.toString('latin1')).not.toContain('5531');
@@ -196,18 +190,18 @@ describe('inbound mail through the encrypting gateway, on the real Postfix and D
   it('keeps a message that cannot be encrypted in Postfix’s queue, and delivers it once the key exists', async () => {
     const box = await makeMailbox(ctx.db, { domainId, encryptionMode: 'generated' });
     await send(box.address, 'en attente de clé 7788');
-    const deferred = await until('the deferral', async () =>
-      (await stack.queue()).find((e) => JSON.stringify(e).includes('4.7.0')),
-    );
+    const [deferred] = await waitUntilDeferred(stack, 'the deferral', 1);
+    expect(JSON.stringify(deferred)).toContain('4.7.0');
     expect(JSON.stringify(deferred)).toContain(box.address);
     expect(storedFiles(stack.mailRoot, box.address)).toHaveLength(0);
 
     await provisionMailboxKeys(ctx.db, box, TEST_PASSWORD);
-    await stack.flush();
-    const [stored] = await until('the delivery after the fix', () => {
-      const files = storedFiles(stack.mailRoot, box.address);
-      return files.length ? files : undefined;
-    });
+    await retryQueueUntil(
+      stack,
+      'the delivery after the fix',
+      () => storedFiles(stack.mailRoot, box.address).length > 0,
+    );
+    const [stored] = storedFiles(stack.mailRoot, box.address);
     expect(stored.toString('latin1')).toMatch(/multipart\/encrypted/);
     expect(stored.toString('latin1')).not.toContain('7788');
   });

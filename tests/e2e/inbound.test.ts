@@ -8,6 +8,9 @@ import { masterLogin, MasterCredentials, webmailMasterCredentials } from '../../
 import { createTestDatabase } from '../support/db';
 import { makeCollective, makeDomain, makeMailbox, TEST_PASSWORD } from '../support/factories';
 import { startTestMailstack, TestMailstack } from '../support/mailstack';
+import { REAL_STACK_TEST_MS, waitUntil } from '../support/wait-until';
+
+jest.setTimeout(REAL_STACK_TEST_MS);
 
 type Db = Awaited<ReturnType<typeof createTestDatabase>>;
 
@@ -80,6 +83,8 @@ async function fetchAll(port: number, user: string, pass = TEST_PASSWORD): Promi
     const lock = await client.getMailboxLock('INBOX');
     try {
       const out: string[] = [];
+      // FETCH 1:* on an empty mailbox is an error (RFC 9051 §6.4.5: no message number 1).
+      if (!client.mailbox || client.mailbox.exists === 0) return out;
       for await (const m of client.fetch('1:*', { source: true })) out.push(m.source!.toString());
       return out;
     } finally {
@@ -90,14 +95,12 @@ async function fetchAll(port: number, user: string, pass = TEST_PASSWORD): Promi
   }
 }
 
-/** Postfix delivers asynchronously after its 250: poll the mailbox until the message is there. */
+/** Postfix delivers asynchronously after its 250: poll the mailbox until the messages are there. */
 async function waitForMessages(port: number, user: string, count: number, pass?: string) {
-  for (let attempt = 0; ; attempt++) {
-    const messages = await fetchAll(port, user, pass).catch(() => [] as string[]);
-    if (messages.length >= count) return messages;
-    if (attempt > 200) throw new Error(`${user}: ${messages.length} of ${count} messages arrived`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  return waitUntil(`${count} message(s) for ${user}`, async () => {
+    const messages = await fetchAll(port, user, pass);
+    return messages.length >= count && messages;
+  });
 }
 
 describe('inbound mail on the real Postfix and Dovecot', () => {
@@ -120,7 +123,7 @@ describe('inbound mail on the real Postfix and Dovecot', () => {
     const collective = await makeCollective(t.db);
     domain = await makeDomain(t.db, { collectiveId: collective.id });
     other = await makeDomain(t.db, { collectiveId: collective.id });
-  }, 60000);
+  });
 
   afterAll(async () => {
     await stack?.stop();
@@ -193,11 +196,9 @@ describe('inbound mail on the real Postfix and Dovecot', () => {
       subject: 'Forwarded',
       text: 'f',
     });
-    for (let i = 0; !fakeMx.received.some((m) => m.data.includes('Subject: Forwarded')); i++) {
-      if (i > 200) throw new Error('the forwarded message never reached the remote MX');
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    const got = fakeMx.received.find((m) => m.data.includes('Subject: Forwarded'))!;
+    const got = await waitUntil('the forwarded message at the remote MX', () =>
+      fakeMx.received.find((m) => m.data.includes('Subject: Forwarded')),
+    );
     expect(got.to).toEqual(['someone@elsewhere.example']);
   });
 
@@ -239,11 +240,9 @@ describe('inbound mail on the real Postfix and Dovecot', () => {
       headers: { 'X-Originating-IP': '[127.0.0.1]' },
       text: 'hello',
     });
-    for (let i = 0; !fakeMx.received.some((m) => m.data.includes('Subject: Sent by me')); i++) {
-      if (i > 200) throw new Error('the submitted message never reached the remote MX');
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    const got = fakeMx.received.find((m) => m.data.includes('Subject: Sent by me'))!;
+    const got = await waitUntil('the submitted message at the remote MX', () =>
+      fakeMx.received.find((m) => m.data.includes('Subject: Sent by me')),
+    );
     expect(got.from).toBe(box.address);
     expect(got.data).not.toMatch(/X-Originating-IP/i);
     expect(got.data).not.toMatch(/with ESMTPS?A/);

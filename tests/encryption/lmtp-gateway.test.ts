@@ -5,6 +5,7 @@ import { derivePassphrase } from '../../src/encryption/passphrase';
 import { splitMessage } from '../../src/encryption/pgp-mime';
 import { createTestContext, TestContext } from '../support/context';
 import { makeCollective, makeDomain, makeMailbox } from '../support/factories';
+import { waitUntil } from '../support/wait-until';
 import { lmtpTransaction, startFakeDownstream } from './lmtp-helpers';
 import { alreadyEncrypted, corpus } from './mime-corpus';
 
@@ -272,7 +273,7 @@ describe('inbound LMTP gateway', () => {
       keyCacheMs: 0,
     });
     const inFlight = lmtpTransaction(g.port, 's@example.net', [m.address], message);
-    while (downstream.waitingSlow() === 0) await new Promise((r) => setTimeout(r, 10));
+    await waitUntil('the transaction held at the next hop', () => downstream.waitingSlow() > 0);
     let stopped = false;
     const stopping = g.stop().then(() => {
       stopped = true;

@@ -182,8 +182,9 @@ describe('outbound gateway', () => {
     const silent = await startSilentServer();
     started.push(silent);
     const fallback = await relay();
+    // The timeout applies to the fallback's greeting too: long enough for a loaded machine.
     const h = await gatewayFor([target('primary', silent.port), target('fallback', fallback.port)], {
-      greetingTimeoutMs: 300,
+      greetingTimeoutMs: 2000,
     });
     expect((await submit(h.gateway.port)).code).toBe(250);
     expect(fallback.received).toHaveLength(1);

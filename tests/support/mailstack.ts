@@ -4,6 +4,7 @@ import path from 'node:path';
 import { RunningMailstack, startMailstack, StartMailstackOptions } from '../../src/mailstack/start-mailstack';
 import { freeLoopbackPorts } from '../../src/mailstack/free-ports';
 import type { MailstackPorts } from '../../src/mailstack/settings';
+import { waitUntil } from './wait-until';
 
 /** Free loopback ports for fakes that must be known before the stack starts. */
 export const freePorts = freeLoopbackPorts;
@@ -36,4 +37,30 @@ export async function startTestMailstack(
       if (!overrides.dir) await fs.rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Retries Postfix's deferred mail (`postqueue -f`) until `done` holds. It flushes only when
+ * every queued message is deferred: a message still being tried when the flush comes would miss
+ * it, be deferred just after, and wait out Postfix's back-off (5 minutes) instead.
+ */
+export async function retryQueueUntil(
+  stack: TestMailstack,
+  what: string,
+  done: () => boolean | Promise<boolean>,
+): Promise<void> {
+  await waitUntil(what, async () => {
+    if (await done()) return true;
+    const queue = await stack.queue();
+    if (queue.length > 0 && queue.every((m) => m.queue_name === 'deferred')) await stack.flush();
+    return false;
+  });
+}
+
+/** Waits until Postfix has tried every queued message once and deferred it; returns the queue. */
+export async function waitUntilDeferred(stack: TestMailstack, what: string, count: number) {
+  return waitUntil(what, async () => {
+    const queue = await stack.queue();
+    return queue.length === count && queue.every((m) => m.queue_name === 'deferred') && queue;
+  });
 }
