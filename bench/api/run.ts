@@ -6,14 +6,12 @@
  */
 import fs from 'node:fs';
 import http from 'node:http';
-import os from 'node:os';
-import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../../src/api/app';
 import { createApiToken } from '../../src/auth/api-tokens';
 import { hashPassword } from '../../src/auth/password-hash';
 import { loadConfig } from '../../src/config';
-import { startEmbeddedPostgres } from '../../src/db/embedded';
+import { startEmbeddedPostgres, temporaryClusterDir } from '../../src/db/embedded';
 import { createDb, migrateLatest } from '../../src/db/knex';
 import { Keyring } from '../../src/encryption/master-key';
 import { fmt, machineLine, percentiles, timeEach } from '../lib/stats';
@@ -25,8 +23,8 @@ const ALIASES_PER_DOMAIN = 2;
 const SAMPLES = 2000;
 
 async function main(): Promise<void> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'giroflee-bench-api-'));
-  const embedded = process.env.DATABASE_URL ? undefined : await startEmbeddedPostgres(path.join(dir, 'pg'));
+  const { dir, clusterDir } = temporaryClusterDir('giroflee-bench-api-');
+  const embedded = process.env.DATABASE_URL ? undefined : await startEmbeddedPostgres(clusterDir);
   const db = createDb(process.env.DATABASE_URL ?? embedded!.url, { min: 2, max: 10 });
   const lines: string[] = [];
   const say = (l: string) => {

@@ -7,11 +7,10 @@
 import { fork } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../src/config';
 import type { AppContext } from '../../src/context';
-import { startEmbeddedPostgres } from '../../src/db/embedded';
+import { startEmbeddedPostgres, temporaryClusterDir } from '../../src/db/embedded';
 import { createDb, migrateLatest } from '../../src/db/knex';
 import { checkDomain } from '../../src/dns/check-domain';
 import { DkimKeyRow, generateDkimKeyPair } from '../../src/dns/dkim-keys';
@@ -44,8 +43,8 @@ function published(plan: PlannedRecord[]): DnsRecord[] {
 }
 
 async function main(): Promise<void> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'giroflee-bench-dns-'));
-  const embedded = process.env.DATABASE_URL ? undefined : await startEmbeddedPostgres(path.join(dir, 'pg'));
+  const { dir, clusterDir } = temporaryClusterDir('giroflee-bench-dns-');
+  const embedded = process.env.DATABASE_URL ? undefined : await startEmbeddedPostgres(clusterDir);
   const db = createDb(process.env.DATABASE_URL ?? embedded!.url, { min: 2, max: 20 });
   const config = loadConfig({ NODE_ENV: 'production', GIROFLEE_SENDING_IPS: '192.0.2.10' });
   const keyring = new Keyring([Keyring.generateKey()]);

@@ -7,14 +7,13 @@
  */
 import { fork, ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import * as openpgp from 'openpgp';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import { SMTPServer } from 'smtp-server';
 import { hashPassword } from '../../src/auth/password-hash';
-import { startEmbeddedPostgres } from '../../src/db/embedded';
+import { startEmbeddedPostgres, temporaryClusterDir } from '../../src/db/embedded';
 import { createDb, migrateLatest } from '../../src/db/knex';
 import { provisionMailboxKeys } from '../../src/encryption/mailbox-keys';
 import { encryptMessage } from '../../src/encryption/pgp-mime';
@@ -134,8 +133,8 @@ async function throughput(port: number, raw: Buffer, to: string, sessions: numbe
 }
 
 async function main(): Promise<void> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'giroflee-bench-encrypt-'));
-  const embedded = process.env.DATABASE_URL ? undefined : await startEmbeddedPostgres(path.join(dir, 'pg'));
+  const { dir, clusterDir } = temporaryClusterDir('giroflee-bench-encrypt-');
+  const embedded = process.env.DATABASE_URL ? undefined : await startEmbeddedPostgres(clusterDir);
   const url = process.env.DATABASE_URL ?? embedded!.url;
   const db = createDb(url, { min: 1, max: 4 });
   const lines: string[] = [];

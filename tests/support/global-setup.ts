@@ -1,8 +1,5 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import knex from 'knex';
-import { startEmbeddedPostgres } from '../../src/db/embedded';
+import { startEmbeddedPostgres, temporaryClusterDir } from '../../src/db/embedded';
 import { migrateLatest } from '../../src/db/knex';
 import { withDatabase } from './database-url';
 
@@ -13,8 +10,8 @@ import { withDatabase } from './database-url';
 export default async function globalSetup(): Promise<void> {
   let adminUrl = process.env.DATABASE_URL;
   if (!adminUrl) {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'giroflee-test-pg-'));
-    const pg = await startEmbeddedPostgres(path.join(dir, 'pg'), { database: 'postgres_admin' });
+    const { dir, clusterDir } = temporaryClusterDir('giroflee-test-pg-');
+    const pg = await startEmbeddedPostgres(clusterDir, { database: 'postgres_admin' });
     (globalThis as Record<string, unknown>).__GIROFLEE_PG__ = { pg, dir };
     adminUrl = pg.url;
   }
