@@ -72,6 +72,8 @@ const envSchema = z.object({
   GIROFLEE_MAILSTACK_MX: z.coerce.number().int().min(1).max(65535).default(2525),
   GIROFLEE_MAILSTACK_SUBMISSION: z.coerce.number().int().min(1).max(65535).default(2587),
   GIROFLEE_MAILSTACK_IMAP: z.coerce.number().int().min(1).max(65535).default(1143),
+  GIROFLEE_MAILSTACK_AUTH: z.coerce.number().int().min(1).max(65535).default(12345),
+  GIROFLEE_MAILSTACK_QUOTA_STATUS: z.coerce.number().int().min(1).max(65535).default(12340),
   GIROFLEE_MAILSTACK_RELAYHOST: z.string().optional(),
   GIROFLEE_SESSION_HOURS: z.coerce.number().positive().default(12),
   GIROFLEE_SECURE_COOKIES: z.enum(['0', '1']).default('0'),
@@ -101,7 +103,7 @@ export interface Config {
   platformHostname: string;
   mailstack: boolean;
   /** Loopback ports of the private mail stack (`giroflee mailstack up`). */
-  mailstackPorts: { mx: number; submission: number; imap: number };
+  mailstackPorts: { mx: number; submission: number; imap: number; auth: number; quotaStatus: number };
   /** Where the private stack sends mail leaving the platform; unset keeps it queued. */
   mailstackRelayhost?: Endpoint;
   sessionHours: number;
@@ -232,6 +234,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       mx: e.GIROFLEE_MAILSTACK_MX,
       submission: e.GIROFLEE_MAILSTACK_SUBMISSION,
       imap: e.GIROFLEE_MAILSTACK_IMAP,
+      auth: e.GIROFLEE_MAILSTACK_AUTH,
+      quotaStatus: e.GIROFLEE_MAILSTACK_QUOTA_STATUS,
     },
     mailstackRelayhost: e.GIROFLEE_MAILSTACK_RELAYHOST
       ? parseEndpoint(e.GIROFLEE_MAILSTACK_RELAYHOST, 25)

@@ -14,8 +14,8 @@ export async function withContext<T>(
   fn: (ctx: AppContext) => Promise<T>,
   config: Config = loadConfig(),
 ): Promise<T> {
-  fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o711 });
   const database = await openDatabase(config, { min: 0, max: 4 });
+  fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o711 });
   try {
     await migrateLatest(database.db as Knex);
     const ctx: AppContext = {

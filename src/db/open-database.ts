@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Knex } from 'knex';
 import type { Config } from '../config';
 import { createDb } from './knex';
-import { EmbeddedDatabase, startEmbeddedPostgres } from './embedded';
+import { EmbeddedDatabase, planEmbeddedCluster, startEmbeddedPostgres } from './embedded';
 
 export interface OpenDatabase {
   db: Knex;
@@ -24,6 +24,17 @@ async function runningEmbeddedPort(pgDir: string): Promise<number | undefined> {
   // postmaster.pid, line 4: the port the postmaster listens on.
   const port = Number(lines[3]);
   return Number.isInteger(port) && port > 0 ? port : undefined;
+}
+
+/**
+ * Throws, creating nothing, when the embedded cluster could not start where the configuration
+ * puts it (see embedded.ts); for the start-up checks that come before anything is created.
+ */
+export async function checkDatabase(config: Config): Promise<void> {
+  if (config.databaseUrl) return;
+  const pgDir = path.join(config.dataDir, 'postgres');
+  if (await runningEmbeddedPort(pgDir)) return;
+  planEmbeddedCluster(pgDir);
 }
 
 /**

@@ -8,12 +8,15 @@ import { openDatabase } from '../../db/open-database';
 import { loadOrCreateKeyring } from '../../encryption/master-key';
 import { logger } from '../../logger';
 import { startComponents } from '../../serve';
+import { checkStartup } from '../../startup/check-startup';
 import { action } from '../run-context';
 
 async function serve(): Promise<void> {
   const config = loadConfig();
-  fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o711 });
+  // Whatever would stop the start is found before anything (data directory, key, cluster) exists.
+  await checkStartup(config);
   const database = await openDatabase(config);
+  fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o711 });
   const applied = await migrateLatest(database.db as Knex);
   if (applied.length) logger.info({ applied }, 'migrations applied');
   const ctx: AppContext = {
