@@ -384,7 +384,7 @@ async function waitReady(
         `postgres did not accept connections within ${timeoutMs / 1000} s: ${server.lastWords()}`,
       );
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 50));
   }
 }
 
