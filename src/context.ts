@@ -1,18 +1,46 @@
 import type { Knex } from 'knex';
+import type { Actor } from './auth/actor';
 import type { Config } from './config';
+import type { Db } from './db/knex';
 import type { DnsResolver } from './dns/resolver';
 import type { Keyring } from './encryption/master-key';
-import type { Notifier } from './notify/send-notice';
 
-/** What every service, route and job is given: state, settings, secrets and the clock. */
-export interface AppContext {
-  db: Knex;
+/**
+ * The contexts every layer is given (docs/architecture.md, "Contexts"). This module holds
+ * types only, so any layer may import it without importing what the types describe.
+ */
+
+/** Sends one e-mail; injected so tests capture notices instead of sending them. */
+export interface Notifier {
+  send(message: { from: string; to: string[]; subject: string; text: string }): Promise<void>;
+}
+
+/**
+ * What a service is given: the database handle its caller chose (a transaction for a change,
+ * the pool for a read), the clock, settings and secrets. Services never open a transaction.
+ */
+export interface ServiceContext {
+  db: Db;
   config: Config;
   keyring: Keyring;
-  /** Injected so tests can move time (session expiry, DKIM rotation, throttling). */
+  /** The one clock: injected so tests can move time (session expiry, DKIM rotation, throttling). */
   now: () => Date;
   /** DNS resolver for checks; built from config.dnsServers when absent. */
   resolver?: DnsResolver;
   /** Sends notices by e-mail; an SMTP transport to config.notifySmtp when absent. */
   notifier?: Notifier;
+}
+
+/** A service context with the actor it acts for: what commands and actor-scoped reads take. */
+export interface CommandContext extends ServiceContext {
+  actor: Actor;
+}
+
+/**
+ * The long-lived context of the process (`giroflee serve`, one CLI run, a test file): the pool
+ * itself. Callers (routes, CLI commands, jobs) derive service contexts from it, opening a
+ * transaction around each change.
+ */
+export interface AppContext extends ServiceContext {
+  db: Knex;
 }

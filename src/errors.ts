@@ -1,3 +1,5 @@
+import type { z } from 'zod';
+
 /**
  * The one error type of giroflee. Services throw it; the API's error handler turns it into
  * `{"error":{"code","message","details"}}` with its HTTP status; the CLI prints its message.
@@ -68,4 +70,17 @@ export const errors = {
 
 export function isAppError(e: unknown): e is AppError {
   return e instanceof AppError;
+}
+
+/** A schema's refusal as the 400 the API and the CLI give (`in` names the part of a request). */
+export function validationError(error: z.ZodError, where?: string): AppError {
+  return errors.validation({
+    ...(where ? { in: where } : {}),
+    issues: error.issues.map((i) => ({
+      path: i.path.join('.'),
+      code: (i as { params?: { code?: string } }).params?.code ?? i.code,
+      message: i.message,
+      fr: (i as { params?: { fr?: string } }).params?.fr,
+    })),
+  });
 }

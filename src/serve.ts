@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AppContext } from './context';
+import type { Component } from './component';
 import { createApp } from './api/app';
 import { logger } from './logger';
 import { dnsJobsComponent } from './dns/dns-jobs';
@@ -7,13 +8,6 @@ import { platformZoneComponent } from './dns/platform-zone';
 import { inboundGatewayComponent } from './encryption/lmtp-gateway';
 import { outboundGatewayComponent, relayProbeComponent } from './relay/components';
 import { mailstackComponent } from './mailstack/component';
-
-/** A long-running part of `giroflee serve` (HTTP, gateways, DNS zone, scheduled jobs). */
-export interface Component {
-  name: string;
-  enabled?(ctx: AppContext): boolean;
-  start(ctx: AppContext): Promise<{ stop(): Promise<void> }>;
-}
 
 export const httpComponent: Component = {
   name: 'http',
@@ -37,7 +31,7 @@ export const httpComponent: Component = {
   },
 };
 
-/** Started in this order, stopped in reverse. Each issue's long-running parts add themselves here. */
+/** Started in this order, stopped in reverse. */
 export const components: Component[] = [
   httpComponent,
   inboundGatewayComponent,

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../../src/api/app';
-import { createApiToken } from '../../src/auth/api-tokens';
+import { insertApiToken } from '../../src/auth/api-tokens';
 import { hashPassword } from '../../src/auth/password-hash';
 import { loadConfig } from '../../src/config';
 import { startEmbeddedPostgres, temporaryClusterDir } from '../../src/db/embedded';
@@ -72,7 +72,7 @@ async function main(): Promise<void> {
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1`;
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     const collective = await db('collectives').where({ slug: 'c500' }).first('id');
-    const { token } = await createApiToken(db, {
+    const { token } = await insertApiToken(ctx, {
       collectiveId: collective.id,
       name: 'bench',
       createdBy: null,

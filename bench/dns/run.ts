@@ -89,7 +89,7 @@ async function main(): Promise<void> {
     const recursive: DnsRecord[] = [
       { name: 'ns1.bench.test', ttl: 300, type: 'A', value: '127.0.0.2' },
       { name: config.dns.spfInclude, ttl: 300, type: 'TXT', value: ['v=spf1 ip4:192.0.2.10 -all'] },
-      ...(await platformZoneRecords(db, config.dns)),
+      ...(await platformZoneRecords({ db, config, keyring, now: () => new Date() })),
     ];
     for (const d of domains) {
       const records = published(recordPlan(config.dns, d, keysOf.get(d.id) ?? []));

@@ -14,8 +14,10 @@ import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import { SMTPServer } from 'smtp-server';
 import { hashPassword } from '../../src/auth/password-hash';
 import { startEmbeddedPostgres, temporaryClusterDir } from '../../src/db/embedded';
+import { loadConfig } from '../../src/config';
 import { createDb, migrateLatest } from '../../src/db/knex';
 import { provisionMailboxKeys } from '../../src/encryption/mailbox-keys';
+import { Keyring } from '../../src/encryption/master-key';
 import { encryptMessage } from '../../src/encryption/pgp-mime';
 import { machineLine } from '../lib/stats';
 
@@ -155,7 +157,16 @@ async function main(): Promise<void> {
         password_hash: await hashPassword('bench password 2026'),
       })
       .returning(['id', 'address']);
-    await provisionMailboxKeys(db, m, 'bench password 2026');
+    await provisionMailboxKeys(
+      {
+        db,
+        config: loadConfig({ NODE_ENV: 'production' }),
+        keyring: new Keyring([Keyring.generateKey()]),
+        now: () => new Date(),
+      },
+      m,
+      'bench password 2026',
+    );
     const { public_key } = await db('mailbox_keys').where({ mailbox_id: m.id }).first('public_key');
     const key = await openpgp.readKey({ armoredKey: public_key });
 

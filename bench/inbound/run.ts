@@ -13,8 +13,10 @@ import path from 'node:path';
 import type { Knex } from 'knex';
 import { hashPassword } from '../../src/auth/password-hash';
 import { startEmbeddedPostgres, temporaryClusterDir } from '../../src/db/embedded';
+import { loadConfig } from '../../src/config';
 import { createDb, migrateLatest } from '../../src/db/knex';
 import { provisionMailboxKeys } from '../../src/encryption/mailbox-keys';
+import { Keyring } from '../../src/encryption/master-key';
 import { freeLoopbackPorts } from '../../src/mailstack/free-ports';
 import { startMailstack } from '../../src/mailstack/start-mailstack';
 import { machineLine } from '../lib/stats';
@@ -101,7 +103,13 @@ async function newMailbox(db: Knex, domainId: string, localPart: string, hash: s
       quota_bytes: 2 ** 40,
     })
     .returning(['id', 'address']);
-  await provisionMailboxKeys(db, row, PASSWORD);
+  const ctx = {
+    db,
+    config: loadConfig({ NODE_ENV: 'production' }),
+    keyring: new Keyring([Keyring.generateKey()]),
+    now: () => new Date(),
+  };
+  await provisionMailboxKeys(ctx, row, PASSWORD);
   return row as { id: string; address: string };
 }
 

@@ -1,11 +1,8 @@
-import type { Actor } from '../auth/actor';
 import { allowed, authorize, Action } from '../auth/authorize';
-import { recordAudit } from '../audit/record-audit';
-import type { Db } from '../db/knex';
-import type { DomainRow } from '../domains/find-domain';
-import { ROLE_ADDRESSES } from '../domains/domains';
+import type { CommandContext, ServiceContext } from '../context';
 import { errors } from '../errors';
 
+/** Aliases: the one module that writes the `aliases` table. */
 export interface AliasRow {
   id: string;
   domain_id: string;
@@ -16,6 +13,8 @@ export interface AliasRow {
   created_at: Date;
   updated_at: Date;
 }
+
+export type LoadedAlias = AliasRow & { collective_id: string; domain_name: string };
 
 export function presentAlias(a: AliasRow) {
   return {
@@ -30,21 +29,28 @@ export function presentAlias(a: AliasRow) {
   };
 }
 
-const aliasAddress = (localPart: string, domain: string) =>
+export const aliasAddress = (localPart: string, domain: string) =>
   localPart === '*' ? `@${domain}` : `${localPart}@${domain}`;
+
+/** RFC 2142: every domain that receives mail must take postmaster@ and abuse@. */
+export const ROLE_LOCAL_PARTS = ['postmaster', 'abuse'] as const;
 
 /**
  * Refuses a self-reference, and a loop: following internal aliases from the new
  * destinations must never lead back to the alias itself.
  */
-async function assertNoLoop(db: Db, source: string, destinations: string[]): Promise<void> {
+export async function assertNoLoop(
+  ctx: ServiceContext,
+  source: string,
+  destinations: string[],
+): Promise<void> {
   if (destinations.includes(source)) {
     throw errors.badRequest('alias_self_reference', {
       fr: 'Un alias ne peut pas se rediriger vers lui-même.',
       en: 'An alias cannot forward to itself.',
     });
   }
-  const { rows } = await db.raw(
+  const { rows } = await ctx.db.raw(
     `WITH RECURSIVE reach(address, depth) AS (
        SELECT unnest(?::text[]), 0
        UNION
@@ -63,97 +69,80 @@ async function assertNoLoop(db: Db, source: string, destinations: string[]): Pro
   }
 }
 
-export async function createAlias(
-  db: Db,
-  actor: Actor,
-  domain: DomainRow,
-  input: { localPart: string; destinations: string[] },
-): Promise<AliasRow> {
-  await db.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [`domain:${domain.name}`]);
-  const source = aliasAddress(input.localPart, domain.name);
-  if (input.localPart !== '*') {
-    const mailbox = await db('mailboxes')
-      .where({ domain_id: domain.id, local_part: input.localPart })
-      .first('id');
-    if (mailbox) {
-      throw errors.conflict('address_taken', {
-        fr: 'Une boîte aux lettres porte déjà cette adresse.',
-        en: 'A mailbox already has this address.',
-      });
-    }
-  }
-  await assertNoLoop(db, source, input.destinations);
-  const [row] = await db('aliases')
-    .insert({ domain_id: domain.id, local_part: input.localPart, destinations: input.destinations })
-    .returning('*');
-  await recordAudit(db, actor, {
-    action: 'alias.create',
-    targetType: 'alias',
-    targetId: row.id,
-    collectiveId: domain.collective_id,
-    details: { source: row.source, destinations: row.destinations },
-  });
-  return row;
-}
-
-export async function listAliases(db: Db, domainId: string): Promise<AliasRow[]> {
-  return db('aliases').where({ domain_id: domainId }).orderByRaw(`local_part = '*' DESC, local_part`);
+export async function listAliases(ctx: ServiceContext, domainId: string): Promise<AliasRow[]> {
+  return ctx.db('aliases').where({ domain_id: domainId }).orderByRaw(`local_part = '*' DESC, local_part`);
 }
 
 export async function findAliasForActor(
-  db: Db,
-  actor: Actor,
+  ctx: CommandContext,
   id: string,
   action: Action,
-): Promise<AliasRow & { collective_id: string; domain_name: string }> {
-  const row = await db('aliases as a')
+): Promise<LoadedAlias> {
+  const row = await ctx
+    .db('aliases as a')
     .join('domains as d', 'd.id', 'a.domain_id')
     .where('a.id', id)
     .first('a.*', 'd.collective_id', 'd.name as domain_name');
-  if (!row || !allowed(actor, 'read', { type: 'alias', collectiveId: row.collective_id }))
+  if (!row || !allowed(ctx.actor, 'read', { type: 'alias', collectiveId: row.collective_id }))
     throw errors.notFound();
-  authorize(actor, action, { type: 'alias', collectiveId: row.collective_id });
+  authorize(ctx.actor, action, { type: 'alias', collectiveId: row.collective_id });
   return row;
 }
 
-export async function updateAlias(
-  db: Db,
-  actor: Actor,
-  alias: AliasRow & { collective_id: string },
-  input: { destinations: string[] },
+/** Whether a user-made alias (not an automatic role alias) has this local part. */
+export async function userAliasExists(
+  ctx: ServiceContext,
+  domainId: string,
+  localPart: string,
+): Promise<boolean> {
+  return Boolean(
+    await ctx.db('aliases').where({ domain_id: domainId, local_part: localPart, system: false }).first('id'),
+  );
+}
+
+export async function insertAlias(
+  ctx: ServiceContext,
+  input: { domainId: string; localPart: string; destinations: string[] },
 ): Promise<AliasRow> {
-  await assertNoLoop(db, alias.source, input.destinations);
-  const [row] = await db('aliases')
-    .where({ id: alias.id })
-    .update({ destinations: input.destinations, system: false, updated_at: db.fn.now() })
+  const [row] = await ctx
+    .db('aliases')
+    .insert({ domain_id: input.domainId, local_part: input.localPart, destinations: input.destinations })
     .returning('*');
-  await recordAudit(db, actor, {
-    action: 'alias.update',
-    targetType: 'alias',
-    targetId: alias.id,
-    collectiveId: alias.collective_id,
-    details: { source: alias.source, destinations: { before: alias.destinations, after: row.destinations } },
-  });
   return row;
 }
 
-export async function deleteAlias(
-  db: Db,
-  actor: Actor,
-  alias: AliasRow & { collective_id: string },
+/** The role addresses of a new domain (postmaster@, abuse@), made by the platform. */
+export async function insertRoleAliases(ctx: ServiceContext, domainId: string, destinations: string[]) {
+  await ctx
+    .db('aliases')
+    .insert(
+      ROLE_LOCAL_PARTS.map((local_part) => ({ domain_id: domainId, local_part, destinations, system: true })),
+    );
+}
+
+/** A mailbox takes a role address: the automatic alias of that name gives way. */
+export async function deleteRoleAlias(
+  ctx: ServiceContext,
+  domainId: string,
+  localPart: string,
 ): Promise<void> {
-  if ((ROLE_ADDRESSES as readonly string[]).includes(alias.local_part)) {
-    throw errors.conflict('role_address_required', {
-      fr: `${alias.source} doit toujours être livrée (RFC 2142) : changez ses destinations, ou créez une boîte à ce nom.`,
-      en: `${alias.source} must always be delivered (RFC 2142): change its destinations, or create a mailbox with that name.`,
-    });
-  }
-  await db('aliases').where({ id: alias.id }).delete();
-  await recordAudit(db, actor, {
-    action: 'alias.delete',
-    targetType: 'alias',
-    targetId: alias.id,
-    collectiveId: alias.collective_id,
-    details: { source: alias.source, destinations: alias.destinations },
-  });
+  await ctx.db('aliases').where({ domain_id: domainId, local_part: localPart, system: true }).delete();
+}
+
+/** New destinations; an automatic alias edited by people is theirs from then on. */
+export async function setAliasDestinations(
+  ctx: ServiceContext,
+  id: string,
+  destinations: string[],
+): Promise<AliasRow> {
+  const [row] = await ctx
+    .db('aliases')
+    .where({ id })
+    .update({ destinations, system: false, updated_at: ctx.now() })
+    .returning('*');
+  return row;
+}
+
+export async function deleteAliasRow(ctx: ServiceContext, id: string): Promise<void> {
+  await ctx.db('aliases').where({ id }).delete();
 }

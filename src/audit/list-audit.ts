@@ -1,6 +1,5 @@
-import type { Actor } from '../auth/actor';
 import { isRacine } from '../auth/actor';
-import type { Db } from '../db/knex';
+import type { CommandContext } from '../context';
 import { errors } from '../errors';
 
 export interface AuditFilter {
@@ -16,8 +15,10 @@ export interface AuditFilter {
  * The audit log as the actor may see it: everything for a racine; for a collective admin (or
  * its token), only rows of the collectives they administer. Newest first, paged by id.
  */
-export async function listAudit(db: Db, actor: Actor, filter: AuditFilter) {
-  const q = db('audit_log')
+export async function listAudit(ctx: CommandContext, filter: AuditFilter) {
+  const { actor } = ctx;
+  const q = ctx
+    .db('audit_log')
     .orderBy('id', 'desc')
     .limit(filter.limit + 1);
   if (!isRacine(actor)) {

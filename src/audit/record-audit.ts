@@ -1,5 +1,5 @@
-import type { Db } from '../db/knex';
-import { Actor, actorLabel } from '../auth/actor';
+import { actorId, actorLabel } from '../auth/actor';
+import type { CommandContext } from '../context';
 
 export interface AuditEntry {
   action: string;
@@ -10,11 +10,15 @@ export interface AuditEntry {
   details?: Record<string, unknown>;
 }
 
-/** Writes one audit row in the caller's transaction, so the log and the change commit together. */
-export async function recordAudit(db: Db, actor: Actor, entry: AuditEntry): Promise<void> {
-  await db('audit_log').insert({
+/**
+ * Writes one audit row for the context's actor in the caller's transaction, so the log and the
+ * change commit together.
+ */
+export async function recordAudit(ctx: CommandContext, entry: AuditEntry): Promise<void> {
+  const { actor } = ctx;
+  await ctx.db('audit_log').insert({
     actor_type: actor.type,
-    actor_id: actor.type === 'system' ? null : actor.id,
+    actor_id: actorId(actor),
     actor_label: actorLabel(actor),
     collective_id: entry.collectiveId ?? null,
     action: entry.action,

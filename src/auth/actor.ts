@@ -1,3 +1,5 @@
+import { errors } from '../errors';
+
 export type Role = 'admin' | 'member';
 
 /** Who is acting. Every mutation is authorized against it and written to the audit log. */
@@ -17,6 +19,12 @@ export type Actor =
   | { type: 'token'; id: string; name: string; collectiveId: string }
   /** A mailbox owner logged in with the mailbox's own address and password. */
   | { type: 'mailbox'; id: string; address: string; collectiveId: string; sessionId?: string }
+  /**
+   * Someone who is not logged in and presents the recovery code of the mailbox at `address`
+   * (the owner who forgot the password). May only recover that mailbox's keys; the code itself
+   * is checked by the recovery, which fails unless it opens the mailbox's keys.
+   */
+  | { type: 'recovery'; address: string }
   /** The CLI and scheduled jobs, run by the racines on the host. */
   | { type: 'system'; label: string };
 
@@ -27,10 +35,16 @@ export function actorLabel(actor: Actor): string {
     case 'token':
       return `token:${actor.name}`;
     case 'mailbox':
+    case 'recovery':
       return actor.address;
     case 'system':
       return actor.label;
   }
+}
+
+/** The actor's row id, for the audit log; none for the CLI, jobs and a recovery code. */
+export function actorId(actor: Actor): string | null {
+  return actor.type === 'system' || actor.type === 'recovery' ? null : actor.id;
 }
 
 export function isRacine(actor: Actor): boolean {
@@ -41,4 +55,17 @@ export function roleIn(actor: Actor, collectiveId: string): Role | undefined {
   if (actor.type === 'account') return actor.memberships.get(collectiveId);
   if (actor.type === 'token' && actor.collectiveId === collectiveId) return 'admin';
   return undefined;
+}
+
+export type AccountActor = Extract<Actor, { type: 'account' }>;
+
+/** The actor as a console account; 403 for anyone else (a token, a mailbox owner, the CLI). */
+export function accountOnly(actor: Actor): AccountActor {
+  if (actor.type !== 'account') {
+    throw errors.forbidden(undefined, {
+      fr: 'Réservé aux comptes de la console.',
+      en: 'Only for console accounts.',
+    });
+  }
+  return actor;
 }

@@ -10,28 +10,35 @@ export type Subject =
   | { type: 'platform' }
   | { type: 'collective'; collectiveId: string }
   | { type: 'domain'; collectiveId: string }
-  | { type: 'mailbox'; collectiveId: string; mailboxId: string }
+  | { type: 'mailbox'; collectiveId: string; mailboxId: string; address: string }
   | { type: 'alias'; collectiveId: string };
 
-export type Action = 'read' | 'create' | 'update' | 'delete' | 'manage' | 'owner';
+/** `owner`: only the mailbox's own login; `recover`: only the holder of its recovery code. */
+export type Action = 'read' | 'create' | 'update' | 'delete' | 'manage' | 'owner' | 'recover';
+
+const isOwnMailbox = (actor: Actor, subject: Subject): boolean =>
+  subject.type === 'mailbox' &&
+  ((actor.type === 'mailbox' && subject.mailboxId === actor.id) ||
+    (actor.type === 'recovery' && subject.address === actor.address));
 
 function canRead(actor: Actor, subject: Subject): boolean {
   if (isRacine(actor)) return true;
   if (subject.type === 'platform') return false;
-  if (actor.type === 'mailbox') return subject.type === 'mailbox' && subject.mailboxId === actor.id;
+  if (actor.type === 'mailbox' || actor.type === 'recovery') return isOwnMailbox(actor, subject);
   return roleIn(actor, subject.collectiveId) !== undefined;
 }
 
 function can(actor: Actor, action: Action, subject: Subject): boolean {
+  // A recovery code opens its mailbox for one action only, which no other credential can perform.
+  if (actor.type === 'recovery')
+    return (action === 'read' || action === 'recover') && isOwnMailbox(actor, subject);
+  if (action === 'recover') return false;
   if (isRacine(actor)) return true;
   if (subject.type === 'platform') return false;
   if (action === 'read') return canRead(actor, subject);
   // Only the owner may act as the owner (change a password knowing the current one, read keys).
-  if (action === 'owner')
-    return actor.type === 'mailbox' && subject.type === 'mailbox' && subject.mailboxId === actor.id;
-  if (actor.type === 'mailbox') {
-    return subject.type === 'mailbox' && subject.mailboxId === actor.id && action === 'update';
-  }
+  if (action === 'owner') return actor.type === 'mailbox' && isOwnMailbox(actor, subject);
+  if (actor.type === 'mailbox') return isOwnMailbox(actor, subject) && action === 'update';
   if (subject.type === 'collective' && (action === 'create' || action === 'delete')) return false;
   return roleIn(actor, subject.collectiveId) === 'admin';
 }

@@ -1,4 +1,4 @@
-import type { Db } from '../db/knex';
+import type { ServiceContext } from '../context';
 import { errors } from '../errors';
 import { hashToken } from './tokens';
 
@@ -23,14 +23,14 @@ export function delaySeconds(failures: number, free: number): number {
 export class LoginThrottle {
   private readonly clients = new Map<string, { failures: number; blockedUntil: number; at: number }>();
 
-  constructor(private readonly db: Db) {}
-
   private key(login: string): string {
     return hashToken(`login:${login.trim().toLowerCase()}`);
   }
 
-  async assertAllowed(login: string, client: string, now: Date): Promise<void> {
-    const row = await this.db('login_throttle')
+  async assertAllowed(ctx: ServiceContext, login: string, client: string): Promise<void> {
+    const now = ctx.now();
+    const row = await ctx
+      .db('login_throttle')
       .where({ key_hash: this.key(login) })
       .first('blocked_until');
     const byLogin = row?.blocked_until ? new Date(row.blocked_until).getTime() : 0;
@@ -41,15 +41,18 @@ export class LoginThrottle {
     }
   }
 
-  async recordFailure(login: string, client: string, now: Date): Promise<void> {
-    const [row] = await this.db('login_throttle')
+  async recordFailure(ctx: ServiceContext, login: string, client: string): Promise<void> {
+    const now = ctx.now();
+    const [row] = await ctx
+      .db('login_throttle')
       .insert({ key_hash: this.key(login), failures: 1, updated_at: now })
       .onConflict('key_hash')
-      .merge({ failures: this.db.raw('login_throttle.failures + 1'), updated_at: now })
+      .merge({ failures: ctx.db.raw('login_throttle.failures + 1'), updated_at: now })
       .returning('failures');
     const loginDelay = delaySeconds(row.failures, FREE_FAILURES_PER_LOGIN);
     if (loginDelay) {
-      await this.db('login_throttle')
+      await ctx
+        .db('login_throttle')
         .where({ key_hash: this.key(login) })
         .update({ blocked_until: new Date(now.getTime() + loginDelay * 1000) });
     }
@@ -61,8 +64,9 @@ export class LoginThrottle {
     this.forgetOldClients(now);
   }
 
-  async recordSuccess(login: string, client: string): Promise<void> {
-    await this.db('login_throttle')
+  async recordSuccess(ctx: ServiceContext, login: string, client: string): Promise<void> {
+    await ctx
+      .db('login_throttle')
       .where({ key_hash: this.key(login) })
       .delete();
     this.clients.delete(client);

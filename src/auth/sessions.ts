@@ -1,16 +1,19 @@
-import type { Db } from '../db/knex';
+import type { ServiceContext } from '../context';
 import type { Actor, Role } from './actor';
 import { hashToken, newSecretToken } from './tokens';
 
+export type SessionSubject = { accountId: string } | { mailboxId: string };
+
 export async function createSession(
-  db: Db,
-  subject: { accountId: string } | { mailboxId: string },
-  now: Date,
+  ctx: ServiceContext,
+  subject: SessionSubject,
   hours: number,
 ): Promise<{ token: string; id: string; expiresAt: Date }> {
+  const now = ctx.now();
   const { token, hash } = newSecretToken('');
   const expiresAt = new Date(now.getTime() + hours * 3600_000);
-  const [row] = await db('sessions')
+  const [row] = await ctx
+    .db('sessions')
     .insert({
       token_hash: hash,
       account_id: 'accountId' in subject ? subject.accountId : null,
@@ -23,34 +26,35 @@ export async function createSession(
   return { token, id: row.id, expiresAt };
 }
 
-export async function revokeSession(db: Db, sessionId: string, now: Date): Promise<void> {
-  await db('sessions').where({ id: sessionId }).whereNull('revoked_at').update({ revoked_at: now });
+export async function revokeSession(ctx: ServiceContext, sessionId: string): Promise<void> {
+  await ctx.db('sessions').where({ id: sessionId }).whereNull('revoked_at').update({ revoked_at: ctx.now() });
 }
 
 /** Revokes every session of an account or mailbox (password change, reset, removal). */
 export async function revokeSessionsOf(
-  db: Db,
-  subject: { accountId: string } | { mailboxId: string },
-  now: Date,
+  ctx: ServiceContext,
+  subject: SessionSubject,
   exceptSessionId?: string,
 ): Promise<void> {
-  const q = db('sessions').whereNull('revoked_at');
+  const q = ctx.db('sessions').whereNull('revoked_at');
   if ('accountId' in subject) q.where({ account_id: subject.accountId });
   else q.where({ mailbox_id: subject.mailboxId });
   if (exceptSessionId) q.whereNot({ id: exceptSessionId });
-  await q.update({ revoked_at: now });
+  await q.update({ revoked_at: ctx.now() });
 }
 
 export async function loadAccountActor(
-  db: Db,
+  ctx: ServiceContext,
   accountId: string,
   sessionId?: string,
 ): Promise<Actor | undefined> {
-  const account = await db('accounts')
+  const account = await ctx
+    .db('accounts')
     .where({ id: accountId })
     .first('id', 'email', 'is_racine', 'must_change_password');
   if (!account) return undefined;
-  const memberships = await db('memberships')
+  const memberships = await ctx
+    .db('memberships')
     .where({ account_id: accountId })
     .select('collective_id', 'role');
   return {
@@ -67,11 +71,12 @@ export async function loadAccountActor(
 }
 
 export async function loadMailboxActor(
-  db: Db,
+  ctx: ServiceContext,
   mailboxId: string,
   sessionId?: string,
 ): Promise<Actor | undefined> {
-  const row = await db('mailboxes as m')
+  const row = await ctx
+    .db('mailboxes as m')
     .join('domains as d', 'd.id', 'm.domain_id')
     .where('m.id', mailboxId)
     .where('m.status', 'active')
@@ -81,8 +86,10 @@ export async function loadMailboxActor(
 }
 
 /** The actor behind a session cookie, or undefined when unknown, expired or revoked. */
-export async function resolveSession(db: Db, token: string, now: Date): Promise<Actor | undefined> {
-  const session = await db('sessions')
+export async function resolveSession(ctx: ServiceContext, token: string): Promise<Actor | undefined> {
+  const now = ctx.now();
+  const session = await ctx
+    .db('sessions')
     .where({ token_hash: hashToken(token) })
     .whereNull('revoked_at')
     .where('expires_at', '>', now)
@@ -90,9 +97,9 @@ export async function resolveSession(db: Db, token: string, now: Date): Promise<
   if (!session) return undefined;
   // Touch at most once a minute: a read-heavy console must not write on every request.
   if (now.getTime() - new Date(session.last_seen_at).getTime() > 60_000) {
-    await db('sessions').where({ id: session.id }).update({ last_seen_at: now });
+    await ctx.db('sessions').where({ id: session.id }).update({ last_seen_at: now });
   }
   return session.account_id
-    ? loadAccountActor(db, session.account_id, session.id)
-    : loadMailboxActor(db, session.mailbox_id, session.id);
+    ? loadAccountActor(ctx, session.account_id, session.id)
+    : loadMailboxActor(ctx, session.mailbox_id, session.id);
 }

@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import type { Actor } from '../auth/actor';
 import { isRacine } from '../auth/actor';
-import { recordAudit, diffFields } from '../audit/record-audit';
-import type { Db } from '../db/knex';
+import { authorize, Action } from '../auth/authorize';
+import type { CommandContext, ServiceContext } from '../context';
 import { errors } from '../errors';
+
+/** Collectives: the one module that writes the `collectives` table. */
 
 /** A collective's short name, as in URLs: the rule of the collectives_slug_format check. */
 export const slugSchema = z
@@ -25,65 +26,54 @@ export function presentCollective(c: CollectiveRow) {
   return { id: c.id, slug: c.slug, name: c.name, createdAt: c.created_at, updatedAt: c.updated_at };
 }
 
-export async function createCollective(
-  db: Db,
-  actor: Actor,
-  input: { slug: string; name: string },
+/** The collective called `slug`, authorized for `action` (404 when the actor may not see it). */
+export async function findCollectiveForActor(
+  ctx: CommandContext,
+  slug: string,
+  action: Action,
 ): Promise<CollectiveRow> {
-  const [row] = await db('collectives').insert(input).returning('*');
-  await recordAudit(db, actor, {
-    action: 'collective.create',
-    targetType: 'collective',
-    targetId: row.id,
-    collectiveId: row.id,
-    details: { slug: row.slug, name: row.name },
-  });
+  const row: CollectiveRow | undefined = await ctx.db('collectives').where({ slug }).first();
+  if (!row) throw errors.notFound();
+  authorize(ctx.actor, action, { type: 'collective', collectiveId: row.id });
   return row;
 }
 
 /** Collectives the actor belongs to (all of them for a racine). */
-export async function listCollectives(db: Db, actor: Actor): Promise<CollectiveRow[]> {
-  const q = db('collectives').orderBy('slug');
+export async function listCollectives(ctx: CommandContext): Promise<CollectiveRow[]> {
+  const { actor } = ctx;
+  const q = ctx.db('collectives').orderBy('slug');
   if (isRacine(actor)) return q;
   if (actor.type === 'account') return q.whereIn('id', [...actor.memberships.keys()]);
   if (actor.type === 'token') return q.where({ id: actor.collectiveId });
   return [];
 }
 
-export async function findCollectiveBySlug(db: Db, slug: string): Promise<CollectiveRow> {
-  const row = await db('collectives').where({ slug }).first();
-  if (!row) throw errors.notFound();
-  return row;
+export async function collectiveSlug(ctx: ServiceContext, collectiveId: string): Promise<string> {
+  return (await ctx.db('collectives').where({ id: collectiveId }).first('slug')).slug;
 }
 
-export async function updateCollective(
-  db: Db,
-  actor: Actor,
-  collective: CollectiveRow,
-  input: { name?: string },
+export async function insertCollective(
+  ctx: ServiceContext,
+  input: { slug: string; name: string },
 ): Promise<CollectiveRow> {
-  const [row] = await db('collectives')
-    .where({ id: collective.id })
-    .update({ ...input, updated_at: db.fn.now() })
-    .returning('*');
-  await recordAudit(db, actor, {
-    action: 'collective.update',
-    targetType: 'collective',
-    targetId: row.id,
-    collectiveId: row.id,
-    details: diffFields(collective as unknown as Record<string, unknown>, input),
-  });
+  const [row] = await ctx.db('collectives').insert(input).returning('*');
   return row;
 }
 
-/** Deleting a collective that still has domains is refused (foreign key, 409 collective_has_domains). */
-export async function deleteCollective(db: Db, actor: Actor, collective: CollectiveRow): Promise<void> {
-  await db('collectives').where({ id: collective.id }).delete();
-  await recordAudit(db, actor, {
-    action: 'collective.delete',
-    targetType: 'collective',
-    targetId: collective.id,
-    collectiveId: collective.id,
-    details: { slug: collective.slug },
-  });
+export async function updateCollectiveRow(
+  ctx: ServiceContext,
+  id: string,
+  changes: { name?: string },
+): Promise<CollectiveRow> {
+  const [row] = await ctx
+    .db('collectives')
+    .where({ id })
+    .update({ ...changes, updated_at: ctx.now() })
+    .returning('*');
+  return row;
+}
+
+/** Refused by the database while the collective has domains (409 collective_has_domains). */
+export async function deleteCollectiveRow(ctx: ServiceContext, id: string): Promise<void> {
+  await ctx.db('collectives').where({ id }).delete();
 }

@@ -1,10 +1,7 @@
-import type { Actor, Role } from '../auth/actor';
-import { createAccount, findAccountByEmail } from '../accounts/accounts';
-import { recordAudit } from '../audit/record-audit';
-import type { Db } from '../db/knex';
-import { errors } from '../errors';
-import type { CollectiveRow } from './collectives';
+import type { Role } from '../auth/actor';
+import type { ServiceContext } from '../context';
 
+/** Memberships: the one module that writes the `memberships` table. */
 export interface MemberRow {
   account_id: string;
   email: string;
@@ -16,72 +13,74 @@ export function presentMember(m: MemberRow) {
   return { accountId: m.account_id, email: m.email, role: m.role, since: m.created_at };
 }
 
-export async function listMembers(db: Db, collectiveId: string): Promise<MemberRow[]> {
-  return db('memberships as m')
+export async function listMembers(ctx: ServiceContext, collectiveId: string): Promise<MemberRow[]> {
+  return ctx
+    .db('memberships as m')
     .join('accounts as a', 'a.id', 'm.account_id')
     .where('m.collective_id', collectiveId)
     .orderBy('a.email')
     .select('m.account_id', 'a.email', 'm.role', 'm.created_at');
 }
 
-/**
- * Invites someone by e-mail: an existing account simply joins; a new one is created with a
- * one-time password, returned once (there is no e-mail invitation flow yet).
- */
-export async function inviteMember(
-  db: Db,
-  actor: Actor,
-  collective: CollectiveRow,
-  input: { email: string; role: Role },
-): Promise<{ member: MemberRow; oneTimePassword?: string }> {
-  let account = await findAccountByEmail(db, input.email);
-  let oneTimePassword: string | undefined;
-  if (!account) {
-    const created = await createAccount(db, actor, { email: input.email });
-    account = created.account;
-    oneTimePassword = created.oneTimePassword;
-  }
-  const [row] = await db('memberships')
-    .insert({ account_id: account.id, collective_id: collective.id, role: input.role })
-    .returning(['account_id', 'role', 'created_at']);
-  await recordAudit(db, actor, {
-    action: 'member.add',
-    targetType: 'account',
-    targetId: account.id,
-    collectiveId: collective.id,
-    details: { email: account.email, role: input.role },
-  });
-  return { member: { ...row, email: account.email }, oneTimePassword };
+/** E-mail addresses of a collective's admins, in order (role aliases, notices). */
+export async function adminEmails(ctx: ServiceContext, collectiveId: string): Promise<string[]> {
+  return ctx
+    .db('memberships as m')
+    .join('accounts as a', 'a.id', 'm.account_id')
+    .where({ 'm.collective_id': collectiveId, 'm.role': 'admin' })
+    .orderBy('a.email')
+    .pluck('a.email');
 }
 
-export async function removeMember(
-  db: Db,
-  actor: Actor,
-  collective: CollectiveRow,
+/** The collectives an account belongs to, by slug, with its role in each. */
+export async function membershipsOf(
+  ctx: ServiceContext,
   accountId: string,
-): Promise<void> {
-  const membership = await db('memberships')
-    .where({ collective_id: collective.id, account_id: accountId })
+): Promise<Array<{ slug: string; name: string; role: Role }>> {
+  return ctx
+    .db('memberships as m')
+    .join('collectives as c', 'c.id', 'm.collective_id')
+    .where('m.account_id', accountId)
+    .orderBy('c.slug')
+    .select('c.slug', 'c.name', 'm.role');
+}
+
+export async function insertMembership(
+  ctx: ServiceContext,
+  input: { accountId: string; collectiveId: string; role: Role },
+): Promise<{ account_id: string; role: Role; created_at: Date }> {
+  const [row] = await ctx
+    .db('memberships')
+    .insert({ account_id: input.accountId, collective_id: input.collectiveId, role: input.role })
+    .returning(['account_id', 'role', 'created_at']);
+  return row;
+}
+
+/** The member's role, the row locked for the caller's change; undefined when not a member. */
+export async function lockMembership(
+  ctx: ServiceContext,
+  collectiveId: string,
+  accountId: string,
+): Promise<{ role: Role } | undefined> {
+  return ctx
+    .db('memberships')
+    .where({ collective_id: collectiveId, account_id: accountId })
     .forUpdate()
     .first('role');
-  if (!membership) throw errors.notFound();
-  if (membership.role === 'admin') {
-    const [{ n }] = await db('memberships')
-      .where({ collective_id: collective.id, role: 'admin' })
-      .count({ n: '*' });
-    if (Number(n) <= 1) {
-      throw errors.conflict('last_admin', {
-        fr: 'On ne peut pas retirer le dernier administrateur du collectif.',
-        en: 'The last admin of a collective cannot be removed.',
-      });
-    }
-  }
-  await db('memberships').where({ collective_id: collective.id, account_id: accountId }).delete();
-  await recordAudit(db, actor, {
-    action: 'member.remove',
-    targetType: 'account',
-    targetId: accountId,
-    collectiveId: collective.id,
-    details: { role: membership.role },
-  });
+}
+
+export async function countAdmins(ctx: ServiceContext, collectiveId: string): Promise<number> {
+  const [{ n }] = await ctx
+    .db('memberships')
+    .where({ collective_id: collectiveId, role: 'admin' })
+    .count({ n: '*' });
+  return Number(n);
+}
+
+export async function deleteMembership(
+  ctx: ServiceContext,
+  collectiveId: string,
+  accountId: string,
+): Promise<void> {
+  await ctx.db('memberships').where({ collective_id: collectiveId, account_id: accountId }).delete();
 }

@@ -24,3 +24,9 @@ export async function migrationsCurrent(db: Knex): Promise<boolean> {
   const [, pending] = (await db.migrate.list({ migrationSource })) as [unknown[], unknown[]];
   return pending.length === 0;
 }
+
+/** How many migrations the database has applied. */
+export async function appliedMigrationCount(db: Knex): Promise<number> {
+  const [done] = (await db.raw('SELECT count(*)::int AS n FROM knex_migrations')).rows;
+  return done.n;
+}

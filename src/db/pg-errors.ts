@@ -1,4 +1,4 @@
-import { AppError, errors, LocalizedText } from '../errors';
+import { AppError, errors, isAppError, LocalizedText } from '../errors';
 
 /**
  * Maps PostgreSQL constraint violations to domain errors, by constraint name, in one place.
@@ -65,6 +65,11 @@ export function mapDatabaseError(e: unknown): AppError | undefined {
     return errors.validation({ constraint: pg.constraint });
   }
   return undefined;
+}
+
+/** The one normalisation of errors people see, shared by the API's error handler and the CLI. */
+export function toAppError(e: unknown): AppError | undefined {
+  return isAppError(e) ? e : mapDatabaseError(e);
 }
 
 /** Registers extra constraint mappings (used by modules that add their own tables). */

@@ -1,20 +1,11 @@
-import type { AppContext } from '../context';
-import type { Db } from '../db/knex';
+import type { Config } from '../config';
+import type { ServiceContext } from '../context';
+import { storeDomainCheck } from '../domains/domains';
 import type { DomainRow } from '../domains/find-domain';
-import { autoconfigCheck } from './checks/autoconfig';
-import { autodiscoverCheck } from './checks/autodiscover';
-import type { Check, CheckEnv, CheckMessage, CheckResult, CheckStatus } from './checks/common';
+import type { CheckEnv, CheckMessage, CheckResult, CheckStatus, DnsProtocol } from './checks/common';
 import { result } from './checks/common';
-import { dkimCheck } from './checks/dkim';
-import { dmarcCheck } from './checks/dmarc';
-import { mtaStsCheck } from './checks/mta-sts';
-import { mxCheck } from './checks/mx';
-import { spfCheck } from './checks/spf';
-import { srvCheck } from './checks/srv';
-import { tlsRptCheck } from './checks/tls-rpt';
-import { verificationCheck } from './checks/verification';
-import { ensureDomainDkimKey } from './dkim-keys';
-import { CheckId, recordPlan } from './record-plan';
+import { ensureDomainDkimKey, listLiveDkimKeys } from './dkim-keys';
+import { CheckId, PROTOCOLS, recordPlan } from './record-plan';
 import { DnsResolver, DnsResult, isDefinite, RecordType, resolverFromConfig } from './resolver';
 
 export interface DomainCheckReport {
@@ -24,28 +15,16 @@ export interface DomainCheckReport {
   checks: CheckResult[];
 }
 
-const CHECKS: Array<[CheckId, Check]> = [
-  ['verification', verificationCheck],
-  ['mx', mxCheck],
-  ['spf', spfCheck],
-  ['dkim', dkimCheck],
-  ['dmarc', dmarcCheck],
-  ['mta-sts', mtaStsCheck],
-  ['tls-rpt', tlsRptCheck],
-  ['autoconfig', autoconfigCheck],
-  ['autodiscover', autodiscoverCheck],
-  ['srv', srvCheck],
-];
-
-const resolvers = new WeakMap<AppContext, DnsResolver>();
+// One resolver (and its caches) per configuration: contexts derived per request share it.
+const resolvers = new WeakMap<Config, DnsResolver>();
 
 /** The context's resolver, or one built once from configuration. */
-export function resolverOf(ctx: AppContext): DnsResolver {
+export function resolverOf(ctx: ServiceContext): DnsResolver {
   if (ctx.resolver) return ctx.resolver;
-  let r = resolvers.get(ctx);
+  let r = resolvers.get(ctx.config);
   if (!r) {
     r = resolverFromConfig(ctx.config);
-    resolvers.set(ctx, r);
+    resolvers.set(ctx.config, r);
   }
   return r;
 }
@@ -64,15 +43,16 @@ function canonical(r: DnsResult): string | undefined {
     .join('|');
 }
 
-const sameAll = (message: CheckMessage, id: CheckId, expected: string[] = []): CheckResult =>
+const sameAll = (message: CheckMessage, id: string, expected: string[] = []): CheckResult =>
   result(id, expected, [], [message]);
 
 /**
  * Checks every record of a domain at its authoritative servers, all checks at once under one
- * deadline. Never throws for DNS trouble: a temporary failure is an `unknown` result.
+ * deadline. Never throws for DNS trouble: a temporary failure is an `unknown` result. A read:
+ * it writes nothing (runDomainCheck stores the result).
  */
 export async function checkDomain(
-  ctx: AppContext,
+  ctx: ServiceContext,
   domain: Pick<DomainRow, 'id' | 'name' | 'status' | 'verification_token'>,
   opts: {
     only?: CheckId[];
@@ -84,11 +64,11 @@ export async function checkDomain(
   } = {},
 ): Promise<DomainCheckReport> {
   const { only, propagation = true } = opts;
-  const checks = only ? CHECKS.filter(([id]) => only.includes(id)) : CHECKS;
+  const checks: readonly DnsProtocol[] = only ? PROTOCOLS.filter((p) => only.includes(p.id)) : PROTOCOLS;
   const resolver = resolverOf(ctx);
   const settings = ctx.config.dns;
   const deadline = Date.now() + settings.checkDeadlineMs;
-  const keys = await ensureDomainDkimKey(ctx.db, ctx, domain.id);
+  const keys = await listLiveDkimKeys(ctx, domain.id);
   const plan = recordPlan(settings, domain, keys);
   const checkedAt = ctx.now().toISOString();
   const report = (checks: CheckResult[]): DomainCheckReport => ({
@@ -108,7 +88,7 @@ export async function checkDomain(
         en: `The name ${domain.name} does not exist in the DNS. Is it registered with a registrar?`,
       },
     };
-    return report(checks.map(([id]) => sameAll(message, id)));
+    return report(checks.map((p) => sameAll(message, p.id)));
   }
   if (zone.status === 'unknown') {
     const message: CheckMessage = {
@@ -119,7 +99,7 @@ export async function checkDomain(
         en: `The DNS servers of ${domain.name} could not be found for now; the check will run again.`,
       },
     };
-    return report(checks.map(([id]) => sameAll(message, id)));
+    return report(checks.map((p) => sameAll(message, p.id)));
   }
 
   const memo = new Map<string, Promise<DnsResult>>();
@@ -136,7 +116,7 @@ export async function checkDomain(
   const authoritative = (name: string, type: RecordType) =>
     once(`a|${name}|${type}`, () => resolver.query(name, type, { servers: zone.servers, deadline }));
 
-  const run = async ([id, check]: [CheckId, Check]): Promise<CheckResult> => {
+  const run = async ({ id, check }: DnsProtocol): Promise<CheckResult> => {
     const asked: Array<[string, RecordType]> = [];
     const env: CheckEnv = {
       domain: domain.name,
@@ -198,9 +178,26 @@ export async function checkDomain(
   return report(await Promise.all(checks.map(run)));
 }
 
-/** Stores a report on the domain (last_check, last_checked_at). */
-export async function storeCheck(db: Db, domainId: string, report: DomainCheckReport): Promise<void> {
-  await db('domains')
-    .where({ id: domainId })
-    .update({ last_check: JSON.stringify(report), last_checked_at: report.checkedAt });
+/** The ownership proof alone (`_giroflee` TXT), as verifyDomain needs it. */
+export async function checkOwnershipProof(
+  ctx: ServiceContext,
+  domain: Pick<DomainRow, 'id' | 'name' | 'status' | 'verification_token'>,
+): Promise<CheckResult> {
+  return (await checkDomain(ctx, domain, { only: ['verification'], propagation: false })).checks[0];
+}
+
+/**
+ * Checks a domain now and stores the report on it (the console shows the last one). Not a
+ * command: a check changes nothing people set, so it is neither authorized beyond reading the
+ * domain nor audited. Its DNS work runs outside any transaction; each write stands alone.
+ */
+export async function runDomainCheck(
+  ctx: ServiceContext,
+  domain: Pick<DomainRow, 'id' | 'name' | 'status' | 'verification_token'>,
+  opts: { propagation?: boolean } = {},
+): Promise<DomainCheckReport> {
+  await ensureDomainDkimKey(ctx, domain.id);
+  const report = await checkDomain(ctx, domain, opts);
+  await storeDomainCheck(ctx, domain.id, report);
+  return report;
 }

@@ -1,10 +1,10 @@
 import crypto from 'node:crypto';
 import { promisify } from 'node:util';
-import type { AppContext } from '../context';
-import type { Db } from '../db/knex';
+import type { ServiceContext } from '../context';
 import { envelopeContext, unwrapSecret, wrapSecret } from '../encryption/envelope';
-import type { Keyring } from '../encryption/master-key';
 import { checkDomainName } from '../names/domain-name';
+
+/** DKIM keys: the one module that writes the `dkim_keys` table. */
 
 export type DkimAlgorithm = 'rsa' | 'ed25519';
 export type DkimMode = 'delegated' | 'txt';
@@ -70,15 +70,14 @@ const privateKeyContext = (id: string) => envelopeContext('dkim_keys', 'private_
 
 /** Inserts a new key in `state`; returns undefined when the (domain, algorithm, state) slot is taken. */
 export async function insertDkimKey(
-  db: Db,
-  ctx: Pick<AppContext, 'keyring' | 'now'>,
+  ctx: ServiceContext,
   attrs: { domainId: string; algorithm: DkimAlgorithm; selector: string; mode: DkimMode; state: DkimState },
 ): Promise<DkimKeyRow | undefined> {
   const pair = await generateDkimKeyPair(attrs.algorithm);
   const id = crypto.randomUUID();
   const now = ctx.now();
   // ON CONFLICT DO NOTHING: two callers racing to create the first key must not abort a transaction.
-  const result = await db.raw(
+  const result = await ctx.db.raw(
     `INSERT INTO dkim_keys (id, domain_id, selector, algorithm, mode, public_key, private_key, state,
        created_at, activated_at, updated_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -100,26 +99,34 @@ export async function insertDkimKey(
   return result.rows[0] as DkimKeyRow | undefined;
 }
 
-export function algorithmsOf(ctx: Pick<AppContext, 'config'>): DkimAlgorithm[] {
-  return ctx.config.dns.dkimEd25519 ? ['rsa', 'ed25519'] : ['rsa'];
+const algorithmsOf = (ctx: ServiceContext): DkimAlgorithm[] =>
+  ctx.config.dns.dkimEd25519 ? ['rsa', 'ed25519'] : ['rsa'];
+
+/** The keys a domain publishes (pending, active, retiring), oldest first. */
+export async function listLiveDkimKeys(ctx: ServiceContext, domainId: string): Promise<DkimKeyRow[]> {
+  return ctx
+    .db('dkim_keys')
+    .where({ domain_id: domainId })
+    .whereNot({ state: 'retired' })
+    .orderBy('created_at');
+}
+
+/** Every key of a domain, retired ones included, newest first (the history the API and CLI show). */
+export async function listDkimKeys(ctx: ServiceContext, domainId: string): Promise<DkimKeyRow[]> {
+  return ctx.db('dkim_keys').where({ domain_id: domainId }).orderBy('created_at', 'desc');
 }
 
 /**
- * Gives a domain its first active key(s) when it has none (called when a domain is created, and
- * lazily by the record plan). The mode of an existing key of the domain is kept.
+ * Gives a domain an active key for each algorithm it lacks: when the domain is created, and
+ * before anything that needs its keys (activation, a change of mode, a check) on a domain made
+ * before keys came with creation. The mode of an existing key of the domain is kept.
  */
-export async function ensureDomainDkimKey(
-  db: Db,
-  ctx: Pick<AppContext, 'keyring' | 'now' | 'config'>,
-  domainId: string,
-): Promise<DkimKeyRow[]> {
-  const existing: DkimKeyRow[] = await db('dkim_keys')
-    .where({ domain_id: domainId })
-    .whereNot({ state: 'retired' });
+export async function ensureDomainDkimKey(ctx: ServiceContext, domainId: string): Promise<DkimKeyRow[]> {
+  const existing = await listLiveDkimKeys(ctx, domainId);
   const mode: DkimMode = existing[0]?.mode ?? 'delegated';
   for (const algorithm of algorithmsOf(ctx)) {
     if (existing.some((k) => k.algorithm === algorithm && k.state === 'active')) continue;
-    await insertDkimKey(db, ctx, {
+    await insertDkimKey(ctx, {
       domainId,
       algorithm,
       selector: SELECTORS[algorithm][0],
@@ -127,12 +134,43 @@ export async function ensureDomainDkimKey(
       state: 'active',
     });
   }
-  return db('dkim_keys').where({ domain_id: domainId }).whereNot({ state: 'retired' }).orderBy('created_at');
+  return listLiveDkimKeys(ctx, domainId);
 }
 
-/** Every key of a domain, retired ones included, newest first (for the API's history view). */
-export async function listDkimKeys(db: Db, domainId: string): Promise<DkimKeyRow[]> {
-  return db('dkim_keys').where({ domain_id: domainId }).orderBy('created_at', 'desc');
+/** Publishes every live key of the domain in `mode`; returns how many changed. */
+export async function setDkimKeysMode(
+  ctx: ServiceContext,
+  domainId: string,
+  mode: DkimMode,
+): Promise<number> {
+  return ctx
+    .db('dkim_keys')
+    .where({ domain_id: domainId })
+    .whereNot({ state: 'retired' })
+    .whereNot({ mode })
+    .update({ mode, updated_at: ctx.now() });
+}
+
+/** A pending key seen in DNS becomes active; the active key of its algorithm starts retiring. */
+export async function activatePendingKey(ctx: ServiceContext, key: DkimKeyRow): Promise<void> {
+  const now = ctx.now();
+  await ctx
+    .db('dkim_keys')
+    .where({ domain_id: key.domain_id, algorithm: key.algorithm, state: 'active' })
+    .update({ state: 'retiring', retiring_at: now, updated_at: now });
+  await ctx
+    .db('dkim_keys')
+    .where({ id: key.id, state: 'pending' })
+    .update({ state: 'active', activated_at: now, updated_at: now });
+}
+
+/** A retiring key past its retention period is no longer published. */
+export async function retireKey(ctx: ServiceContext, id: string): Promise<void> {
+  const now = ctx.now();
+  await ctx
+    .db('dkim_keys')
+    .where({ id, state: 'retiring' })
+    .update({ state: 'retired', retired_at: now, updated_at: now });
 }
 
 export interface SigningKey {
@@ -146,10 +184,11 @@ export interface SigningKey {
  * The keys the outbound gateway signs with for `domainName`: the active keys of an active
  * domain, unwrapped; an empty list for any other name (unknown, pending, suspended).
  */
-export async function getSigningKeys(db: Db, keyring: Keyring, domainName: string): Promise<SigningKey[]> {
+export async function getSigningKeys(ctx: ServiceContext, domainName: string): Promise<SigningKey[]> {
   const parsed = checkDomainName(domainName);
   if (!parsed.ok) return [];
-  const rows: Array<DkimKeyRow & { domain_name: string }> = await db('dkim_keys as k')
+  const rows: Array<DkimKeyRow & { domain_name: string }> = await ctx
+    .db('dkim_keys as k')
     .join('domains as d', 'd.id', 'k.domain_id')
     .where({ 'd.name': parsed.value, 'd.status': 'active', 'k.state': 'active' })
     .select('k.*', 'd.name as domain_name')
@@ -158,7 +197,7 @@ export async function getSigningKeys(db: Db, keyring: Keyring, domainName: strin
     domain: k.domain_name,
     selector: k.selector,
     algorithm: k.algorithm === 'rsa' ? 'rsa-sha256' : 'ed25519-sha256',
-    privateKeyPem: unwrapSecret(keyring, k.private_key, privateKeyContext(k.id)).toString('utf8'),
+    privateKeyPem: unwrapSecret(ctx.keyring, k.private_key, privateKeyContext(k.id)).toString('utf8'),
   }));
 }
 

@@ -1,14 +1,19 @@
-import { isAppError } from '../errors';
+import type { Actor } from '../auth/actor';
+import { adminEmails } from '../collectives/members';
+import type { Component } from '../component';
 import type { AppContext } from '../context';
+import { runInTransaction, tryAdvisoryLock } from '../db/transaction';
+import { countDomains, domainsDueForCheck, storeDomainCheck } from '../domains/domains';
 import type { DomainRow } from '../domains/find-domain';
+import { isAppError } from '../errors';
 import { logger } from '../logger';
 import { sendNotice } from '../notify/send-notice';
-import type { Component } from '../serve';
-import { checkDomain, DomainCheckReport, storeCheck } from './check-domain';
+import { checkOwnershipProof, DomainCheckReport, runDomainCheck } from './check-domain';
+import { verifyDomain } from './commands/verify-domain';
 import { advanceDkimRotation } from './dkim-rotation';
-import { collectiveAdmins, verifyDomain } from './verify-domain';
+import { getDnsState, markNoticeSent, saveDnsState } from './dns-state';
 
-const jobActor = { type: 'system', label: 'dns-jobs' } as const;
+const jobActor: Actor = { type: 'system', label: 'dns-jobs' };
 
 /** Runs `fn` over `items`, at most `concurrency` at a time. */
 export async function eachLimited<T>(
@@ -51,28 +56,17 @@ function brokenNotice(report: DomainCheckReport) {
  * `unknown` (temporary DNS trouble) changes nothing.
  */
 export async function recheckDomain(ctx: AppContext, domain: DomainRow): Promise<DomainCheckReport> {
-  const report = await checkDomain(ctx, domain, { propagation: false });
-  await storeCheck(ctx.db, domain.id, report);
+  const report = await runDomainCheck(ctx, domain, { propagation: false });
   if (report.status === 'unknown') return report;
   const definite = report.status;
-  const previous = await ctx.db('domain_dns_state').where({ domain_id: domain.id }).first();
+  const previous = await getDnsState(ctx, domain.id);
   const becameBroken = definite === 'error' && previous && previous.definite_status !== 'error';
   const noticeDue = definite === 'error' && (becameBroken || previous?.notice_due === true);
-  await ctx
-    .db('domain_dns_state')
-    .insert({ domain_id: domain.id, definite_status: definite, notice_due: noticeDue, updated_at: ctx.now() })
-    .onConflict('domain_id')
-    .merge();
+  await saveDnsState(ctx, domain.id, { definite_status: definite, notice_due: noticeDue });
   if (noticeDue) {
     try {
-      await sendNotice(ctx, {
-        to: await collectiveAdmins(ctx.db, domain.collective_id),
-        ...brokenNotice(report),
-      });
-      await ctx
-        .db('domain_dns_state')
-        .where({ domain_id: domain.id })
-        .update({ notice_due: false, notified_at: ctx.now() });
+      await sendNotice(ctx, { to: await adminEmails(ctx, domain.collective_id), ...brokenNotice(report) });
+      await markNoticeSent(ctx, domain.id);
     } catch (err) {
       // Kept due: the next re-check tries again.
       logger.warn({ err, domain: domain.name }, 'DNS breakage notice not sent');
@@ -89,24 +83,18 @@ export async function recheckDomain(ctx: AppContext, domain: DomainRow): Promise
 export async function runDnsTick(ctx: AppContext, tickMs: number): Promise<number> {
   const settings = ctx.config.dns;
   const intervalMs = settings.recheckMinutes * 60_000;
-  const [{ n }] = await ctx.db('domains').count<{ n: string }[]>({ n: '*' });
-  const share = Math.max(1, Math.ceil((Number(n) * tickMs) / intervalMs));
-  const due: DomainRow[] = await ctx
-    .db('domains')
-    .where((q) =>
-      q
-        .whereNull('last_checked_at')
-        .orWhere('last_checked_at', '<', new Date(ctx.now().getTime() - intervalMs)),
-    )
-    .whereNot({ status: 'suspended' })
-    .orderByRaw('last_checked_at NULLS FIRST')
-    .limit(share);
+  const share = Math.max(1, Math.ceil(((await countDomains(ctx)) * tickMs) / intervalMs));
+  const due = await domainsDueForCheck(ctx, intervalMs, share);
   await eachLimited(due, settings.recheckConcurrency, async (domain) => {
     try {
       if (domain.status === 'pending') {
-        const outcome = await verifyDomain(ctx, jobActor, domain);
+        // The DNS lookup holds no transaction; the activation, if any, has its own.
+        const proof = await checkOwnershipProof(ctx, domain);
+        const outcome = await runInTransaction({ ...ctx, actor: jobActor }, (tx) =>
+          verifyDomain(tx, domain, proof),
+        );
         if (!outcome.verified) {
-          await storeCheck(ctx.db, domain.id, {
+          await storeDomainCheck(ctx, domain.id, {
             domain: domain.name,
             checkedAt: ctx.now().toISOString(),
             status: outcome.check.status,
@@ -132,13 +120,10 @@ const LOCK = 'giroflee:dns-jobs';
 export function startDnsJobs(ctx: AppContext, tickMs = 60_000): { stop(): Promise<void> } {
   let running: Promise<void> | undefined;
   const tick = () => {
-    running ??= ctx.db
-      .transaction(async (trx) => {
-        const [{ locked }] = (
-          await trx.raw('SELECT pg_try_advisory_xact_lock(hashtext(?)) AS locked', [LOCK])
-        ).rows;
-        if (locked) await runDnsTick(ctx, tickMs);
-      })
+    // The lock's transaction only holds the lock: the tick works through the pool.
+    running ??= runInTransaction(ctx, async (lock) => {
+      if (await tryAdvisoryLock(lock.db, LOCK)) await runDnsTick(ctx, tickMs);
+    })
       .catch((err) => logger.error({ err }, 'DNS jobs tick failed'))
       .finally(() => {
         running = undefined;

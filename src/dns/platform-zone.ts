@@ -1,30 +1,29 @@
+import type { Component } from '../component';
 import type { DnsSettings } from '../config';
-import type { AppContext } from '../context';
-import type { Db } from '../db/knex';
+import type { AppContext, ServiceContext } from '../context';
 import { logger } from '../logger';
-import type { Component } from '../serve';
+import { delegatedKeyName } from './checks/dkim';
 import { dkimTxtValue, DkimAlgorithm } from './dkim-keys';
-import { delegatedKeyName } from './record-plan';
 import type { DnsRecord } from './resolver';
+import { splitTxt } from './zone-file';
 import { staticLookup, startZoneServer, ZoneAnswer, ZoneServer } from './zone-server';
 
 const TTL = 300;
-
-/** RFC 1035 §3.3.14: a TXT value as character-strings of at most 255 octets. */
-export const splitTxt = (value: string): string[] => value.match(/.{1,255}/g) ?? [''];
 
 /**
  * The platform zone's records: SOA and NS at the apex, and the TXT of every published key of a
  * delegated domain (pending, so rotation can confirm it; active; retiring, for mail in flight).
  */
-export async function platformZoneRecords(db: Db, settings: DnsSettings): Promise<DnsRecord[]> {
+export async function platformZoneRecords(ctx: ServiceContext): Promise<DnsRecord[]> {
+  const settings = ctx.config.dns;
   const rows: Array<{
     selector: string;
     algorithm: DkimAlgorithm;
     public_key: string;
     name: string;
     updated_at: Date;
-  }> = await db('dkim_keys as k')
+  }> = await ctx
+    .db('dkim_keys as k')
     .join('domains as d', 'd.id', 'k.domain_id')
     .where('k.mode', 'delegated')
     .whereIn('k.state', ['pending', 'active', 'retiring'])
@@ -65,10 +64,10 @@ interface PgNotifyConnection {
 /** The platform's authoritative DNS server, refreshed when keys or domains change (LISTEN/NOTIFY). */
 export async function startPlatformZone(ctx: AppContext): Promise<ZoneServer & { refresh(): Promise<void> }> {
   const settings = ctx.config.dns;
-  let lookup = platformZoneLookup(settings, await platformZoneRecords(ctx.db, settings));
+  let lookup = platformZoneLookup(settings, await platformZoneRecords(ctx));
   let refreshing: Promise<void> | undefined;
   const refresh = () => {
-    refreshing ??= platformZoneRecords(ctx.db, settings)
+    refreshing ??= platformZoneRecords(ctx)
       .then((records) => {
         lookup = platformZoneLookup(settings, records);
       })

@@ -1,11 +1,11 @@
 import crypto from 'node:crypto';
 import { domainToUnicode } from 'node:url';
-import type { Actor } from '../auth/actor';
-import { recordAudit } from '../audit/record-audit';
-import type { Db } from '../db/knex';
+import type { ServiceContext } from '../context';
 import { errors } from '../errors';
 import type { DomainName } from '../names/domain-name';
 import type { DomainRow } from './find-domain';
+
+/** Domains: the one module that writes the `domains` table. */
 
 /** The TXT record that proves a collective controls a domain. */
 export function verificationRecord(d: Pick<DomainRow, 'name' | 'verification_token'>) {
@@ -31,8 +31,13 @@ export function presentDomain(d: DomainRow & { collective_slug?: string }) {
   };
 }
 
-/** RFC 2142: every domain that receives mail must take postmaster@ and abuse@. */
-export const ROLE_ADDRESSES = ['postmaster', 'abuse'] as const;
+/**
+ * Serializes, until the caller's transaction ends, every change that depends on which
+ * addresses and claims exist under one name (claims, mailboxes, aliases).
+ */
+export async function lockDomainName(ctx: ServiceContext, name: string): Promise<void> {
+  await ctx.db.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [`domain:${name}`]);
+}
 
 /** Every suffix of a name that could be a registered parent: a.b.example.org → b.example.org, example.org. */
 function parentNames(name: string): string[] {
@@ -42,16 +47,14 @@ function parentNames(name: string): string[] {
   return out;
 }
 
-export async function createDomain(
-  db: Db,
-  actor: Actor,
-  collective: { id: string; slug: string },
+/** Refuses a name another collective holds, or a subdomain of one (call under lockDomainName). */
+export async function assertNameClaimable(
+  ctx: ServiceContext,
+  collectiveId: string,
   name: DomainName,
-): Promise<DomainRow & { collective_slug: string }> {
-  // Serialize claims on one name so the checks below and the insert see the same world.
-  await db.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [`domain:${name}`]);
-  const held = await db('domains').where({ name }).whereNot({ status: 'pending' }).first('collective_id');
-  if (held && held.collective_id !== collective.id) {
+): Promise<void> {
+  const held = await ctx.db('domains').where({ name }).whereNot({ status: 'pending' }).first('collective_id');
+  if (held && held.collective_id !== collectiveId) {
     throw errors.conflict('domain_taken', {
       fr: 'Ce domaine est déjà utilisé par un autre collectif. S’il vous appartient, écrivez aux racines.',
       en: 'This domain is already used by another collective. If it is yours, write to the racines.',
@@ -59,10 +62,11 @@ export async function createDomain(
   }
   const parents = parentNames(name);
   if (parents.length) {
-    const parent = await db('domains')
+    const parent = await ctx
+      .db('domains')
       .whereIn('name', parents)
       .whereNot({ status: 'pending' })
-      .whereNot({ collective_id: collective.id })
+      .whereNot({ collective_id: collectiveId })
       .first('name');
     if (parent) {
       throw errors.conflict('parent_domain_taken', {
@@ -71,76 +75,134 @@ export async function createDomain(
       });
     }
   }
-  const [row] = await db('domains')
+}
+
+/** A pending claim, with a new verification token. */
+export async function insertDomain(
+  ctx: ServiceContext,
+  input: { name: DomainName; collectiveId: string },
+): Promise<DomainRow> {
+  const [row] = await ctx
+    .db('domains')
     .insert({
-      name,
-      collective_id: collective.id,
+      name: input.name,
+      collective_id: input.collectiveId,
       verification_token: crypto.randomBytes(20).toString('hex'),
     })
     .returning('*');
-
-  const admins: string[] = (
-    await db('memberships as m')
-      .join('accounts as a', 'a.id', 'm.account_id')
-      .where({ 'm.collective_id': collective.id, 'm.role': 'admin' })
-      .orderBy('a.email')
-      .select('a.email')
-  ).map((r: { email: string }) => r.email);
-  if (admins.length === 0 && actor.type === 'account') admins.push(actor.email);
-  if (admins.length) {
-    await db('aliases').insert(
-      ROLE_ADDRESSES.map((local_part) => ({
-        domain_id: row.id,
-        local_part,
-        destinations: admins,
-        system: true,
-      })),
-    );
-  }
-  await recordAudit(db, actor, {
-    action: 'domain.create',
-    targetType: 'domain',
-    targetId: row.id,
-    collectiveId: collective.id,
-    details: { name, roleAliasesTo: admins },
-  });
-  return { ...row, collective_slug: collective.slug };
+  return row;
 }
 
+export async function getDomain(ctx: ServiceContext, id: string): Promise<DomainRow | undefined> {
+  return ctx.db('domains').where({ id }).first();
+}
+
+/** Domains with their collective's slug, by name; every filter optional. */
 export async function listDomains(
-  db: Db,
-  collectiveId: string,
+  ctx: ServiceContext,
+  filter: { collectiveId?: string; collectiveSlug?: string; status?: string },
 ): Promise<Array<DomainRow & { collective_slug: string }>> {
-  return db('domains as d')
+  const q = ctx
+    .db('domains as d')
     .join('collectives as c', 'c.id', 'd.collective_id')
-    .where('d.collective_id', collectiveId)
     .orderBy('d.name')
     .select('d.*', 'c.slug as collective_slug');
+  if (filter.collectiveId) q.where('d.collective_id', filter.collectiveId);
+  if (filter.collectiveSlug) q.where('c.slug', filter.collectiveSlug);
+  if (filter.status) q.where('d.status', filter.status);
+  return q;
 }
 
-export async function collectiveSlug(db: Db, collectiveId: string): Promise<string> {
-  return (await db('collectives').where({ id: collectiveId }).first('slug')).slug;
+export async function countDomains(ctx: ServiceContext): Promise<number> {
+  const [{ n }] = await ctx.db('domains').count<{ n: string }[]>({ n: '*' });
+  return Number(n);
 }
 
-/** Refused while mailboxes exist, unless a racine forces it (mailboxes and aliases go with it). */
-export async function deleteDomain(db: Db, actor: Actor, domain: DomainRow, force: boolean): Promise<void> {
-  const [{ n }] = await db('mailboxes').where({ domain_id: domain.id }).count({ n: '*' });
-  if (Number(n) > 0 && !force) {
-    throw errors.conflict(
-      'domain_has_mailboxes',
-      {
-        fr: `Le domaine a encore ${n} boîte(s) aux lettres ; supprimez-les d’abord (ou une racine peut forcer).`,
-        en: `The domain still has ${n} mailbox(es); delete them first (or a racine may force it).`,
-      },
-      { mailboxes: Number(n) },
-    );
+/** Domains not checked within `intervalMs`, oldest check first (suspended ones are left alone). */
+export async function domainsDueForCheck(
+  ctx: ServiceContext,
+  intervalMs: number,
+  limit: number,
+): Promise<DomainRow[]> {
+  return ctx
+    .db('domains')
+    .where((q) =>
+      q
+        .whereNull('last_checked_at')
+        .orWhere('last_checked_at', '<', new Date(ctx.now().getTime() - intervalMs)),
+    )
+    .whereNot({ status: 'suspended' })
+    .orderByRaw('last_checked_at NULLS FIRST')
+    .limit(limit);
+}
+
+/** Stores a DNS check report on the domain (last_check, last_checked_at). */
+export async function storeDomainCheck<R extends { checkedAt: string }>(
+  ctx: ServiceContext,
+  domainId: string,
+  report: R,
+): Promise<void> {
+  await ctx
+    .db('domains')
+    .where({ id: domainId })
+    .update({ last_check: JSON.stringify(report), last_checked_at: report.checkedAt });
+}
+
+/** The pending claim made active; other claims on the name are left to the caller. */
+export async function markDomainActive(ctx: ServiceContext, id: string): Promise<void> {
+  await ctx
+    .db('domains')
+    .where({ id })
+    .update({ status: 'active', verified_at: ctx.now(), updated_at: ctx.now() });
+}
+
+/** Whether a collective already holds `name` (its claim is not pending). */
+export async function isNameHeld(ctx: ServiceContext, name: string): Promise<boolean> {
+  return Boolean(await ctx.db('domains').where({ name }).whereNot({ status: 'pending' }).first('id'));
+}
+
+/**
+ * The one pending claim on `name` a racine means (`giroflee domain activate`): 404 when there is
+ * none, 409 naming the collectives when several claim it and `collectiveSlug` does not choose.
+ */
+export async function findPendingClaim(
+  ctx: ServiceContext,
+  name: string,
+  collectiveSlug?: string,
+): Promise<DomainRow & { collective_slug: string }> {
+  const claims = await pendingClaims(ctx, name, { collectiveSlug });
+  if (claims.length === 0)
+    throw errors.notFound(undefined, {
+      fr: `Aucune demande en attente pour ${name}.`,
+      en: `No pending claim for ${name}.`,
+    });
+  if (claims.length > 1) {
+    const slugs = claims.map((c) => c.collective_slug).join(', ');
+    throw errors.conflict('several_claims', {
+      fr: `Plusieurs collectifs demandent ${name} : précisez --collective (${slugs}).`,
+      en: `Several collectives claim ${name}: give --collective (${slugs}).`,
+    });
   }
-  await db('domains').where({ id: domain.id }).delete();
-  await recordAudit(db, actor, {
-    action: 'domain.delete',
-    targetType: 'domain',
-    targetId: domain.id,
-    collectiveId: domain.collective_id,
-    details: { name: domain.name, status: domain.status, forced: force, mailboxesDeleted: Number(n) },
-  });
+  return claims[0];
+}
+
+/** Pending claims on `name`, with their collective's slug. */
+export async function pendingClaims(
+  ctx: ServiceContext,
+  name: string,
+  filter: { collectiveSlug?: string; exceptId?: string } = {},
+): Promise<Array<DomainRow & { collective_slug: string }>> {
+  const q = ctx
+    .db('domains as d')
+    .join('collectives as c', 'c.id', 'd.collective_id')
+    .where({ 'd.name': name, 'd.status': 'pending' })
+    .select('d.*', 'c.slug as collective_slug');
+  if (filter.collectiveSlug) q.where('c.slug', filter.collectiveSlug);
+  if (filter.exceptId) q.whereNot('d.id', filter.exceptId);
+  return q;
+}
+
+/** Its mailboxes and aliases go with it (foreign keys ON DELETE CASCADE). */
+export async function deleteDomainRow(ctx: ServiceContext, id: string): Promise<void> {
+  await ctx.db('domains').where({ id }).delete();
 }

@@ -1,7 +1,6 @@
-import type { Actor } from '../auth/actor';
 import { isRacine } from '../auth/actor';
 import { allowed, authorize, Action } from '../auth/authorize';
-import type { Db } from '../db/knex';
+import type { CommandContext, ServiceContext } from '../context';
 import { errors } from '../errors';
 import type { DomainName } from '../names/domain-name';
 
@@ -24,12 +23,15 @@ export interface DomainRow {
  * the held (non-pending) one first, else the oldest claim. Anything else is 404.
  */
 export async function findDomainForActor(
-  db: Db,
-  actor: Actor,
+  ctx: CommandContext,
   name: DomainName,
   action: Action,
 ): Promise<DomainRow> {
-  const rows: DomainRow[] = await db('domains').where({ name }).orderByRaw(`status = 'pending', created_at`);
+  const { actor } = ctx;
+  const rows: DomainRow[] = await ctx
+    .db('domains')
+    .where({ name })
+    .orderByRaw(`status = 'pending', created_at`);
   const visible = isRacine(actor)
     ? rows[0]
     : rows.find((d) => allowed(actor, 'read', { type: 'domain', collectiveId: d.collective_id }));
@@ -39,6 +41,6 @@ export async function findDomainForActor(
 }
 
 /** Whether `name` is an active domain of the platform (public endpoints: MTA-STS, WKD). */
-export async function isActiveDomain(db: Db, name: string): Promise<boolean> {
-  return Boolean(await db('domains').where({ name, status: 'active' }).first('id'));
+export async function isActiveDomain(ctx: ServiceContext, name: string): Promise<boolean> {
+  return Boolean(await ctx.db('domains').where({ name, status: 'active' }).first('id'));
 }

@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { Readable } from 'node:stream';
 import { SMTPServer, SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import type { Endpoint } from '../config';
-import type { Component } from '../serve';
+import type { Component } from '../component';
 import type { Db } from '../db/knex';
 import { errors } from '../errors';
 import { logger } from '../logger';

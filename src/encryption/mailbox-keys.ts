@@ -1,9 +1,6 @@
 import * as openpgp from 'openpgp';
-import type { Knex } from 'knex';
-import type { Db } from '../db/knex';
+import type { ServiceContext } from '../context';
 import { errors } from '../errors';
-import { hashPassword } from '../auth/password-hash';
-import { revokeSessionsOf } from '../auth/sessions';
 import {
   derivePassphrase,
   KdfParams,
@@ -13,10 +10,13 @@ import {
 } from './passphrase';
 
 /**
- * Mailbox OpenPGP keys (DESIGN.md "Encryption model"). Invariant: every generated key that is
- * not `locked` opens with the mailbox's current password and with its current recovery code.
- * A password change re-wraps keys (never mail); an admin reset cannot, so it locks the old keys
- * (readable again only with the old password's recovery code) and makes a new one.
+ * Mailbox OpenPGP keys, the one module that writes `mailbox_keys` (docs/architecture.md,
+ * "Encryption"). Invariant: every generated key that is not `locked` opens with the mailbox's
+ * current password and with its current recovery code. A password change re-wraps keys (never
+ * mail); an admin reset cannot, so it locks the old keys (readable again only with the old
+ * password's recovery code) and makes a new one. The mailbox's own columns (password hash,
+ * encryption mode) are written by the mailbox commands that call these functions, in the same
+ * transaction.
  */
 export type KeyState = 'active' | 'retired' | 'locked';
 
@@ -48,13 +48,8 @@ const passwordMismatch = () =>
     en: 'The current password does not unlock the mailbox’s encryption keys.',
   });
 
-/** Runs `fn` in the caller's transaction, or in a new one. */
-async function inTransaction<T>(db: Db, fn: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
-  if ((db as Knex.Transaction).isTransaction) return fn(db as Knex.Transaction);
-  return (db as Knex).transaction(fn);
-}
-
-// ENVIRONMENT.md: the classic v4 EdDSA/ECDH cv25519 form, which GnuPG 2.2 and Thunderbird read.
+// The classic v4 EdDSA/ECDH cv25519 form: GnuPG 2.2 and Thunderbird cannot use the RFC 9580
+// keys (Ed25519/X25519) that openpgp.js makes for `type: 'curve25519'`.
 async function generatePrivateKey(address: string): Promise<openpgp.PrivateKey> {
   const { privateKey } = await openpgp.generateKey({
     type: 'ecc',
@@ -108,13 +103,15 @@ async function tryDecrypt(armored: string, passphrase: string): Promise<openpgp.
   }
 }
 
-async function lockMailbox(trx: Knex.Transaction, mailboxId: string): Promise<void> {
-  const row = await trx('mailboxes').where({ id: mailboxId }).forUpdate().first('id');
+/** Serializes key changes of one mailbox until the caller's transaction ends. */
+async function lockMailbox(ctx: ServiceContext, mailboxId: string): Promise<void> {
+  const row = await ctx.db('mailboxes').where({ id: mailboxId }).forUpdate().first('id');
   if (!row) throw errors.notFound();
 }
 
-async function unlockedRows(trx: Knex.Transaction, mailboxId: string): Promise<MailboxKeyRow[]> {
-  return trx('mailbox_keys')
+async function unlockedRows(ctx: ServiceContext, mailboxId: string): Promise<MailboxKeyRow[]> {
+  return ctx
+    .db('mailbox_keys')
     .where({ mailbox_id: mailboxId, source: 'generated' })
     .whereNot({ state: 'locked' })
     .orderBy('created_at');
@@ -136,14 +133,14 @@ async function unlockWithPassword(
 }
 
 async function insertGeneratedKey(
-  trx: Knex.Transaction,
+  ctx: ServiceContext,
   mailbox: MailboxRef,
   password: { passphrase: string; kdf: KdfParams },
   recovery: { passphrase: string; kdf: KdfParams },
 ): Promise<string> {
   const key = await generatePrivateKey(mailbox.address);
   const fingerprint = key.getFingerprint();
-  await trx('mailbox_keys').insert({
+  await ctx.db('mailbox_keys').insert({
     mailbox_id: mailbox.id,
     fingerprint,
     source: 'generated',
@@ -156,21 +153,31 @@ async function insertGeneratedKey(
 
 /** Re-wraps the given decrypted keys with a new password and recovery code. */
 async function rewrapAll(
-  trx: Knex.Transaction,
+  ctx: ServiceContext,
   keys: Map<string, openpgp.PrivateKey>,
   password: { passphrase: string; kdf: KdfParams },
   recovery: { passphrase: string; kdf: KdfParams },
   states: Map<string, KeyState> = new Map(),
 ): Promise<void> {
   for (const [id, key] of keys) {
-    await trx('mailbox_keys')
+    await ctx
+      .db('mailbox_keys')
       .where({ id })
       .update({
         ...(await protectedCopies(key, password, recovery)),
         ...(states.has(id) ? { state: states.get(id) } : {}),
-        updated_at: trx.fn.now(),
+        updated_at: ctx.now(),
       });
   }
+}
+
+/** Active keys of the given source (any, by default) become retired, kept for old mail. */
+async function retireActive(ctx: ServiceContext, mailboxId: string, source?: MailboxKeyRow['source']) {
+  const now = ctx.now();
+  await ctx
+    .db('mailbox_keys')
+    .where({ mailbox_id: mailboxId, state: 'active', ...(source ? { source } : {}) })
+    .update({ state: 'retired', retired_at: now, updated_at: now });
 }
 
 /**
@@ -178,16 +185,14 @@ async function rewrapAll(
  * recovery code, which is returned to be shown once and never stored.
  */
 export async function provisionMailboxKeys(
-  db: Db,
+  ctx: ServiceContext,
   mailbox: MailboxRef,
   password: string,
 ): Promise<{ recoveryCode: string; fingerprint: string }> {
   const recoveryCode = newRecoveryCode();
   const [pw, rc] = await Promise.all([newSecret(password), newSecret(normalizeRecoveryCode(recoveryCode))]);
-  const fingerprint = await inTransaction(db, async (trx) => {
-    await lockMailbox(trx, mailbox.id);
-    return insertGeneratedKey(trx, mailbox, pw, rc);
-  });
+  await lockMailbox(ctx, mailbox.id);
+  const fingerprint = await insertGeneratedKey(ctx, mailbox, pw, rc);
   return { recoveryCode, fingerprint };
 }
 
@@ -196,39 +201,39 @@ export async function provisionMailboxKeys(
  * new one; no mail is re-encrypted. The recovery copies stay as they are.
  */
 export async function rewrapMailboxKeys(
-  db: Db,
+  ctx: ServiceContext,
   mailboxId: string,
   currentPassword: string,
   newPassword: string,
 ): Promise<void> {
-  await inTransaction(db, async (trx) => {
-    await lockMailbox(trx, mailboxId);
-    const rows = await unlockedRows(trx, mailboxId);
-    if (rows.length === 0) return;
-    const keys = await unlockWithPassword(rows, currentPassword);
-    const pw = await newSecret(newPassword);
-    for (const row of rows) {
-      const encrypted = await openpgp.encryptKey({
-        privateKey: keys.get(row.id)!,
-        passphrase: pw.passphrase,
+  await lockMailbox(ctx, mailboxId);
+  const rows = await unlockedRows(ctx, mailboxId);
+  if (rows.length === 0) return;
+  const keys = await unlockWithPassword(rows, currentPassword);
+  const pw = await newSecret(newPassword);
+  for (const row of rows) {
+    const encrypted = await openpgp.encryptKey({
+      privateKey: keys.get(row.id)!,
+      passphrase: pw.passphrase,
+    });
+    await ctx
+      .db('mailbox_keys')
+      .where({ id: row.id })
+      .update({
+        private_key: encrypted.armor(),
+        password_kdf: JSON.stringify(pw.kdf),
+        updated_at: ctx.now(),
       });
-      await trx('mailbox_keys')
-        .where({ id: row.id })
-        .update({
-          private_key: encrypted.armor(),
-          password_kdf: JSON.stringify(pw.kdf),
-          updated_at: trx.fn.now(),
-        });
-    }
-  });
+  }
 }
 
 /**
  * Admin reset (no current password): the old keys cannot be opened, so they are kept and
- * marked `locked` (the old recovery code still opens them), and a new key takes new mail.
+ * marked `locked` (the old recovery code still opens them), and a new key takes new mail; the
+ * caller puts the mailbox in mode `generated`.
  */
 export async function resetMailboxKeys(
-  db: Db,
+  ctx: ServiceContext,
   mailbox: MailboxRef,
   newPassword: string,
 ): Promise<{ recoveryCode: string; fingerprint: string; lockedKeys: number }> {
@@ -237,111 +242,138 @@ export async function resetMailboxKeys(
     newSecret(newPassword),
     newSecret(normalizeRecoveryCode(recoveryCode)),
   ]);
-  return inTransaction(db, async (trx) => {
-    await lockMailbox(trx, mailbox.id);
-    const lockedKeys = await trx('mailbox_keys')
-      .where({ mailbox_id: mailbox.id, source: 'generated' })
-      .whereNot({ state: 'locked' })
-      .update({ state: 'locked', retired_at: trx.fn.now(), updated_at: trx.fn.now() });
-    await trx('mailbox_keys')
-      .where({ mailbox_id: mailbox.id, source: 'uploaded', state: 'active' })
-      .update({ state: 'retired', retired_at: trx.fn.now(), updated_at: trx.fn.now() });
-    const fingerprint = await insertGeneratedKey(trx, mailbox, pw, rc);
-    await trx('mailboxes')
-      .where({ id: mailbox.id })
-      .update({ encryption_mode: 'generated', updated_at: trx.fn.now() });
-    return { recoveryCode, fingerprint, lockedKeys: Number(lockedKeys) };
-  });
+  await lockMailbox(ctx, mailbox.id);
+  const now = ctx.now();
+  const lockedKeys = await ctx
+    .db('mailbox_keys')
+    .where({ mailbox_id: mailbox.id, source: 'generated' })
+    .whereNot({ state: 'locked' })
+    .update({ state: 'locked', retired_at: now, updated_at: now });
+  await retireActive(ctx, mailbox.id, 'uploaded');
+  const fingerprint = await insertGeneratedKey(ctx, mailbox, pw, rc);
+  return { recoveryCode, fingerprint, lockedKeys: Number(lockedKeys) };
 }
 
 /**
  * The owner forgot the password: the recovery code opens the keys it protects (locked ones
  * included, which become readable again as `retired`); keys it does not protect (the key made
  * by an admin reset) need the current password. Everything is re-wrapped with the new password
- * and a new recovery code (a used code is spent), and the mailbox password is set.
+ * and a new recovery code (a used code is spent); the caller sets the mailbox password.
  */
 export async function recoverMailboxKeys(
-  db: Db,
+  ctx: ServiceContext,
   mailboxId: string,
   input: { recoveryCode: string; newPassword: string; currentPassword?: string },
-  now: Date,
 ): Promise<{ recoveryCode: string; recovered: string[] }> {
   const code = normalizeRecoveryCode(input.recoveryCode);
   const newCode = newRecoveryCode();
-  return inTransaction(db, async (trx) => {
-    await lockMailbox(trx, mailboxId);
-    const rows: MailboxKeyRow[] = await trx('mailbox_keys')
-      .where({ mailbox_id: mailboxId, source: 'generated' })
-      .orderBy('created_at');
-    const derive = passphraseCache(code);
-    const keys = new Map<string, openpgp.PrivateKey>();
-    const states = new Map<string, KeyState>();
-    const recovered: string[] = [];
-    for (const row of rows) {
-      const key = await tryDecrypt(row.recovery_private_key!, await derive(row.recovery_kdf!));
-      if (!key) continue;
-      keys.set(row.id, key);
-      recovered.push(row.fingerprint);
-      if (row.state === 'locked') states.set(row.id, 'retired');
-    }
-    if (keys.size === 0) {
-      throw errors.forbidden(undefined, {
-        fr: 'Ce code de secours n’ouvre aucune clé de cette boîte.',
-        en: 'This recovery code opens no key of this mailbox.',
+  await lockMailbox(ctx, mailboxId);
+  const rows: MailboxKeyRow[] = await ctx
+    .db('mailbox_keys')
+    .where({ mailbox_id: mailboxId, source: 'generated' })
+    .orderBy('created_at');
+  const derive = passphraseCache(code);
+  const keys = new Map<string, openpgp.PrivateKey>();
+  const states = new Map<string, KeyState>();
+  const recovered: string[] = [];
+  for (const row of rows) {
+    const key = await tryDecrypt(row.recovery_private_key!, await derive(row.recovery_kdf!));
+    if (!key) continue;
+    keys.set(row.id, key);
+    recovered.push(row.fingerprint);
+    if (row.state === 'locked') states.set(row.id, 'retired');
+  }
+  if (keys.size === 0) {
+    throw errors.forbidden(undefined, {
+      fr: 'Ce code de secours n’ouvre aucune clé de cette boîte.',
+      en: 'This recovery code opens no key of this mailbox.',
+    });
+  }
+  const others = rows.filter((r) => !keys.has(r.id) && r.state !== 'locked');
+  if (others.length > 0) {
+    if (!input.currentPassword) {
+      throw errors.badRequest('current_password_required', {
+        fr: 'Ce code de secours n’ouvre pas la clé créée lors de la dernière réinitialisation : indiquez aussi le mot de passe actuel.',
+        en: 'This recovery code does not open the key made by the last reset: give the current password too.',
       });
     }
-    const others = rows.filter((r) => !keys.has(r.id) && r.state !== 'locked');
-    if (others.length > 0) {
-      if (!input.currentPassword) {
-        throw errors.badRequest('current_password_required', {
-          fr: 'Ce code de secours n’ouvre pas la clé créée lors de la dernière réinitialisation : indiquez aussi le mot de passe actuel.',
-          en: 'This recovery code does not open the key made by the last reset: give the current password too.',
-        });
-      }
-      for (const [id, key] of await unlockWithPassword(others, input.currentPassword)) keys.set(id, key);
-    }
-    const [pw, rc] = await Promise.all([
-      newSecret(input.newPassword),
-      newSecret(normalizeRecoveryCode(newCode)),
-    ]);
-    await rewrapAll(trx, keys, pw, rc, states);
-    await trx('mailboxes')
-      .where({ id: mailboxId })
-      .update({ password_hash: await hashPassword(input.newPassword), updated_at: trx.fn.now() });
-    await revokeSessionsOf(trx, { mailboxId }, now);
-    return { recoveryCode: newCode, recovered };
-  });
+    for (const [id, key] of await unlockWithPassword(others, input.currentPassword)) keys.set(id, key);
+  }
+  const [pw, rc] = await Promise.all([
+    newSecret(input.newPassword),
+    newSecret(normalizeRecoveryCode(newCode)),
+  ]);
+  await rewrapAll(ctx, keys, pw, rc, states);
+  return { recoveryCode: newCode, recovered };
 }
 
 /**
  * A new active key for new mail; the previous ones stay (retired) for reading old mail. The
- * password opens them all, so they are re-wrapped with a new recovery code covering all.
+ * password opens them all, so they are re-wrapped with a new recovery code covering all. The
+ * caller puts the mailbox in mode `generated`.
  */
 export async function rotateMailboxKey(
-  db: Db,
+  ctx: ServiceContext,
   mailbox: MailboxRef,
   password: string,
 ): Promise<{ recoveryCode: string; fingerprint: string }> {
   const recoveryCode = newRecoveryCode();
-  return inTransaction(db, async (trx) => {
-    await lockMailbox(trx, mailbox.id);
-    const rows = await unlockedRows(trx, mailbox.id);
-    const keys = await unlockWithPassword(rows, password);
-    const [pw, rc] = await Promise.all([newSecret(password), newSecret(normalizeRecoveryCode(recoveryCode))]);
-    await rewrapAll(trx, keys, pw, rc);
-    await trx('mailbox_keys')
-      .where({ mailbox_id: mailbox.id, state: 'active' })
-      .update({ state: 'retired', retired_at: trx.fn.now(), updated_at: trx.fn.now() });
-    const fingerprint = await insertGeneratedKey(trx, mailbox, pw, rc);
-    await trx('mailboxes')
-      .where({ id: mailbox.id })
-      .update({ encryption_mode: 'generated', updated_at: trx.fn.now() });
-    return { recoveryCode, fingerprint };
-  });
+  await lockMailbox(ctx, mailbox.id);
+  const rows = await unlockedRows(ctx, mailbox.id);
+  const keys = await unlockWithPassword(rows, password);
+  const [pw, rc] = await Promise.all([newSecret(password), newSecret(normalizeRecoveryCode(recoveryCode))]);
+  await rewrapAll(ctx, keys, pw, rc);
+  await retireActive(ctx, mailbox.id);
+  const fingerprint = await insertGeneratedKey(ctx, mailbox, pw, rc);
+  return { recoveryCode, fingerprint };
 }
 
-export async function listMailboxKeys(db: Db, mailboxId: string): Promise<MailboxKeyRow[]> {
-  return db('mailbox_keys').where({ mailbox_id: mailboxId }).orderBy('created_at');
+/**
+ * Back to mode `generated`: an active generated key is kept; otherwise the active keys (an
+ * uploaded one) retire and a new key is made, whose recovery code is returned once.
+ */
+export async function ensureGeneratedKey(
+  ctx: ServiceContext,
+  mailbox: MailboxRef,
+  password: string,
+): Promise<{ recoveryCode: string | null }> {
+  const active = await ctx
+    .db('mailbox_keys')
+    .where({ mailbox_id: mailbox.id, state: 'active', source: 'generated' })
+    .first('id');
+  if (active) return { recoveryCode: null };
+  await retireActive(ctx, mailbox.id);
+  return { recoveryCode: (await provisionMailboxKeys(ctx, mailbox, password)).recoveryCode };
+}
+
+/**
+ * Mode `public-key`: the uploaded key becomes the only active one; earlier keys stay, retired,
+ * for reading old mail. A key uploaded before comes back rather than being stored twice.
+ */
+export async function activateUploadedKey(
+  ctx: ServiceContext,
+  mailboxId: string,
+  key: openpgp.PublicKey,
+): Promise<{ fingerprint: string; expiresAt: Date | null }> {
+  const now = ctx.now();
+  const fingerprint = key.getFingerprint();
+  const expiration = await key.getExpirationTime();
+  const expiresAt = expiration instanceof Date ? expiration : null;
+  await retireActive(ctx, mailboxId);
+  await ctx.db.raw(
+    `INSERT INTO mailbox_keys (mailbox_id, fingerprint, source, public_key, state, expires_at)
+     VALUES (?, ?, 'uploaded', ?, 'active', ?)
+     ON CONFLICT ON CONSTRAINT mailbox_keys_fingerprint_unique
+     DO UPDATE SET state = 'active', retired_at = NULL, public_key = EXCLUDED.public_key,
+                   expires_at = EXCLUDED.expires_at, updated_at = ?
+     WHERE mailbox_keys.source = 'uploaded'`,
+    [mailboxId, fingerprint, key.armor(), expiresAt, now],
+  );
+  return { fingerprint, expiresAt };
+}
+
+export async function listMailboxKeys(ctx: ServiceContext, mailboxId: string): Promise<MailboxKeyRow[]> {
+  return ctx.db('mailbox_keys').where({ mailbox_id: mailboxId }).orderBy('created_at');
 }
 
 /** What the API shows of a key: never private material, not even encrypted. */

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import * as openpgp from 'openpgp';
-import type { Db } from '../db/knex';
+import type { ServiceContext } from '../context';
 
 // draft-koch-openpgp-webkey-service §3.1: z-base-32 of the SHA-1 of the lowercased local part.
 const ZBASE32 = 'ybndrfg8ejkmcpqxot1uwisza345h769';
@@ -29,8 +29,13 @@ export function wkdHash(localPart: string): string {
  * The binary public keys (draft §3.1: "the binary representation", no armor) published for the
  * mailbox whose hashed local part is `hash` at `domain`, or undefined when there is none.
  */
-export async function findWkdKeys(db: Db, domain: string, hash: string): Promise<Buffer | undefined> {
-  const rows: Array<{ local_part: string; public_key: string }> = await db('mailboxes as m')
+export async function findWkdKeys(
+  ctx: ServiceContext,
+  domain: string,
+  hash: string,
+): Promise<Buffer | undefined> {
+  const rows: Array<{ local_part: string; public_key: string }> = await ctx
+    .db('mailboxes as m')
     .join('domains as d', 'd.id', 'm.domain_id')
     .join('mailbox_keys as k', 'k.mailbox_id', 'm.id')
     .where({ 'd.name': domain, 'd.status': 'active', 'm.status': 'active', 'm.wkd_enabled': true })

@@ -1,5 +1,5 @@
 import { logger } from '../logger';
-import type { Component } from '../serve';
+import type { Component } from '../component';
 import { ensureMailPackages } from './ensure-packages';
 import { databaseUrlOf, mailstackOptions } from './from-config';
 import { webmailMasterCredentials } from './master-user';
@@ -11,7 +11,7 @@ export const mailstackComponent: Component = {
   enabled: (ctx) => ctx.config.mailstack,
   async start(ctx) {
     ensureMailPackages();
-    const master = await webmailMasterCredentials(ctx.db, ctx.keyring);
+    const master = await webmailMasterCredentials(ctx);
     const stack = await startMailstack(mailstackOptions(ctx.config, databaseUrlOf(ctx.db), master));
     logger.info({ ports: stack.ports, dir: stack.dir }, 'mail stack (Postfix, Dovecot) started');
     return { stop: () => stack.stop() };

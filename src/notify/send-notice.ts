@@ -1,6 +1,6 @@
 import nodemailer from 'nodemailer';
-import type { Transporter } from 'nodemailer';
-import type { AppContext } from '../context';
+import type { Config } from '../config';
+import type { Notifier, ServiceContext } from '../context';
 import type { LocalizedText } from '../errors';
 import { logger } from '../logger';
 
@@ -10,22 +10,15 @@ export interface Notice {
   text: LocalizedText;
 }
 
-/** Sends one message; injected in AppContext so tests can capture notices. */
-export interface Notifier {
-  send(message: { from: string; to: string[]; subject: string; text: string }): Promise<void>;
-}
-
-const transports = new WeakMap<AppContext, Notifier>();
-
 /** The SMTP next hop from configuration (GIROFLEE_NOTIFY_SMTP, default the outbound gateway). */
-export function smtpNotifier(ctx: AppContext): Notifier {
-  const transport: Transporter = nodemailer.createTransport({
-    host: ctx.config.notifySmtp.host,
-    port: ctx.config.notifySmtp.port,
+export function smtpNotifier(config: Config): Notifier {
+  const transport = nodemailer.createTransport({
+    host: config.notifySmtp.host,
+    port: config.notifySmtp.port,
     secure: false,
     // The next hop is a loopback gateway of our own: no STARTTLS upgrade is expected there.
     ignoreTLS: true,
-    name: ctx.config.platformHostname,
+    name: config.platformHostname,
   });
   return {
     async send(message) {
@@ -34,12 +27,15 @@ export function smtpNotifier(ctx: AppContext): Notifier {
   };
 }
 
-function notifierOf(ctx: AppContext): Notifier {
+// One transport per configuration: contexts derived per request or per transaction share it.
+const transports = new WeakMap<Config, Notifier>();
+
+function notifierOf(ctx: ServiceContext): Notifier {
   if (ctx.notifier) return ctx.notifier;
-  let n = transports.get(ctx);
+  let n = transports.get(ctx.config);
   if (!n) {
-    n = smtpNotifier(ctx);
-    transports.set(ctx, n);
+    n = smtpNotifier(ctx.config);
+    transports.set(ctx.config, n);
   }
   return n;
 }
@@ -49,7 +45,7 @@ function notifierOf(ctx: AppContext): Notifier {
  * giroflee does not know each reader's language. Throws when the next hop refuses, so a
  * caller that must not lose the notice can retry later.
  */
-export async function sendNotice(ctx: AppContext, notice: Notice): Promise<void> {
+export async function sendNotice(ctx: ServiceContext, notice: Notice): Promise<void> {
   if (notice.to.length === 0) return;
   const subject = `${notice.subject.fr} / ${notice.subject.en}`;
   const text = `${notice.text.fr}\n\n-- English --\n\n${notice.text.en}\n`;

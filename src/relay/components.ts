@@ -1,9 +1,10 @@
 import dns from 'node:dns';
+import { racineEmails } from '../accounts/accounts';
 import type { AppContext } from '../context';
 import { getSigningKeys } from '../dns/dkim-keys';
 import { sendNotice } from '../notify/send-notice';
 import { logger } from '../logger';
-import type { Component } from '../serve';
+import type { Component } from '../component';
 import { CircuitBreakers } from './circuit-breaker';
 import { dns2DnsblQuery } from './dnsbl';
 import { startOutboundGateway } from './outbound-gateway';
@@ -28,8 +29,8 @@ export const outboundGatewayComponent: Component = {
     const transports = transportsFor(ctx);
     const gateway = await startOutboundGateway({
       listen: ctx.config.outbound,
-      loadRelays: () => loadRoutingTargets(ctx.db, ctx.keyring),
-      signingKeys: (domain) => getSigningKeys(ctx.db, ctx.keyring, domain),
+      loadRelays: () => loadRoutingTargets(ctx),
+      signingKeys: (domain) => getSigningKeys(ctx, domain),
       send: (relay, envelope, message) => transports.send(relay, envelope, message),
       breakers: new CircuitBreakers({
         failureThreshold: ctx.config.relay.breakerFailures,
@@ -59,11 +60,7 @@ export function probeDeps(ctx: AppContext, transports: RelayTransports): ProbeDe
     zones: ctx.config.relay.dnsblZones,
     clock: () => performance.now(),
     async notify(notice) {
-      const racines: Array<{ email: string }> = await ctx
-        .db('accounts')
-        .where({ is_racine: true })
-        .select('email');
-      await sendNotice(ctx, { to: racines.map((r) => r.email), ...notice });
+      await sendNotice(ctx, { to: await racineEmails(ctx), ...notice });
     },
   };
 }

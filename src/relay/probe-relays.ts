@@ -1,14 +1,14 @@
-import type { Knex } from 'knex';
-import type { AppContext } from '../context';
+import type { AppContext, ServiceContext } from '../context';
+import { runInTransaction, tryAdvisoryLock } from '../db/transaction';
 import type { LocalizedText } from '../errors';
 import { logger } from '../logger';
 import { checkDnsbl, type DnsblQuery } from './dnsbl';
 import { outboundMetrics } from './metrics';
-import type { HealthStatus, RelayRow } from './relays';
+import { recordRelayHealth, relaysToProbe, type HealthStatus, type RelayRow } from './relays';
 import type { RelayTarget } from './relay-transport';
 import { toTarget } from './routing-targets';
 
-/** Single runner across giroflee copies (DESIGN: jobs take an advisory lock). */
+/** Single runner across giroflee copies: the probe holds this advisory lock while it runs. */
 const PROBE_LOCK = 0x67_69_72_6f; // "giro"
 
 export interface ProbeDeps {
@@ -30,7 +30,7 @@ export interface ProbeResult {
   error: string | null;
 }
 
-async function probeOne(ctx: AppContext, deps: ProbeDeps, relay: RelayRow) {
+async function probeOne(ctx: ServiceContext, deps: ProbeDeps, relay: RelayRow) {
   const started = deps.clock();
   let error: string | null = null;
   let latencyMs: number | null = null;
@@ -76,22 +76,12 @@ function noticeFor(r: ProbeResult): { subject: LocalizedText; text: LocalizedTex
  * the lock (it is probing right now).
  */
 export async function probeRelays(ctx: AppContext, deps: ProbeDeps): Promise<ProbeResult[] | undefined> {
-  const results = await ctx.db.transaction(async (trx: Knex.Transaction) => {
-    const [{ locked }] = (await trx.raw('SELECT pg_try_advisory_xact_lock(?) AS locked', [PROBE_LOCK])).rows;
-    if (!locked) return undefined;
-    const relays: RelayRow[] = await trx('relays').whereNot({ state: 'disabled' }).orderBy('name');
+  const results = await runInTransaction(ctx, async (job) => {
+    if (!(await tryAdvisoryLock(job.db, PROBE_LOCK))) return undefined;
     const out: ProbeResult[] = [];
-    for (const relay of relays) {
-      const health = await probeOne(ctx, deps, relay);
-      await trx('relays')
-        .where({ id: relay.id })
-        .update({
-          health_status: health.status,
-          health_checked_at: ctx.now(),
-          health_latency_ms: health.latencyMs,
-          health_error: health.error,
-          dnsbl_listings: JSON.stringify(health.listings),
-        });
+    for (const relay of await relaysToProbe(job)) {
+      const health = await probeOne(job, deps, relay);
+      await recordRelayHealth(job, relay.id, health);
       outboundMetrics.relayUp.set({ relay: relay.name }, health.status === 'up' ? 1 : 0);
       if (health.latencyMs !== null)
         outboundMetrics.relayLatency.set({ relay: relay.name }, health.latencyMs);

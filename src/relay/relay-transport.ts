@@ -12,7 +12,7 @@ export interface RelayTarget {
   tlsMode: 'implicit' | 'starttls' | 'none';
   username: string | null;
   password?: string;
-  /** Changes whenever the row changes, so a stale transport is replaced. */
+  /** Changes whenever the connection settings or credentials do, so a stale transport is replaced. */
   version: string;
 }
 

@@ -1,13 +1,13 @@
 import crypto from 'node:crypto';
-import type { Knex } from 'knex';
-import type { Actor } from '../auth/actor';
-import { diffFields, recordAudit } from '../audit/record-audit';
-import type { Db } from '../db/knex';
+import { authorize } from '../auth/authorize';
+import type { CommandContext, ServiceContext } from '../context';
 import { registerConstraint } from '../db/pg-errors';
 import { envelopeContext, unwrapSecret, wrapSecret } from '../encryption/envelope';
 import type { Keyring } from '../encryption/master-key';
 import { errors } from '../errors';
-import type { CreateRelayInput, UpdateRelayInput } from './relay-input';
+import type { CreateRelayInput } from './relay-input';
+
+/** The outbound relay pool: the one module that writes the `relays` table. */
 
 export type RelayKind = 'smarthost' | 'direct';
 export type TlsMode = 'implicit' | 'starttls' | 'none';
@@ -50,159 +50,125 @@ registerConstraint('relays_name_unique', 'relay_exists', {
   en: 'A relay with this name already exists.',
 });
 
-const TARGET = 'relay';
-
 function passwordContext(id: string): string {
   return envelopeContext('relays', 'password', id);
 }
 
-/** Routing order first (role, then priority), so lists read the way mail flows. */
-export async function listRelays(db: Db): Promise<RelayRow[]> {
-  return db('relays').orderByRaw(`role = 'fallback', priority, name`);
+/** The pool for a racine, in routing order first (role, then priority), as mail flows. */
+export async function listRelays(ctx: CommandContext): Promise<RelayRow[]> {
+  authorize(ctx.actor, 'manage', { type: 'platform' });
+  return ctx.db('relays').orderByRaw(`role = 'fallback', priority, name`);
 }
 
-export async function findRelay(db: Db, name: string): Promise<RelayRow> {
-  const row = await db('relays').where({ name }).first();
+/** Relays the probe looks at: every one but the disabled. */
+export async function relaysToProbe(ctx: ServiceContext): Promise<RelayRow[]> {
+  return ctx.db('relays').whereNot({ state: 'disabled' }).orderBy('name');
+}
+
+/** Relays that may take mail (state active), in no particular order. */
+export async function activeRelays(ctx: ServiceContext): Promise<RelayRow[]> {
+  return ctx.db('relays').where({ state: 'active' });
+}
+
+/** The relay called `name`, for a racine (the pool is the platform's). */
+export async function findRelayForActor(ctx: CommandContext, name: string): Promise<RelayRow> {
+  authorize(ctx.actor, 'manage', { type: 'platform' });
+  const row = await ctx.db('relays').where({ name }).first();
   if (!row) throw errors.notFound({ relay: name });
   return row as RelayRow;
 }
 
-export async function createRelay(
-  db: Knex,
-  keyring: Keyring,
-  actor: Actor,
-  input: CreateRelayInput,
+/** The relay called `name`, its row locked for the caller's change; 404 when there is none. */
+export async function lockRelay(ctx: ServiceContext, name: string): Promise<RelayRow> {
+  const row = await ctx.db('relays').where({ name }).forUpdate().first();
+  if (!row) throw errors.notFound({ relay: name });
+  return row as RelayRow;
+}
+
+/** The lowest priority among primaries, if any. */
+export async function firstPrimaryPriority(ctx: ServiceContext): Promise<number | undefined> {
+  const first = await ctx.db('relays').where({ role: 'primary' }).min({ p: 'priority' }).first();
+  return first?.p ?? undefined;
+}
+
+export async function insertRelay(ctx: ServiceContext, input: CreateRelayInput): Promise<RelayRow> {
+  const id = crypto.randomUUID();
+  const smarthost = input.kind === 'smarthost' ? input : undefined;
+  const [row] = await ctx
+    .db('relays')
+    .insert({
+      id,
+      name: input.name,
+      kind: input.kind,
+      host: smarthost?.host ?? null,
+      port: smarthost?.port ?? null,
+      tls_mode: smarthost?.tlsMode ?? 'none',
+      username: smarthost?.username ?? null,
+      password: smarthost?.password ? wrapSecret(ctx.keyring, smarthost.password, passwordContext(id)) : null,
+      priority: input.priority,
+      role: input.role,
+      sending_ips: input.sendingIps,
+    })
+    .returning('*');
+  return row as RelayRow;
+}
+
+/** Routing settings: priority, role, state, sending IPs. */
+export async function updateRelayRow(
+  ctx: ServiceContext,
+  id: string,
+  changes: Partial<Pick<RelayRow, 'priority' | 'role' | 'state' | 'sending_ips'>>,
 ): Promise<RelayRow> {
-  return db.transaction(async (trx) => {
-    const id = crypto.randomUUID();
-    const smarthost = input.kind === 'smarthost' ? input : undefined;
-    const [row] = await trx('relays')
-      .insert({
-        id,
-        name: input.name,
-        kind: input.kind,
-        host: smarthost?.host ?? null,
-        port: smarthost?.port ?? null,
-        tls_mode: smarthost?.tlsMode ?? 'none',
-        username: smarthost?.username ?? null,
-        password: smarthost?.password ? wrapSecret(keyring, smarthost.password, passwordContext(id)) : null,
-        priority: input.priority,
-        role: input.role,
-        sending_ips: input.sendingIps,
-      })
-      .returning('*');
-    await recordAudit(trx, actor, {
-      action: 'relay.create',
-      targetType: TARGET,
-      targetId: id,
-      details: {
-        name: row.name,
-        kind: row.kind,
-        host: row.host,
-        port: row.port,
-        tlsMode: row.tls_mode,
-        username: row.username,
-        role: row.role,
-        priority: row.priority,
-      },
-    });
-    return row as RelayRow;
-  });
+  const [row] = await ctx
+    .db('relays')
+    .where({ id })
+    .update({ ...changes, updated_at: ctx.now() })
+    .returning('*');
+  return row as RelayRow;
 }
 
-export async function updateRelay(
-  db: Knex,
-  actor: Actor,
-  name: string,
-  patch: UpdateRelayInput,
-  action = 'relay.update',
-): Promise<RelayRow> {
-  return db.transaction(async (trx) => {
-    const before = await trx('relays').where({ name }).forUpdate().first();
-    if (!before) throw errors.notFound({ relay: name });
-    const changes: Record<string, unknown> = {};
-    if (patch.priority !== undefined) changes.priority = patch.priority;
-    if (patch.role !== undefined) changes.role = patch.role;
-    if (patch.state !== undefined) changes.state = patch.state;
-    if (patch.sendingIps !== undefined) changes.sending_ips = patch.sendingIps;
-    const [after] = await trx('relays')
-      .where({ id: before.id })
-      .update({ ...changes, updated_at: trx.fn.now() })
-      .returning('*');
-    await recordAudit(trx, actor, {
-      action,
-      targetType: TARGET,
-      targetId: before.id,
-      details: { name, ...diffFields(before, after, ['password', 'updated_at']) },
-    });
-    return after as RelayRow;
-  });
-}
-
-/** A fallback becomes a primary, ahead of every current primary. */
-export async function promoteRelay(db: Knex, actor: Actor, name: string): Promise<RelayRow> {
-  const relay = await findRelay(db, name);
-  if (relay.role === 'primary') {
-    throw errors.conflict('relay_already_primary', {
-      fr: 'Ce relais est déjà principal.',
-      en: 'This relay is already a primary.',
-    });
-  }
-  const first = await db('relays').where({ role: 'primary' }).min({ p: 'priority' }).first();
-  const priority = Math.max(0, Math.min(relay.priority, (first?.p ?? relay.priority + 1) - 1));
-  return updateRelay(db, actor, name, { role: 'primary', priority }, 'relay.promote');
-}
-
-/** No new traffic; messages already handed over finish normally. */
-export async function drainRelay(db: Knex, actor: Actor, name: string): Promise<RelayRow> {
-  return updateRelay(db, actor, name, { state: 'draining' }, 'relay.drain');
-}
-
-export async function rotateRelayCredentials(
-  db: Knex,
-  keyring: Keyring,
-  actor: Actor,
-  name: string,
+/** New SMTP AUTH credentials, the password wrapped by the master key. */
+export async function setRelayCredentials(
+  ctx: ServiceContext,
+  id: string,
   credentials: { username: string; password: string },
 ): Promise<RelayRow> {
-  return db.transaction(async (trx) => {
-    const before = await trx('relays').where({ name }).forUpdate().first();
-    if (!before) throw errors.notFound({ relay: name });
-    if (before.kind !== 'smarthost') {
-      throw errors.badRequest('relay_no_credentials', {
-        fr: 'Un relais direct n’a pas d’identifiants.',
-        en: 'A direct relay has no credentials.',
-      });
-    }
-    const [after] = await trx('relays')
-      .where({ id: before.id })
-      .update({
-        username: credentials.username,
-        password: wrapSecret(keyring, credentials.password, passwordContext(before.id)),
-        updated_at: trx.fn.now(),
-      })
-      .returning('*');
-    await recordAudit(trx, actor, {
-      action: 'relay.rotate_credentials',
-      targetType: TARGET,
-      targetId: before.id,
-      details: { name, username: { before: before.username, after: credentials.username } },
-    });
-    return after as RelayRow;
-  });
+  const [row] = await ctx
+    .db('relays')
+    .where({ id })
+    .update({
+      username: credentials.username,
+      password: wrapSecret(ctx.keyring, credentials.password, passwordContext(id)),
+      updated_at: ctx.now(),
+    })
+    .returning('*');
+  return row as RelayRow;
 }
 
-export async function removeRelay(db: Knex, actor: Actor, name: string): Promise<void> {
-  await db.transaction(async (trx) => {
-    const [row] = await trx('relays').where({ name }).delete().returning(['id', 'name', 'kind', 'host']);
-    if (!row) throw errors.notFound({ relay: name });
-    await recordAudit(trx, actor, {
-      action: 'relay.delete',
-      targetType: TARGET,
-      targetId: row.id,
-      details: { name: row.name, kind: row.kind, host: row.host },
+/** What the last probe found (no updated_at: health is not a change of settings). */
+export async function recordRelayHealth(
+  ctx: ServiceContext,
+  id: string,
+  health: { status: HealthStatus; latencyMs: number | null; error: string | null; listings: DnsblListing[] },
+): Promise<void> {
+  await ctx
+    .db('relays')
+    .where({ id })
+    .update({
+      health_status: health.status,
+      health_checked_at: ctx.now(),
+      health_latency_ms: health.latencyMs,
+      health_error: health.error,
+      dnsbl_listings: JSON.stringify(health.listings),
     });
-  });
+}
+
+export async function deleteRelayRow(
+  ctx: ServiceContext,
+  name: string,
+): Promise<Pick<RelayRow, 'id' | 'name' | 'kind' | 'host'> | undefined> {
+  const [row] = await ctx.db('relays').where({ name }).delete().returning(['id', 'name', 'kind', 'host']);
+  return row;
 }
 
 /** The relay's password in clear, for the transport only. */

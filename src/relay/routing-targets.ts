@@ -1,7 +1,14 @@
-import type { Db } from '../db/knex';
+import crypto from 'node:crypto';
+import type { ServiceContext } from '../context';
 import type { Keyring } from '../encryption/master-key';
-import { relayPassword, type RelayRow } from './relays';
+import { activeRelays, relayPassword, type RelayRow } from './relays';
 import type { RelayTarget } from './relay-transport';
+
+/** What a pooled transport was built from: it changes exactly when the transport must be rebuilt. */
+function connectionVersion(r: RelayRow): string {
+  const settings = [r.kind, r.host, r.port, r.tls_mode, r.username, r.password];
+  return crypto.createHash('sha256').update(JSON.stringify(settings)).digest('base64url');
+}
 
 export function toTarget(keyring: Keyring, r: RelayRow): RelayTarget {
   return {
@@ -13,7 +20,7 @@ export function toTarget(keyring: Keyring, r: RelayRow): RelayTarget {
     tlsMode: r.tls_mode,
     username: r.username,
     password: relayPassword(keyring, r),
-    version: r.updated_at.toISOString(),
+    version: connectionVersion(r),
   };
 }
 
@@ -30,7 +37,6 @@ export function routingOrder(rows: RelayRow[]): RelayRow[] {
     .sort((a, b) => rank(a) - rank(b) || a.priority - b.priority || a.name.localeCompare(b.name));
 }
 
-export async function loadRoutingTargets(db: Db, keyring: Keyring): Promise<RelayTarget[]> {
-  const rows: RelayRow[] = await db('relays').where({ state: 'active' });
-  return routingOrder(rows).map((r) => toTarget(keyring, r));
+export async function loadRoutingTargets(ctx: ServiceContext): Promise<RelayTarget[]> {
+  return routingOrder(await activeRelays(ctx)).map((r) => toTarget(ctx.keyring, r));
 }

@@ -8,7 +8,7 @@ describe('aliases', () => {
     app.client.request('POST', `/api/v1/domains/${t.domain.name}/aliases`, { as: t.actors.admin, body });
 
   it('creates an alias to internal and external addresses, deduplicated and lowercased', async () => {
-    const t = await makeTenant(app.ctx.db);
+    const t = await makeTenant(app.ctx);
     const res = await create(t, {
       localPart: 'Contact',
       destinations: [t.mailbox.address, 'Ami@Ailleurs.example', 'ami@ailleurs.example'],
@@ -22,20 +22,20 @@ describe('aliases', () => {
   });
 
   it('creates a catch-all listed as @domain', async () => {
-    const t = await makeTenant(app.ctx.db);
+    const t = await makeTenant(app.ctx);
     const res = await create(t, { localPart: '*', destinations: [t.mailbox.address] });
     expect(res.body).toMatchObject({ source: `@${t.domain.name}`, catchAll: true });
   });
 
   it('refuses a self-reference', async () => {
-    const t = await makeTenant(app.ctx.db);
+    const t = await makeTenant(app.ctx);
     const res = await create(t, { localPart: 'moi', destinations: [`moi@${t.domain.name}`] });
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('alias_self_reference');
   });
 
   it('refuses a loop through other aliases, on create and on update', async () => {
-    const t = await makeTenant(app.ctx.db);
+    const t = await makeTenant(app.ctx);
     const a = await create(t, { localPart: 'a', destinations: [`b@${t.domain.name}`] });
     await create(t, { localPart: 'b', destinations: [`c@${t.domain.name}`] });
     const c = await create(t, { localPart: 'c', destinations: [`a@${t.domain.name}`] });
@@ -55,14 +55,14 @@ describe('aliases', () => {
   });
 
   it('refuses an alias on an address that is a mailbox', async () => {
-    const t = await makeTenant(app.ctx.db);
+    const t = await makeTenant(app.ctx);
     const res = await create(t, { localPart: t.mailbox.local_part, destinations: ['x@ailleurs.example'] });
     expect(res.status).toBe(409);
     expect(res.body.error.code).toBe('address_taken');
   });
 
   it('keeps postmaster@ deliverable: its destinations may change, it may not be deleted', async () => {
-    const t = await makeTenant(app.ctx.db);
+    const t = await makeTenant(app.ctx);
     const created = await app.client.request('POST', `/api/v1/collectives/${t.collective.slug}/domains`, {
       as: t.actors.admin,
       body: { name: `roles-${Date.now()}.example` },
@@ -84,7 +84,7 @@ describe('aliases', () => {
   });
 
   it('deletes an alias and audits it with its destinations', async () => {
-    const t = await makeTenant(app.ctx.db);
+    const t = await makeTenant(app.ctx);
     const res = await create(t, { localPart: 'temp', destinations: ['x@ailleurs.example'] });
     expect(
       (await app.client.request('DELETE', `/api/v1/aliases/${res.body.id}`, { as: t.actors.admin })).status,

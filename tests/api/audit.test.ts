@@ -15,8 +15,8 @@ describe('GET /api/v1/audit', () => {
   }
 
   it('shows a collective admin only their collective, newest first, with before/after', async () => {
-    const a = await makeTenant(app.ctx.db);
-    const b = await makeTenant(app.ctx.db);
+    const a = await makeTenant(app.ctx);
+    const b = await makeTenant(app.ctx);
     await renameTwice(a);
     await renameTwice(b);
     const res = await app.client.request('GET', '/api/v1/audit', { as: a.actors.admin });
@@ -29,13 +29,13 @@ describe('GET /api/v1/audit', () => {
   });
 
   it('is refused to a plain member', async () => {
-    const t = await makeTenant(app.ctx.db);
+    const t = await makeTenant(app.ctx);
     expect((await app.client.request('GET', '/api/v1/audit', { as: t.actors.member })).status).toBe(404);
   });
 
   it('lets a racine filter by actor and time, and page', async () => {
-    const t = await makeTenant(app.ctx.db);
-    const { actor } = await makeRacine(app.ctx.db);
+    const t = await makeTenant(app.ctx);
+    const { actor } = await makeRacine(app.ctx);
     await renameTwice(t);
     const byActor = await app.client.request(
       'GET',

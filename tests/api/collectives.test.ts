@@ -6,7 +6,7 @@ describe('collectives, members and tokens', () => {
 
   describe('POST /api/v1/collectives', () => {
     it('lets a racine create a collective and audits it', async () => {
-      const { actor } = await makeRacine(app.ctx.db);
+      const { actor } = await makeRacine(app.ctx);
       const res = await app.client.request('POST', '/api/v1/collectives', {
         as: actor,
         body: { slug: 'les-chatons', name: 'Les Chatons' },
@@ -20,7 +20,7 @@ describe('collectives, members and tokens', () => {
     });
 
     it('forbids a collective admin', async () => {
-      const t = await makeTenant(app.ctx.db);
+      const t = await makeTenant(app.ctx);
       const res = await app.client.request('POST', '/api/v1/collectives', {
         as: t.actors.admin,
         body: { slug: 'sneaky', name: 'Sneaky' },
@@ -35,7 +35,7 @@ describe('collectives, members and tokens', () => {
       [{ slug: 'ok-slug', name: 'x', extra: true }, 'validation_failed'],
       [{ slug: "x'; DROP TABLE collectives;--", name: 'x' }, 'validation_failed'],
     ])('refuses bad input %j with %s and changes nothing', async (body, code) => {
-      const { actor } = await makeRacine(app.ctx.db);
+      const { actor } = await makeRacine(app.ctx);
       const before = await app.ctx.db('collectives').count({ n: '*' });
       const res = await app.client.request('POST', '/api/v1/collectives', { as: actor, body });
       expect(res.status).toBe(400);
@@ -44,7 +44,7 @@ describe('collectives, members and tokens', () => {
     });
 
     it('answers 409 for a slug already taken', async () => {
-      const { actor } = await makeRacine(app.ctx.db);
+      const { actor } = await makeRacine(app.ctx);
       await app.client.request('POST', '/api/v1/collectives', {
         as: actor,
         body: { slug: 'twice', name: 'A' },
@@ -58,7 +58,7 @@ describe('collectives, members and tokens', () => {
     });
 
     it('answers 413 for an oversized body', async () => {
-      const { actor } = await makeRacine(app.ctx.db);
+      const { actor } = await makeRacine(app.ctx);
       const res = await app.client.request('POST', '/api/v1/collectives', {
         as: actor,
         body: { slug: 'big', name: 'x'.repeat(300_000) },
@@ -68,7 +68,7 @@ describe('collectives, members and tokens', () => {
     });
 
     it('answers 400 for malformed JSON', async () => {
-      const { actor } = await makeRacine(app.ctx.db);
+      const { actor } = await makeRacine(app.ctx);
       const res = await app.client.request('POST', '/api/v1/collectives', {
         as: actor,
         raw: '{"slug": ',
@@ -80,14 +80,14 @@ describe('collectives, members and tokens', () => {
   });
 
   it('lists only the collectives an account belongs to', async () => {
-    const a = await makeTenant(app.ctx.db);
-    await makeTenant(app.ctx.db);
+    const a = await makeTenant(app.ctx);
+    await makeTenant(app.ctx);
     const res = await app.client.request('GET', '/api/v1/collectives', { as: a.actors.member });
     expect(res.body.items.map((c: { slug: string }) => c.slug)).toEqual([a.collective.slug]);
   });
 
   it('lets an admin rename the collective, not a plain member', async () => {
-    const t = await makeTenant(app.ctx.db);
+    const t = await makeTenant(app.ctx);
     const path = `/api/v1/collectives/${t.collective.slug}`;
     expect(
       (await app.client.request('PATCH', path, { as: t.actors.member, body: { name: 'Nope' } })).status,
@@ -102,8 +102,8 @@ describe('collectives, members and tokens', () => {
   });
 
   it('refuses to delete a collective that still has domains', async () => {
-    const t = await makeTenant(app.ctx.db);
-    const { actor } = await makeRacine(app.ctx.db);
+    const t = await makeTenant(app.ctx);
+    const { actor } = await makeRacine(app.ctx);
     const res = await app.client.request('DELETE', `/api/v1/collectives/${t.collective.slug}`, { as: actor });
     expect(res.status).toBe(409);
     expect(res.body.error.code).toBe('collective_has_domains');
@@ -111,7 +111,7 @@ describe('collectives, members and tokens', () => {
 
   describe('members', () => {
     it('invites a new person with a one-time password that must be changed before anything else', async () => {
-      const t = await makeTenant(app.ctx.db);
+      const t = await makeTenant(app.ctx);
       const res = await app.client.request('POST', `/api/v1/collectives/${t.collective.slug}/members`, {
         as: t.actors.admin,
         body: { email: 'Nouvelle@Asso.example', role: 'member' },
@@ -136,8 +136,8 @@ describe('collectives, members and tokens', () => {
     });
 
     it('adds an existing account without a new password', async () => {
-      const a = await makeTenant(app.ctx.db);
-      const b = await makeTenant(app.ctx.db);
+      const a = await makeTenant(app.ctx);
+      const b = await makeTenant(app.ctx);
       const res = await app.client.request('POST', `/api/v1/collectives/${b.collective.slug}/members`, {
         as: b.actors.admin,
         body: { email: a.admin.email, role: 'admin' },
@@ -150,7 +150,7 @@ describe('collectives, members and tokens', () => {
     });
 
     it('never removes the last admin', async () => {
-      const t = await makeTenant(app.ctx.db);
+      const t = await makeTenant(app.ctx);
       const res = await app.client.request(
         'DELETE',
         `/api/v1/collectives/${t.collective.slug}/members/${t.admin.id}`,
@@ -165,8 +165,8 @@ describe('collectives, members and tokens', () => {
 
   describe('API tokens', () => {
     it('shows a token once, stores only its hash, and lets it act as an admin of its collective only', async () => {
-      const t = await makeTenant(app.ctx.db);
-      const other = await makeTenant(app.ctx.db);
+      const t = await makeTenant(app.ctx);
+      const other = await makeTenant(app.ctx);
       const created = await app.client.request('POST', `/api/v1/collectives/${t.collective.slug}/tokens`, {
         as: t.actors.admin,
         body: { name: 'script de sauvegarde' },

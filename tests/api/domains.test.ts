@@ -6,7 +6,7 @@ describe('domains', () => {
 
   describe('POST /api/v1/collectives/:slug/domains', () => {
     it('creates a pending domain with its verification record and role aliases to the admins', async () => {
-      const t = await makeTenant(app.ctx.db);
+      const t = await makeTenant(app.ctx);
       const res = await app.client.request('POST', `/api/v1/collectives/${t.collective.slug}/domains`, {
         as: t.actors.admin,
         body: { name: 'Jardin-Partagé.example' },
@@ -27,8 +27,8 @@ describe('domains', () => {
     });
 
     it('refuses a domain already held by another collective, with a clear message', async () => {
-      const a = await makeTenant(app.ctx.db);
-      const b = await makeTenant(app.ctx.db);
+      const a = await makeTenant(app.ctx);
+      const b = await makeTenant(app.ctx);
       const res = await app.client.request('POST', `/api/v1/collectives/${b.collective.slug}/domains`, {
         as: b.actors.admin,
         body: { name: a.domain.name },
@@ -39,8 +39,8 @@ describe('domains', () => {
     });
 
     it('refuses a subdomain of a domain held by another collective', async () => {
-      const a = await makeTenant(app.ctx.db);
-      const b = await makeTenant(app.ctx.db);
+      const a = await makeTenant(app.ctx);
+      const b = await makeTenant(app.ctx);
       const res = await app.client.request('POST', `/api/v1/collectives/${b.collective.slug}/domains`, {
         as: b.actors.admin,
         body: { name: `lists.${a.domain.name}` },
@@ -50,8 +50,8 @@ describe('domains', () => {
     });
 
     it('lets two collectives claim the same pending name', async () => {
-      const a = await makeTenant(app.ctx.db);
-      const b = await makeTenant(app.ctx.db);
+      const a = await makeTenant(app.ctx);
+      const b = await makeTenant(app.ctx);
       for (const t of [a, b]) {
         const res = await app.client.request('POST', `/api/v1/collectives/${t.collective.slug}/domains`, {
           as: t.actors.admin,
@@ -72,7 +72,7 @@ describe('domains', () => {
       ['192.0.2.1'],
       ["x.example' OR 1=1 --"],
     ])('refuses the invalid name %p with a 400 and creates nothing', async (name) => {
-      const t = await makeTenant(app.ctx.db);
+      const t = await makeTenant(app.ctx);
       const res = await app.client.request('POST', `/api/v1/collectives/${t.collective.slug}/domains`, {
         as: t.actors.admin,
         body: { name },
@@ -83,7 +83,7 @@ describe('domains', () => {
     });
 
     it('is refused to a plain member', async () => {
-      const t = await makeTenant(app.ctx.db);
+      const t = await makeTenant(app.ctx);
       const res = await app.client.request('POST', `/api/v1/collectives/${t.collective.slug}/domains`, {
         as: t.actors.member,
         body: { name: 'member-tries.example' },
@@ -94,7 +94,7 @@ describe('domains', () => {
 
   describe('DELETE /api/v1/domains/:name', () => {
     it('refuses while mailboxes exist, and a collective admin may not force', async () => {
-      const t = await makeTenant(app.ctx.db);
+      const t = await makeTenant(app.ctx);
       const res = await app.client.request('DELETE', `/api/v1/domains/${t.domain.name}`, {
         as: t.actors.admin,
       });
@@ -107,9 +107,9 @@ describe('domains', () => {
     });
 
     it('lets a racine force it, taking mailboxes and aliases along, audited', async () => {
-      const t = await makeTenant(app.ctx.db);
-      await makeMailbox(app.ctx.db, { domainId: t.domain.id });
-      const { actor } = await makeRacine(app.ctx.db);
+      const t = await makeTenant(app.ctx);
+      await makeMailbox(app.ctx, { domainId: t.domain.id });
+      const { actor } = await makeRacine(app.ctx);
       const res = await app.client.request('DELETE', `/api/v1/domains/${t.domain.name}?force=true`, {
         as: actor,
       });
@@ -123,15 +123,15 @@ describe('domains', () => {
     });
 
     it('deletes an empty domain for its admin', async () => {
-      const t = await makeTenant(app.ctx.db);
-      const empty = await makeDomain(app.ctx.db, { collectiveId: t.collective.id });
+      const t = await makeTenant(app.ctx);
+      const empty = await makeDomain(app.ctx, { collectiveId: t.collective.id });
       const res = await app.client.request('DELETE', `/api/v1/domains/${empty.name}`, { as: t.actors.admin });
       expect(res.status).toBe(204);
     });
   });
 
   it('lists a collective’s domains for its members', async () => {
-    const t = await makeTenant(app.ctx.db);
+    const t = await makeTenant(app.ctx);
     const res = await app.client.request('GET', `/api/v1/collectives/${t.collective.slug}/domains`, {
       as: t.actors.member,
     });

@@ -1,27 +1,27 @@
 import * as openpgp from 'openpgp';
 import type { Actor } from '../../src/auth/actor';
 import { loadMailboxActor } from '../../src/auth/sessions';
-import { derivePassphrase, KdfParams } from '../../src/encryption/passphrase';
+import type { KdfParams } from '../../src/encryption/passphrase';
 import { encryptMessage, splitMessage } from '../../src/encryption/pgp-mime';
-import { createTestContext, TestContext } from '../support/context';
-import { startTestApp, TestClient } from '../support/http';
 import { makeTenant } from '../support/factories';
 import { corpus } from '../encryption/mime-corpus';
+import { useTestApp } from '../support/app';
+import { startTestApp } from '../support/http';
+import { decryptStored, unlockKey } from '../support/openpgp';
 
 /**
  * The promises of the key lifecycle, through the API only: mail received before a password
  * change, an admin reset, a recovery or a rotation stays readable exactly as the responses say.
  */
 describe('mailbox key lifecycle through the API', () => {
-  let ctx: TestContext;
-  let client: TestClient;
+  const app = useTestApp();
   let tenant: Awaited<ReturnType<typeof makeTenant>>;
   const raw = corpus[2][1];
   const original = splitMessage(raw).body;
 
   /** Encrypts as the gateway does, to the mailbox's active keys as the API lists them. */
   async function receive(address: string, as: Actor): Promise<Buffer> {
-    const res = await client.request('GET', `/api/v1/mailboxes/${address}/keys`, { as });
+    const res = await app.client.request('GET', `/api/v1/mailboxes/${address}/keys`, { as });
     const active = res.body.keys.filter((k: { state: string }) => k.state === 'active');
     const keys = await Promise.all(
       active.map((k: { publicKey: string }) => openpgp.readKey({ armoredKey: k.publicKey })),
@@ -34,9 +34,9 @@ describe('mailbox key lifecycle through the API', () => {
    * mailbox's sessions, as they should.
    */
   async function asOwner(method: string, path: string, body?: unknown) {
-    const fresh = await startTestApp(ctx);
+    const fresh = await startTestApp(app.ctx);
     try {
-      const owner = (await loadMailboxActor(ctx.db, mailboxId)) as Actor;
+      const owner = (await loadMailboxActor(app.ctx, mailboxId)) as Actor;
       return await fresh.request(method, path, { as: owner, body });
     } finally {
       await fresh.close();
@@ -47,23 +47,10 @@ describe('mailbox key lifecycle through the API', () => {
   /** Reads a stored message as the webmail does: export, derive, unlock, decrypt. */
   async function readable(address: string, password: string, stored: Buffer): Promise<boolean> {
     const res = await asOwner('GET', `/api/v1/mailboxes/${address}/keys/private`);
-    const text = stored.toString('latin1');
-    const armored = text.slice(
-      text.indexOf('-----BEGIN PGP MESSAGE-----'),
-      text.indexOf('-----END PGP MESSAGE-----') + 25,
-    );
     for (const k of res.body.keys as Array<{ privateKey: string; passphrase: KdfParams }>) {
       try {
-        const key = await openpgp.decryptKey({
-          privateKey: await openpgp.readPrivateKey({ armoredKey: k.privateKey }),
-          passphrase: await derivePassphrase(password, k.passphrase),
-        });
-        const { data } = await openpgp.decrypt({
-          message: await openpgp.readMessage({ armoredMessage: armored }),
-          decryptionKeys: key,
-          format: 'binary',
-        });
-        if (splitMessage(Buffer.from(data as Uint8Array)).body.equals(original)) return true;
+        const key = await unlockKey(k.privateKey, password, k.passphrase);
+        if (splitMessage(await decryptStored(stored, key)).body.equals(original)) return true;
       } catch {
         // Not this key, or not this password: try the next one.
       }
@@ -72,18 +59,12 @@ describe('mailbox key lifecycle through the API', () => {
   }
 
   beforeAll(async () => {
-    ctx = await createTestContext();
-    client = await startTestApp(ctx);
-    tenant = await makeTenant(ctx.db);
-  });
-  afterAll(async () => {
-    await client.close();
-    await ctx.destroy();
+    tenant = await makeTenant(app.ctx);
   });
 
   it('keeps old mail readable across password change, admin reset + recovery, and rotation', async () => {
     const first = 'first long password 2026';
-    const created = await client.request('POST', `/api/v1/domains/${tenant.domain.name}/mailboxes`, {
+    const created = await app.client.request('POST', `/api/v1/domains/${tenant.domain.name}/mailboxes`, {
       as: tenant.actors.admin,
       body: { localPart: 'cycle', password: first },
     });
@@ -106,7 +87,7 @@ describe('mailbox key lifecycle through the API', () => {
 
     // 2. An admin resets it: new mail uses a new key; old mail needs the recovery code.
     const third = 'reset by the admin 2026';
-    const reset = await client.request('POST', `/api/v1/mailboxes/${address}/password`, {
+    const reset = await app.client.request('POST', `/api/v1/mailboxes/${address}/password`, {
       as: tenant.actors.admin,
       body: { newPassword: third },
     });
@@ -121,7 +102,7 @@ describe('mailbox key lifecycle through the API', () => {
 
     // 3. The first recovery code brings the old key back under a new password.
     const fourth = 'recovered long password 2026';
-    const recover = await client.request('POST', `/api/v1/mailboxes/${address}/keys/recover`, {
+    const recover = await app.client.request('POST', `/api/v1/mailboxes/${address}/keys/recover`, {
       body: { recoveryCode: firstCode, newPassword: fourth, currentPassword: third },
     });
     expect(recover.status).toBe(200);

@@ -1,7 +1,5 @@
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
-import os from 'node:os';
 import path from 'node:path';
 import * as openpgp from 'openpgp';
 import type { Actor } from '../../src/auth/actor';
@@ -10,8 +8,6 @@ import { provisionMailboxKeys } from '../../src/encryption/mailbox-keys';
 import { derivePassphrase, KdfParams } from '../../src/encryption/passphrase';
 import { encryptMessage, splitMessage } from '../../src/encryption/pgp-mime';
 import { wkdHash, zBase32 } from '../../src/encryption/wkd';
-import { createTestContext, TestContext } from '../support/context';
-import { startTestApp, TestClient } from '../support/http';
 import {
   atSystemDate,
   makeMailbox,
@@ -21,39 +17,35 @@ import {
   TEST_PASSWORD,
 } from '../support/factories';
 import { corpus } from '../encryption/mime-corpus';
+import { useTestApp } from '../support/app';
+import { armoredPart, withGpg } from '../support/openpgp';
+import { verifyPassword } from '../../src/auth/password-hash';
 
 describe('mailbox keys API', () => {
-  let ctx: TestContext;
-  let client: TestClient;
+  const app = useTestApp();
   let tenant: Awaited<ReturnType<typeof makeTenant>>;
 
   async function generatedMailbox(localPart: string) {
-    const m = await makeMailbox(ctx.db, {
+    const m = await makeMailbox(app.ctx, {
       domainId: tenant.domain.id,
       localPart,
       encryptionMode: 'generated',
     });
-    const { recoveryCode } = await provisionMailboxKeys(ctx.db, m, TEST_PASSWORD);
-    return { ...m, recoveryCode, owner: (await loadMailboxActor(ctx.db, m.id)) as Actor };
+    const { recoveryCode } = await provisionMailboxKeys(app.ctx, m, TEST_PASSWORD);
+    return { ...m, recoveryCode, owner: (await loadMailboxActor(app.ctx, m.id)) as Actor };
   }
 
   const auditActions = async (targetId: string) =>
-    (await ctx.db('audit_log').where({ target_id: targetId }).orderBy('id')).map((r) => r.action);
+    (await app.ctx.db('audit_log').where({ target_id: targetId }).orderBy('id')).map((r) => r.action);
 
   beforeAll(async () => {
-    ctx = await createTestContext();
-    client = await startTestApp(ctx);
-    tenant = await makeTenant(ctx.db);
-  });
-  afterAll(async () => {
-    await client.close();
-    await ctx.destroy();
+    tenant = await makeTenant(app.ctx);
   });
 
   describe('GET /api/v1/mailboxes/:address/keys', () => {
     it('shows public keys, fingerprints and states, never private material', async () => {
       const m = await generatedMailbox('reader');
-      const res = await client.request('GET', `/api/v1/mailboxes/${m.address}/keys`, {
+      const res = await app.client.request('GET', `/api/v1/mailboxes/${m.address}/keys`, {
         as: tenant.actors.admin,
       });
       expect(res.status).toBe(200);
@@ -70,8 +62,8 @@ describe('mailbox keys API', () => {
 
     it('answers 404 to another collective', async () => {
       const m = await generatedMailbox('hidden');
-      const other = await makeTenant(ctx.db);
-      const res = await client.request('GET', `/api/v1/mailboxes/${m.address}/keys`, {
+      const other = await makeTenant(app.ctx);
+      const res = await app.client.request('GET', `/api/v1/mailboxes/${m.address}/keys`, {
         as: other.actors.admin,
       });
       expect(res.status).toBe(404);
@@ -81,11 +73,11 @@ describe('mailbox keys API', () => {
   describe('GET /api/v1/mailboxes/:address/keys/private', () => {
     it('is for the owner only, not the admin', async () => {
       const m = await generatedMailbox('secretive');
-      const admin = await client.request('GET', `/api/v1/mailboxes/${m.address}/keys/private`, {
+      const admin = await app.client.request('GET', `/api/v1/mailboxes/${m.address}/keys/private`, {
         as: tenant.actors.admin,
       });
       expect(admin.status).toBe(403);
-      const owner = await client.request('GET', `/api/v1/mailboxes/${m.address}/keys/private`, {
+      const owner = await app.client.request('GET', `/api/v1/mailboxes/${m.address}/keys/private`, {
         as: m.owner,
       });
       expect(owner.status).toBe(200);
@@ -97,30 +89,18 @@ describe('mailbox keys API', () => {
 
     it('exports a key GnuPG imports, unlocks with the derived passphrase and decrypts the gateway’s output with', async () => {
       const m = await generatedMailbox('gpguser');
-      const res = await client.request('GET', `/api/v1/mailboxes/${m.address}/keys/private`, { as: m.owner });
+      const res = await app.client.request('GET', `/api/v1/mailboxes/${m.address}/keys/private`, {
+        as: m.owner,
+      });
       const { privateKey, passphrase } = res.body.keys[0] as { privateKey: string; passphrase: KdfParams };
       const publicKey = await openpgp.readKey({
-        armoredKey: (await ctx.db('mailbox_keys').where({ mailbox_id: m.id }).first()).public_key,
+        armoredKey: (await app.ctx.db('mailbox_keys').where({ mailbox_id: m.id }).first()).public_key,
       });
       const raw = corpus.find(([n]) => n === '8bit body')![1];
       const stored = (await encryptMessage(raw, [publicKey]))!;
-      const text = stored.toString('latin1');
-      const armored = text.slice(
-        text.indexOf('-----BEGIN PGP MESSAGE-----'),
-        text.indexOf('-----END PGP MESSAGE-----') + 25,
-      );
+      const armored = armoredPart(stored);
 
-      const home = fs.mkdtempSync(path.join(os.tmpdir(), 'giroflee-gpg-'));
-      try {
-        const gpg = (args: string[], input?: string | Buffer) =>
-          execFileSync(
-            'gpg',
-            ['--homedir', home, '--batch', '--no-tty', '--pinentry-mode', 'loopback', ...args],
-            {
-              input,
-              stdio: ['pipe', 'pipe', 'pipe'],
-            },
-          );
+      await withGpg(async (gpg, home) => {
         const pass = path.join(home, 'pass');
         fs.writeFileSync(pass, await derivePassphrase(TEST_PASSWORD, passphrase), { mode: 0o600 });
         gpg(['--passphrase-file', pass, '--import'], privateKey);
@@ -128,71 +108,39 @@ describe('mailbox keys API', () => {
         expect(splitMessage(decrypted).body.equals(splitMessage(raw).body)).toBe(true);
         // The password alone is not the passphrase.
         fs.writeFileSync(pass, TEST_PASSWORD);
-        const fresh = fs.mkdtempSync(path.join(os.tmpdir(), 'giroflee-gpg-'));
-        try {
+        await withGpg((fresh) =>
           expect(
             () =>
-              execFileSync(
-                'gpg',
-                [
-                  '--homedir',
-                  fresh,
-                  '--batch',
-                  '--pinentry-mode',
-                  'loopback',
-                  '--passphrase-file',
-                  pass,
-                  '--import',
-                ],
-                { input: privateKey, stdio: 'pipe' },
-              ) &&
-              execFileSync(
-                'gpg',
-                [
-                  '--homedir',
-                  fresh,
-                  '--batch',
-                  '--pinentry-mode',
-                  'loopback',
-                  '--passphrase-file',
-                  pass,
-                  '--decrypt',
-                ],
-                { input: armored, stdio: 'pipe' },
-              ),
-          ).toThrow();
-        } finally {
-          fs.rmSync(fresh, { recursive: true, force: true });
-        }
-      } finally {
-        execFileSync('gpgconf', ['--homedir', home, '--kill', 'all']);
-        fs.rmSync(home, { recursive: true, force: true });
-      }
+              fresh(['--passphrase-file', pass, '--import'], privateKey) &&
+              fresh(['--passphrase-file', pass, '--decrypt'], armored),
+          ).toThrow(),
+        );
+      });
     });
   });
 
   describe('POST /api/v1/mailboxes/:address/keys/rotate', () => {
     it('makes a new active key, keeps the old one retired, returns a new recovery code, audited', async () => {
       const m = await generatedMailbox('rotator');
-      const wrong = await client.request('POST', `/api/v1/mailboxes/${m.address}/keys/rotate`, {
+      const wrong = await app.client.request('POST', `/api/v1/mailboxes/${m.address}/keys/rotate`, {
         as: m.owner,
         body: { password: 'not the password' },
       });
       expect(wrong.status).toBe(401);
-      const res = await client.request('POST', `/api/v1/mailboxes/${m.address}/keys/rotate`, {
+      const res = await app.client.request('POST', `/api/v1/mailboxes/${m.address}/keys/rotate`, {
         as: m.owner,
         body: { password: TEST_PASSWORD },
       });
       expect(res.status).toBe(201);
       expect(res.body.recoveryCode).toMatch(/^(\w{4}-){7}\w{4}$/);
-      const keys = await client.request('GET', `/api/v1/mailboxes/${m.address}/keys`, { as: m.owner });
+      const keys = await app.client.request('GET', `/api/v1/mailboxes/${m.address}/keys`, { as: m.owner });
       expect(keys.body.keys.map((k: { state: string }) => k.state)).toEqual(['retired', 'active']);
       expect(await auditActions(m.id)).toEqual(['mailbox.keys.rotate']);
     });
 
     it('is refused to an admin (only the owner holds the password)', async () => {
       const m = await generatedMailbox('notyours');
-      const res = await client.request('POST', `/api/v1/mailboxes/${m.address}/keys/rotate`, {
+      const res = await app.client.request('POST', `/api/v1/mailboxes/${m.address}/keys/rotate`, {
         as: tenant.actors.admin,
         body: { password: TEST_PASSWORD },
       });
@@ -204,13 +152,15 @@ describe('mailbox keys API', () => {
     it('sets a new password with the recovery code, without logging in, and spends the code', async () => {
       const m = await generatedMailbox('forgetful');
       const newPassword = 'a brand new long passphrase';
-      const res = await client.request('POST', `/api/v1/mailboxes/${m.address}/keys/recover`, {
+      const res = await app.client.request('POST', `/api/v1/mailboxes/${m.address}/keys/recover`, {
         body: { recoveryCode: m.recoveryCode, newPassword },
       });
       expect(res.status).toBe(200);
       expect(res.body.recovered).toHaveLength(1);
       expect(res.body.recoveryCode).not.toBe(m.recoveryCode);
-      const again = await client.request('POST', `/api/v1/mailboxes/${m.address}/keys/recover`, {
+      const { password_hash } = await app.ctx.db('mailboxes').where({ id: m.id }).first('password_hash');
+      expect(await verifyPassword(password_hash, newPassword)).toBe(true);
+      const again = await app.client.request('POST', `/api/v1/mailboxes/${m.address}/keys/recover`, {
         body: { recoveryCode: m.recoveryCode, newPassword },
       });
       expect(again.status).toBe(403);
@@ -219,7 +169,7 @@ describe('mailbox keys API', () => {
 
     it('refuses a malformed code with a clear error', async () => {
       const m = await generatedMailbox('typo');
-      const res = await client.request('POST', `/api/v1/mailboxes/${m.address}/keys/recover`, {
+      const res = await app.client.request('POST', `/api/v1/mailboxes/${m.address}/keys/recover`, {
         body: { recoveryCode: 'ABCD', newPassword: 'a brand new long passphrase' },
       });
       expect(res.status).toBe(400);
@@ -229,7 +179,7 @@ describe('mailbox keys API', () => {
 
   describe('PUT /api/v1/mailboxes/:address/keys/public', () => {
     const upload = (address: string, as: Actor, publicKey: string) =>
-      client.request('PUT', `/api/v1/mailboxes/${address}/keys/public`, { as, body: { publicKey } });
+      app.client.request('PUT', `/api/v1/mailboxes/${address}/keys/public`, { as, body: { publicKey } });
 
     // The suite must pass whatever day it runs: keys are made at the test clock's date, and the
     // second case pretends the suite runs years after that date (the 2026-11-22 time bomb).
@@ -239,12 +189,12 @@ describe('mailbox keys API', () => {
       ['a classic v4 cv25519 key when the suite runs years after the test clock', false, '2031-06-01'],
     ])('accepts %s and switches to mode public-key', async (_n, v6, systemDate) => {
       const m = await generatedMailbox(`byok${v6 ? 6 : 4}${systemDate ? 'later' : ''}`);
-      const make = () => makeOpenpgpKey(ctx.now(), { email: m.address, v6 });
+      const make = () => makeOpenpgpKey(app.ctx.now(), { email: m.address, v6 });
       const { publicKey } = systemDate ? await atSystemDate(new Date(systemDate), make) : await make();
       const res = await upload(m.address, tenant.actors.admin, publicKey);
       expect(res.status).toBe(200);
       expect(res.body.encryptionMode).toBe('public-key');
-      const keys = await ctx.db('mailbox_keys').where({ mailbox_id: m.id }).orderBy('created_at');
+      const keys = await app.ctx.db('mailbox_keys').where({ mailbox_id: m.id }).orderBy('created_at');
       expect(keys.map((k) => [k.source, k.state])).toEqual([
         ['generated', 'retired'],
         ['uploaded', 'active'],
@@ -255,8 +205,8 @@ describe('mailbox keys API', () => {
 
     it('refuses a private key, an expired key and garbage, changing nothing', async () => {
       const m = await generatedMailbox('careful');
-      const { privateKey } = await makeOpenpgpKey(ctx.now(), { email: m.address });
-      const expired = await makeOpenpgpKey(new Date(ctx.now().getTime() - 3600_000), {
+      const { privateKey } = await makeOpenpgpKey(app.ctx.now(), { email: m.address });
+      const expired = await makeOpenpgpKey(new Date(app.ctx.now().getTime() - 3600_000), {
         email: m.address,
         expiresInSeconds: 60,
       });
@@ -265,35 +215,30 @@ describe('mailbox keys API', () => {
         'public_key_invalid',
       );
       expect((await upload(m.address, m.owner, 'hello')).body.error.code).toBe('public_key_unreadable');
-      const keys = await ctx.db('mailbox_keys').where({ mailbox_id: m.id });
+      const keys = await app.ctx.db('mailbox_keys').where({ mailbox_id: m.id });
       expect(keys.map((k) => k.state)).toEqual(['active']);
       expect(await auditActions(m.id)).toEqual([]);
     });
   });
 
   describe('PUT /api/v1/mailboxes/:address/keys/mode', () => {
+    const strict = useTestApp({
+      config: (defaults) => ({ encryption: { ...defaults.encryption, allowUnencrypted: false } }),
+    });
+
     it('allows mode none by default, and refuses it when the platform policy forbids it', async () => {
       const m = await generatedMailbox('clearly');
-      const ok = await client.request('PUT', `/api/v1/mailboxes/${m.address}/keys/mode`, {
+      const ok = await app.client.request('PUT', `/api/v1/mailboxes/${m.address}/keys/mode`, {
         as: tenant.actors.admin,
         body: { mode: 'none' },
       });
       expect(ok.status).toBe(200);
-      const strict = await createTestContext({
-        encryption: { ...ctx.config.encryption, allowUnencrypted: false },
+      const t = await makeTenant(strict.ctx);
+      const res = await strict.client.request('PUT', `/api/v1/mailboxes/${t.mailbox.address}/keys/mode`, {
+        as: t.actors.admin,
+        body: { mode: 'none' },
       });
-      const strictClient = await startTestApp(strict);
-      try {
-        const t = await makeTenant(strict.db);
-        const res = await strictClient.request('PUT', `/api/v1/mailboxes/${t.mailbox.address}/keys/mode`, {
-          as: t.actors.admin,
-          body: { mode: 'none' },
-        });
-        expect(res.status).toBe(403);
-      } finally {
-        await strictClient.close();
-        await strict.destroy();
-      }
+      expect(res.status).toBe(403);
     });
   });
 
@@ -310,7 +255,7 @@ describe('mailbox keys API', () => {
       const direct = await new Promise<{ status: number; type: string; body: Buffer }>((resolve, reject) => {
         http
           .get(
-            `${client.url}/.well-known/openpgpkey/hu/${hash}?l=published`,
+            `${app.client.url}/.well-known/openpgpkey/hu/${hash}?l=published`,
             { headers: { host: tenant.domain.name } },
             (res) => {
               const chunks: Buffer[] = [];
@@ -330,15 +275,15 @@ describe('mailbox keys API', () => {
       expect(direct.type).toMatch(/application\/octet-stream/);
       const key = await openpgp.readKey({ binaryKey: new Uint8Array(direct.body) });
       expect(key.users[0].userID?.email).toBe(m.address);
-      const advanced = await client.request(
+      const advanced = await app.client.request(
         'GET',
         `/.well-known/openpgpkey/${tenant.domain.name}/hu/${hash}`,
       );
       expect(advanced.status).toBe(200);
       expect(
-        (await client.request('GET', `/.well-known/openpgpkey/${tenant.domain.name}/policy`)).status,
+        (await app.client.request('GET', `/.well-known/openpgpkey/${tenant.domain.name}/policy`)).status,
       ).toBe(200);
-      expect((await client.request('GET', '/.well-known/openpgpkey/unknown.example/policy')).status).toBe(
+      expect((await app.client.request('GET', '/.well-known/openpgpkey/unknown.example/policy')).status).toBe(
         404,
       );
     });
@@ -346,13 +291,13 @@ describe('mailbox keys API', () => {
     it('does not publish a mailbox that opted out, nor an unknown local part', async () => {
       await generatedMailbox('private');
       const m = await generatedMailbox('optout');
-      const off = await client.request('PATCH', `/api/v1/mailboxes/${m.address}/keys/settings`, {
+      const off = await app.client.request('PATCH', `/api/v1/mailboxes/${m.address}/keys/settings`, {
         as: m.owner,
         body: { wkd: false },
       });
       expect(off.body).toEqual({ wkd: false, protectedSubject: false });
       for (const local of ['optout', 'nobody']) {
-        const res = await client.request(
+        const res = await app.client.request(
           'GET',
           `/.well-known/openpgpkey/${tenant.domain.name}/hu/${wkdHash(local)}`,
         );
@@ -363,8 +308,8 @@ describe('mailbox keys API', () => {
 
   it('lets a racine read any mailbox’s keys', async () => {
     const m = await generatedMailbox('racinecheck');
-    const { actor } = await makeRacine(ctx.db);
-    const res = await client.request('GET', `/api/v1/mailboxes/${m.address}/keys`, { as: actor });
+    const { actor } = await makeRacine(app.ctx);
+    const res = await app.client.request('GET', `/api/v1/mailboxes/${m.address}/keys`, { as: actor });
     expect(res.status).toBe(200);
   });
 });

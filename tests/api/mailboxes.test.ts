@@ -8,7 +8,7 @@ describe('mailboxes', () => {
 
   describe('POST /api/v1/domains/:name/mailboxes', () => {
     it('creates a mailbox with a Dovecot-order argon2id hash, a key and a recovery code shown once', async () => {
-      const t = await makeTenant(app.ctx.db);
+      const t = await makeTenant(app.ctx);
       const res = await app.client.request('POST', `/api/v1/domains/${t.domain.name}/mailboxes`, {
         as: t.actors.admin,
         body: { localPart: 'Camille', password: NEW_PASSWORD, displayName: 'Camille D.' },
@@ -38,7 +38,7 @@ describe('mailboxes', () => {
       [{ localPart: 'x', password: NEW_PASSWORD, quotaBytes: -1 }, 'validation_failed'],
       [{ localPart: 'x', password: NEW_PASSWORD, admin: true }, 'validation_failed'],
     ])('refuses %j with %s and creates nothing', async (body, code) => {
-      const t = await makeTenant(app.ctx.db);
+      const t = await makeTenant(app.ctx);
       const res = await app.client.request('POST', `/api/v1/domains/${t.domain.name}/mailboxes`, {
         as: t.actors.admin,
         body,
@@ -49,7 +49,7 @@ describe('mailboxes', () => {
     });
 
     it('refuses an unencrypted mailbox when the platform policy forbids it', async () => {
-      const t = await makeTenant(app.ctx.db);
+      const t = await makeTenant(app.ctx);
       app.ctx.config.encryption.allowUnencrypted = false;
       try {
         const res = await app.client.request('POST', `/api/v1/domains/${t.domain.name}/mailboxes`, {
@@ -64,7 +64,7 @@ describe('mailboxes', () => {
     });
 
     it('refuses an address already taken, case-insensitively', async () => {
-      const t = await makeTenant(app.ctx.db);
+      const t = await makeTenant(app.ctx);
       const res = await app.client.request('POST', `/api/v1/domains/${t.domain.name}/mailboxes`, {
         as: t.actors.admin,
         body: {
@@ -78,7 +78,7 @@ describe('mailboxes', () => {
     });
 
     it('takes over postmaster@ from the automatic alias', async () => {
-      const t = await makeTenant(app.ctx.db);
+      const t = await makeTenant(app.ctx);
       await app.ctx.db('aliases').insert({
         domain_id: t.domain.id,
         local_part: 'postmaster',
@@ -97,9 +97,9 @@ describe('mailboxes', () => {
   });
 
   it('pages through a domain’s mailboxes with an opaque cursor and filters by prefix', async () => {
-    const t = await makeTenant(app.ctx.db);
+    const t = await makeTenant(app.ctx);
     for (const p of ['anna', 'anne', 'bob', 'carla', 'cyril'])
-      await makeMailbox(app.ctx.db, { domainId: t.domain.id, localPart: p });
+      await makeMailbox(app.ctx, { domainId: t.domain.id, localPart: p });
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
@@ -124,7 +124,7 @@ describe('mailboxes', () => {
 
   describe('PATCH /api/v1/mailboxes/:address', () => {
     it('lets the owner change the display name but not the quota', async () => {
-      const t = await makeTenant(app.ctx.db);
+      const t = await makeTenant(app.ctx);
       const path = `/api/v1/mailboxes/${t.mailbox.address}`;
       const ok = await app.client.request('PATCH', path, {
         as: t.actors.owner,
@@ -139,7 +139,7 @@ describe('mailboxes', () => {
     });
 
     it('lets an admin disable a mailbox, which closes its sessions and removes it from the MTA view', async () => {
-      const t = await makeTenant(app.ctx.db);
+      const t = await makeTenant(app.ctx);
       await app.client.request('GET', '/api/v1/me', { as: t.actors.owner });
       const res = await app.client.request('PATCH', `/api/v1/mailboxes/${t.mailbox.address}`, {
         as: t.actors.admin,
@@ -153,7 +153,7 @@ describe('mailboxes', () => {
 
   describe('POST /api/v1/mailboxes/:address/password', () => {
     async function withKey() {
-      const t = await makeTenant(app.ctx.db);
+      const t = await makeTenant(app.ctx);
       const res = await app.client.request('POST', `/api/v1/domains/${t.domain.name}/mailboxes`, {
         as: t.actors.admin,
         body: { localPart: 'keyed', password: NEW_PASSWORD },
@@ -162,7 +162,7 @@ describe('mailboxes', () => {
     }
 
     it('refuses the owner without the right current password', async () => {
-      const t = await makeTenant(app.ctx.db);
+      const t = await makeTenant(app.ctx);
       const res = await app.client.request('POST', `/api/v1/mailboxes/${t.mailbox.address}/password`, {
         as: t.actors.owner,
         body: { currentPassword: 'not my password!!', newPassword: 'another long password' },

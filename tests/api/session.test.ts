@@ -9,7 +9,7 @@ describe('sessions and /me', () => {
   const cookieOf = (res: { headers: Headers }) => res.headers.get('set-cookie')?.split(';')[0] ?? '';
 
   it('logs a console account in with an httpOnly SameSite=Strict cookie and answers /me', async () => {
-    const account = await makeAccount(app.ctx.db, { email: 'alice@asso.example' });
+    const account = await makeAccount(app.ctx, { email: 'alice@asso.example' });
     const res = await login({ login: 'Alice@Asso.example', password: TEST_PASSWORD });
     expect(res.status).toBe(200);
     const setCookie = res.headers.get('set-cookie') ?? '';
@@ -20,14 +20,14 @@ describe('sessions and /me', () => {
   });
 
   it('logs a mailbox owner in with the mailbox address and password', async () => {
-    const t = await makeTenant(app.ctx.db);
+    const t = await makeTenant(app.ctx);
     const res = await login({ login: t.mailbox.address, password: TEST_PASSWORD });
     expect(res.status).toBe(200);
     expect(res.body.me).toMatchObject({ type: 'mailbox', address: t.mailbox.address });
   });
 
   it('gives the same answer for a wrong password and an unknown login', async () => {
-    await makeAccount(app.ctx.db, { email: 'bob@asso.example' });
+    await makeAccount(app.ctx, { email: 'bob@asso.example' });
     const wrong = await login({ login: 'bob@asso.example', password: 'not the password at all' });
     const unknown = await login({ login: 'nobody@asso.example', password: 'not the password at all' });
     expect(wrong.status).toBe(401);
@@ -36,7 +36,7 @@ describe('sessions and /me', () => {
   });
 
   it('delays an account after repeated failures, with a growing Retry-After', async () => {
-    await makeAccount(app.ctx.db, { email: 'carol@asso.example' });
+    await makeAccount(app.ctx, { email: 'carol@asso.example' });
     for (let i = 0; i < 3; i++) await login({ login: 'carol@asso.example', password: `wrong ${i}` });
     const blocked = await login({ login: 'carol@asso.example', password: TEST_PASSWORD });
     expect(blocked.status).toBe(429);
@@ -49,14 +49,14 @@ describe('sessions and /me', () => {
   });
 
   it('refuses a cookie-authenticated change without the CSRF header', async () => {
-    await makeAccount(app.ctx.db, { email: 'dan@asso.example' });
+    await makeAccount(app.ctx, { email: 'dan@asso.example' });
     const res = await login({ login: 'dan@asso.example', password: TEST_PASSWORD });
     const out = await app.client.request('DELETE', '/api/v1/session', { headers: { cookie: cookieOf(res) } });
     expect(out.status).toBe(403);
   });
 
   it('revokes the session on logout', async () => {
-    await makeAccount(app.ctx.db, { email: 'eve@asso.example' });
+    await makeAccount(app.ctx, { email: 'eve@asso.example' });
     const res = await login({ login: 'eve@asso.example', password: TEST_PASSWORD });
     const headers = { cookie: cookieOf(res), 'x-giroflee-csrf': '1' };
     expect((await app.client.request('DELETE', '/api/v1/session', { headers })).status).toBe(204);
@@ -64,7 +64,7 @@ describe('sessions and /me', () => {
   });
 
   it('expires sessions', async () => {
-    await makeAccount(app.ctx.db, { email: 'fay@asso.example' });
+    await makeAccount(app.ctx, { email: 'fay@asso.example' });
     const res = await login({ login: 'fay@asso.example', password: TEST_PASSWORD });
     app.ctx.clock.advance(app.ctx.config.sessionHours * 3600_000 + 1000);
     expect(
@@ -73,7 +73,7 @@ describe('sessions and /me', () => {
   });
 
   it('enrols TOTP, then requires the code at login; a racine can reset it', async () => {
-    await makeAccount(app.ctx.db, { email: 'gil@asso.example' });
+    await makeAccount(app.ctx, { email: 'gil@asso.example' });
     const res = await login({ login: 'gil@asso.example', password: TEST_PASSWORD });
     const headers = { cookie: cookieOf(res), 'x-giroflee-csrf': '1' };
     const begun = await app.client.request('POST', '/api/v1/me/totp', { headers });
@@ -89,7 +89,7 @@ describe('sessions and /me', () => {
     const withCode = await login({ login: 'gil@asso.example', password: TEST_PASSWORD, totp: code });
     expect(withCode.status).toBe(200);
 
-    const racine = await makeAccount(app.ctx.db, { email: 'root@asso.example', racine: true });
+    const racine = await makeAccount(app.ctx, { email: 'root@asso.example', racine: true });
     const racineLogin = await login({ login: 'root@asso.example', password: TEST_PASSWORD });
     const gil = await app.ctx.db('accounts').where({ email: 'gil@asso.example' }).first('id');
     const reset = await app.client.request('DELETE', `/api/v1/accounts/${gil.id}/totp`, {
@@ -102,7 +102,7 @@ describe('sessions and /me', () => {
   });
 
   it('changes the account password only with the current one, and enforces the policy', async () => {
-    await makeAccount(app.ctx.db, { email: 'hal@asso.example' });
+    await makeAccount(app.ctx, { email: 'hal@asso.example' });
     const res = await login({ login: 'hal@asso.example', password: TEST_PASSWORD });
     const headers = { cookie: cookieOf(res), 'x-giroflee-csrf': '1' };
     const wrong = await app.client.request('POST', '/api/v1/me/password', {
@@ -127,7 +127,7 @@ describe('sessions and /me', () => {
 });
 
 describe('login throttling behind a reverse proxy', () => {
-  const app = useTestApp({ trustProxy: 'loopback' });
+  const app = useTestApp({ config: { trustProxy: 'loopback' } });
 
   const loginFrom = (forwardedFor: string, login: string, password: string) =>
     app.client.request('POST', '/api/v1/session', {
@@ -136,7 +136,7 @@ describe('login throttling behind a reverse proxy', () => {
     });
 
   it('slows down the client that fails, not everyone behind the same proxy', async () => {
-    await makeAccount(app.ctx.db, { email: 'ivy@asso.example' });
+    await makeAccount(app.ctx, { email: 'ivy@asso.example' });
     for (let i = 0; i < 21; i++) await loginFrom('198.51.100.7', `guess${i}@asso.example`, 'wrong password');
     expect((await loginFrom('198.51.100.7', 'ivy@asso.example', TEST_PASSWORD)).status).toBe(429);
     expect((await loginFrom('198.51.100.8', 'ivy@asso.example', TEST_PASSWORD)).status).toBe(200);

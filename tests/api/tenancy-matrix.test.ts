@@ -1,9 +1,8 @@
 import crypto from 'node:crypto';
 import { openApiDocument } from '../../src/api/openapi';
 import type { Actor } from '../../src/auth/actor';
-import { createTestContext, TestContext } from '../support/context';
-import { makeMailbox, makeTenant } from '../support/factories';
-import { startTestApp, TestClient } from '../support/http';
+import { makeAlias, makeApiToken, makeMailbox, makeTenant } from '../support/factories';
+import { useTestApp } from '../support/app';
 
 /**
  * Walks every endpoint of the generated OpenAPI document as actors of another collective (and
@@ -12,8 +11,7 @@ import { startTestApp, TestClient } from '../support/http';
  * names must not appear, and no table may change.
  */
 describe('tenancy matrix', () => {
-  let ctx: TestContext;
-  let client: TestClient;
+  const app = useTestApp();
   let victim: Awaited<ReturnType<typeof makeTenant>>;
   let intruder: Awaited<ReturnType<typeof makeTenant>>;
   let victimAliasId: string;
@@ -22,42 +20,32 @@ describe('tenancy matrix', () => {
   let intruderToken: Actor;
 
   beforeAll(async () => {
-    ctx = await createTestContext();
-    // The throttles are not under test here; the matrix sends many requests from one client.
-    client = await startTestApp(ctx);
-    victim = await makeTenant(ctx.db);
-    intruder = await makeTenant(ctx.db);
-    neighbour = await makeMailbox(ctx.db, { domainId: intruder.domain.id });
-    [{ id: victimAliasId }] = await ctx
-      .db('aliases')
-      .insert({
-        domain_id: victim.domain.id,
-        local_part: 'secret-alias',
+    victim = await makeTenant(app.ctx);
+    intruder = await makeTenant(app.ctx);
+    neighbour = await makeMailbox(app.ctx, { domainId: intruder.domain.id });
+    victimAliasId = (
+      await makeAlias(app.ctx, {
+        domainId: victim.domain.id,
+        localPart: 'secret-alias',
         destinations: [victim.mailbox.address],
       })
-      .returning('id');
-    [{ id: victimTokenId }] = await ctx
-      .db('api_tokens')
-      .insert({ collective_id: victim.collective.id, name: 'victim token', token_hash: 'x'.repeat(64) })
-      .returning('id');
+    ).id;
+    victimTokenId = (
+      await makeApiToken(app.ctx, { collectiveId: victim.collective.id, name: 'victim token' })
+    ).id;
     intruderToken = { type: 'token', id: 'intruder', name: 'intruder', collectiveId: intruder.collective.id };
-  });
-
-  afterAll(async () => {
-    await client.close();
-    await ctx.destroy();
   });
 
   const SKIP_TABLES = new Set(['sessions', 'login_throttle', 'knex_migrations', 'knex_migrations_lock']);
 
   async function snapshot(): Promise<string> {
-    const { rows } = await ctx.db.raw(
+    const { rows } = await app.ctx.db.raw(
       `SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename`,
     );
     const parts: string[] = [];
     for (const { tablename } of rows as Array<{ tablename: string }>) {
       if (SKIP_TABLES.has(tablename)) continue;
-      const r = await ctx.db.raw(
+      const r = await app.ctx.db.raw(
         `SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) AS h FROM "${tablename}" t`,
       );
       parts.push(`${tablename}:${r.rows[0].h}`);
@@ -124,7 +112,7 @@ describe('tenancy matrix', () => {
   it('answers every endpoint about another tenant exactly as for a resource that does not exist', async () => {
     const list = endpoints().filter((e) => /\{\w+\}/.test(e.path));
     expect(list.length).toBeGreaterThan(15);
-    for (const [, actor] of actors()) await client.request('GET', '/api/v1/me', { as: actor });
+    for (const [, actor] of actors()) await app.client.request('GET', '/api/v1/me', { as: actor });
     const before = await snapshot();
     const failures: string[] = [];
     for (const [who, actor, owner] of actors()) {
@@ -132,11 +120,11 @@ describe('tenancy matrix', () => {
         const body =
           SAMPLE_BODIES[`${e.method} ${e.path}`] ??
           (e.method === 'GET' || e.method === 'DELETE' ? undefined : {});
-        const real = await client.request(e.method, fill(e.path, paramsFor('victim', owner)), {
+        const real = await app.client.request(e.method, fill(e.path, paramsFor('victim', owner)), {
           as: actor,
           body,
         });
-        const missing = await client.request(e.method, fill(e.path, paramsFor('missing', owner)), {
+        const missing = await app.client.request(e.method, fill(e.path, paramsFor('missing', owner)), {
           as: actor,
           body,
         });
@@ -171,7 +159,7 @@ describe('tenancy matrix', () => {
     const failures: string[] = [];
     for (const [who, actor] of actors()) {
       for (const e of list) {
-        const res = await client.request('GET', `/api/v1${e.path}`, { as: actor });
+        const res = await app.client.request('GET', `/api/v1${e.path}`, { as: actor });
         for (const secret of [
           victim.collective.slug,
           victim.domain.name,

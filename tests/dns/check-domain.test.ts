@@ -180,7 +180,7 @@ describe('checkDomain against fixture nameservers', () => {
 
   beforeAll(async () => {
     ctx = await createTestContext();
-    const collective = await makeCollective(ctx.db);
+    const collective = await makeCollective(ctx);
     const auth: DnsRecord[] = [];
     const recursive: DnsRecord[] = [
       rr.a('ns1.fixture.test', '127.0.0.2'),
@@ -199,8 +199,8 @@ describe('checkDomain against fixture nameservers', () => {
     const servfail: string[] = [];
     for (const c of cases) {
       const d = parseDomainName(c.domain);
-      const row = await makeDomain(ctx.db, { collectiveId: collective.id, name: d, status: 'active' });
-      const [key] = await ensureDomainDkimKey(ctx.db, ctx, row.id);
+      const row = await makeDomain(ctx, { collectiveId: collective.id, name: d, status: 'active' });
+      const [key] = await ensureDomainDkimKey(ctx, row.id);
       if (c.mode) await ctx.db('dkim_keys').where({ id: key.id }).update({ mode: c.mode });
       const keys = await ctx.db('dkim_keys').where({ domain_id: row.id });
       const full = await ctx.db('domains').where({ id: row.id }).first();

@@ -2,7 +2,7 @@ import { recheckDomain, runDnsTick } from '../../src/dns/dns-jobs';
 import { domainRecords } from '../../src/dns/domain-records';
 import type { DnsRecord } from '../../src/dns/resolver';
 import { createTestContext, TestContext } from '../support/context';
-import { makeAccount, makeCollective, makeDomain } from '../support/factories';
+import { makeAccount, makeCollective, makeDkimKeys, makeDomain } from '../support/factories';
 import { asPublished, startDnsEnv } from './dns-env';
 import { rr } from './fixture-dns';
 
@@ -21,14 +21,15 @@ describe('scheduled DNS re-checks', () => {
   });
 
   it('mails each admin once when a domain goes from ok to error, and again only after it recovered', async () => {
-    const c = await makeCollective(ctx.db);
+    const c = await makeCollective(ctx);
     const admins = [
-      await makeAccount(ctx.db, { collectiveId: c.id }),
-      await makeAccount(ctx.db, { collectiveId: c.id }),
+      await makeAccount(ctx, { collectiveId: c.id }),
+      await makeAccount(ctx, { collectiveId: c.id }),
     ];
-    await makeAccount(ctx.db, { collectiveId: c.id, role: 'member' });
-    const d = await makeDomain(ctx.db, { collectiveId: c.id, name: 'watched.example' });
+    await makeAccount(ctx, { collectiveId: c.id, role: 'member' });
+    const d = await makeDomain(ctx, { collectiveId: c.id, name: 'watched.example' });
     const row = await ctx.db('domains').where({ id: d.id }).first();
+    await makeDkimKeys(ctx, d.id);
     env.delegate(d.name);
     env.zone.push(...asPublished(await domainRecords(ctx, row)));
     await env.refreshPlatformZone();
@@ -63,8 +64,8 @@ describe('scheduled DNS re-checks', () => {
   });
 
   it('verifies pending claims and checks domains not checked within the interval', async () => {
-    const c = await makeCollective(ctx.db);
-    const d = await makeDomain(ctx.db, { collectiveId: c.id, name: 'claimed.example', status: 'pending' });
+    const c = await makeCollective(ctx);
+    const d = await makeDomain(ctx, { collectiveId: c.id, name: 'claimed.example', status: 'pending' });
     const row = await ctx.db('domains').where({ id: d.id }).first();
     env.delegate(d.name);
     env.zone.push(rr.txt(`_giroflee.${d.name}`, `giroflee-verification=${row.verification_token}`));

@@ -1,6 +1,6 @@
 import DNS from 'dns2';
 import type { Endpoint } from '../../src/config';
-import { splitTxt } from '../../src/dns/platform-zone';
+import { splitTxt } from '../../src/dns/zone-file';
 import type { DnsRecord } from '../../src/dns/resolver';
 import { startZoneServer, ZoneLookup, ZoneServer } from '../../src/dns/zone-server';
 

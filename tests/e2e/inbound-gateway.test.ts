@@ -98,8 +98,8 @@ describe('inbound mail through the encrypting gateway, on the real Postfix and D
       gatewayLmtp: { host: '127.0.0.1', port: gateway.port },
       ports: { dovecotLmtp },
     });
-    const collective = await makeCollective(ctx.db);
-    domainId = (await makeDomain(ctx.db, { collectiveId: collective.id })).id;
+    const collective = await makeCollective(ctx);
+    domainId = (await makeDomain(ctx, { collectiveId: collective.id })).id;
   });
 
   afterAll(async () => {
@@ -110,8 +110,8 @@ describe('inbound mail through the encrypting gateway, on the real Postfix and D
   });
 
   it('stores PGP/MIME for a mailbox with a generated key; its password unlocks the original', async () => {
-    const box = await makeMailbox(ctx.db, { domainId, encryptionMode: 'generated' });
-    await provisionMailboxKeys(ctx.db, { id: box.id, address: box.address }, TEST_PASSWORD);
+    const box = await makeMailbox(ctx, { domainId, encryptionMode: 'generated' });
+    await provisionMailboxKeys(ctx, { id: box.id, address: box.address }, TEST_PASSWORD);
     const secret = 'Le code de la porte est 4827.';
     await send(box.address, secret, 'Confidentiel');
 
@@ -123,7 +123,7 @@ describe('inbound mail through the encrypting gateway, on the real Postfix and D
     expect(onDisk).toHaveLength(1);
     expect(onDisk[0].toString('latin1')).not.toContain(secret);
 
-    const [key] = await listMailboxKeys(ctx.db, box.id);
+    const [key] = await listMailboxKeys(ctx, box.id);
     const privateKey = await openpgp.decryptKey({
       privateKey: await openpgp.readPrivateKey({ armoredKey: key.private_key! }),
       passphrase: await derivePassphrase(TEST_PASSWORD, key.password_kdf!),
@@ -137,7 +137,7 @@ describe('inbound mail through the encrypting gateway, on the real Postfix and D
   });
 
   it('stores a mailbox in mode none as it came', async () => {
-    const box = await makeMailbox(ctx.db, { domainId, encryptionMode: 'none' });
+    const box = await makeMailbox(ctx, { domainId, encryptionMode: 'none' });
     await send(box.address, 'en clair', 'Clair');
     const fetched = await waitForMessage(stack.ports.imap, box.address);
     expect(fetched).toContain('en clair');
@@ -145,8 +145,8 @@ describe('inbound mail through the encrypting gateway, on the real Postfix and D
   });
 
   it('stores only ciphertext, which GnuPG decrypts with the key exported through the API', async () => {
-    const box = await makeMailbox(ctx.db, { domainId, encryptionMode: 'generated' });
-    await provisionMailboxKeys(ctx.db, box, TEST_PASSWORD);
+    const box = await makeMailbox(ctx, { domainId, encryptionMode: 'generated' });
+    await provisionMailboxKeys(ctx, box, TEST_PASSWORD);
     const secret = 'Rendez-vous jeudi à 18 h, code 5531.';
     await send(box.address, secret);
     const [stored] = await waitUntil('the stored message', () => {
@@ -156,7 +156,7 @@ describe('inbound mail through the encrypting gateway, on the real Postfix and D
     expect(stored.toString('latin1')).toMatch(/multipart\/encrypted/);
     expect(stored.toString('latin1')).not.toContain('5531');
 
-    const owner = (await loadMailboxActor(ctx.db, box.id)) as Actor;
+    const owner = (await loadMailboxActor(ctx, box.id)) as Actor;
     const res = await client.request('GET', `/api/v1/mailboxes/${box.address}/keys/private`, { as: owner });
     const { privateKey, passphrase } = res.body.keys[0] as { privateKey: string; passphrase: KdfParams };
     const home = fs.mkdtempSync(path.join(os.tmpdir(), 'giroflee-gpg-'));
@@ -188,14 +188,14 @@ describe('inbound mail through the encrypting gateway, on the real Postfix and D
   });
 
   it('keeps a message that cannot be encrypted in Postfix’s queue, and delivers it once the key exists', async () => {
-    const box = await makeMailbox(ctx.db, { domainId, encryptionMode: 'generated' });
+    const box = await makeMailbox(ctx, { domainId, encryptionMode: 'generated' });
     await send(box.address, 'en attente de clé 7788');
     const [deferred] = await waitUntilDeferred(stack, 'the deferral', 1);
     expect(JSON.stringify(deferred)).toContain('4.7.0');
     expect(JSON.stringify(deferred)).toContain(box.address);
     expect(storedFiles(stack.mailRoot, box.address)).toHaveLength(0);
 
-    await provisionMailboxKeys(ctx.db, box, TEST_PASSWORD);
+    await provisionMailboxKeys(ctx, box, TEST_PASSWORD);
     await retryQueueUntil(
       stack,
       'the delivery after the fix',

@@ -3,16 +3,13 @@ import nodemailer from 'nodemailer';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import { SMTPServer } from 'smtp-server';
 import type { AddressInfo } from 'node:net';
-import { Keyring } from '../../src/encryption/master-key';
 import { masterLogin, MasterCredentials, webmailMasterCredentials } from '../../src/mailstack/master-user';
-import { createTestDatabase } from '../support/db';
-import { makeCollective, makeDomain, makeMailbox, TEST_PASSWORD } from '../support/factories';
+import { createTestContext, TestContext } from '../support/context';
+import { makeAlias, makeCollective, makeDomain, makeMailbox, TEST_PASSWORD } from '../support/factories';
 import { startTestMailstack, TestMailstack } from '../support/mailstack';
 import { REAL_STACK_TEST_MS, waitUntil } from '../support/wait-until';
 
 jest.setTimeout(REAL_STACK_TEST_MS);
-
-type Db = Awaited<ReturnType<typeof createTestDatabase>>;
 
 /** A fake remote MX on loopback: collects what Postfix relays to it. */
 async function startFakeMx() {
@@ -104,7 +101,7 @@ async function waitForMessages(port: number, user: string, count: number, pass?:
 }
 
 describe('inbound mail on the real Postfix and Dovecot', () => {
-  let t: Db;
+  let ctx: TestContext;
   let stack: TestMailstack;
   let fakeMx: Awaited<ReturnType<typeof startFakeMx>>;
   let domain: { id: string; name: string };
@@ -112,27 +109,27 @@ describe('inbound mail on the real Postfix and Dovecot', () => {
   let master: MasterCredentials;
 
   beforeAll(async () => {
-    t = await createTestDatabase();
+    ctx = await createTestContext();
     fakeMx = await startFakeMx();
-    master = await webmailMasterCredentials(t.db, new Keyring([Keyring.generateKey()]));
-    stack = await startTestMailstack(t.url, {
+    master = await webmailMasterCredentials(ctx);
+    stack = await startTestMailstack(ctx.databaseUrl, {
       masterUser: master,
       inboundTransport: 'dovecot',
       relayhost: { host: '127.0.0.1', port: fakeMx.port },
     });
-    const collective = await makeCollective(t.db);
-    domain = await makeDomain(t.db, { collectiveId: collective.id });
-    other = await makeDomain(t.db, { collectiveId: collective.id });
+    const collective = await makeCollective(ctx);
+    domain = await makeDomain(ctx, { collectiveId: collective.id });
+    other = await makeDomain(ctx, { collectiveId: collective.id });
   });
 
   afterAll(async () => {
     await stack?.stop();
     await fakeMx?.close();
-    await t?.destroy();
+    await ctx?.destroy();
   });
 
   it('delivers a message sent to the MX into the mailbox, read back over IMAP', async () => {
-    const box = await makeMailbox(t.db, { domainId: domain.id });
+    const box = await makeMailbox(ctx, { domainId: domain.id });
     await smtp(stack.ports.mx).sendMail({
       from: 'alice@remote.example',
       to: box.address,
@@ -151,10 +148,8 @@ describe('inbound mail on the real Postfix and Dovecot', () => {
   });
 
   it('delivers through an alias to its destination mailbox', async () => {
-    const box = await makeMailbox(t.db, { domainId: domain.id });
-    await t
-      .db('aliases')
-      .insert({ domain_id: domain.id, local_part: 'contact', destinations: [box.address] });
+    const box = await makeMailbox(ctx, { domainId: domain.id });
+    await makeAlias(ctx, { domainId: domain.id, localPart: 'contact', destinations: [box.address] });
     await smtp(stack.ports.mx).sendMail({
       from: 'a@remote.example',
       to: `contact@${domain.name}`,
@@ -166,9 +161,9 @@ describe('inbound mail on the real Postfix and Dovecot', () => {
   });
 
   it('sends unknown addresses of a domain with a catch-all to its destination, and mailboxes to themselves', async () => {
-    const catcher = await makeMailbox(t.db, { domainId: other.id });
-    const owner = await makeMailbox(t.db, { domainId: other.id });
-    await t.db('aliases').insert({ domain_id: other.id, local_part: '*', destinations: [catcher.address] });
+    const catcher = await makeMailbox(ctx, { domainId: other.id });
+    const owner = await makeMailbox(ctx, { domainId: other.id });
+    await makeAlias(ctx, { domainId: other.id, localPart: '*', destinations: [catcher.address] });
     const mx = smtp(stack.ports.mx);
     await mx.sendMail({
       from: 'a@remote.example',
@@ -185,9 +180,9 @@ describe('inbound mail on the real Postfix and Dovecot', () => {
   });
 
   it('forwards an alias to an external address through the outbound next hop', async () => {
-    await t.db('aliases').insert({
-      domain_id: domain.id,
-      local_part: 'forward',
+    await makeAlias(ctx, {
+      domainId: domain.id,
+      localPart: 'forward',
       destinations: ['someone@elsewhere.example'],
     });
     await smtp(stack.ports.mx).sendMail({
@@ -203,7 +198,7 @@ describe('inbound mail on the real Postfix and Dovecot', () => {
   });
 
   it('refuses at RCPT with 552 5.2.2 a message that does not fit in the mailbox, and delivers one that does', async () => {
-    const box = await makeMailbox(t.db, { domainId: domain.id, quotaBytes: 5000 });
+    const box = await makeMailbox(ctx, { domainId: domain.id, quotaBytes: 5000 });
     // RFC 1870: the client announces the size in MAIL FROM; Postfix passes it to Dovecot's quota-status.
     await expect(sendWithSize(stack.ports.mx, box.address, 50000)).rejects.toMatchObject({
       responseCode: 552,
@@ -227,8 +222,8 @@ describe('inbound mail on the real Postfix and Dovecot', () => {
   });
 
   it('lets a mailbox submit as itself, and refuses it as another address', async () => {
-    const box = await makeMailbox(t.db, { domainId: domain.id });
-    const victim = await makeMailbox(t.db, { domainId: domain.id });
+    const box = await makeMailbox(ctx, { domainId: domain.id });
+    const victim = await makeMailbox(ctx, { domainId: domain.id });
     const submit = smtp(stack.ports.submission, { user: box.address, pass: TEST_PASSWORD });
     await expect(
       submit.sendMail({ from: victim.address, to: 'x@elsewhere.example', text: 'spoof' }),
@@ -249,7 +244,7 @@ describe('inbound mail on the real Postfix and Dovecot', () => {
   });
 
   it('refuses a wrong password on submission', async () => {
-    const box = await makeMailbox(t.db, { domainId: domain.id });
+    const box = await makeMailbox(ctx, { domainId: domain.id });
     await expect(
       smtp(stack.ports.submission, { user: box.address, pass: 'wrong' }).sendMail({
         from: box.address,
@@ -260,7 +255,7 @@ describe('inbound mail on the real Postfix and Dovecot', () => {
   });
 
   it('lets the webmail open a mailbox with its master secret, and nobody with a wrong one', async () => {
-    const box = await makeMailbox(t.db, { domainId: domain.id });
+    const box = await makeMailbox(ctx, { domainId: domain.id });
     await smtp(stack.ports.mx).sendMail({
       from: 'a@remote.example',
       to: box.address,

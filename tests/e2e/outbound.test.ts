@@ -1,17 +1,19 @@
 import nodemailer from 'nodemailer';
 import { dkimVerify } from 'mailauth';
-import type { Actor } from '../../src/auth/actor';
-import { loadConfig } from '../../src/config';
-import { dkimTxtValue, ensureDomainDkimKey, getSigningKeys, type DkimKeyRow } from '../../src/dns/dkim-keys';
-import { Keyring } from '../../src/encryption/master-key';
+import { dkimTxtValue, getSigningKeys, type DkimKeyRow } from '../../src/dns/dkim-keys';
 import { CircuitBreakers } from '../../src/relay/circuit-breaker';
 import { startOutboundGateway, type RunningGateway } from '../../src/relay/outbound-gateway';
-import { createRelay } from '../../src/relay/relays';
 import { RelayTransports } from '../../src/relay/relay-transport';
 import { loadRoutingTargets } from '../../src/relay/routing-targets';
-import { testClock } from '../support/context';
-import { createTestDatabase } from '../support/db';
-import { makeCollective, makeDomain, makeMailbox, TEST_PASSWORD } from '../support/factories';
+import { createTestContext, TestContext } from '../support/context';
+import {
+  makeCollective,
+  makeDkimKeys,
+  makeDomain,
+  makeMailbox,
+  makeRelay,
+  TEST_PASSWORD,
+} from '../support/factories';
 import {
   retryQueueUntil,
   startTestMailstack,
@@ -21,13 +23,12 @@ import {
 import { REAL_STACK_TEST_MS, waitUntil } from '../support/wait-until';
 import { deadPort, startFakeRelay, type FakeRelay } from '../relay/support/fake-relay';
 
-const system: Actor = { type: 'system', label: 'test' };
 const COOL_DOWN = 60_000;
 
 jest.setTimeout(REAL_STACK_TEST_MS);
 
 describe('outbound mail on the real Postfix, through the gateway and the relay pool', () => {
-  let t: Awaited<ReturnType<typeof createTestDatabase>>;
+  let ctx: TestContext;
   let stack: TestMailstack;
   let gateway: RunningGateway;
   let transports: RelayTransports;
@@ -36,8 +37,6 @@ describe('outbound mail on the real Postfix, through the gateway and the relay p
   let owner: { address: string };
   let domainName: string;
   let keys: DkimKeyRow[];
-  const clock = testClock();
-  const keyring = new Keyring([Keyring.generateKey()]);
   let sent = 0;
 
   const arrived = () => primary.received.length + fallback.received.length;
@@ -67,43 +66,20 @@ describe('outbound mail on the real Postfix, through the gateway and the relay p
     relay.received.find((m) => m.raw.includes(`Subject: ${subject}`));
 
   beforeAll(async () => {
-    t = await createTestDatabase();
-    const config = loadConfig({
-      NODE_ENV: 'test',
-      GIROFLEE_DATA_DIR: '/nonexistent',
-      GIROFLEE_DKIM_ED25519: '1',
-    });
-    const collective = await makeCollective(t.db);
-    const domain = await makeDomain(t.db, { collectiveId: collective.id });
+    ctx = await createTestContext((defaults) => ({ dns: { ...defaults.dns, dkimEd25519: true } }));
+    const collective = await makeCollective(ctx);
+    const domain = await makeDomain(ctx, { collectiveId: collective.id });
     domainName = domain.name;
-    keys = await ensureDomainDkimKey(t.db, { keyring, now: clock.now, config }, domain.id);
-    owner = await makeMailbox(t.db, { domainId: domain.id });
+    keys = await makeDkimKeys(ctx, domain.id);
+    owner = await makeMailbox(ctx, { domainId: domain.id });
 
     primary = await startFakeRelay();
     fallback = await startFakeRelay();
-    await createRelay(t.db, keyring, system, {
-      kind: 'smarthost',
-      name: 'primary',
-      host: '127.0.0.1',
-      port: primary.port,
-      tlsMode: 'none',
-      priority: 10,
-      role: 'primary',
-      sendingIps: [],
-    });
-    await createRelay(t.db, keyring, system, {
-      kind: 'smarthost',
-      name: 'fallback',
-      host: '127.0.0.1',
-      port: fallback.port,
-      tlsMode: 'none',
-      priority: 10,
-      role: 'fallback',
-      sendingIps: [],
-    });
+    await makeRelay(ctx, { name: 'primary', port: primary.port, priority: 10, role: 'primary' });
+    await makeRelay(ctx, { name: 'fallback', port: fallback.port, priority: 10, role: 'fallback' });
 
     transports = new RelayTransports({
-      reinject: config.reinject,
+      reinject: ctx.config.reinject,
       heloName: 'mail.giroflee.test',
       connectionTimeoutMs: 5000,
       greetingTimeoutMs: 5000,
@@ -111,15 +87,15 @@ describe('outbound mail on the real Postfix, through the gateway and the relay p
     });
     gateway = await startOutboundGateway({
       listen: { host: '127.0.0.1', port: 0 },
-      loadRelays: () => loadRoutingTargets(t.db, keyring),
-      signingKeys: (name) => getSigningKeys(t.db, keyring, name),
+      loadRelays: () => loadRoutingTargets(ctx),
+      signingKeys: (name) => getSigningKeys(ctx, name),
       send: (relay, envelope, message) => transports.send(relay, envelope, message),
-      breakers: new CircuitBreakers({ failureThreshold: 3, coolDownMs: COOL_DOWN, now: clock.now }),
-      now: clock.now,
+      breakers: new CircuitBreakers({ failureThreshold: 3, coolDownMs: COOL_DOWN, now: ctx.now }),
+      now: ctx.now,
       hostname: 'mail.giroflee.test',
       maxMessageBytes: 10 * 1024 * 1024,
     });
-    stack = await startTestMailstack(t.url, {
+    stack = await startTestMailstack(ctx.databaseUrl, {
       inboundTransport: 'dovecot',
       outboundFilter: { host: '127.0.0.1', port: gateway.port },
     });
@@ -131,7 +107,7 @@ describe('outbound mail on the real Postfix, through the gateway and the relay p
     transports?.close();
     await primary?.stop();
     await fallback?.stop();
-    await t?.destroy();
+    await ctx?.destroy();
   });
 
   it('delivers submitted mail DKIM-signed (RSA and Ed25519) to the primary relay, without the client IP', async () => {
@@ -149,7 +125,7 @@ describe('outbound mail on the real Postfix, through the gateway and the relay p
       if (rrtype !== 'TXT' || !txt) throw Object.assign(new Error('ENOTFOUND'), { code: 'ENOTFOUND' });
       return [[txt]];
     };
-    const verdict = await dkimVerify(Buffer.from(got.raw), { resolver, curTime: clock.now() });
+    const verdict = await dkimVerify(Buffer.from(got.raw), { resolver, curTime: ctx.now() });
     expect(verdict.results.map((r) => [r.signingDomain, r.selector, r.status.result]).sort()).toEqual([
       [domainName, 'giroflee1', 'pass'],
       [domainName, 'giroflee1e', 'pass'],
@@ -158,20 +134,20 @@ describe('outbound mail on the real Postfix, through the gateway and the relay p
   });
 
   it('delivers through the fallback when the primary is down', async () => {
-    await t
+    await ctx
       .db('relays')
       .where({ name: 'primary' })
-      .update({ port: await deadPort(), updated_at: t.db.fn.now() });
+      .update({ port: await deadPort(), updated_at: ctx.now() });
     await submit('via fallback');
     await waitUntil('the message at the fallback', () => find(fallback, 'via fallback'));
     expect(find(primary, 'via fallback')).toBeUndefined();
   });
 
   it('keeps mail in the Postfix queue while every relay is down, and delivers it when one returns', async () => {
-    await t
+    await ctx
       .db('relays')
       .where({ name: 'fallback' })
-      .update({ port: await deadPort(), updated_at: t.db.fn.now() });
+      .update({ port: await deadPort(), updated_at: ctx.now() });
     await submit('held 1');
     await submit('held 2');
     // Tried once and deferred by Postfix, not merely queued: a flush now reaches both.
@@ -182,8 +158,8 @@ describe('outbound mail on the real Postfix, through the gateway and the relay p
     // The primary comes back; once the breaker's cool-down is over, Postfix's retry goes through.
     // Postfix may retry both at once while the half-open breaker lets one probe through: the
     // other is deferred again, and goes through on the next retry.
-    await t.db('relays').where({ name: 'primary' }).update({ port: primary.port, updated_at: t.db.fn.now() });
-    clock.advance(COOL_DOWN);
+    await ctx.db('relays').where({ name: 'primary' }).update({ port: primary.port, updated_at: ctx.now() });
+    ctx.clock.advance(COOL_DOWN);
     await retryQueueUntil(
       stack,
       'the held messages at the primary and an empty queue',

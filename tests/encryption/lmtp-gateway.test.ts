@@ -19,13 +19,13 @@ describe('inbound LMTP gateway', () => {
   const message = corpus[0][1];
 
   async function mailbox(localPart: string, mode: 'generated' | 'none' = 'generated', provision = true) {
-    const m = await makeMailbox(ctx.db, { domainId: domain.id, localPart, encryptionMode: mode });
-    if (provision && mode === 'generated') await provisionMailboxKeys(ctx.db, m, PASSWORD);
+    const m = await makeMailbox(ctx, { domainId: domain.id, localPart, encryptionMode: mode });
+    if (provision && mode === 'generated') await provisionMailboxKeys(ctx, m, PASSWORD);
     return m;
   }
 
   async function decryptFor(mailboxId: string, stored: Buffer): Promise<Buffer> {
-    const rows = await listMailboxKeys(ctx.db, mailboxId);
+    const rows = await listMailboxKeys(ctx, mailboxId);
     const keys = await Promise.all(
       rows.map(async (r) =>
         openpgp.decryptKey({
@@ -51,8 +51,8 @@ describe('inbound LMTP gateway', () => {
 
   beforeAll(async () => {
     ctx = await createTestContext();
-    const collective = await makeCollective(ctx.db);
-    domain = await makeDomain(ctx.db, { collectiveId: collective.id, name: 'gw.example' });
+    const collective = await makeCollective(ctx);
+    domain = await makeDomain(ctx, { collectiveId: collective.id, name: 'gw.example' });
     downstream = await startFakeDownstream();
     gateway = await startLmtpGateway(ctx.db, ctx.now, {
       listen: { host: '127.0.0.1', port: 0 },
@@ -104,9 +104,9 @@ describe('inbound LMTP gateway', () => {
   });
 
   it('knows only mailboxes Dovecot delivers to: one on a pending claim of another collective lends nothing', async () => {
-    const other = await makeCollective(ctx.db);
-    const claim = await makeDomain(ctx.db, { collectiveId: other.id, name: 'gw.example', status: 'pending' });
-    const namesake = await makeMailbox(ctx.db, {
+    const other = await makeCollective(ctx);
+    const claim = await makeDomain(ctx, { collectiveId: other.id, name: 'gw.example', status: 'pending' });
+    const namesake = await makeMailbox(ctx, {
       domainId: claim.id,
       localPart: 'homonyme',
       encryptionMode: 'none',
@@ -201,7 +201,7 @@ describe('inbound LMTP gateway', () => {
     ]);
     expect(storedFor(m.address)).toHaveLength(0);
 
-    await provisionMailboxKeys(ctx.db, m, PASSWORD);
+    await provisionMailboxKeys(ctx, m, PASSWORD);
     const retry = await lmtpTransaction(gateway.port, 's@example.net', [m.address], message);
     expect(retry.dataReplies).toEqual([expect.stringMatching(/^250 /)]);
     const [stored] = storedFor(m.address);

@@ -37,7 +37,7 @@ describe('master key rotation', () => {
     await ctx.db.raw('CREATE TABLE test_vault (name text PRIMARY KEY, secret text)');
     registerWrappedColumn('test_vault', 'secret', 'name');
     for (let i = 0; i < 25; i++) {
-      const a = await makeAccount(ctx.db);
+      const a = await makeAccount(ctx);
       const secret = `totp-${i}`;
       await ctx
         .db('accounts')

@@ -37,18 +37,18 @@ describe('mta views', () => {
       'utf8',
     );
 
-    const c = await makeCollective(ctx.db);
-    active = await makeDomain(ctx.db, { collectiveId: c.id, name: 'actif.example' });
-    catchAllDomain = await makeDomain(ctx.db, { collectiveId: c.id, name: 'attrape.example' });
-    const pending = await makeDomain(ctx.db, {
+    const c = await makeCollective(ctx);
+    active = await makeDomain(ctx, { collectiveId: c.id, name: 'actif.example' });
+    catchAllDomain = await makeDomain(ctx, { collectiveId: c.id, name: 'attrape.example' });
+    const pending = await makeDomain(ctx, {
       collectiveId: c.id,
       name: 'attente.example',
       status: 'pending',
     });
-    await makeMailbox(ctx.db, { domainId: active.id, localPart: 'alice', quotaBytes: 5 * 1024 ** 2 });
-    const off = await makeMailbox(ctx.db, { domainId: active.id, localPart: 'ancien' });
+    await makeMailbox(ctx, { domainId: active.id, localPart: 'alice', quotaBytes: 5 * 1024 ** 2 });
+    const off = await makeMailbox(ctx, { domainId: active.id, localPart: 'ancien' });
     await ctx.db('mailboxes').where({ id: off.id }).update({ status: 'disabled' });
-    await makeMailbox(ctx.db, { domainId: pending.id, localPart: 'bob' });
+    await makeMailbox(ctx, { domainId: pending.id, localPart: 'bob' });
     await ctx.db('aliases').insert([
       {
         domain_id: active.id,
@@ -58,7 +58,7 @@ describe('mta views', () => {
       { domain_id: catchAllDomain.id, local_part: '*', destinations: ['alice@actif.example'] },
       { domain_id: pending.id, local_part: 'info', destinations: ['alice@actif.example'] },
     ]);
-    await makeMailbox(ctx.db, { domainId: catchAllDomain.id, localPart: 'carla' });
+    await makeMailbox(ctx, { domainId: catchAllDomain.id, localPart: 'carla' });
   });
 
   afterAll(async () => {

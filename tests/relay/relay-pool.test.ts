@@ -4,7 +4,9 @@ import { CircuitBreakers } from '../../src/relay/circuit-breaker';
 import { dns2DnsblQuery, dnsblName } from '../../src/relay/dnsbl';
 import { startOutboundGateway } from '../../src/relay/outbound-gateway';
 import { probeRelays, type ProbeDeps } from '../../src/relay/probe-relays';
-import { createRelay, drainRelay, updateRelay } from '../../src/relay/relays';
+import { createRelay } from '../../src/relay/commands/create-relay';
+import { drainRelay } from '../../src/relay/commands/drain-relay';
+import { updateRelay } from '../../src/relay/commands/update-relay';
 import { RelayTransports } from '../../src/relay/relay-transport';
 import { loadRoutingTargets } from '../../src/relay/routing-targets';
 import { createTestContext, TestContext } from '../support/context';
@@ -17,6 +19,7 @@ describe('relay pool from the database', () => {
   let ctx: TestContext;
   let transports: RelayTransports;
   const stops: Array<() => Promise<void>> = [];
+  const asSystem = () => ({ ...ctx, actor: system });
   beforeAll(async () => {
     ctx = await createTestContext();
     transports = new RelayTransports({
@@ -63,28 +66,26 @@ describe('relay pool from the database', () => {
         smarthost('drained', 5, { priority: 0 }),
         smarthost('off', 6, { priority: 0 }),
       ])
-        await createRelay(ctx.db, ctx.keyring, system, r);
+        await createRelay(asSystem(), r);
       await ctx.db('relays').where({ name: 'p-down' }).update({ health_status: 'down' });
-      await drainRelay(ctx.db, system, 'drained');
-      await updateRelay(ctx.db, system, 'off', { state: 'disabled' });
-      const order = (await loadRoutingTargets(ctx.db, ctx.keyring)).map((t) => t.name);
+      await drainRelay(asSystem(), 'drained');
+      await updateRelay(asSystem(), 'off', { state: 'disabled' });
+      const order = (await loadRoutingTargets(ctx)).map((t) => t.name);
       expect(order).toEqual(['p-10', 'p-20', 'fb', 'p-down']);
     });
 
     it('sends no traffic to a drained relay, and unwraps credentials for the one it uses', async () => {
       const drained = await relay();
       const other = await relay({ relayuser: 'pw-1' });
-      await createRelay(ctx.db, ctx.keyring, system, smarthost('first', drained.port, { priority: 1 }));
+      await createRelay(asSystem(), smarthost('first', drained.port, { priority: 1 }));
       await createRelay(
-        ctx.db,
-        ctx.keyring,
-        system,
+        asSystem(),
         smarthost('second', other.port, { priority: 2, username: 'relayuser', password: 'pw-1' }),
       );
-      await drainRelay(ctx.db, system, 'first');
+      await drainRelay(asSystem(), 'first');
       const gateway = await startOutboundGateway({
         listen: { host: '127.0.0.1', port: 0 },
-        loadRelays: () => loadRoutingTargets(ctx.db, ctx.keyring),
+        loadRelays: () => loadRoutingTargets(ctx),
         signingKeys: async () => [],
         send: (r, envelope, message) => transports.send(r, envelope, message),
         breakers: new CircuitBreakers({ failureThreshold: 3, coolDownMs: 60_000, now: ctx.now }),
@@ -120,24 +121,20 @@ describe('relay pool from the database', () => {
       const good = await relay(users);
       const blacklisted = await relay();
       await createRelay(
-        ctx.db,
-        ctx.keyring,
-        system,
+        asSystem(),
         smarthost('good', good.port, {
           username: 'relayuser',
           password: 'pw-ok',
           sendingIps: ['192.0.2.10'],
         }),
       );
-      await createRelay(ctx.db, ctx.keyring, system, smarthost('dead', await deadPort()));
+      await createRelay(asSystem(), smarthost('dead', await deadPort()));
       await createRelay(
-        ctx.db,
-        ctx.keyring,
-        system,
+        asSystem(),
         smarthost('listed', blacklisted.port, { sendingIps: ['192.0.2.66', '2001:db8::1'] }),
       );
-      await createRelay(ctx.db, ctx.keyring, system, smarthost('off', await deadPort()));
-      await updateRelay(ctx.db, system, 'off', { state: 'disabled' });
+      await createRelay(asSystem(), smarthost('off', await deadPort()));
+      await updateRelay(asSystem(), 'off', { state: 'disabled' });
       notices = [];
       deps = {
         verify: (t) => transports.verify(t),

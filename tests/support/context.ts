@@ -1,4 +1,3 @@
-import type { Knex } from 'knex';
 import { loadConfig, Config } from '../../src/config';
 import type { AppContext } from '../../src/context';
 import { Keyring } from '../../src/encryption/master-key';
@@ -25,16 +24,20 @@ export interface TestContext extends AppContext {
   destroy(): Promise<void>;
 }
 
+/** Settings for a test context: a few fields, or a function of the test defaults. */
+export type ConfigOverrides = Partial<Config> | ((defaults: Config) => Partial<Config>);
+
 /** A context on a fresh database, with an in-memory keyring and a test clock. */
-export async function createTestContext(overrides: Partial<Config> = {}): Promise<TestContext> {
+export async function createTestContext(overrides: ConfigOverrides = {}): Promise<TestContext> {
   const t = await createTestDatabase();
   const clock = testClock();
+  const defaults = loadConfig({ NODE_ENV: 'test', GIROFLEE_DATA_DIR: '/nonexistent-giroflee-test' });
   const config: Config = {
-    ...loadConfig({ NODE_ENV: 'test', GIROFLEE_DATA_DIR: '/nonexistent-giroflee-test' }),
-    ...overrides,
+    ...defaults,
+    ...(typeof overrides === 'function' ? overrides(defaults) : overrides),
   };
   return {
-    db: t.db as Knex,
+    db: t.db,
     config,
     keyring: new Keyring([Keyring.generateKey()]),
     now: clock.now,

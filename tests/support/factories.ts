@@ -1,9 +1,18 @@
 import crypto from 'node:crypto';
 import * as openpgp from 'openpgp';
 import type { Actor } from '../../src/auth/actor';
+import { insertApiToken } from '../../src/auth/api-tokens';
 import { loadAccountActor, loadMailboxActor } from '../../src/auth/sessions';
 import { hashPassword } from '../../src/auth/password-hash';
-import type { Db } from '../../src/db/knex';
+import type { ServiceContext } from '../../src/context';
+import { ensureDomainDkimKey } from '../../src/dns/dkim-keys';
+import { createRelaySchema } from '../../src/relay/relay-input';
+import { insertRelay } from '../../src/relay/relays';
+
+/**
+ * Test data, made directly (no authorization, no audit), so a test sets up exactly the world it
+ * needs. Each factory takes the test's context.
+ */
 
 let seq = 0;
 const unique = (p: string) => `${p}${++seq}${crypto.randomBytes(2).toString('hex')}`;
@@ -13,19 +22,21 @@ export const TEST_PASSWORD = 'correct horse battery staple';
 let hashed: Promise<string> | undefined;
 export const testPasswordHash = () => (hashed ??= hashPassword(TEST_PASSWORD));
 
-export async function makeCollective(db: Db, attrs: { slug?: string; name?: string } = {}) {
+export async function makeCollective(ctx: ServiceContext, attrs: { slug?: string; name?: string } = {}) {
   const slug = attrs.slug ?? unique('coll');
-  const [row] = await db('collectives')
+  const [row] = await ctx
+    .db('collectives')
     .insert({ slug, name: attrs.name ?? `Collectif ${slug}` })
     .returning('*');
   return row as { id: string; slug: string; name: string };
 }
 
 export async function makeAccount(
-  db: Db,
+  ctx: ServiceContext,
   attrs: { email?: string; racine?: boolean; collectiveId?: string; role?: 'admin' | 'member' } = {},
 ) {
-  const [row] = await db('accounts')
+  const [row] = await ctx
+    .db('accounts')
     .insert({
       email: attrs.email ?? `${unique('person')}@example.org`,
       password_hash: await testPasswordHash(),
@@ -33,7 +44,7 @@ export async function makeAccount(
     })
     .returning('*');
   if (attrs.collectiveId) {
-    await db('memberships').insert({
+    await ctx.db('memberships').insert({
       account_id: row.id,
       collective_id: attrs.collectiveId,
       role: attrs.role ?? 'admin',
@@ -43,10 +54,11 @@ export async function makeAccount(
 }
 
 export async function makeDomain(
-  db: Db,
+  ctx: ServiceContext,
   attrs: { collectiveId: string; name?: string; status?: 'pending' | 'active' | 'suspended' },
 ) {
-  const [row] = await db('domains')
+  const [row] = await ctx
+    .db('domains')
     .insert({
       name: attrs.name ?? `${unique('dom')}.example`,
       collective_id: attrs.collectiveId,
@@ -58,7 +70,7 @@ export async function makeDomain(
 }
 
 export async function makeMailbox(
-  db: Db,
+  ctx: ServiceContext,
   attrs: {
     domainId: string;
     localPart?: string;
@@ -66,7 +78,8 @@ export async function makeMailbox(
     quotaBytes?: number;
   },
 ) {
-  const [row] = await db('mailboxes')
+  const [row] = await ctx
+    .db('mailboxes')
     .insert({
       domain_id: attrs.domainId,
       local_part: attrs.localPart ?? unique('user'),
@@ -79,12 +92,12 @@ export async function makeMailbox(
 }
 
 /** A collective with an admin, a plain member, an active domain and a mailbox. */
-export async function makeTenant(db: Db) {
-  const collective = await makeCollective(db);
-  const admin = await makeAccount(db, { collectiveId: collective.id, role: 'admin' });
-  const member = await makeAccount(db, { collectiveId: collective.id, role: 'member' });
-  const domain = await makeDomain(db, { collectiveId: collective.id });
-  const mailbox = await makeMailbox(db, { domainId: domain.id });
+export async function makeTenant(ctx: ServiceContext) {
+  const collective = await makeCollective(ctx);
+  const admin = await makeAccount(ctx, { collectiveId: collective.id, role: 'admin' });
+  const member = await makeAccount(ctx, { collectiveId: collective.id, role: 'member' });
+  const domain = await makeDomain(ctx, { collectiveId: collective.id });
+  const mailbox = await makeMailbox(ctx, { domainId: domain.id });
   return {
     collective,
     admin,
@@ -92,17 +105,67 @@ export async function makeTenant(db: Db) {
     domain,
     mailbox,
     actors: {
-      admin: (await loadAccountActor(db, admin.id)) as Actor,
-      member: (await loadAccountActor(db, member.id)) as Actor,
-      owner: (await loadMailboxActor(db, mailbox.id)) as Actor,
+      admin: (await loadAccountActor(ctx, admin.id)) as Actor,
+      member: (await loadAccountActor(ctx, member.id)) as Actor,
+      owner: (await loadMailboxActor(ctx, mailbox.id)) as Actor,
     },
   };
 }
 
-export async function makeRacine(db: Db) {
-  const account = await makeAccount(db, { racine: true });
-  return { account, actor: (await loadAccountActor(db, account.id)) as Actor };
+export async function makeRacine(ctx: ServiceContext) {
+  const account = await makeAccount(ctx, { racine: true });
+  return { account, actor: (await loadAccountActor(ctx, account.id)) as Actor };
 }
+
+/** An alias made by people (`system: true` for the automatic role aliases). */
+export async function makeAlias(
+  ctx: ServiceContext,
+  attrs: { domainId: string; localPart?: string; destinations: string[]; system?: boolean },
+) {
+  const [row] = await ctx
+    .db('aliases')
+    .insert({
+      domain_id: attrs.domainId,
+      local_part: attrs.localPart ?? unique('alias'),
+      destinations: attrs.destinations,
+      system: attrs.system ?? false,
+    })
+    .returning('*');
+  return row as { id: string; source: string; local_part: string; destinations: string[] };
+}
+
+/** A live API token of a collective: its row id, the clear token and the actor it stands for. */
+export async function makeApiToken(ctx: ServiceContext, attrs: { collectiveId: string; name?: string }) {
+  const name = attrs.name ?? unique('token');
+  const { row, token } = await insertApiToken(ctx, {
+    collectiveId: attrs.collectiveId,
+    name,
+    createdBy: null,
+  });
+  const actor: Actor = { type: 'token', id: row.id, name, collectiveId: attrs.collectiveId };
+  return { id: row.id, token, actor };
+}
+
+/** A relay of the outbound pool; by default a plain-SMTP smarthost on loopback. */
+export async function makeRelay(
+  ctx: ServiceContext,
+  attrs: { name?: string; port?: number; [field: string]: unknown } = {},
+) {
+  return insertRelay(
+    ctx,
+    createRelaySchema.parse({
+      kind: 'smarthost',
+      name: unique('relay-'),
+      host: '127.0.0.1',
+      port: 25,
+      tlsMode: 'none',
+      ...attrs,
+    }),
+  );
+}
+
+/** A domain's active DKIM keys, as domain creation makes them. */
+export const makeDkimKeys = (ctx: ServiceContext, domainId: string) => ensureDomainDkimKey(ctx, domainId);
 
 /**
  * An OpenPGP key pair stamped with the test clock's date, never the real one: the server checks

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createApp } from '../../src/api/app';
 import type { Actor } from '../../src/auth/actor';
 import { createSession } from '../../src/auth/sessions';
-import { createApiToken } from '../../src/auth/api-tokens';
+import { insertApiToken } from '../../src/auth/api-tokens';
 import type { AppContext } from '../../src/context';
 
 export interface TestResponse<T = any> {
@@ -32,22 +32,23 @@ export async function startTestApp(ctx: AppContext): Promise<TestClient> {
   const credentials = new Map<string, Record<string, string>>();
 
   async function credentialsFor(actor: Actor): Promise<Record<string, string>> {
-    const key = `${actor.type}:${actor.type === 'system' ? actor.label : actor.id}`;
+    if (actor.type === 'system' || actor.type === 'recovery') {
+      throw new Error(`a ${actor.type} actor has no HTTP credentials`);
+    }
+    const key = `${actor.type}:${actor.id}`;
     let headers = credentials.get(key);
     if (headers) return headers;
     if (actor.type === 'account' || actor.type === 'mailbox') {
       const subject = actor.type === 'account' ? { accountId: actor.id } : { mailboxId: actor.id };
-      const { token } = await createSession(ctx.db, subject, ctx.now(), 24 * 365);
+      const { token } = await createSession(ctx, subject, 24 * 365);
       headers = { cookie: `giroflee_session=${token}`, 'x-giroflee-csrf': '1' };
-    } else if (actor.type === 'token') {
-      const { token } = await createApiToken(ctx.db, {
+    } else {
+      const { token } = await insertApiToken(ctx, {
         collectiveId: actor.collectiveId,
         name: actor.name,
         createdBy: null,
       });
       headers = { authorization: `Bearer ${token}` };
-    } else {
-      throw new Error('a system actor has no HTTP credentials');
     }
     credentials.set(key, headers);
     return headers;

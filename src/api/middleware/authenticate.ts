@@ -23,14 +23,14 @@ export function authenticate(ctx: AppContext): RequestHandler {
       if (header) {
         const match = /^Bearer\s+(\S+)$/i.exec(header);
         if (!match) throw errors.unauthenticated();
-        const actor = await resolveApiToken(ctx.db, match[1], ctx.now());
+        const actor = await resolveApiToken(ctx, match[1]);
         if (!actor) throw errors.unauthenticated();
         res.locals.actor = actor;
         return next();
       }
       const cookie = (req.cookies as Record<string, string> | undefined)?.[SESSION_COOKIE];
       if (cookie) {
-        const actor = await resolveSession(ctx.db, cookie, ctx.now());
+        const actor = await resolveSession(ctx, cookie);
         if (actor) {
           if (!SAFE.has(req.method) && req.headers[CSRF_HEADER] !== '1') {
             throw errors.forbidden(undefined, {

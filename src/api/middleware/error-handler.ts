@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, Request } from 'express';
-import { AppError, errors, isAppError } from '../../errors';
-import { mapDatabaseError } from '../../db/pg-errors';
+import { AppError, errors } from '../../errors';
+import { toAppError } from '../../db/pg-errors';
 import { logger } from '../../logger';
 
 /** French by default; English when the client prefers it. */
@@ -26,7 +26,7 @@ function fromExpress(e: unknown): AppError | undefined {
 /** The one error handler: `{"error":{"code","message","details"}}`; unknown errors are a bare 500. */
 export function errorHandler(development: boolean): ErrorRequestHandler {
   return (e, req, res, _next) => {
-    const known = isAppError(e) ? e : (mapDatabaseError(e) ?? fromExpress(e));
+    const known = toAppError(e) ?? fromExpress(e);
     if (known) {
       if (known.status === 429 && known.details && typeof known.details === 'object') {
         const retry = (known.details as { retryAfterSeconds?: number }).retryAfterSeconds;

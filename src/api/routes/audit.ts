@@ -1,13 +1,12 @@
 import type { Router } from 'express';
 import { z } from 'zod';
 import { listAudit } from '../../audit/list-audit';
+import { findCollectiveForActor, slugSchema } from '../../collectives/collectives';
 import type { AppContext } from '../../context';
 import { defineRoute } from '../define-route';
-import { slugSchema } from '../../collectives/collectives';
-import { loadCollective } from './collectives';
 
-export function mountAudit(router: Router, ctx: AppContext): void {
-  defineRoute(router, ctx, {
+export function mountAudit(router: Router, app: AppContext): void {
+  defineRoute(router, app, {
     method: 'get',
     path: '/audit',
     summary: 'Audit log, newest first (racine: everything; collective admin: their collectives)',
@@ -20,11 +19,11 @@ export function mountAudit(router: Router, ctx: AppContext): void {
       limit: z.coerce.number().int().min(1).max(500).default(100),
       before: z.coerce.number().int().positive().optional(),
     }),
-    handler: async ({ actor, query }) => {
+    handler: async ({ ctx, query }) => {
       const collective = query.collective
-        ? await loadCollective(ctx.db, actor, query.collective, 'read')
+        ? await findCollectiveForActor(ctx, query.collective, 'read')
         : undefined;
-      return listAudit(ctx.db, actor, { ...query, collectiveId: collective?.id });
+      return listAudit(ctx, { ...query, collectiveId: collective?.id });
     },
   });
 }

@@ -1,19 +1,20 @@
 import type { Express, Router } from 'express';
 import { z } from 'zod';
-import { authorize } from '../../auth/authorize';
 import type { AppContext } from '../../context';
-import { checkDomain, storeCheck } from '../../dns/check-domain';
-import { ensureDomainDkimKey, listDkimKeys, presentDkimKey } from '../../dns/dkim-keys';
-import { setDkimMode } from '../../dns/dkim-mode';
-import { rotateDkimKey } from '../../dns/dkim-rotation';
+import { checkOwnershipProof, runDomainCheck } from '../../dns/check-domain';
+import { mtaStsPolicy } from '../../dns/checks/mta-sts';
+import { rotateDkimKey } from '../../dns/commands/rotate-dkim-key';
+import { setDkimMode } from '../../dns/commands/set-dkim-mode';
+import { verifyDomain } from '../../dns/commands/verify-domain';
+import { listDkimKeys, presentDkimKey } from '../../dns/dkim-keys';
 import { domainRecords } from '../../dns/domain-records';
-import { mtaStsPolicy, presentPlan, zoneSnippet } from '../../dns/record-plan';
-import { verifyDomain } from '../../dns/verify-domain';
+import { presentPlan } from '../../dns/record-plan';
+import { zoneSnippet } from '../../dns/zone-file';
 import { findDomainForActor, isActiveDomain } from '../../domains/find-domain';
 import { checkDomainName } from '../../names/domain-name';
 import { defineRoute } from '../define-route';
 import { mutationLimiter } from '../middleware/rate-limit';
-import { domainParams } from './domains';
+import { domainParams } from '../params';
 
 const localized = z.object({ fr: z.string(), en: z.string() });
 const recordSchema = z.object({
@@ -45,18 +46,18 @@ const reportSchema = z.object({
   checks: z.array(checkSchema),
 });
 
-export function mountDns(router: Router, ctx: AppContext): void {
+export function mountDns(router: Router, app: AppContext): void {
   const limit = mutationLimiter();
 
-  defineRoute(router, ctx, {
+  defineRoute(router, app, {
     method: 'get',
     path: '/domains/:name/records',
     summary: 'Records to publish for the domain (JSON, or a BIND zone snippet with Accept: text/dns)',
     tags: ['dns'],
     params: domainParams,
     response: z.array(recordSchema),
-    handler: async ({ actor, params, req, res }) => {
-      const domain = await findDomainForActor(ctx.db, actor, params.name, 'read');
+    handler: async ({ ctx, params, req, res }) => {
+      const domain = await findDomainForActor(ctx, params.name, 'read');
       const plan = await domainRecords(ctx, domain);
       if (req.accepts(['application/json', 'text/dns']) === 'text/dns') {
         res.type('text/dns; charset=utf-8').send(zoneSnippet(domain.name, plan));
@@ -66,51 +67,52 @@ export function mountDns(router: Router, ctx: AppContext): void {
     },
   });
 
-  defineRoute(router, ctx, {
+  defineRoute(router, app, {
     method: 'post',
     path: '/domains/:name/check',
     summary: 'Check every record of the domain at its authoritative nameservers now',
     tags: ['dns'],
     rateLimit: limit,
+    // DNS answers take seconds: no transaction is held meanwhile; each write stands alone.
+    transaction: false,
     params: domainParams,
     status: 200,
     response: reportSchema,
-    handler: async ({ actor, params }) => {
-      const domain = await findDomainForActor(ctx.db, actor, params.name, 'read');
-      const report = await checkDomain(ctx, domain);
-      await storeCheck(ctx.db, domain.id, report);
-      return report;
-    },
+    handler: async ({ ctx, params }) =>
+      runDomainCheck(ctx, await findDomainForActor(ctx, params.name, 'read')),
   });
 
-  defineRoute(router, ctx, {
+  defineRoute(router, app, {
     method: 'post',
     path: '/domains/:name/verify',
     summary: 'Look for the ownership proof (_giroflee TXT) now; found → the domain becomes active',
     tags: ['dns'],
     rateLimit: limit,
+    // The proof is looked up before the transaction, which only covers the activation.
+    transaction: false,
     params: domainParams,
     status: 200,
-    handler: async ({ actor, params }) => {
-      const domain = await findDomainForActor(ctx.db, actor, params.name, 'update');
-      return verifyDomain(ctx, actor, domain);
+    handler: async ({ ctx, params, inTransaction }) => {
+      // Loaded for `update` already, so the slow lookup is done only for those who may verify.
+      const domain = await findDomainForActor(ctx, params.name, 'update');
+      const proof = await checkOwnershipProof(ctx, domain);
+      return inTransaction((tx) => verifyDomain(tx, domain, proof));
     },
   });
 
-  defineRoute(router, ctx, {
+  defineRoute(router, app, {
     method: 'get',
     path: '/domains/:name/dkim',
-    summary: 'DKIM keys of the domain and their rotation state (public parts only)',
+    summary: 'DKIM keys of the domain and their rotation state, newest first (public parts only)',
     tags: ['dns'],
     params: domainParams,
-    handler: async ({ actor, params }) => {
-      const domain = await findDomainForActor(ctx.db, actor, params.name, 'read');
-      await ensureDomainDkimKey(ctx.db, ctx, domain.id);
-      return { items: (await listDkimKeys(ctx.db, domain.id)).map(presentDkimKey) };
+    handler: async ({ ctx, params }) => {
+      const domain = await findDomainForActor(ctx, params.name, 'read');
+      return { items: (await listDkimKeys(ctx, domain.id)).map(presentDkimKey) };
     },
   });
 
-  defineRoute(router, ctx, {
+  defineRoute(router, app, {
     method: 'patch',
     path: '/domains/:name/dkim',
     summary:
@@ -119,14 +121,13 @@ export function mountDns(router: Router, ctx: AppContext): void {
     rateLimit: limit,
     params: domainParams,
     body: z.strictObject({ mode: z.enum(['delegated', 'txt']) }),
-    handler: async ({ actor, params, body }) => {
-      const domain = await findDomainForActor(ctx.db, actor, params.name, 'update');
-      const keys = await setDkimMode(ctx, actor, domain, body.mode);
-      return { items: keys.map(presentDkimKey) };
+    handler: async ({ ctx, params, body }) => {
+      const domain = await findDomainForActor(ctx, params.name, 'read');
+      return { items: (await setDkimMode(ctx, domain, body.mode)).map(presentDkimKey) };
     },
   });
 
-  defineRoute(router, ctx, {
+  defineRoute(router, app, {
     method: 'post',
     path: '/domains/:name/dkim/rotate',
     summary: 'Start a DKIM key rotation now (racines)',
@@ -134,11 +135,9 @@ export function mountDns(router: Router, ctx: AppContext): void {
     rateLimit: limit,
     params: domainParams,
     status: 200,
-    handler: async ({ actor, params }) => {
-      const domain = await findDomainForActor(ctx.db, actor, params.name, 'read');
-      authorize(actor, 'manage', { type: 'platform' });
-      const keys = await rotateDkimKey(ctx, actor, domain);
-      return { items: keys.map(presentDkimKey) };
+    handler: async ({ ctx, params }) => {
+      const domain = await findDomainForActor(ctx, params.name, 'read');
+      return { items: (await rotateDkimKey(ctx, domain)).map(presentDkimKey) };
     },
   });
 }
@@ -153,9 +152,7 @@ export function mountMtaSts(app: Express, ctx: AppContext): void {
       const host = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
       const parsed = host.startsWith('mta-sts.') ? checkDomainName(host.slice('mta-sts.'.length)) : undefined;
       const known =
-        parsed?.ok && ctx.config.dns.mtaStsMode !== 'none'
-          ? await isActiveDomain(ctx.db, parsed.value)
-          : false;
+        parsed?.ok && ctx.config.dns.mtaStsMode !== 'none' ? await isActiveDomain(ctx, parsed.value) : false;
       if (!known) {
         res.status(404).type('text/plain').send('not found\n');
         return;

@@ -1,70 +1,58 @@
 import type { Router } from 'express';
 import { z } from 'zod';
-import { isRacine } from '../../auth/actor';
+import { collectiveSlug, findCollectiveForActor } from '../../collectives/collectives';
 import type { AppContext } from '../../context';
-import {
-  collectiveSlug,
-  createDomain,
-  deleteDomain,
-  listDomains,
-  presentDomain,
-} from '../../domains/domains';
+import { createDomain } from '../../domains/commands/create-domain';
+import { deleteDomain } from '../../domains/commands/delete-domain';
+import { listDomains, presentDomain } from '../../domains/domains';
 import { findDomainForActor } from '../../domains/find-domain';
-import { errors } from '../../errors';
 import { domainNameSchema } from '../../names/domain-name';
 import { defineRoute } from '../define-route';
 import { mutationLimiter } from '../middleware/rate-limit';
-import { slugSchema } from '../../collectives/collectives';
-import { loadCollective } from './collectives';
+import { domainParams, slugParams } from '../params';
 
-export const domainParams = z.strictObject({ name: domainNameSchema });
-
-export function mountDomains(router: Router, ctx: AppContext): void {
+export function mountDomains(router: Router, app: AppContext): void {
   const limit = mutationLimiter();
 
-  defineRoute(router, ctx, {
+  defineRoute(router, app, {
     method: 'post',
     path: '/collectives/:slug/domains',
     summary: 'Link a domain: created pending, with the TXT record that proves ownership',
     tags: ['domains'],
     rateLimit: limit,
-    params: z.strictObject({ slug: slugSchema }),
+    params: slugParams,
     body: z.strictObject({ name: domainNameSchema }),
-    handler: async ({ actor, params, body }) =>
-      ctx.db.transaction(async (trx) => {
-        const collective = await loadCollective(trx, actor, params.slug, 'manage');
-        return presentDomain(await createDomain(trx, actor, collective, body.name));
-      }),
+    handler: async ({ ctx, params, body }) => {
+      const collective = await findCollectiveForActor(ctx, params.slug, 'read');
+      return presentDomain(await createDomain(ctx, collective, body.name));
+    },
   });
 
-  defineRoute(router, ctx, {
+  defineRoute(router, app, {
     method: 'get',
     path: '/collectives/:slug/domains',
     summary: 'Domains of a collective',
     tags: ['domains'],
-    params: z.strictObject({ slug: slugSchema }),
-    handler: async ({ actor, params }) => {
-      const collective = await loadCollective(ctx.db, actor, params.slug, 'read');
-      return { items: (await listDomains(ctx.db, collective.id)).map(presentDomain) };
+    params: slugParams,
+    handler: async ({ ctx, params }) => {
+      const collective = await findCollectiveForActor(ctx, params.slug, 'read');
+      return { items: (await listDomains(ctx, { collectiveId: collective.id })).map(presentDomain) };
     },
   });
 
-  defineRoute(router, ctx, {
+  defineRoute(router, app, {
     method: 'get',
     path: '/domains/:name',
     summary: 'One domain, with its verification record while pending',
     tags: ['domains'],
     params: domainParams,
-    handler: async ({ actor, params }) => {
-      const domain = await findDomainForActor(ctx.db, actor, params.name, 'read');
-      return presentDomain({
-        ...domain,
-        collective_slug: await collectiveSlug(ctx.db, domain.collective_id),
-      });
+    handler: async ({ ctx, params }) => {
+      const domain = await findDomainForActor(ctx, params.name, 'read');
+      return presentDomain({ ...domain, collective_slug: await collectiveSlug(ctx, domain.collective_id) });
     },
   });
 
-  defineRoute(router, ctx, {
+  defineRoute(router, app, {
     method: 'delete',
     path: '/domains/:name',
     summary: 'Delete a domain; refused while it has mailboxes unless a racine passes ?force=true',
@@ -73,18 +61,9 @@ export function mountDomains(router: Router, ctx: AppContext): void {
     params: domainParams,
     query: z.strictObject({ force: z.enum(['true', 'false']).optional() }),
     status: 204,
-    handler: async ({ actor, params, query }) => {
-      const force = query.force === 'true';
-      if (force && !isRacine(actor)) {
-        throw errors.forbidden(undefined, {
-          fr: 'Seule une racine peut forcer la suppression.',
-          en: 'Only a racine may force a deletion.',
-        });
-      }
-      await ctx.db.transaction(async (trx) => {
-        const domain = await findDomainForActor(trx, actor, params.name, 'delete');
-        await deleteDomain(trx, actor, domain, force);
-      });
+    handler: async ({ ctx, params, query }) => {
+      const domain = await findDomainForActor(ctx, params.name, 'read');
+      await deleteDomain(ctx, domain, query.force === 'true');
       return undefined;
     },
   });

@@ -2,21 +2,16 @@ import type { Router } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../../context';
 import { findDomainForActor } from '../../domains/find-domain';
-import {
-  createMailbox,
-  deleteMailbox,
-  findMailboxForActor,
-  listMailboxes,
-  presentMailbox,
-  setMailboxPassword,
-  updateMailbox,
-} from '../../mailboxes/mailboxes';
-import { emailAddressSchema, localPartSchema } from '../../names/email-address';
+import { createMailbox } from '../../mailboxes/commands/create-mailbox';
+import { deleteMailbox } from '../../mailboxes/commands/delete-mailbox';
+import { setMailboxPassword } from '../../mailboxes/commands/set-mailbox-password';
+import { updateMailbox } from '../../mailboxes/commands/update-mailbox';
+import { findMailboxForActor, listMailboxes, presentMailbox } from '../../mailboxes/mailboxes';
+import { localPartSchema } from '../../names/email-address';
 import { defineRoute } from '../define-route';
 import { loginLimiter, mutationLimiter } from '../middleware/rate-limit';
-import { domainParams } from './domains';
+import { domainParams, mailboxParams } from '../params';
 
-export const mailboxParams = z.strictObject({ address: emailAddressSchema });
 const quota = z
   .number()
   .int()
@@ -35,10 +30,10 @@ const PASSWORD_CONSEQUENCES = {
   },
 };
 
-export function mountMailboxes(router: Router, ctx: AppContext): void {
+export function mountMailboxes(router: Router, app: AppContext): void {
   const limit = mutationLimiter();
 
-  defineRoute(router, ctx, {
+  defineRoute(router, app, {
     method: 'post',
     path: '/domains/:name/mailboxes',
     summary: 'Create a mailbox; with an encryption key, its recovery code is returned once',
@@ -52,15 +47,14 @@ export function mountMailboxes(router: Router, ctx: AppContext): void {
       quotaBytes: quota.optional(),
       encryptionMode: encryptionMode.optional(),
     }),
-    handler: async ({ actor, params, body }) =>
-      ctx.db.transaction(async (trx) => {
-        const domain = await findDomainForActor(trx, actor, params.name, 'manage');
-        const { mailbox, recoveryCode } = await createMailbox(ctx, trx, actor, domain, body);
-        return { ...presentMailbox(mailbox), recoveryCode };
-      }),
+    handler: async ({ ctx, params, body }) => {
+      const domain = await findDomainForActor(ctx, params.name, 'read');
+      const { mailbox, recoveryCode } = await createMailbox(ctx, domain, body);
+      return { ...presentMailbox(mailbox), recoveryCode };
+    },
   });
 
-  defineRoute(router, ctx, {
+  defineRoute(router, app, {
     method: 'get',
     path: '/domains/:name/mailboxes',
     summary: 'Mailboxes of a domain, a page at a time (opaque cursor), optionally by prefix',
@@ -71,24 +65,24 @@ export function mountMailboxes(router: Router, ctx: AppContext): void {
       cursor: z.string().max(500).optional(),
       prefix: z.string().max(64).optional(),
     }),
-    handler: async ({ actor, params, query }) => {
-      const domain = await findDomainForActor(ctx.db, actor, params.name, 'read');
-      const page = await listMailboxes(ctx.db, domain.id, query);
+    handler: async ({ ctx, params, query }) => {
+      const domain = await findDomainForActor(ctx, params.name, 'read');
+      const page = await listMailboxes(ctx, domain.id, query);
       return { items: page.items.map(presentMailbox), nextCursor: page.nextCursor };
     },
   });
 
-  defineRoute(router, ctx, {
+  defineRoute(router, app, {
     method: 'get',
     path: '/mailboxes/:address',
     summary: 'One mailbox',
     tags: ['mailboxes'],
     params: mailboxParams,
-    handler: async ({ actor, params }) =>
-      presentMailbox(await findMailboxForActor(ctx.db, actor, params.address, 'read')),
+    handler: async ({ ctx, params }) =>
+      presentMailbox(await findMailboxForActor(ctx, params.address, 'read')),
   });
 
-  defineRoute(router, ctx, {
+  defineRoute(router, app, {
     method: 'patch',
     path: '/mailboxes/:address',
     summary: 'Change a mailbox (owner: display name; admins: also quota and status). Keys and mode: /keys',
@@ -100,14 +94,13 @@ export function mountMailboxes(router: Router, ctx: AppContext): void {
       quotaBytes: quota.optional(),
       status: z.enum(['active', 'disabled']).optional(),
     }),
-    handler: async ({ actor, params, body }) =>
-      ctx.db.transaction(async (trx) => {
-        const mailbox = await findMailboxForActor(trx, actor, params.address, 'update');
-        return presentMailbox(await updateMailbox(ctx, trx, actor, mailbox, body));
-      }),
+    handler: async ({ ctx, params, body }) => {
+      const mailbox = await findMailboxForActor(ctx, params.address, 'read');
+      return presentMailbox(await updateMailbox(ctx, mailbox, body));
+    },
   });
 
-  defineRoute(router, ctx, {
+  defineRoute(router, app, {
     method: 'delete',
     path: '/mailboxes/:address',
     summary: 'Delete a mailbox (its stored mail is removed by the mail store separately)',
@@ -115,16 +108,13 @@ export function mountMailboxes(router: Router, ctx: AppContext): void {
     rateLimit: limit,
     params: mailboxParams,
     status: 204,
-    handler: async ({ actor, params }) => {
-      await ctx.db.transaction(async (trx) => {
-        const mailbox = await findMailboxForActor(trx, actor, params.address, 'delete');
-        await deleteMailbox(ctx, trx, actor, mailbox);
-      });
+    handler: async ({ ctx, params }) => {
+      await deleteMailbox(ctx, await findMailboxForActor(ctx, params.address, 'read'));
       return undefined;
     },
   });
 
-  defineRoute(router, ctx, {
+  defineRoute(router, app, {
     method: 'post',
     path: '/mailboxes/:address/password',
     summary:
@@ -137,15 +127,14 @@ export function mountMailboxes(router: Router, ctx: AppContext): void {
       newPassword: z.string().min(1).max(1024),
     }),
     status: 200,
-    handler: async ({ actor, params, body }) =>
-      ctx.db.transaction(async (trx) => {
-        const mailbox = await findMailboxForActor(trx, actor, params.address, 'read');
-        const result = await setMailboxPassword(ctx, trx, actor, mailbox, body);
-        return {
-          kind: result.kind,
-          recoveryCode: result.recoveryCode,
-          consequences: PASSWORD_CONSEQUENCES[result.kind],
-        };
-      }),
+    handler: async ({ ctx, params, body }) => {
+      const mailbox = await findMailboxForActor(ctx, params.address, 'read');
+      const result = await setMailboxPassword(ctx, mailbox, body);
+      return {
+        kind: result.kind,
+        recoveryCode: result.recoveryCode,
+        consequences: PASSWORD_CONSEQUENCES[result.kind],
+      };
+    },
   });
 }

@@ -24,14 +24,14 @@ function pathDomain(req: Request): string | undefined {
 export function mountWkd(app: Express, ctx: AppContext): void {
   const policy = (domainOf: (req: Request) => string | undefined) => async (req: Request, res: Response) => {
     const domain = domainOf(req);
-    if (!domain || !(await isActiveDomain(ctx.db, domain))) return res.status(404).end();
+    if (!domain || !(await isActiveDomain(ctx, domain))) return res.status(404).end();
     res.type('text/plain').send('');
   };
   const key = (domainOf: (req: Request) => string | undefined) => async (req: Request, res: Response) => {
     const domain = domainOf(req);
     const hash = String(req.params.hash);
     if (!domain || !/^[ybndrfg8ejkmcpqxot1uwisza345h769]{32}$/.test(hash)) return res.status(404).end();
-    const keys = await findWkdKeys(ctx.db, domain, hash);
+    const keys = await findWkdKeys(ctx, domain, hash);
     if (!keys) return res.status(404).end();
     res.setHeader('Access-Control-Allow-Origin', '*');
     res.type('application/octet-stream').send(keys);

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
-import { createAccount, presentAccount } from '../../accounts/accounts';
+import { presentAccount } from '../../accounts/accounts';
+import { createRacine } from '../../accounts/commands/create-racine';
 import { emailAddressSchema } from '../../names/email-address';
-import { action, cliActor, commandGroup, output, withContext } from '../run-context';
+import { action, commandGroup, inTransaction, output, withContext } from '../run-context';
 
 export function registerAccounts(program: Command): void {
   commandGroup(program, 'racine', 'racine (root admin) accounts')
@@ -12,9 +13,7 @@ export function registerAccounts(program: Command): void {
       action(async (email: string, opts: { json?: boolean }) => {
         const address = emailAddressSchema.parse(email).address;
         await withContext(async (ctx) => {
-          const { account, oneTimePassword } = await ctx.db.transaction((trx) =>
-            createAccount(trx, cliActor, { email: address, racine: true }),
-          );
+          const { account, oneTimePassword } = await inTransaction(ctx, (tx) => createRacine(tx, address));
           output(opts.json, { ...presentAccount(account), oneTimePassword }, () =>
             [
               `racine ${account.email} created.`,

@@ -1,12 +1,8 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import {
-  createCollective,
-  listCollectives,
-  presentCollective,
-  slugSchema,
-} from '../../collectives/collectives';
-import { action, cliActor, commandGroup, output, withContext } from '../run-context';
+import { listCollectives, presentCollective, slugSchema } from '../../collectives/collectives';
+import { createCollective } from '../../collectives/commands/create-collective';
+import { action, commandGroup, inTransaction, output, withContext } from '../run-context';
 
 export function registerCollectives(program: Command): void {
   const group = commandGroup(program, 'collective', 'collectives (associations, co-ops, people)');
@@ -21,7 +17,7 @@ export function registerCollectives(program: Command): void {
           .object({ slug: slugSchema, name: z.string().trim().min(1).max(200) })
           .parse({ slug, name: opts.name });
         await withContext(async (ctx) => {
-          const row = await ctx.db.transaction((trx) => createCollective(trx, cliActor, input));
+          const row = await inTransaction(ctx, (tx) => createCollective(tx, input));
           output(opts.json, presentCollective(row), () => `collective ${row.slug} (${row.name}) created`);
         });
       }),
@@ -33,7 +29,7 @@ export function registerCollectives(program: Command): void {
     .action(
       action(async (opts: { json?: boolean }) => {
         await withContext(async (ctx) => {
-          const rows = (await listCollectives(ctx.db, cliActor)).map(presentCollective);
+          const rows = (await listCollectives(ctx)).map(presentCollective);
           output(opts.json, rows, () => rows.map((c) => `${c.slug}\t${c.name}`).join('\n') || '(none)');
         });
       }),

@@ -1,20 +1,22 @@
 import type { Command } from 'commander';
-import type { AppContext } from '../../context';
-import { checkDomain, storeCheck } from '../../dns/check-domain';
-import { presentDkimKey } from '../../dns/dkim-keys';
-import { setDkimMode } from '../../dns/dkim-mode';
-import { advanceDkimRotation, rotateDkimKey } from '../../dns/dkim-rotation';
+import { checkOwnershipProof, runDomainCheck } from '../../dns/check-domain';
+import { rotateDkimKey } from '../../dns/commands/rotate-dkim-key';
+import { setDkimMode } from '../../dns/commands/set-dkim-mode';
+import { verifyDomain } from '../../dns/commands/verify-domain';
+import { listDkimKeys, presentDkimKey } from '../../dns/dkim-keys';
+import { advanceDkimRotation } from '../../dns/dkim-rotation';
 import { domainRecords } from '../../dns/domain-records';
-import { presentPlan, zoneSnippet } from '../../dns/record-plan';
-import { verifyDomain } from '../../dns/verify-domain';
+import { presentPlan } from '../../dns/record-plan';
+import { zoneSnippet } from '../../dns/zone-file';
+import { listDomains } from '../../domains/domains';
 import { findDomainForActor, DomainRow } from '../../domains/find-domain';
 import { errors } from '../../errors';
 import { parseDomainName } from '../../names/domain-name';
-import { action, cliActor, commandGroup, output, withContext } from '../run-context';
+import { action, CliContext, commandGroup, inTransaction, output, withContext } from '../run-context';
 
 /** The domain a racine names on the command line: the held one, else the oldest claim. */
-const loadDomain = (ctx: AppContext, name: string): Promise<DomainRow> =>
-  findDomainForActor(ctx.db, cliActor, parseDomainName(name), 'manage');
+const loadDomain = (ctx: CliContext, name: string): Promise<DomainRow> =>
+  findDomainForActor(ctx, parseDomainName(name), 'read');
 
 export function registerDns(program: Command): void {
   const domain = commandGroup(program, 'domain', 'domains');
@@ -48,9 +50,7 @@ export function registerDns(program: Command): void {
     .action(
       action(async (name: string, opts: { json?: boolean }) => {
         await withContext(async (ctx) => {
-          const d = await loadDomain(ctx, name);
-          const report = await checkDomain(ctx, d);
-          await storeCheck(ctx.db, d.id, report);
+          const report = await runDomainCheck(ctx, await loadDomain(ctx, name));
           output(opts.json, report, () =>
             [
               `${report.domain}: ${report.status}`,
@@ -72,7 +72,9 @@ export function registerDns(program: Command): void {
     .action(
       action(async (name: string, opts: { json?: boolean }) => {
         await withContext(async (ctx) => {
-          const outcome = await verifyDomain(ctx, cliActor, await loadDomain(ctx, name));
+          const d = await loadDomain(ctx, name);
+          const proof = await checkOwnershipProof(ctx, d);
+          const outcome = await inTransaction(ctx, (tx) => verifyDomain(tx, d, proof));
           output(opts.json, outcome, () =>
             outcome.verified
               ? `${outcome.name}: ${outcome.status}`
@@ -85,15 +87,12 @@ export function registerDns(program: Command): void {
   const dkim = commandGroup(program, 'dkim', 'DKIM keys');
   dkim
     .command('list <domain>')
-    .description('DKIM keys of a domain and their states')
+    .description('DKIM keys of a domain and their states, newest first')
     .option('--json', 'print JSON')
     .action(
       action(async (name: string, opts: { json?: boolean }) => {
         await withContext(async (ctx) => {
-          const d = await loadDomain(ctx, name);
-          const keys = (await ctx.db('dkim_keys').where({ domain_id: d.id }).orderBy('created_at')).map(
-            presentDkimKey,
-          );
+          const keys = (await listDkimKeys(ctx, (await loadDomain(ctx, name)).id)).map(presentDkimKey);
           output(
             opts.json,
             keys,
@@ -112,9 +111,8 @@ export function registerDns(program: Command): void {
         if (mode !== 'delegated' && mode !== 'txt')
           throw errors.badRequest('usage', { fr: 'Mode : delegated ou txt.', en: 'Mode: delegated or txt.' });
         await withContext(async (ctx) => {
-          const keys = (await setDkimMode(ctx, cliActor, await loadDomain(ctx, name), mode)).map(
-            presentDkimKey,
-          );
+          const d = await loadDomain(ctx, name);
+          const keys = (await inTransaction(ctx, (tx) => setDkimMode(tx, d, mode))).map(presentDkimKey);
           output(opts.json, keys, () => keys.map((k) => `${k.selector}\t${k.mode}\t${k.state}`).join('\n'));
         });
       }),
@@ -133,12 +131,12 @@ export function registerDns(program: Command): void {
           });
         await withContext(async (ctx) => {
           const domains: DomainRow[] = opts.all
-            ? await ctx.db('domains').where({ status: 'active' }).orderBy('name')
+            ? await listDomains(ctx, { status: 'active' })
             : [await loadDomain(ctx, name as string)];
           const results: Array<{ domain: string; rotated: boolean; error?: string }> = [];
           for (const d of domains) {
             try {
-              await rotateDkimKey(ctx, cliActor, d);
+              await inTransaction(ctx, (tx) => rotateDkimKey(tx, d));
               // Delegated keys are published at once: confirm and activate them in the same run.
               await advanceDkimRotation(ctx, d);
               results.push({ domain: d.name, rotated: true });

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
-import { findCollectiveBySlug } from '../../collectives/collectives';
-import { createDomain, presentDomain } from '../../domains/domains';
-import { activateDomain } from '../../dns/verify-domain';
-import { errors } from '../../errors';
+import { findCollectiveForActor } from '../../collectives/collectives';
+import { activateDomain } from '../../domains/commands/activate-domain';
+import { createDomain } from '../../domains/commands/create-domain';
+import { findPendingClaim, getDomain, listDomains, presentDomain } from '../../domains/domains';
 import { parseDomainName } from '../../names/domain-name';
-import { action, cliActor, commandGroup, output, withContext } from '../run-context';
+import { action, commandGroup, inTransaction, output, withContext } from '../run-context';
 
 export function registerDomains(program: Command): void {
   const domain = commandGroup(program, 'domain', 'domains');
@@ -17,14 +17,9 @@ export function registerDomains(program: Command): void {
     .action(
       action(async (opts: { collective?: string; status?: string; json?: boolean }) => {
         await withContext(async (ctx) => {
-          const q = ctx
-            .db('domains as d')
-            .join('collectives as c', 'c.id', 'd.collective_id')
-            .orderBy('d.name')
-            .select('d.*', 'c.slug as collective_slug');
-          if (opts.collective) q.where('c.slug', opts.collective);
-          if (opts.status) q.where('d.status', opts.status);
-          const rows = (await q).map(presentDomain);
+          const rows = (await listDomains(ctx, { collectiveSlug: opts.collective, status: opts.status })).map(
+            presentDomain,
+          );
           output(
             opts.json,
             rows,
@@ -43,8 +38,8 @@ export function registerDomains(program: Command): void {
       action(async (raw: string, opts: { collective: string; json?: boolean }) => {
         const name = parseDomainName(raw);
         await withContext(async (ctx) => {
-          const row = await ctx.db.transaction(async (trx) =>
-            createDomain(trx, cliActor, await findCollectiveBySlug(trx, opts.collective), name),
+          const row = await inTransaction(ctx, async (tx) =>
+            createDomain(tx, await findCollectiveForActor(tx, opts.collective, 'read'), name),
           );
           const d = presentDomain(row);
           output(opts.json, d, () =>
@@ -68,30 +63,13 @@ export function registerDomains(program: Command): void {
       action(async (raw: string, opts: { collective?: string; json?: boolean }) => {
         const name = parseDomainName(raw);
         await withContext(async (ctx) => {
-          const q = ctx
-            .db('domains as d')
-            .join('collectives as c', 'c.id', 'd.collective_id')
-            .where({ 'd.name': name, 'd.status': 'pending' })
-            .select('d.*', 'c.slug as collective_slug');
-          if (opts.collective) q.where('c.slug', opts.collective);
-          const claims = await q;
-          if (claims.length === 0)
-            throw errors.notFound(undefined, {
-              fr: `Aucune demande en attente pour ${name}.`,
-              en: `No pending claim for ${name}.`,
-            });
-          if (claims.length > 1) {
-            throw errors.conflict('several_claims', {
-              fr: `Plusieurs collectifs demandent ${name} : précisez --collective (${claims.map((c) => c.collective_slug).join(', ')}).`,
-              en: `Several collectives claim ${name}: give --collective (${claims.map((c) => c.collective_slug).join(', ')}).`,
-            });
-          }
-          await activateDomain(ctx, cliActor, claims[0], 'racine-override');
-          const row = await ctx.db('domains').where({ id: claims[0].id }).first();
+          const claim = await findPendingClaim(ctx, name, opts.collective);
+          await inTransaction(ctx, (tx) => activateDomain(tx, claim, 'racine-override'));
+          const row = await getDomain(ctx, claim.id);
           output(
             opts.json,
-            presentDomain({ ...row, collective_slug: claims[0].collective_slug }),
-            () => `${name}: active (${claims[0].collective_slug})`,
+            presentDomain({ ...row!, collective_slug: claim.collective_slug }),
+            () => `${name}: active (${claim.collective_slug})`,
           );
         });
       }),

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
-import { createMailbox, presentMailbox } from '../../mailboxes/mailboxes';
 import { findDomainForActor } from '../../domains/find-domain';
+import { createMailbox } from '../../mailboxes/commands/create-mailbox';
+import { presentMailbox } from '../../mailboxes/mailboxes';
 import { emailAddressSchema } from '../../names/email-address';
-import { action, cliActor, commandGroup, output, readStdin, withContext } from '../run-context';
+import { action, commandGroup, inTransaction, output, readStdin, withContext } from '../run-context';
 
 export function registerMailboxes(program: Command): void {
   commandGroup(program, 'mailbox', 'mailboxes')
@@ -26,16 +27,15 @@ export function registerMailboxes(program: Command): void {
           const address = emailAddressSchema.parse(raw);
           const password = await readStdin();
           await withContext(async (ctx) => {
-            const { mailbox, recoveryCode } = await ctx.db.transaction(async (trx) => {
-              const domain = await findDomainForActor(trx, cliActor, address.domain, 'manage');
-              return createMailbox(ctx, trx, cliActor, domain, {
+            const { mailbox, recoveryCode } = await inTransaction(ctx, async (tx) =>
+              createMailbox(tx, await findDomainForActor(tx, address.domain, 'read'), {
                 localPart: address.localPart,
                 password,
                 displayName: opts.displayName,
                 quotaBytes: opts.quotaBytes,
                 encryptionMode: opts.encryption,
-              });
-            });
+              }),
+            );
             output(opts.json, { ...presentMailbox(mailbox), recoveryCode }, () =>
               [
                 `mailbox ${mailbox.address} created`,

@@ -40,7 +40,7 @@ export function registerMailstack(program: Command): void {
         withContext((ctx) =>
           explained(async () => {
             ensureMailPackages();
-            const master = await webmailMasterCredentials(ctx.db, ctx.keyring);
+            const master = await webmailMasterCredentials(ctx);
             const stack = await startMailstack(mailstackOptions(ctx.config, databaseUrlOf(ctx.db), master));
             output(opts.json, { dir: stack.dir, ports: stack.ports }, () =>
               [
@@ -125,7 +125,7 @@ export function registerMailstack(program: Command): void {
                 databaseUrl: opts.databaseUrl ?? databaseUrlOf(ctx.db),
                 tls: { certFile: opts.tlsCert, keyFile: opts.tlsKey },
                 relayhost: opts.relayhost ? parseEndpoint(opts.relayhost, 25) : undefined,
-                masterUser: await webmailMasterCredentials(ctx.db, ctx.keyring),
+                masterUser: await webmailMasterCredentials(ctx),
                 stripUserAgent: opts.stripUserAgent,
               });
               const written: string[] = [];

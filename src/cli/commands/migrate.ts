@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { migrateRollbackAll } from '../../db/knex';
-import type { Knex } from 'knex';
+import { appliedMigrationCount, migrateRollbackAll } from '../../db/knex';
 import { action, withContext, output } from '../run-context';
 
 export function registerMigrate(program: Command): void {
@@ -13,12 +12,12 @@ export function registerMigrate(program: Command): void {
       action(async (opts: { json?: boolean; rollbackAll?: boolean }) => {
         // withContext applies the pending migrations before anything else.
         await withContext(async (ctx) => {
-          if (opts.rollbackAll) await migrateRollbackAll(ctx.db as Knex);
-          const [done] = (await ctx.db.raw('SELECT count(*)::int AS n FROM knex_migrations')).rows;
-          output(opts.json, { applied: done.n, rolledBack: Boolean(opts.rollbackAll) }, () =>
+          if (opts.rollbackAll) await migrateRollbackAll(ctx.db);
+          const applied = await appliedMigrationCount(ctx.db);
+          output(opts.json, { applied, rolledBack: Boolean(opts.rollbackAll) }, () =>
             opts.rollbackAll
               ? 'all migrations rolled back'
-              : `database schema current (${done.n} migrations)`,
+              : `database schema current (${applied} migrations)`,
           );
         });
       }),

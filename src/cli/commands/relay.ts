@@ -1,6 +1,12 @@
 import type { Command } from 'commander';
 import type { z } from 'zod';
-import { errors } from '../../errors';
+import { validationError } from '../../errors';
+import { createRelay } from '../../relay/commands/create-relay';
+import { drainRelay } from '../../relay/commands/drain-relay';
+import { promoteRelay } from '../../relay/commands/promote-relay';
+import { removeRelay } from '../../relay/commands/remove-relay';
+import { rotateRelayCredentials } from '../../relay/commands/rotate-relay-credentials';
+import { updateRelay } from '../../relay/commands/update-relay';
 import { presentRelay, type PresentedRelay } from '../../relay/present-relay';
 import {
   createRelaySchema,
@@ -8,16 +14,9 @@ import {
   rotateCredentialsSchema,
   updateRelaySchema,
 } from '../../relay/relay-input';
-import {
-  createRelay,
-  drainRelay,
-  listRelays,
-  promoteRelay,
-  removeRelay,
-  rotateRelayCredentials,
-  updateRelay,
-} from '../../relay/relays';
-import { action, cliActor, commandGroup, output, readStdin, withContext } from '../run-context';
+import { listRelays } from '../../relay/relays';
+import type { CommandContext } from '../../context';
+import { action, commandGroup, inTransaction, output, readStdin, withContext } from '../run-context';
 
 /** The same validation as the API, with the same clear error. */
 function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
@@ -28,13 +27,7 @@ function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
       : value;
   const r = schema.safeParse(given);
   if (r.success) return r.data;
-  throw errors.validation({
-    issues: r.error.issues.map((i) => ({
-      path: i.path.join('.'),
-      code: (i as { params?: { code?: string } }).params?.code ?? i.code,
-      message: i.message,
-    })),
-  });
+  throw validationError(r.error);
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -57,7 +50,7 @@ export function registerRelay(program: Command): void {
     .action(
       action(async (opts: { json?: boolean }) => {
         await withContext(async (ctx) => {
-          const items = (await listRelays(ctx.db)).map(presentRelay);
+          const items = (await listRelays(ctx)).map(presentRelay);
           output(opts.json, { items }, () => (items.length ? items.map(line).join('\n') : 'no relay'));
         });
       }),
@@ -106,7 +99,7 @@ export function registerRelay(program: Command): void {
             sendingIps: opts.sendingIp,
           });
           await withContext(async (ctx) => {
-            const row = presentRelay(await createRelay(ctx.db, ctx.keyring, cliActor, input));
+            const row = presentRelay(await inTransaction(ctx, (tx) => createRelay(tx, input)));
             output(opts.json, row, () => `relay ${row.name} added\n${line(row)}`);
           });
         },
@@ -135,7 +128,7 @@ export function registerRelay(program: Command): void {
           });
           await withContext(async (ctx) => {
             const row = presentRelay(
-              await updateRelay(ctx.db, cliActor, parse(relayNameSchema, name), patch),
+              await inTransaction(ctx, (tx) => updateRelay(tx, parse(relayNameSchema, name), patch)),
             );
             output(opts.json, row, () => line(row));
           });
@@ -146,10 +139,7 @@ export function registerRelay(program: Command): void {
   const simple = (
     command: string,
     description: string,
-    run: (
-      ctx: Parameters<Parameters<typeof withContext>[0]>[0],
-      name: string,
-    ) => Promise<PresentedRelay | undefined>,
+    run: (ctx: CommandContext, name: string) => Promise<PresentedRelay | undefined>,
     done: string,
   ) =>
     relay
@@ -160,7 +150,7 @@ export function registerRelay(program: Command): void {
         action(async (name: string, opts: { json?: boolean }) => {
           const parsed = parse(relayNameSchema, name);
           await withContext(async (ctx) => {
-            const row = await run(ctx, parsed);
+            const row = await inTransaction(ctx, (tx) => run(tx, parsed));
             output(opts.json, row ?? { name: parsed, removed: true }, () =>
               row ? `${done}\n${line(row)}` : `relay ${parsed} ${done}`,
             );
@@ -171,20 +161,20 @@ export function registerRelay(program: Command): void {
   simple(
     'promote',
     'make a fallback a primary, ahead of the current primaries',
-    async (ctx, name) => presentRelay(await promoteRelay(ctx.db, cliActor, name)),
+    async (ctx, name) => presentRelay(await promoteRelay(ctx, name)),
     'promoted',
   );
   simple(
     'drain',
     'stop sending new mail through a relay',
-    async (ctx, name) => presentRelay(await drainRelay(ctx.db, cliActor, name)),
+    async (ctx, name) => presentRelay(await drainRelay(ctx, name)),
     'draining',
   );
   simple(
     'remove',
     'remove a relay',
     async (ctx, name) => {
-      await removeRelay(ctx.db, cliActor, name);
+      await removeRelay(ctx, name);
       return undefined;
     },
     'removed',
@@ -203,12 +193,8 @@ export function registerRelay(program: Command): void {
         });
         await withContext(async (ctx) => {
           const row = presentRelay(
-            await rotateRelayCredentials(
-              ctx.db,
-              ctx.keyring,
-              cliActor,
-              parse(relayNameSchema, name),
-              credentials,
+            await inTransaction(ctx, (tx) =>
+              rotateRelayCredentials(tx, parse(relayNameSchema, name), credentials),
             ),
           );
           output(opts.json, row, () => `credentials of ${row.name} rotated`);

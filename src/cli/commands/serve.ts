@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import type { Knex } from 'knex';
+import { countRacines } from '../../accounts/accounts';
 import { loadConfig } from '../../config';
 import type { AppContext } from '../../context';
 import { migrateLatest } from '../../db/knex';
@@ -26,8 +27,7 @@ async function serve(): Promise<void> {
     now: () => new Date(),
   };
 
-  const racines = await ctx.db('accounts').where({ is_racine: true }).count<{ n: string }[]>({ n: '*' });
-  if (Number(racines[0].n) === 0) {
+  if ((await countRacines(ctx)) === 0) {
     process.stderr.write(
       '\nNo racine account yet. Create the first one with / Aucun compte racine ; créez le premier avec :\n' +
         '  npm run giroflee -- racine add you@example.org\n\n',

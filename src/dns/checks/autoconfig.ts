@@ -1,7 +1,7 @@
-import { Check, cnameTo, expectedLines, planned, result } from './common';
+import { Check, cnameTo, defineProtocol, expectedLines, planned, result } from './common';
 
 /** `autoconfig.<domain>` for Thunderbird-style automatic setup. */
-export const autoconfigCheck: Check = async (env) => {
+const check: Check = async (env) => {
   const [rec] = planned(env, 'autoconfig');
   const { found, messages } = await cnameTo(env, rec, {
     fr: 'La configuration automatique (Thunderbird) ne trouvera pas la plateforme.',
@@ -9,3 +9,20 @@ export const autoconfigCheck: Check = async (env) => {
   });
   return result('autoconfig', expectedLines(env, 'autoconfig'), found, messages);
 };
+
+export const autoconfig = defineProtocol({
+  id: 'autoconfig',
+  publish: (settings, domain) => [
+    {
+      id: 'autoconfig',
+      type: 'CNAME',
+      name: `autoconfig.${domain.name}`,
+      value: settings.autoconfigHost,
+      purpose: {
+        fr: 'Configure automatiquement Thunderbird et d’autres logiciels de courrier.',
+        en: 'Sets up Thunderbird and other mail programs automatically.',
+      },
+    },
+  ],
+  check,
+});

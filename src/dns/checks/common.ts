@@ -2,7 +2,25 @@ import type { DnsSettings } from '../../config';
 import type { LocalizedText } from '../../errors';
 import type { DkimKeyRow } from '../dkim-keys';
 import type { DnsRecord, DnsResult, RecordType } from '../resolver';
-import { CheckId, PlannedRecord, zoneLine } from '../record-plan';
+import { zoneLine } from '../zone-file';
+
+/** One record a domain's owner publishes; `name` and targets are absolute, without the final dot. */
+export interface PlannedRecord {
+  id: string;
+  /** The check that looks at this record (its protocol's id). */
+  check: string;
+  type: 'MX' | 'TXT' | 'CNAME' | 'SRV';
+  name: string;
+  value: string;
+  ttl: number;
+  purpose: LocalizedText;
+}
+
+/** What a plan is made for: the domain's name and its ownership token. */
+export interface PlanDomain {
+  name: string;
+  verification_token: string;
+}
 
 export type CheckStatus = 'ok' | 'warning' | 'error' | 'unknown';
 
@@ -15,7 +33,7 @@ export interface CheckMessage {
 }
 
 export interface CheckResult {
-  id: CheckId;
+  id: string;
   status: CheckStatus;
   expected: string[];
   found: string[];
@@ -37,6 +55,24 @@ export interface CheckEnv {
 
 export type Check = (env: CheckEnv) => Promise<CheckResult>;
 
+/**
+ * One DNS protocol (MX, SPF, DKIM…): the records a domain publishes for it and the live check
+ * of them, side by side. The registry (record-plan.ts) derives the check ids and the plan.
+ */
+export interface DnsProtocol<Id extends string = string> {
+  id: Id;
+  /** The records to publish, in order; the plan adds the check id and the TTL. */
+  publish(
+    settings: DnsSettings,
+    domain: PlanDomain,
+    keys: DkimKeyRow[],
+  ): Array<Omit<PlannedRecord, 'check' | 'ttl'>>;
+  check: Check;
+}
+
+/** Keeps a protocol's id as a literal type, so the registry's check ids are a union of them. */
+export const defineProtocol = <const Id extends string>(p: DnsProtocol<Id>): DnsProtocol<Id> => p;
+
 const RANK: Record<CheckMessage['level'], number> = { info: 0, warning: 1, unknown: 2, error: 3 };
 const STATUS: CheckStatus[] = ['ok', 'warning', 'unknown', 'error'];
 
@@ -46,7 +82,7 @@ export function statusOf(messages: CheckMessage[]): CheckStatus {
 }
 
 export function result(
-  id: CheckId,
+  id: string,
   expected: string[],
   found: string[],
   messages: CheckMessage[],
@@ -54,8 +90,8 @@ export function result(
   return { id, status: statusOf(messages), expected, found, messages };
 }
 
-export const planned = (env: CheckEnv, check: CheckId) => env.plan.filter((r) => r.check === check);
-export const expectedLines = (env: CheckEnv, check: CheckId) => planned(env, check).map(zoneLine);
+export const planned = (env: CheckEnv, check: string) => env.plan.filter((r) => r.check === check);
+export const expectedLines = (env: CheckEnv, check: string) => planned(env, check).map(zoneLine);
 
 /** A TXT record's text: its character-strings joined with nothing between (RFC 7208 §3.3, RFC 6376 §3.6.2.2). */
 export const txtText = (r: DnsRecord): string => (r.type === 'TXT' ? r.value.join('') : '');

@@ -1,8 +1,22 @@
-import { dkimTxtValue, DkimKeyRow } from '../dkim-keys';
-import { delegatedKeyName } from '../record-plan';
+import type { DnsSettings } from '../../config';
+import { dkimTxtValue, DkimKeyRow, SELECTORS } from '../dkim-keys';
 import type { DnsResult } from '../resolver';
-import type { CheckEnv, CheckMessage } from './common';
-import { Check, expectedLines, missing, planned, recordLine, result, temporary, txtText } from './common';
+import type { CheckEnv, CheckMessage, DnsProtocol } from './common';
+import {
+  Check,
+  defineProtocol,
+  expectedLines,
+  missing,
+  planned,
+  recordLine,
+  result,
+  temporary,
+  txtText,
+} from './common';
+
+/** The CNAME target of a delegated selector in the platform zone. */
+export const delegatedKeyName = (settings: DnsSettings, domain: string, selector: string): string =>
+  `${selector}.${domain}.${settings.dkimZone}`;
 
 /** The p= tag of a key record, whitespace removed (RFC 6376 §3.6.1, §3.2 tag-list). */
 export function publicKeyOf(text: string): string | undefined {
@@ -163,10 +177,54 @@ async function plainTxt(env: CheckEnv, keys: DkimKeyRow[], expected: string[]) {
 }
 
 /** DKIM: the key reached through the delegation CNAME, or the plain TXT, is the active key. */
-export const dkimCheck: Check = async (env) => {
+const check: Check = async (env) => {
   const expected = expectedLines(env, 'dkim');
   const live = env.keys.filter((k) => k.state === 'active' || k.state === 'pending');
   const active = live.filter((k) => k.state === 'active');
   if (live.some((k) => k.mode === 'delegated') || live.length === 0) return delegated(env, active, expected);
   return plainTxt(env, live, expected);
 };
+
+/**
+ * Delegated mode asks for both selectors of each algorithm once (CNAMEs into the platform zone),
+ * so later rotations need no change at the customer's; TXT mode asks for each key that is
+ * pending or active (a retiring key stays published only where it already is).
+ */
+const publish: DnsProtocol['publish'] = (settings, domain, keys) => {
+  const live = keys.filter((k) => k.state !== 'retired');
+  if (live.length === 0 || live.some((k) => k.mode === 'delegated')) {
+    const algorithms = [...new Set(live.map((k) => k.algorithm))];
+    return (algorithms.length ? algorithms : (['rsa'] as const)).flatMap((algorithm) =>
+      SELECTORS[algorithm].map((selector) => ({
+        id: `dkim-${selector}`,
+        type: 'CNAME' as const,
+        name: `${selector}._domainkey.${domain.name}`,
+        value: delegatedKeyName(settings, domain.name, selector),
+        purpose: {
+          fr: 'Délègue la clé DKIM à la plateforme, qui la renouvelle sans que vous ayez à modifier votre zone.',
+          en: 'Delegates the DKIM key to the platform, which renews it without any change to your zone.',
+        },
+      })),
+    );
+  }
+  return live
+    .filter((k) => k.state !== 'retiring')
+    .map((key) => ({
+      id: `dkim-${key.selector}`,
+      type: 'TXT' as const,
+      name: `${key.selector}._domainkey.${domain.name}`,
+      value: dkimTxtValue(key),
+      purpose:
+        key.state === 'pending'
+          ? {
+              fr: 'Nouvelle clé DKIM : publiez-la, elle remplacera l’actuelle dès qu’elle sera visible.',
+              en: 'New DKIM key: publish it; it replaces the current one as soon as it is visible.',
+            }
+          : {
+              fr: 'Clé publique DKIM qui permet de vérifier les signatures du courrier envoyé.',
+              en: 'DKIM public key that lets receivers verify the signatures of sent mail.',
+            },
+    }));
+};
+
+export const dkim = defineProtocol({ id: 'dkim', publish, check });

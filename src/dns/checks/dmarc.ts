@@ -1,7 +1,23 @@
+import type { DnsSettings } from '../../config';
 import type { CheckMessage } from './common';
-import { Check, expectedLines, missing, recordLine, result, temporary, txtStartingWith } from './common';
+import {
+  Check,
+  defineProtocol,
+  expectedLines,
+  missing,
+  recordLine,
+  result,
+  temporary,
+  txtStartingWith,
+} from './common';
 
 const DMARC_PREFIX = /^v\s*=\s*DMARC1\s*(;|$)/i;
+
+function dmarcRecord(settings: DnsSettings): string {
+  const tags = ['v=DMARC1', `p=${settings.dmarcPolicy}`];
+  if (settings.dmarcRua) tags.push(`rua=${settings.dmarcRua}`);
+  return tags.join('; ');
+}
 
 /** Tags of a DMARC record (RFC 7489 §6.4), or the reason it cannot be read. */
 export function parseDmarc(text: string): { tags: Map<string, string> } | { problem: string } {
@@ -22,7 +38,7 @@ export function parseDmarc(text: string): { tags: Map<string, string> } | { prob
 }
 
 /** DMARC (RFC 7489): one record, valid syntax, a policy that acts on forged mail. */
-export const dmarcCheck: Check = async (env) => {
+const check: Check = async (env) => {
   const expected = expectedLines(env, 'dmarc');
   const name = `_dmarc.${env.domain}`;
   let r = await env.auth(name, 'TXT');
@@ -81,3 +97,20 @@ export const dmarcCheck: Check = async (env) => {
   }
   return result('dmarc', expected, found, messages);
 };
+
+export const dmarc = defineProtocol({
+  id: 'dmarc',
+  publish: (settings, domain) => [
+    {
+      id: 'dmarc',
+      type: 'TXT',
+      name: `_dmarc.${domain.name}`,
+      value: dmarcRecord(settings),
+      purpose: {
+        fr: 'Dit aux destinataires quoi faire du courrier qui usurpe le domaine (DMARC).',
+        en: 'Tells receivers what to do with mail that forges the domain (DMARC).',
+      },
+    },
+  ],
+  check,
+});

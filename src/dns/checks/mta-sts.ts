@@ -1,8 +1,10 @@
-import { mtaStsId } from '../record-plan';
+import crypto from 'node:crypto';
+import type { DnsSettings } from '../../config';
 import type { CheckMessage } from './common';
 import {
   Check,
   advise,
+  defineProtocol,
   cnameTo,
   expectedLines,
   planned,
@@ -14,8 +16,20 @@ import {
 
 const STS_PREFIX = /^v=STSv1\s*(;|$)/i;
 
+/** The MTA-STS policy file (RFC 8461 §3.2) served at https://mta-sts.<domain>/.well-known/mta-sts.txt. */
+export function mtaStsPolicy(settings: DnsSettings): string {
+  const lines = ['version: STSv1', `mode: ${settings.mtaStsMode}`];
+  for (const mx of settings.mxHosts) lines.push(`mx: ${mx}`);
+  lines.push(`max_age: ${settings.mtaStsMode === 'enforce' ? 604800 : 86400}`);
+  return lines.join('\r\n') + '\r\n';
+}
+
+/** RFC 8461 §3.1: the id changes whenever the policy does; here it is derived from the policy text. */
+const mtaStsId = (settings: DnsSettings): string =>
+  crypto.createHash('sha256').update(mtaStsPolicy(settings)).digest('hex').slice(0, 20);
+
 /** MTA-STS (RFC 8461 §3.1): `_mta-sts` TXT with the current policy id, and the policy host. */
-export const mtaStsCheck: Check = async (env) => {
+const check: Check = async (env) => {
   const expected = expectedLines(env, 'mta-sts');
   const records = planned(env, 'mta-sts');
   if (records.length === 0) return result('mta-sts', [], [], []);
@@ -61,3 +75,34 @@ export const mtaStsCheck: Check = async (env) => {
   }
   return result('mta-sts', expected, found.sort(), messages);
 };
+
+/** Nothing to publish when the platform serves no policy (mode none). */
+export const mtaSts = defineProtocol({
+  id: 'mta-sts',
+  publish: (settings, domain) =>
+    settings.mtaStsMode === 'none'
+      ? []
+      : [
+          {
+            id: 'mta-sts',
+            type: 'TXT',
+            name: `_mta-sts.${domain.name}`,
+            value: `v=STSv1; id=${mtaStsId(settings)}`,
+            purpose: {
+              fr: 'Annonce que le courrier vers le domaine doit voyager chiffré (MTA-STS).',
+              en: 'Announces that mail to the domain must travel encrypted (MTA-STS).',
+            },
+          },
+          {
+            id: 'mta-sts-host',
+            type: 'CNAME',
+            name: `mta-sts.${domain.name}`,
+            value: settings.autoconfigHost,
+            purpose: {
+              fr: 'Publie la politique MTA-STS, servie par la plateforme.',
+              en: 'Publishes the MTA-STS policy, served by the platform.',
+            },
+          },
+        ],
+  check,
+});

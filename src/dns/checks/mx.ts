@@ -1,8 +1,8 @@
 import type { CheckMessage } from './common';
-import { Check, expectedLines, missing, recordLine, result, temporary } from './common';
+import { Check, defineProtocol, expectedLines, missing, recordLine, result, temporary } from './common';
 
 /** MX: every MX of the domain is a platform host (RFC 5321 §5.1). */
-export const mxCheck: Check = async (env) => {
+const check: Check = async (env) => {
   const expected = expectedLines(env, 'mx');
   const messages: CheckMessage[] = [];
   const [cname, mx] = await Promise.all([env.auth(env.domain, 'CNAME'), env.auth(env.domain, 'MX')]);
@@ -61,3 +61,16 @@ export const mxCheck: Check = async (env) => {
   }
   return result('mx', expected, found, messages);
 };
+
+export const mx = defineProtocol({
+  id: 'mx',
+  publish: (settings, domain) =>
+    settings.mxHosts.map((host, i) => ({
+      id: `mx-${i + 1}`,
+      type: 'MX' as const,
+      name: domain.name,
+      value: `${10 * (i + 1)} ${host}`,
+      purpose: { fr: 'Reçoit le courrier du domaine.', en: 'Receives the domain’s mail.' },
+    })),
+  check,
+});

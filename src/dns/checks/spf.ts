@@ -1,13 +1,25 @@
-import { spf } from 'mailauth/lib/spf';
+import { spf as evaluateSpf } from 'mailauth/lib/spf';
+import type { DnsSettings } from '../../config';
 import type { DnsResult, RecordType } from '../resolver';
 import type { CheckEnv, CheckMessage } from './common';
-import { Check, expectedLines, missing, recordLine, result, temporary, txtStartingWith } from './common';
+import {
+  Check,
+  defineProtocol,
+  expectedLines,
+  missing,
+  recordLine,
+  result,
+  temporary,
+  txtStartingWith,
+} from './common';
 
 // RFC 7208 §4.5: an SPF record is a TXT record starting with "v=spf1" followed by a space or its end.
 const SPF_PREFIX = /^v=spf1(\s|$)/i;
 // RFC 7208 §4.6.4: these terms cause DNS queries and count towards the limit of 10.
 const LOOKUP_TERM = /^[+\-~?]?(include|a|mx|ptr|exists)(:|\/|$)|^redirect=/i;
 const MAX_LOOKUPS = 10;
+
+const spfRecord = (settings: DnsSettings): string => `v=spf1 include:${settings.spfInclude} -all`;
 
 const within = (env: CheckEnv, name: string) => name === env.domain || name.endsWith(`.${env.domain}`);
 const ask = (env: CheckEnv, name: string, type: RecordType) =>
@@ -70,7 +82,7 @@ const withInclude = (record: string, include: string): string => {
 };
 
 /** SPF per RFC 7208: one record, the platform included and passing, at most 10 lookups, a strict `all`. */
-export const spfCheck: Check = async (env) => {
+const check: Check = async (env) => {
   let expected = expectedLines(env, 'spf');
   const r = await env.auth(env.domain, 'TXT');
   if (r.status !== 'ok' && r.status !== 'nodata' && r.status !== 'nxdomain')
@@ -165,7 +177,7 @@ export const spfCheck: Check = async (env) => {
 
   // Evaluate the record as a receiver would, for each of the platform's sending addresses.
   for (const ip of env.settings.sendingIps) {
-    const verdict = await spf({
+    const verdict = await evaluateSpf({
       sender: `postmaster@${env.domain}`,
       ip,
       helo: env.settings.mxHosts[0],
@@ -200,3 +212,26 @@ export const spfCheck: Check = async (env) => {
   }
   return result('spf', expected, found, messages);
 };
+
+export const spf = defineProtocol({
+  id: 'spf',
+  publish: (settings, domain) => [
+    {
+      id: 'spf',
+      type: 'TXT',
+      name: domain.name,
+      value: spfRecord(settings),
+      purpose: {
+        fr:
+          'Autorise la plateforme à envoyer pour le domaine (SPF). Si vous avez déjà un enregistrement SPF, ajoutez-y seulement « include:' +
+          settings.spfInclude +
+          ' ».',
+        en:
+          'Allows the platform to send for the domain (SPF). If you already have an SPF record, only add "include:' +
+          settings.spfInclude +
+          '" to it.',
+      },
+    },
+  ],
+  check,
+});

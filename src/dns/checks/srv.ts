@@ -1,9 +1,18 @@
-import { zoneLine } from '../record-plan';
+import { zoneLine } from '../zone-file';
 import type { CheckMessage } from './common';
-import { advise, Check, expectedLines, planned, recordLine, result, temporary } from './common';
+import {
+  advise,
+  Check,
+  defineProtocol,
+  expectedLines,
+  planned,
+  recordLine,
+  result,
+  temporary,
+} from './common';
 
 /** RFC 6186 / RFC 8314 §5.1 service records for IMAP and submission over implicit TLS. */
-export const srvCheck: Check = async (env) => {
+const check: Check = async (env) => {
   const found: string[] = [];
   const messages: CheckMessage[] = [];
   await Promise.all(
@@ -34,3 +43,31 @@ export const srvCheck: Check = async (env) => {
   );
   return result('srv', expectedLines(env, 'srv'), found.sort(), messages);
 };
+
+// RFC 6186 §3 and RFC 8314 §5.1: implicit TLS services first.
+export const srv = defineProtocol({
+  id: 'srv',
+  publish: (settings, domain) => [
+    {
+      id: 'srv-submissions',
+      type: 'SRV',
+      name: `_submissions._tcp.${domain.name}`,
+      value: `0 1 465 ${settings.submissionHost}`,
+      purpose: {
+        fr: 'Indique aux logiciels de courrier le serveur d’envoi (port 465, chiffré).',
+        en: 'Tells mail programs where to send mail (port 465, encrypted).',
+      },
+    },
+    {
+      id: 'srv-imaps',
+      type: 'SRV',
+      name: `_imaps._tcp.${domain.name}`,
+      value: `0 1 993 ${settings.imapHost}`,
+      purpose: {
+        fr: 'Indique aux logiciels de courrier le serveur de lecture (IMAP, port 993, chiffré).',
+        en: 'Tells mail programs where to read mail (IMAP, port 993, encrypted).',
+      },
+    },
+  ],
+  check,
+});

@@ -1,6 +1,7 @@
 import {
   Check,
   advise,
+  defineProtocol,
   expectedLines,
   planned,
   recordLine,
@@ -12,7 +13,7 @@ import {
 const TLSRPT_PREFIX = /^v=TLSRPTv1\s*(;|$)/i;
 
 /** TLS-RPT (RFC 8460 §3): one `v=TLSRPTv1` record with a rua. */
-export const tlsRptCheck: Check = async (env) => {
+const check: Check = async (env) => {
   const [rec] = planned(env, 'tls-rpt');
   const expected = expectedLines(env, 'tls-rpt');
   const r = await env.auth(rec.name, 'TXT');
@@ -34,3 +35,20 @@ export const tlsRptCheck: Check = async (env) => {
         };
   return result('tls-rpt', expected, found, [advise('tls_rpt_missing', what, expected)]);
 };
+
+export const tlsRpt = defineProtocol({
+  id: 'tls-rpt',
+  publish: (settings, domain) => [
+    {
+      id: 'tls-rpt',
+      type: 'TXT',
+      name: `_smtp._tls.${domain.name}`,
+      value: `v=TLSRPTv1; rua=${settings.tlsRptRua}`,
+      purpose: {
+        fr: 'Demande des rapports sur les échecs de chiffrement (TLS-RPT).',
+        en: 'Asks for reports on encryption failures (TLS-RPT).',
+      },
+    },
+  ],
+  check,
+});

@@ -1,7 +1,18 @@
-import { Check, expectedLines, missing, planned, recordLine, result, temporary, txtText } from './common';
+import { verificationRecord } from '../../domains/domains';
+import {
+  Check,
+  defineProtocol,
+  expectedLines,
+  missing,
+  planned,
+  recordLine,
+  result,
+  temporary,
+  txtText,
+} from './common';
 
 /** Ownership proof: `_giroflee.<domain> TXT "giroflee-verification=<token>"` at the authoritative servers. */
-export const verificationCheck: Check = async (env) => {
+const check: Check = async (env) => {
   const [record] = planned(env, 'verification');
   const expected = expectedLines(env, 'verification');
   const r = await env.auth(record.name, 'TXT');
@@ -51,3 +62,18 @@ const verifiedInfo = {
     en: 'Ownership of the domain is already proven; the _giroflee record may be removed.',
   },
 };
+
+export const verification = defineProtocol({
+  id: 'verification',
+  publish: (_settings, domain) => [
+    {
+      id: 'verification',
+      ...verificationRecord(domain),
+      purpose: {
+        fr: 'Prouve que le domaine appartient à votre collectif.',
+        en: 'Proves that the domain belongs to your collective.',
+      },
+    },
+  ],
+  check,
+});
