@@ -1,22 +1,13 @@
 #!/usr/bin/env node
 // Checks what the test suite drives for real (Postfix, Dovecot, GnuPG, Chromium: see
-// ENVIRONMENT.md) and, as root on Debian, installs what is missing. Never skips: when something
+// docs/architecture.md, "Tests") and, as root on Debian, installs what is missing. Never skips: when something
 // is missing and cannot be installed, it says what and exits non-zero.
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
-const PACKAGES = [
-  'postfix',
-  'postfix-pgsql',
-  'dovecot-imapd',
-  'dovecot-lmtpd',
-  'dovecot-pgsql',
-  'dovecot-sieve',
-  'swaks',
-  'gnupg',
-  'chromium',
-];
+// The mail stack's packages (the list giroflee itself installs), then what only the tests use.
+const PACKAGES = [...require('../src/mailstack/debian-packages.json'), 'gnupg', 'chromium'];
 
 // What the tests actually run or load, and the package that brings it.
 const REQUIRED = [

@@ -38,8 +38,9 @@ export interface RouteSpec<P extends Schema, Q extends Schema, B extends Schema,
   rateLimit?: RequestHandler;
   /**
    * Run the handler in one transaction, committed before the answer is sent. Default: true for
-   * every method but GET. False where a failure must still leave a write behind (a failed
-   * login counts against the throttle).
+   * every method but GET. False where a failure must still leave a write behind (a failed login
+   * counts against the throttle), or where slow lookups (DNS) come first and must hold no
+   * connection: the handler then runs its command with `inTransaction`.
    */
   transaction?: boolean;
   params?: P;

@@ -4,8 +4,8 @@ import argon2 from 'argon2';
 const OPTIONS = { type: argon2.argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
 
 /**
- * node-argon2 writes `m=…,p=…,t=…`; Dovecot's ARGON2ID scheme accepts only `m=…,t=…,p=…`
- * (ENVIRONMENT.md), and node-argon2 verifies either. Store Dovecot's order.
+ * node-argon2 writes `m=…,p=…,t=…`; Dovecot 2.3's ARGON2ID scheme rejects that and accepts only
+ * `m=…,t=…,p=…`, which node-argon2 verifies too. Store Dovecot's order.
  */
 export function toDovecotOrder(phc: string): string {
   return phc.replace(/\$m=(\d+),p=(\d+),t=(\d+)\$/, '$m=$1,t=$3,p=$2$');

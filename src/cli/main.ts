@@ -10,7 +10,7 @@ import { registerMigrate } from './commands/migrate';
 import { registerRelay } from './commands/relay';
 import { registerServe } from './commands/serve';
 
-/** Each issue's commands register themselves here. */
+/** Every command group of `giroflee`; a group spread over several files adds to it through commandGroup(). */
 const registrations: Array<(program: Command) => void> = [
   registerServe,
   registerMigrate,

@@ -1,6 +1,6 @@
-import type { Config } from '../config';
 import type { ServiceContext } from '../context';
 import { storeDomainCheck } from '../domains/domains';
+import { perConfig } from '../per-config';
 import type { DomainRow } from '../domains/find-domain';
 import type { CheckEnv, CheckMessage, CheckResult, CheckStatus, DnsProtocol } from './checks/common';
 import { result } from './checks/common';
@@ -15,19 +15,11 @@ export interface DomainCheckReport {
   checks: CheckResult[];
 }
 
-// One resolver (and its caches) per configuration: contexts derived per request share it.
-const resolvers = new WeakMap<Config, DnsResolver>();
+const configuredResolver = perConfig(resolverFromConfig);
 
-/** The context's resolver, or one built once from configuration. */
-export function resolverOf(ctx: ServiceContext): DnsResolver {
-  if (ctx.resolver) return ctx.resolver;
-  let r = resolvers.get(ctx.config);
-  if (!r) {
-    r = resolverFromConfig(ctx.config);
-    resolvers.set(ctx.config, r);
-  }
-  return r;
-}
+/** The context's resolver, or one built once from configuration (with its caches). */
+export const resolverOf = (ctx: ServiceContext): DnsResolver =>
+  ctx.resolver ?? configuredResolver(ctx.config);
 
 const ORDER: CheckStatus[] = ['ok', 'warning', 'unknown', 'error'];
 export const worst = (statuses: CheckStatus[]): CheckStatus =>

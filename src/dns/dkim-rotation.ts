@@ -1,12 +1,12 @@
 import type { Actor } from '../auth/actor';
 import { recordAudit } from '../audit/record-audit';
-import type { AppContext } from '../context';
+import type { AppContext, ServiceContext } from '../context';
 import { runInTransaction } from '../db/transaction';
 import type { DomainRow } from '../domains/find-domain';
 import { resolverOf } from './check-domain';
 import { publicKeyOf } from './checks/dkim';
 import { rotateDkimKey } from './commands/rotate-dkim-key';
-import { activatePendingKey, listLiveDkimKeys, retireKey } from './dkim-keys';
+import { activatePendingKey, DkimKeyRow, listLiveDkimKeys, retireKey } from './dkim-keys';
 
 const DAY = 24 * 3600 * 1000;
 const scheduler: Actor = { type: 'system', label: 'dkim-rotation' };
@@ -24,6 +24,18 @@ export async function advanceDkimRotation(ctx: AppContext, domain: DomainRef): P
   const now = ctx.now();
   const changes: string[] = [];
   const asScheduler = { ...ctx, actor: scheduler };
+  /** One change to one key, audited, in its own transaction. */
+  const step = (action: string, key: DkimKeyRow, change: (tx: ServiceContext) => Promise<void>) =>
+    runInTransaction(asScheduler, async (tx) => {
+      await change(tx);
+      await recordAudit(tx, {
+        action,
+        targetType: 'dkim_key',
+        targetId: key.id,
+        collectiveId: domain.collective_id,
+        details: { domain: domain.name, selector: key.selector },
+      });
+    });
   const keys = await listLiveDkimKeys(ctx, domain.id);
 
   for (const pending of keys.filter((k) => k.state === 'pending')) {
@@ -32,32 +44,14 @@ export async function advanceDkimRotation(ctx: AppContext, domain: DomainRef): P
       r.status === 'ok' &&
       r.records.some((x) => x.type === 'TXT' && publicKeyOf(x.value.join('')) === pending.public_key);
     if (!seen) continue;
-    await runInTransaction(asScheduler, async (tx) => {
-      await activatePendingKey(tx, pending);
-      await recordAudit(tx, {
-        action: 'dkim.activate',
-        targetType: 'dkim_key',
-        targetId: pending.id,
-        collectiveId: domain.collective_id,
-        details: { domain: domain.name, selector: pending.selector },
-      });
-    });
+    await step('dkim.activate', pending, (tx) => activatePendingKey(tx, pending));
     changes.push(`activated ${pending.selector}`);
   }
 
   const retention = settings.dkimRetentionDays * DAY;
   for (const k of keys.filter((x) => x.state === 'retiring' && x.retiring_at)) {
     if (now.getTime() - (k.retiring_at as Date).getTime() < retention) continue;
-    await runInTransaction(asScheduler, async (tx) => {
-      await retireKey(tx, k.id);
-      await recordAudit(tx, {
-        action: 'dkim.retire',
-        targetType: 'dkim_key',
-        targetId: k.id,
-        collectiveId: domain.collective_id,
-        details: { domain: domain.name, selector: k.selector },
-      });
-    });
+    await step('dkim.retire', k, (tx) => retireKey(tx, k.id));
     changes.push(`retired ${k.selector}`);
   }
 

@@ -83,6 +83,11 @@ async function newSecret(secret: string): Promise<{ passphrase: string; kdf: Kdf
   return { passphrase: await derivePassphrase(secret, kdf), kdf };
 }
 
+/** New protections for a key's two copies: by this password, by this recovery code. */
+function newSecrets(password: string, recoveryCode: string) {
+  return Promise.all([newSecret(password), newSecret(normalizeRecoveryCode(recoveryCode))]);
+}
+
 /** Derives each distinct salt once: keys wrapped in one operation share their parameters. */
 function passphraseCache(secret: string) {
   const cache = new Map<string, Promise<string>>();
@@ -190,7 +195,7 @@ export async function provisionMailboxKeys(
   password: string,
 ): Promise<{ recoveryCode: string; fingerprint: string }> {
   const recoveryCode = newRecoveryCode();
-  const [pw, rc] = await Promise.all([newSecret(password), newSecret(normalizeRecoveryCode(recoveryCode))]);
+  const [pw, rc] = await newSecrets(password, recoveryCode);
   await lockMailbox(ctx, mailbox.id);
   const fingerprint = await insertGeneratedKey(ctx, mailbox, pw, rc);
   return { recoveryCode, fingerprint };
@@ -238,10 +243,7 @@ export async function resetMailboxKeys(
   newPassword: string,
 ): Promise<{ recoveryCode: string; fingerprint: string; lockedKeys: number }> {
   const recoveryCode = newRecoveryCode();
-  const [pw, rc] = await Promise.all([
-    newSecret(newPassword),
-    newSecret(normalizeRecoveryCode(recoveryCode)),
-  ]);
+  const [pw, rc] = await newSecrets(newPassword, recoveryCode);
   await lockMailbox(ctx, mailbox.id);
   const now = ctx.now();
   const lockedKeys = await ctx
@@ -299,10 +301,7 @@ export async function recoverMailboxKeys(
     }
     for (const [id, key] of await unlockWithPassword(others, input.currentPassword)) keys.set(id, key);
   }
-  const [pw, rc] = await Promise.all([
-    newSecret(input.newPassword),
-    newSecret(normalizeRecoveryCode(newCode)),
-  ]);
+  const [pw, rc] = await newSecrets(input.newPassword, newCode);
   await rewrapAll(ctx, keys, pw, rc, states);
   return { recoveryCode: newCode, recovered };
 }
@@ -321,7 +320,7 @@ export async function rotateMailboxKey(
   await lockMailbox(ctx, mailbox.id);
   const rows = await unlockedRows(ctx, mailbox.id);
   const keys = await unlockWithPassword(rows, password);
-  const [pw, rc] = await Promise.all([newSecret(password), newSecret(normalizeRecoveryCode(recoveryCode))]);
+  const [pw, rc] = await newSecrets(password, recoveryCode);
   await rewrapAll(ctx, keys, pw, rc);
   await retireActive(ctx, mailbox.id);
   const fingerprint = await insertGeneratedKey(ctx, mailbox, pw, rc);

@@ -20,8 +20,8 @@ export function wrappedColumns(): WrappedColumn[] {
   return [...registry.values()];
 }
 
-// The secrets the platform stores today (DESIGN.md "Encryption model"); registered here too so
-// that the rotation command covers them even when their modules are not loaded.
+// The secrets the platform stores today (docs/architecture.md, "Encryption"); registered here too
+// so that the rotation command covers them even when their modules are not loaded.
 registerWrappedColumn('accounts', 'totp_secret');
 registerWrappedColumn('dkim_keys', 'private_key');
 registerWrappedColumn('relays', 'password');

@@ -1,17 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import MAIL_PACKAGES from './debian-packages.json';
 import { MailstackError } from './processes';
 
-/** Debian's packages the mail stack runs (ENVIRONMENT.md). */
-export const MAIL_PACKAGES = [
-  'postfix',
-  'postfix-pgsql',
-  'dovecot-imapd',
-  'dovecot-lmtpd',
-  'dovecot-pgsql',
-  'dovecot-sieve',
-  'swaks',
-];
+// Debian's packages the mail stack runs (Debian 12: Postfix 3.7, Dovecot 2.3), listed once in
+// debian-packages.json, which scripts/test-prerequisites.js reads too.
 
 const NEEDED = [
   '/usr/sbin/postfix',

@@ -21,7 +21,7 @@ export function databaseUrlOf(db: Knex): string {
   return u.toString();
 }
 
-/** The private stack giroflee's settings describe: gateways in the path, DESIGN.md's ports. */
+/** The private stack giroflee's settings describe: gateways in the path, the configured ports. */
 export function mailstackOptions(
   config: Config,
   databaseUrl: string,

@@ -125,39 +125,38 @@ async function waitGone(pidFile: string, timeoutMs = 15000): Promise<void> {
 export const postfixPidFile = (queueDir: string) => path.join(queueDir, 'pid', 'master.pid');
 export const dovecotPidFile = (baseDir: string) => path.join(baseDir, 'master.pid');
 
+/** Starts a daemon that forks itself; when it fails, the end of its log says why. */
+async function startDaemon(command: string, args: string[], logFile?: string): Promise<void> {
+  const { code, stderr } = await runStarter(command, args);
+  if (code !== 0) {
+    throw new MailstackError(
+      `${command} did not start: ${stderr.trim() || 'no message'}\n${await tail(logFile)}`,
+    );
+  }
+}
+
+/** Asks a running daemon to stop and waits until its process is gone. */
+async function stopDaemon(pidFile: string, command: string, args: string[]): Promise<void> {
+  if (!(await pidAlive(pidFile))) return;
+  await run(command, args).catch(() => undefined);
+  await waitGone(pidFile);
+}
+
 /**
  * `postfix -c DIR start` must run as root (it drops privileges itself) and exits 1 without a
- * word when stderr is no terminal (ENVIRONMENT.md): on failure, the reason is in its log.
+ * word when stderr is no terminal: on failure, the reason is in its log.
  */
-export async function startPostfix(configDir: string, logFile?: string): Promise<void> {
-  const { code, stderr } = await runStarter('postfix', ['-c', configDir, 'start']);
-  if (code !== 0) {
-    throw new MailstackError(
-      `postfix did not start: ${stderr.trim() || 'no message'}\n${await tail(logFile)}`,
-    );
-  }
-}
+export const startPostfix = (configDir: string, logFile?: string): Promise<void> =>
+  startDaemon('postfix', ['-c', configDir, 'start'], logFile);
 
-export async function stopPostfix(configDir: string, queueDir: string): Promise<void> {
-  if (!(await pidAlive(postfixPidFile(queueDir)))) return;
-  await run('postfix', ['-c', configDir, 'stop']).catch(() => undefined);
-  await waitGone(postfixPidFile(queueDir));
-}
+export const stopPostfix = (configDir: string, queueDir: string): Promise<void> =>
+  stopDaemon(postfixPidFile(queueDir), 'postfix', ['-c', configDir, 'stop']);
 
-export async function startDovecot(configFile: string, logFile?: string): Promise<void> {
-  const { code, stderr } = await runStarter('dovecot', ['-c', configFile]);
-  if (code !== 0) {
-    throw new MailstackError(
-      `dovecot did not start: ${stderr.trim() || 'no message'}\n${await tail(logFile)}`,
-    );
-  }
-}
+export const startDovecot = (configFile: string, logFile?: string): Promise<void> =>
+  startDaemon('dovecot', ['-c', configFile], logFile);
 
-export async function stopDovecot(configFile: string, baseDir: string): Promise<void> {
-  if (!(await pidAlive(dovecotPidFile(baseDir)))) return;
-  await run('doveadm', ['-c', configFile, 'stop']).catch(() => undefined);
-  await waitGone(dovecotPidFile(baseDir));
-}
+export const stopDovecot = (configFile: string, baseDir: string): Promise<void> =>
+  stopDaemon(dovecotPidFile(baseDir), 'doveadm', ['-c', configFile, 'stop']);
 
 export async function postfixRunning(queueDir: string): Promise<boolean> {
   return (await pidAlive(postfixPidFile(queueDir))) !== undefined;

@@ -57,7 +57,7 @@ function dovecotConf(s: MailstackSettings): string {
   }
   lines.push('auth_mechanisms = plain login', 'auth_username_format = %Lu', 'auth_master_user_separator = *');
   if (priv) {
-    // Tests log in and fail on purpose from 127.0.0.1: no delay, no per-IP penalty (ENVIRONMENT.md).
+    // Tests log in and fail on purpose from 127.0.0.1: no delay, no per-IP penalty (else seconds each).
     lines.push('auth_failure_delay = 0');
   }
   lines.push(

@@ -85,7 +85,7 @@ function mainCf(s: MailstackSettings): string {
     `smtpd_sender_login_maps = pgsql:${cfg('pgsql-sender-logins.cf')}`,
     `virtual_transport = ${virtualTransport}`,
     // One recipient per LMTP transaction to the gateway: a merged duplicate recipient would
-    // otherwise get too few replies and Postfix could count a message as delivered (ENVIRONMENT.md).
+    // otherwise get too few replies and Postfix could count a message as delivered.
     'inbound_destination_recipient_limit = 1',
     '',
     '# MX: only hosted recipients; unknown ones get 550 5.1.1 at RCPT (smtpd_reject_unlisted_recipient).',

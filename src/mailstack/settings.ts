@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Endpoint } from '../config';
 
-/** Loopback ports of a private stack (DESIGN.md, "Default ports and paths"). */
+/** Loopback ports of a private stack (defaults in docs/architecture.md, "Ports"). */
 export interface MailstackPorts {
   /** Postfix MX (SMTP in). */
   mx: number;

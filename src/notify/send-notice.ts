@@ -3,6 +3,7 @@ import type { Config } from '../config';
 import type { Notifier, ServiceContext } from '../context';
 import type { LocalizedText } from '../errors';
 import { logger } from '../logger';
+import { perConfig } from '../per-config';
 
 export interface Notice {
   to: string[];
@@ -27,18 +28,8 @@ export function smtpNotifier(config: Config): Notifier {
   };
 }
 
-// One transport per configuration: contexts derived per request or per transaction share it.
-const transports = new WeakMap<Config, Notifier>();
-
-function notifierOf(ctx: ServiceContext): Notifier {
-  if (ctx.notifier) return ctx.notifier;
-  let n = transports.get(ctx.config);
-  if (!n) {
-    n = smtpNotifier(ctx.config);
-    transports.set(ctx.config, n);
-  }
-  return n;
-}
+const configuredNotifier = perConfig(smtpNotifier);
+const notifierOf = (ctx: ServiceContext): Notifier => ctx.notifier ?? configuredNotifier(ctx.config);
 
 /**
  * One e-mail to people (admins of a collective, racines), French first then English, since

@@ -1,4 +1,4 @@
-import { makeMailbox, makeTenant, TEST_PASSWORD } from '../support/factories';
+import { makeAlias, makeMailbox, makeTenant, TEST_PASSWORD } from '../support/factories';
 import { useTestApp } from '../support/app';
 
 describe('mailboxes', () => {
@@ -79,9 +79,9 @@ describe('mailboxes', () => {
 
     it('takes over postmaster@ from the automatic alias', async () => {
       const t = await makeTenant(app.ctx);
-      await app.ctx.db('aliases').insert({
-        domain_id: t.domain.id,
-        local_part: 'postmaster',
+      await makeAlias(app.ctx, {
+        domainId: t.domain.id,
+        localPart: 'postmaster',
         destinations: [t.admin.email],
         system: true,
       });

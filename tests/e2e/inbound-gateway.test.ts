@@ -1,10 +1,7 @@
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { ImapFlow } from 'imapflow';
 import nodemailer from 'nodemailer';
-import * as openpgp from 'openpgp';
 import type { Actor } from '../../src/auth/actor';
 import { loadMailboxActor } from '../../src/auth/sessions';
 import { LmtpGateway, startLmtpGateway } from '../../src/encryption/lmtp-gateway';
@@ -21,6 +18,7 @@ import {
   TestMailstack,
   waitUntilDeferred,
 } from '../support/mailstack';
+import { armoredPart, decryptStored, unlockKey, withGpg } from '../support/openpgp';
 import { REAL_STACK_TEST_MS, waitUntil } from '../support/wait-until';
 
 jest.setTimeout(REAL_STACK_TEST_MS);
@@ -124,16 +122,8 @@ describe('inbound mail through the encrypting gateway, on the real Postfix and D
     expect(onDisk[0].toString('latin1')).not.toContain(secret);
 
     const [key] = await listMailboxKeys(ctx, box.id);
-    const privateKey = await openpgp.decryptKey({
-      privateKey: await openpgp.readPrivateKey({ armoredKey: key.private_key! }),
-      passphrase: await derivePassphrase(TEST_PASSWORD, key.password_kdf!),
-    });
-    const armored = /-----BEGIN PGP MESSAGE-----[\s\S]*?-----END PGP MESSAGE-----/.exec(fetched)![0];
-    const { data } = await openpgp.decrypt({
-      message: await openpgp.readMessage({ armoredMessage: armored }),
-      decryptionKeys: privateKey,
-    });
-    expect(data).toContain(secret);
+    const privateKey = await unlockKey(key.private_key!, TEST_PASSWORD, key.password_kdf!);
+    expect((await decryptStored(fetched, privateKey)).toString('utf8')).toContain(secret);
   });
 
   it('stores a mailbox in mode none as it came', async () => {
@@ -159,32 +149,14 @@ describe('inbound mail through the encrypting gateway, on the real Postfix and D
     const owner = (await loadMailboxActor(ctx, box.id)) as Actor;
     const res = await client.request('GET', `/api/v1/mailboxes/${box.address}/keys/private`, { as: owner });
     const { privateKey, passphrase } = res.body.keys[0] as { privateKey: string; passphrase: KdfParams };
-    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'giroflee-gpg-'));
-    try {
+    await withGpg(async (gpg, home) => {
       const pass = path.join(home, 'pass');
       fs.writeFileSync(pass, await derivePassphrase(TEST_PASSWORD, passphrase), { mode: 0o600 });
-      const gpg = (args: string[], input: string | Buffer) =>
-        execFileSync(
-          'gpg',
-          ['--homedir', home, '--batch', '--pinentry-mode', 'loopback', '--passphrase-file', pass, ...args],
-          {
-            input,
-            stdio: ['pipe', 'pipe', 'pipe'],
-          },
-        );
-      gpg(['--import'], privateKey);
-      const text = stored.toString('latin1');
-      const armored = text.slice(
-        text.indexOf('-----BEGIN PGP MESSAGE-----'),
-        text.indexOf('-----END PGP MESSAGE-----') + 25,
-      );
-      const inner = splitMessage(gpg(['--decrypt'], armored));
+      gpg(['--passphrase-file', pass, '--import'], privateKey);
+      const inner = splitMessage(gpg(['--passphrase-file', pass, '--decrypt'], armoredPart(stored)));
       expect(inner.fields.some((f) => f.name === 'content-type')).toBe(true);
       expect(inner.body.toString('utf8')).toContain('5531');
-    } finally {
-      execFileSync('gpgconf', ['--homedir', home, '--kill', 'all']);
-      fs.rmSync(home, { recursive: true, force: true });
-    }
+    });
   });
 
   it('keeps a message that cannot be encrypted in Postfix’s queue, and delivers it once the key exists', async () => {

@@ -1,10 +1,9 @@
-import * as openpgp from 'openpgp';
 import { LmtpGateway, startLmtpGateway, encryptForOwner } from '../../src/encryption/lmtp-gateway';
 import { listMailboxKeys, provisionMailboxKeys } from '../../src/encryption/mailbox-keys';
-import { derivePassphrase } from '../../src/encryption/passphrase';
 import { splitMessage } from '../../src/encryption/pgp-mime';
 import { createTestContext, TestContext } from '../support/context';
 import { makeCollective, makeDomain, makeMailbox } from '../support/factories';
+import { decryptStored, unlockKey } from '../support/openpgp';
 import { waitUntil } from '../support/wait-until';
 import { lmtpTransaction, startFakeDownstream } from './lmtp-helpers';
 import { alreadyEncrypted, corpus } from './mime-corpus';
@@ -26,25 +25,8 @@ describe('inbound LMTP gateway', () => {
 
   async function decryptFor(mailboxId: string, stored: Buffer): Promise<Buffer> {
     const rows = await listMailboxKeys(ctx, mailboxId);
-    const keys = await Promise.all(
-      rows.map(async (r) =>
-        openpgp.decryptKey({
-          privateKey: await openpgp.readPrivateKey({ armoredKey: r.private_key! }),
-          passphrase: await derivePassphrase(PASSWORD, r.password_kdf!),
-        }),
-      ),
-    );
-    const text = stored.toString('latin1');
-    const armored = text.slice(
-      text.indexOf('-----BEGIN PGP MESSAGE-----'),
-      text.indexOf('-----END PGP MESSAGE-----') + 25,
-    );
-    const { data } = await openpgp.decrypt({
-      message: await openpgp.readMessage({ armoredMessage: armored }),
-      decryptionKeys: keys,
-      format: 'binary',
-    });
-    return Buffer.from(data as Uint8Array);
+    const keys = await Promise.all(rows.map((r) => unlockKey(r.private_key!, PASSWORD, r.password_kdf!)));
+    return decryptStored(stored, keys);
   }
 
   const storedFor = (rcpt: string) => downstream.stored.filter((s) => s.rcpt === rcpt);

@@ -1,22 +1,8 @@
 import * as openpgp from 'openpgp';
 import { text } from 'node:stream/consumers';
 import { encryptLargeMessage, encryptMessage, fieldValue, splitMessage } from '../../src/encryption/pgp-mime';
+import { decryptStored } from '../support/openpgp';
 import { alreadyEncrypted, corpus } from './mime-corpus';
-
-/** What a reader does: find the armored part, decrypt it, return the inner entity's bytes. */
-async function decryptStored(stored: Buffer, key: openpgp.PrivateKey): Promise<Buffer> {
-  const text = stored.toString('latin1');
-  const armored = text.slice(
-    text.indexOf('-----BEGIN PGP MESSAGE-----'),
-    text.indexOf('-----END PGP MESSAGE-----') + 25,
-  );
-  const { data } = await openpgp.decrypt({
-    message: await openpgp.readMessage({ armoredMessage: armored }),
-    decryptionKeys: key,
-    format: 'binary',
-  });
-  return Buffer.from(data as Uint8Array);
-}
 
 const names = (raw: Buffer) => splitMessage(raw).fields.map((f) => f.name);
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { privateSettings, writeConfiguration } from '../../src/mailstack/start-mailstack';
 import { createTestContext, TestContext } from '../support/context';
-import { makeCollective, makeDomain, makeMailbox, TEST_PASSWORD } from '../support/factories';
+import { makeAlias, makeCollective, makeDomain, makeMailbox, TEST_PASSWORD } from '../support/factories';
 
 const run = promisify(execFile);
 
@@ -49,15 +49,17 @@ describe('mta views', () => {
     const off = await makeMailbox(ctx, { domainId: active.id, localPart: 'ancien' });
     await ctx.db('mailboxes').where({ id: off.id }).update({ status: 'disabled' });
     await makeMailbox(ctx, { domainId: pending.id, localPart: 'bob' });
-    await ctx.db('aliases').insert([
-      {
-        domain_id: active.id,
-        local_part: 'contact',
-        destinations: ['alice@actif.example', 'ami@ailleurs.example'],
-      },
-      { domain_id: catchAllDomain.id, local_part: '*', destinations: ['alice@actif.example'] },
-      { domain_id: pending.id, local_part: 'info', destinations: ['alice@actif.example'] },
-    ]);
+    await makeAlias(ctx, {
+      domainId: active.id,
+      localPart: 'contact',
+      destinations: ['alice@actif.example', 'ami@ailleurs.example'],
+    });
+    await makeAlias(ctx, {
+      domainId: catchAllDomain.id,
+      localPart: '*',
+      destinations: ['alice@actif.example'],
+    });
+    await makeAlias(ctx, { domainId: pending.id, localPart: 'info', destinations: ['alice@actif.example'] });
     await makeMailbox(ctx, { domainId: catchAllDomain.id, localPart: 'carla' });
   });
 

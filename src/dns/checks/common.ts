@@ -130,8 +130,14 @@ export function temporary(name: string, type: RecordType, r: DnsResult): CheckMe
   };
 }
 
-export const missing = (what: LocalizedText, publish: string[], code: string): CheckMessage => ({
-  level: 'error',
+/** What is wrong, then the exact records to publish. */
+const toPublish = (
+  level: 'error' | 'warning',
+  code: string,
+  what: LocalizedText,
+  publish: string[],
+): CheckMessage => ({
+  level,
   code,
   text: {
     fr: `${what.fr} Publiez : ${publish.join(' ; ')}`,
@@ -139,21 +145,18 @@ export const missing = (what: LocalizedText, publish: string[], code: string): C
   },
   publish,
 });
+
+/** A required record is missing: an error with the record to publish. */
+export const missing = (what: LocalizedText, publish: string[], code: string): CheckMessage =>
+  toPublish('error', code, what, publish);
 
 /** TXT records at a name whose text starts with `prefix` (case-insensitive), for SPF/DMARC/… */
 export const txtStartingWith = (records: DnsRecord[], prefix: RegExp): string[] =>
   records.map(txtText).filter((t) => prefix.test(t));
 
 /** A recommended (not required) record is missing or different: a warning with the record to publish. */
-export const advise = (code: string, what: LocalizedText, publish: string[]): CheckMessage => ({
-  level: 'warning',
-  code,
-  text: {
-    fr: `${what.fr} Publiez : ${publish.join(' ; ')}`,
-    en: `${what.en} Publish: ${publish.join('; ')}`,
-  },
-  publish,
-});
+export const advise = (code: string, what: LocalizedText, publish: string[]): CheckMessage =>
+  toPublish('warning', code, what, publish);
 
 /** A name that should be a CNAME to a platform host (autoconfig, autodiscover, mta-sts). */
 export async function cnameTo(
@@ -172,3 +175,23 @@ export async function cnameTo(
   }
   return { found: [], messages: [temporary(rec.name, 'CNAME', r)] };
 }
+
+/**
+ * A protocol whose one record is `<id>.<domain>` CNAME the platform's host (automatic setup of
+ * mail programs): `purpose` says what the record is for, `what` what fails without it.
+ */
+export const platformHostProtocol = <const Id extends string>(
+  id: Id,
+  purpose: LocalizedText,
+  what: LocalizedText,
+): DnsProtocol<Id> => ({
+  id,
+  publish: (settings, domain) => [
+    { id, type: 'CNAME', name: `${id}.${domain.name}`, value: settings.autoconfigHost, purpose },
+  ],
+  check: async (env) => {
+    const [rec] = planned(env, id);
+    const { found, messages } = await cnameTo(env, rec, what);
+    return result(id, expectedLines(env, id), found, messages);
+  },
+});
