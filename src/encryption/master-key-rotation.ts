@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import type { Knex } from 'knex';
+import { runInTransaction } from '../db/transaction';
 import { AppError } from '../errors';
 import { envelopeContext, envelopeKeyId, unwrapSecret, wrapSecret } from './envelope';
 import { Keyring, saveKeyring } from './master-key';
@@ -136,7 +137,7 @@ export async function rotateMasterKey(
     const name = `${c.table}.${c.column}`;
     opts.onProgress?.({ column: name, done, total });
     for (;;) {
-      const n = await db.transaction(async (trx) => {
+      const n = await runInTransaction({ db }, async ({ db: trx }) => {
         const { rows } = await trx.raw(
           `SELECT ?? AS row_id, ?? AS envelope FROM ?? WHERE ?? IS NOT NULL AND ?? ${notOn(target.id)}
             ORDER BY ?? LIMIT ? FOR UPDATE SKIP LOCKED`,

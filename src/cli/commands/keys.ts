@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import type { Knex } from 'knex';
 import { retireMasterKey, rotateMasterKey, RotationProgress } from '../../encryption/master-key-rotation';
 import { action, output, withContext } from '../run-context';
 
@@ -31,7 +30,7 @@ export function registerKeys(program: Command): void {
         await withContext(async (ctx) => {
           const file = ctx.config.masterKeyFile;
           if (opts.retire) {
-            await retireMasterKey(ctx.db as Knex, file, opts.retire);
+            await retireMasterKey(ctx.db, file, opts.retire);
             output(opts.json, { retired: opts.retire }, () =>
               [
                 `Clé maîtresse ${opts.retire} retirée de ${file}.`,
@@ -40,7 +39,7 @@ export function registerKeys(program: Command): void {
             );
             return;
           }
-          const result = await rotateMasterKey(ctx.db as Knex, file, {
+          const result = await rotateMasterKey(ctx.db, file, {
             batchSize: opts.batch,
             onProgress: opts.json ? undefined : progressBar(),
           });
