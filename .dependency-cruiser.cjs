@@ -1,20 +1,20 @@
 /**
  * The layering of src/ (docs/architecture.md, "Layers"), checked by `npm run lint`:
  *
- *   base (names, errors, logger, config, per-config, db, system)
+ *   base (names, errors, logger, config, per-config, db, system, metrics)
  *     → core (auth, encryption)
  *       → resources (audit, accounts, collectives, domains, aliases, mailboxes, dns, relay,
- *         notify, mailstack, health, startup)
+ *         notify, alerts, mailstack, health, startup)
  *         → entry points (api, cli, serve.ts)
  *
  * A module imports its own layer or those below it, never above, and nothing forms a cycle.
  * src/context.ts and src/component.ts hold types only, so every layer may use them.
  */
-const BASE = '^src/(names/|db/|system/|errors[.]ts$|logger[.]ts$|config[.]ts$|per-config[.]ts$)';
+const BASE = '^src/(names/|db/|system/|metrics/|errors[.]ts$|logger[.]ts$|config[.]ts$|per-config[.]ts$)';
 const TYPES = '^src/(context|component)[.]ts$';
 const CORE = '^src/(auth|encryption)/';
 const RESOURCES =
-  '^src/(audit|accounts|collectives|domains|aliases|mailboxes|dns|relay|notify|mailstack|health|startup)/';
+  '^src/(audit|accounts|collectives|domains|aliases|mailboxes|dns|relay|notify|alerts|mailstack|health|startup)/';
 const ENTRY = '^src/(api/|cli/|serve[.]ts$)';
 
 module.exports = {
@@ -28,7 +28,7 @@ module.exports = {
     },
     {
       name: 'base-stands-alone',
-      comment: 'names, errors, logger, config and db import nothing else of giroflee.',
+      comment: 'names, errors, logger, config, db, system and metrics import nothing else of giroflee.',
       severity: 'error',
       from: { path: BASE },
       to: { path: '^src/', pathNot: BASE },

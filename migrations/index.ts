@@ -5,6 +5,7 @@ import * as dns from './20261121_0010_dns';
 import * as encryption from './20261121_0020_encryption';
 import * as relays from './20261121_0030_relays';
 import * as mailstack from './20261121_0040_mailstack';
+import * as alerts from './20261130_0100_alerts';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -22,6 +23,7 @@ const migrations: Array<[string, Migration]> = [
   ['20261121_0020_encryption', encryption],
   ['20261121_0030_relays', relays],
   ['20261121_0040_mailstack', mailstack],
+  ['20261130_0100_alerts', alerts],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

@@ -46,6 +46,13 @@ const envSchema = z.object({
   GIROFLEE_SUBMISSION_HOST: z.string().optional(),
   GIROFLEE_NOTIFY_SMTP: z.string().optional(),
   GIROFLEE_NOTIFY_FROM: z.string().optional(),
+  // Alerts to the racines (src/alerts).
+  GIROFLEE_ALERT_WEBHOOK: z
+    .string()
+    .optional()
+    .refine((v) => !v || /^https?:\/\/[^\s]+$/.test(v), 'GIROFLEE_ALERT_WEBHOOK must be an http(s) URL'),
+  GIROFLEE_ALERT_EMAIL: z.enum(['0', '1']).default('1'),
+  GIROFLEE_ALERT_EMAIL_TO: z.string().optional(),
   // Relays (src/relay): outbound gateway, circuit breaker and health probe.
   GIROFLEE_RELAY_TIMEOUT_SECONDS: z.coerce.number().positive().default(30),
   GIROFLEE_RELAY_BREAKER_FAILURES: z.coerce.number().int().positive().default(3),
@@ -97,6 +104,7 @@ export interface Config {
   /** SMTP next hop for notices to admins (default: the outbound gateway). */
   notifySmtp: Endpoint;
   notifyFrom: string;
+  alerts: AlertSettings;
   relay: RelaySettings;
   masterKeyFile: string;
   encryption: EncryptionSettings;
@@ -115,6 +123,19 @@ export interface Config {
   trustProxy: string | false;
   logLevel: string;
   development: boolean;
+}
+
+/** Where alerts to the racines go (src/alerts). */
+export interface AlertSettings {
+  /**
+   * A Mattermost or Slack incoming webhook (`{"text": …}` is posted to it). Its path holds the
+   * token that lets anyone post: it is never logged.
+   */
+  webhook?: string;
+  /** Alerts by e-mail, through the notifier. */
+  email: boolean;
+  /** Who gets them by e-mail; empty means every racine account. */
+  emailTo: string[];
 }
 
 /** The outbound gateway's relay pool. */
@@ -211,6 +232,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     notifySmtp: parseEndpoint(e.GIROFLEE_NOTIFY_SMTP ?? e.GIROFLEE_OUTBOUND, 25),
     notifyFrom: e.GIROFLEE_NOTIFY_FROM ?? `giroflee@${e.GIROFLEE_PLATFORM_HOSTNAME}`,
+    alerts: {
+      webhook: e.GIROFLEE_ALERT_WEBHOOK || undefined,
+      email: e.GIROFLEE_ALERT_EMAIL === '1',
+      emailTo: list(e.GIROFLEE_ALERT_EMAIL_TO, []),
+    },
     relay: {
       timeoutMs: e.GIROFLEE_RELAY_TIMEOUT_SECONDS * 1000,
       breakerFailures: e.GIROFLEE_RELAY_BREAKER_FAILURES,

@@ -8,6 +8,7 @@ import { platformZoneComponent } from './dns/platform-zone';
 import { inboundGatewayComponent } from './encryption/lmtp-gateway';
 import { outboundGatewayComponent, relayProbeComponent } from './relay/components';
 import { mailstackComponent } from './mailstack/component';
+import { alertsComponent } from './alerts/component';
 
 export const httpComponent: Component = {
   name: 'http',
@@ -39,6 +40,7 @@ export const components: Component[] = [
   relayProbeComponent,
   platformZoneComponent,
   dnsJobsComponent,
+  alertsComponent,
   // Last: Postfix finds the gateways listening; stopped first, so nothing is handed to a stopped gateway.
   mailstackComponent,
 ];
