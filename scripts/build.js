@@ -32,6 +32,23 @@ const STEPS = [
       [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--noCheck'],
     ],
   },
+  {
+    // The web app (console and webmail), bundled by Vite into dist/webmail (webmail/README.md).
+    name: 'web',
+    sources: ['webmail', 'package-lock.json'],
+    outputs: ['dist/webmail'],
+    run: () => [
+      process.execPath,
+      [
+        require.resolve('vite/bin/vite.js'),
+        'build',
+        '--config',
+        'webmail/vite.config.mts',
+        '--logLevel',
+        'warn',
+      ],
+    ],
+  },
 ];
 
 const stampOf = (root, step) => path.join(root, 'dist', `.built-${step.name}`);

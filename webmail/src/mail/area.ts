@@ -1,0 +1,17 @@
+import { lazy } from 'preact-iso';
+import { defineArea } from '../shell/areas';
+
+/** The webmail, for mailbox owners. */
+export default defineArea({
+  id: 'mail',
+  base: '/mail',
+  title: 'mail:area',
+  order: 20,
+  audience: (me) => me.type === 'mailbox',
+  catalogs: {
+    fr: () => import('./i18n/fr.json'),
+    en: () => import('./i18n/en.json'),
+  },
+  routes: [{ path: '/', component: lazy(() => import('./screens/home')) }],
+  nav: [{ path: '/', label: 'mail:nav.inbox' }],
+});
