@@ -6,6 +6,7 @@ import { authenticate } from './middleware/authenticate';
 import { errorHandler } from './middleware/error-handler';
 import { openApiDocument } from './openapi';
 import { apiRoutes, rootRoutes } from './routes';
+import { mountWebApp } from './web-app';
 
 export function createApp(ctx: AppContext): express.Express {
   const app = express();
@@ -30,6 +31,7 @@ export function createApp(ctx: AppContext): express.Express {
   });
   api.use((_req, _res, next) => next(errors.notFound()));
   app.use('/api/v1', api);
+  mountWebApp(app);
 
   app.use(errorHandler(ctx.config.development));
   return app;
