@@ -6,8 +6,14 @@ const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
-// The mail stack's packages (the list giroflee itself installs), then what only the tests use.
-const PACKAGES = [...require('../src/mailstack/debian-packages.json'), 'gnupg', 'chromium'];
+// The mail stack's packages (the list giroflee itself installs), then what only the tests use
+// (fonts-dejavu-core: stable text in the browser tests' screenshots).
+const PACKAGES = [
+  ...require('../src/mailstack/debian-packages.json'),
+  'gnupg',
+  'chromium',
+  'fonts-dejavu-core',
+];
 
 // What the tests actually run or load, and the package that brings it.
 const REQUIRED = [
@@ -23,6 +29,8 @@ const REQUIRED = [
   { what: 'swaks', package: 'swaks' },
   { what: 'gpg', package: 'gnupg' },
   { what: 'chromium', package: 'chromium' },
+  // Stable text metrics for browser tests and screenshots.
+  { what: '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf', package: 'fonts-dejavu-core' },
 ];
 
 const SEARCH = [...(process.env.PATH || '').split(':'), '/usr/sbin', '/sbin'];
