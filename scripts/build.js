@@ -40,7 +40,8 @@ const STEPS = [
     run: () => [
       process.execPath,
       [
-        require.resolve('vite/bin/vite.js'),
+        // vite's package exports do not list its bin; its package.json is.
+        path.join(path.dirname(require.resolve('vite/package.json')), 'bin', 'vite.js'),
         'build',
         '--config',
         'webmail/vite.config.mts',
