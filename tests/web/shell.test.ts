@@ -12,8 +12,8 @@ describe('web app shell', () => {
   let racine: Awaited<ReturnType<typeof makeRacine>>;
 
   beforeAll(async () => {
-    tenant = await makeTenant(web.ctx.db);
-    racine = await makeRacine(web.ctx.db);
+    tenant = await makeTenant(web.ctx);
+    racine = await makeRacine(web.ctx);
   });
 
   async function logIn(page: Page, login: string, password = TEST_PASSWORD, submit = 'Se connecter') {
@@ -126,7 +126,7 @@ describe('web app shell', () => {
   });
 
   it('asks for the authenticator code when the account has two-factor authentication', async () => {
-    const account = await makeAccount(web.ctx.db, { collectiveId: tenant.collective.id });
+    const account = await makeAccount(web.ctx, { collectiveId: tenant.collective.id });
     const secret = authenticator.generateSecret(20);
     await web.ctx
       .db('accounts')
@@ -154,7 +154,7 @@ describe('web app shell', () => {
   });
 
   it('sends a one-time password account to choose its own, with the policy’s refusals on the field', async () => {
-    const account = await makeAccount(web.ctx.db, { collectiveId: tenant.collective.id, role: 'member' });
+    const account = await makeAccount(web.ctx, { collectiveId: tenant.collective.id, role: 'member' });
     await web.ctx.db('accounts').where({ id: account.id }).update({ must_change_password: true });
 
     const { page, assertClean, close } = await web.newPage();
