@@ -82,6 +82,10 @@ const envSchema = z.object({
   GIROFLEE_MAILSTACK_AUTH: z.coerce.number().int().min(1).max(65535).default(12345),
   GIROFLEE_MAILSTACK_QUOTA_STATUS: z.coerce.number().int().min(1).max(65535).default(12340),
   GIROFLEE_MAILSTACK_RELAYHOST: z.string().optional(),
+  // Webmail (src/mail): the Dovecot IMAP and the Postfix submission it proxies to.
+  GIROFLEE_WEBMAIL_IMAP: z.string().optional(),
+  GIROFLEE_WEBMAIL_SUBMISSION: z.string().optional(),
+  GIROFLEE_WEBMAIL_IDLE_SECONDS: z.coerce.number().positive().default(300),
   GIROFLEE_SESSION_HOURS: z.coerce.number().positive().default(12),
   GIROFLEE_SECURE_COOKIES: z.enum(['0', '1']).default('0'),
   GIROFLEE_TRUST_PROXY: z.string().optional(),
@@ -114,6 +118,7 @@ export interface Config {
   mailstackPorts: { mx: number; submission: number; imap: number; auth: number; quotaStatus: number };
   /** Where the private stack sends mail leaving the platform; unset keeps it queued. */
   mailstackRelayhost?: Endpoint;
+  webmail: WebmailSettings;
   sessionHours: number;
   secureCookies: boolean;
   /**
@@ -182,6 +187,14 @@ const list = (value: string | undefined, fallback: string[]): string[] => {
     .filter(Boolean);
   return items.length ? items : fallback;
 };
+
+/** The webmail's server side: an IMAP proxy and a submission client, as the mailbox. */
+export interface WebmailSettings {
+  imap: Endpoint;
+  submission: Endpoint;
+  /** A session's IMAP connection is closed after this long unused. */
+  idleMs: number;
+}
 
 /** The inbound encrypting gateway and the mailbox key policy. */
 export interface EncryptionSettings {
@@ -266,6 +279,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mailstackRelayhost: e.GIROFLEE_MAILSTACK_RELAYHOST
       ? parseEndpoint(e.GIROFLEE_MAILSTACK_RELAYHOST, 25)
       : undefined,
+    webmail: {
+      // By default the private stack's Dovecot and Postfix (`GIROFLEE_MAILSTACK=1`).
+      imap: parseEndpoint(e.GIROFLEE_WEBMAIL_IMAP ?? `127.0.0.1:${e.GIROFLEE_MAILSTACK_IMAP}`, 143),
+      submission: parseEndpoint(
+        e.GIROFLEE_WEBMAIL_SUBMISSION ?? `127.0.0.1:${e.GIROFLEE_MAILSTACK_SUBMISSION}`,
+        587,
+      ),
+      idleMs: e.GIROFLEE_WEBMAIL_IDLE_SECONDS * 1000,
+    },
     sessionHours: e.GIROFLEE_SESSION_HOURS,
     secureCookies: e.GIROFLEE_SECURE_COOKIES === '1',
     trustProxy: e.GIROFLEE_TRUST_PROXY || false,

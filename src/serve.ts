@@ -9,6 +9,7 @@ import { inboundGatewayComponent } from './encryption/lmtp-gateway';
 import { outboundGatewayComponent, relayProbeComponent } from './relay/components';
 import { mailstackComponent } from './mailstack/component';
 import { alertsComponent } from './alerts/component';
+import { closeWebmail } from './mail/webmail-service';
 
 export const httpComponent: Component = {
   name: 'http',
@@ -23,11 +24,14 @@ export const httpComponent: Component = {
       'HTTP API, console and webmail',
     );
     return {
-      stop: () =>
-        new Promise<void>((resolve) => {
+      async stop() {
+        // Push streams and IMAP connections first, or the server would wait on them.
+        await closeWebmail(ctx);
+        await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();
-        }),
+        });
+      },
     };
   },
 };

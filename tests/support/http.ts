@@ -5,6 +5,7 @@ import type { Actor } from '../../src/auth/actor';
 import { createSession } from '../../src/auth/sessions';
 import { insertApiToken } from '../../src/auth/api-tokens';
 import type { AppContext } from '../../src/context';
+import { closeWebmail } from '../../src/mail/webmail-service';
 
 export interface TestResponse<T = any> {
   status: number;
@@ -76,10 +77,12 @@ export async function startTestApp(ctx: AppContext): Promise<TestClient> {
       }
       return { status: res.status, headers: res.headers, body: parsed as any, text };
     },
-    close: () =>
-      new Promise<void>((resolve) => {
+    async close() {
+      await closeWebmail(ctx);
+      await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
-      }),
+      });
+    },
   };
 }

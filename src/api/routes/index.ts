@@ -8,6 +8,7 @@ import { mountDomains } from './domains';
 import { mountHealth } from './health';
 import { mountMailboxKeys } from './mailbox-keys';
 import { mountMailboxes } from './mailboxes';
+import { mountMail } from './mail';
 import { mountMetrics } from './metrics';
 import { mountRelays } from './relays';
 import { mountSession } from './session';
@@ -24,6 +25,7 @@ export const apiRoutes: Array<(router: Router, ctx: AppContext) => void> = [
   mountAliases,
   mountAudit,
   mountRelays,
+  mountMail,
 ];
 
 /** Routes at the root: health, well-known endpoints, static console and webmail. */

@@ -16,6 +16,7 @@ import { defineRoute } from '../define-route';
 import { SESSION_COOKIE } from '../middleware/authenticate';
 import { loginLimiter, mutationLimiter } from '../middleware/rate-limit';
 import { idParams } from '../params';
+import { endWebmailSession } from '../../mail/webmail-service';
 
 export async function presentMe(ctx: ServiceContext, actor: Actor) {
   switch (actor.type) {
@@ -86,6 +87,7 @@ export function mountSession(router: Router, app: AppContext): void {
       const { actor } = ctx;
       if ((actor.type === 'account' || actor.type === 'mailbox') && actor.sessionId) {
         await revokeSession(ctx, actor.sessionId);
+        await endWebmailSession(ctx, actor.sessionId);
       }
       res.clearCookie(SESSION_COOKIE, { path: '/' });
       return undefined;

@@ -1,0 +1,409 @@
+import express, { type Router } from 'express';
+import { z } from 'zod';
+import type { Actor } from '../../auth/actor';
+import type { AppContext } from '../../context';
+import { errors } from '../../errors';
+import { listIdentities } from '../../mail/identities';
+import { logoutOrClose, openImap } from '../../mail/imap-pool';
+import {
+  appendMessage,
+  changesSince,
+  createFolder,
+  deleteFolder,
+  deleteMessages,
+  inFolder,
+  listFolders,
+  listPage,
+  mapImapError,
+  moveMessages,
+  referencing,
+  renameFolder,
+  setFlags,
+  summaries,
+} from '../../mail/mail-store';
+import { assertStorable, prepareOutgoing, submit } from '../../mail/outgoing';
+import { sessionBlobKey } from '../../mail/session-key';
+import { watchFolder } from '../../mail/watch-folder';
+import { webmailOf } from '../../mail/webmail-service';
+import { findMailboxForActor } from '../../mailboxes/mailboxes';
+import { emailAddressSchema } from '../../names/email-address';
+import { defineRoute } from '../define-route';
+import { mutationLimiter } from '../middleware/rate-limit';
+
+const FLAG = z
+  .string()
+  .regex(/^(\\(Seen|Answered|Flagged|Draft)|\$?[A-Za-z0-9_.-]{1,64})$/, 'an IMAP flag or keyword');
+const UIDS = z.array(z.number().int().positive()).min(1).max(1000);
+const FOLDER = z.string().min(1).max(500);
+const mailboxParams = z.strictObject({ address: emailAddressSchema });
+const folderParams = z.strictObject({ address: emailAddressSchema, folder: FOLDER });
+const messageParams = folderParams.extend({ uid: z.coerce.number().int().positive() });
+
+/**
+ * The webmail's mail API, an IMAP proxy to Dovecot for the session's own mailbox. Another
+ * mailbox, a console account, a racine or an API token all get the 404 of a mailbox that does not
+ * exist: mail is read only by its owner, and only in a browser session.
+ */
+export function mountMail(router: Router, ctx: AppContext): void {
+  const webmail = webmailOf(ctx);
+  const limit = mutationLimiter();
+  // Messages travel as they are (message/rfc822), never as JSON.
+  const rawMessage = express.raw({ type: 'message/rfc822', limit: ctx.config.relay.maxMessageBytes });
+  router.use('/mail', rawMessage);
+
+  async function own(actor: Actor, address: z.output<typeof emailAddressSchema>) {
+    if (actor.type !== 'mailbox' || !actor.sessionId) throw errors.notFound();
+    const mailbox = await findMailboxForActor(ctx.db, actor, address, 'owner');
+    if (mailbox.id !== actor.id) throw errors.notFound();
+    return { mailbox, session: { sessionId: actor.sessionId, address: mailbox.address } };
+  }
+
+  /** Runs an IMAP operation on the owner's connection, with IMAP refusals as API errors. */
+  async function imap<T>(
+    actor: Actor,
+    address: z.output<typeof emailAddressSchema>,
+    fn: Parameters<typeof webmail.pool.use<T>>[1],
+  ): Promise<T> {
+    const { session } = await own(actor, address);
+    try {
+      return await webmail.pool.use(session, fn);
+    } catch (e) {
+      throw mapImapError(e);
+    }
+  }
+
+  const rawBody = (body: unknown): Buffer => {
+    if (!Buffer.isBuffer(body) || body.length === 0) {
+      throw errors.badRequest('message_expected', {
+        fr: 'Le corps de la requête doit être un message (Content-Type: message/rfc822).',
+        en: 'The request body must be a message (Content-Type: message/rfc822).',
+      });
+    }
+    return body;
+  };
+
+  defineRoute(router, ctx, {
+    method: 'get',
+    path: '/mail/:address/folders',
+    summary: 'Webmail: the mailbox’s folders with message and unread counts',
+    tags: ['mail'],
+    params: mailboxParams,
+    handler: async ({ actor, params }) => ({
+      folders: await imap(actor, params.address, (client) => listFolders(client)),
+    }),
+  });
+
+  defineRoute(router, ctx, {
+    method: 'post',
+    path: '/mail/:address/folders',
+    summary: 'Webmail: create a folder',
+    tags: ['mail'],
+    rateLimit: limit,
+    params: mailboxParams,
+    body: z.strictObject({ path: FOLDER }),
+    handler: async ({ actor, params, body }) =>
+      imap(actor, params.address, (client) => createFolder(client, body.path)),
+  });
+
+  defineRoute(router, ctx, {
+    method: 'patch',
+    path: '/mail/:address/folders/:folder',
+    summary: 'Webmail: rename a folder (not the inbox, sent, drafts, trash or junk)',
+    tags: ['mail'],
+    rateLimit: limit,
+    params: folderParams,
+    body: z.strictObject({ path: FOLDER }),
+    handler: async ({ actor, params, body }) =>
+      imap(actor, params.address, (client) => renameFolder(client, params.folder, body.path)),
+  });
+
+  defineRoute(router, ctx, {
+    method: 'delete',
+    path: '/mail/:address/folders/:folder',
+    summary: 'Webmail: delete a folder and its messages (not a special-use folder)',
+    tags: ['mail'],
+    rateLimit: limit,
+    params: folderParams,
+    status: 204,
+    handler: async ({ actor, params }) => {
+      await imap(actor, params.address, (client) => deleteFolder(client, params.folder));
+      return undefined;
+    },
+  });
+
+  defineRoute(router, ctx, {
+    method: 'get',
+    path: '/mail/:address/folders/:folder/messages',
+    summary:
+      'Webmail: a page of messages, newest first (UID SORT by date, or by arrival), anchored on the last UID of the previous page; `q` searches From/To/Subject on the server; `uids` fetches given messages',
+    tags: ['mail'],
+    params: folderParams,
+    query: z.strictObject({
+      anchor: z.coerce.number().int().positive().optional(),
+      limit: z.coerce.number().int().min(1).max(200).default(50),
+      order: z.enum(['date', 'arrival']).default('date'),
+      q: z.string().min(1).max(200).optional(),
+      field: z.enum(['from', 'to', 'subject', 'any']).default('any'),
+      uids: z
+        .string()
+        .regex(/^\d+(,\d+){0,199}$/)
+        .optional(),
+    }),
+    handler: async ({ actor, params, query }) =>
+      imap(actor, params.address, (client, memo) =>
+        inFolder(client, params.folder, async () => {
+          if (query.uids) {
+            return { messages: await summaries(client, query.uids.split(',').map(Number)) };
+          }
+          return listPage(client, memo, {
+            order: query.order,
+            anchor: query.anchor,
+            limit: query.limit,
+            search: query.q ? { field: query.field, text: query.q } : undefined,
+          });
+        }),
+      ),
+  });
+
+  defineRoute(router, ctx, {
+    method: 'get',
+    path: '/mail/:address/folders/:folder/changes',
+    summary: 'Webmail: flags changed, messages arrived and UIDs expunged since a modseq (CONDSTORE/QRESYNC)',
+    tags: ['mail'],
+    params: folderParams,
+    query: z.strictObject({ since: z.string().regex(/^\d{1,20}$/) }),
+    handler: async ({ actor, params, query }) =>
+      imap(actor, params.address, (client) =>
+        inFolder(client, params.folder, () => changesSince(client, BigInt(query.since))),
+      ),
+  });
+
+  defineRoute(router, ctx, {
+    method: 'post',
+    path: '/mail/:address/folders/:folder/related',
+    summary: 'Webmail: messages of this folder that answer any of the given Message-IDs (conversations)',
+    tags: ['mail'],
+    params: folderParams,
+    body: z.strictObject({ messageIds: z.array(z.string().min(3).max(998)).min(1).max(100) }),
+    status: 200,
+    handler: async ({ actor, params, body }) =>
+      imap(actor, params.address, (client) =>
+        inFolder(client, params.folder, async () => ({
+          messages: await referencing(client, body.messageIds),
+        })),
+      ),
+  });
+
+  defineRoute(router, ctx, {
+    method: 'get',
+    path: '/mail/:address/folders/:folder/messages/:uid',
+    summary: 'Webmail: the message as stored (message/rfc822, ciphertext for encrypted mail), streamed',
+    tags: ['mail'],
+    params: messageParams,
+    handler: async ({ actor, params, res }) => {
+      const { session } = await own(actor, params.address);
+      try {
+        await webmail.pool.use(session, async (client) => {
+          const lock = await client.getMailboxLock(params.folder);
+          try {
+            const download = await client.download(String(params.uid), undefined, { uid: true });
+            if (!download || !('content' in download) || !download.content) throw errors.notFound();
+            res.status(200);
+            res.setHeader('Content-Type', 'message/rfc822');
+            res.setHeader('Cache-Control', 'private, no-store');
+            if (download.meta?.expectedSize)
+              res.setHeader('X-Message-Size', String(download.meta.expectedSize));
+            await new Promise<void>((resolve, reject) => {
+              download.content.on('error', reject);
+              res.on('close', resolve);
+              download.content.pipe(res).on('finish', resolve);
+            });
+          } finally {
+            lock.release();
+          }
+        });
+      } catch (e) {
+        if (res.headersSent) return undefined;
+        throw mapImapError(e);
+      }
+      return undefined;
+    },
+  });
+
+  defineRoute(router, ctx, {
+    method: 'post',
+    path: '/mail/:address/folders/:folder/messages',
+    summary:
+      'Webmail: store a message (a draft, a sent copy), body message/rfc822; encrypted to the owner unless the mailbox is in mode none',
+    tags: ['mail'],
+    rateLimit: limit,
+    params: folderParams,
+    query: z.strictObject({ flags: z.string().max(200).optional() }),
+    handler: async ({ actor, params, query, req }) => {
+      const { mailbox } = await own(actor, params.address);
+      const raw = rawBody(req.body);
+      assertStorable(raw, mailbox.encryption_mode);
+      const flags = (query.flags ?? '').split(',').filter(Boolean);
+      for (const f of flags) FLAG.parse(f);
+      return imap(actor, params.address, (client) => appendMessage(client, params.folder, raw, flags));
+    },
+  });
+
+  defineRoute(router, ctx, {
+    method: 'post',
+    path: '/mail/:address/folders/:folder/flags',
+    summary: 'Webmail: add or remove flags (\\Seen, \\Flagged, \\Answered, keywords) on messages',
+    tags: ['mail'],
+    rateLimit: limit,
+    params: folderParams,
+    body: z.strictObject({
+      uids: UIDS,
+      add: z.array(FLAG).max(10).optional(),
+      remove: z.array(FLAG).max(10).optional(),
+    }),
+    status: 204,
+    handler: async ({ actor, params, body }) => {
+      await imap(actor, params.address, (client) =>
+        inFolder(client, params.folder, () => setFlags(client, body.uids, body)),
+      );
+      return undefined;
+    },
+  });
+
+  defineRoute(router, ctx, {
+    method: 'post',
+    path: '/mail/:address/folders/:folder/move',
+    summary: 'Webmail: move messages to another folder',
+    tags: ['mail'],
+    rateLimit: limit,
+    params: folderParams,
+    body: z.strictObject({ uids: UIDS, to: FOLDER }),
+    status: 200,
+    handler: async ({ actor, params, body }) => ({
+      uidMap: await imap(actor, params.address, (client) =>
+        inFolder(client, params.folder, () => moveMessages(client, body.uids, body.to)),
+      ),
+    }),
+  });
+
+  defineRoute(router, ctx, {
+    method: 'post',
+    path: '/mail/:address/folders/:folder/delete',
+    summary: 'Webmail: delete messages (to the Trash; for good from the Trash)',
+    tags: ['mail'],
+    rateLimit: limit,
+    params: folderParams,
+    body: z.strictObject({ uids: UIDS }),
+    status: 200,
+    handler: async ({ actor, params, body }) => ({
+      result: await imap(actor, params.address, (client) =>
+        inFolder(client, params.folder, () => deleteMessages(client, params.folder, body.uids)),
+      ),
+    }),
+  });
+
+  defineRoute(router, ctx, {
+    method: 'get',
+    path: '/mail/:address/events',
+    summary:
+      'Webmail: Server-Sent Events for a folder, fed by IMAP IDLE; the event id is the folder’s HIGHESTMODSEQ, so Last-Event-ID resumes',
+    tags: ['mail'],
+    params: mailboxParams,
+    query: z.strictObject({ folder: FOLDER.default('INBOX') }),
+    handler: async ({ actor, params, query, req, res }) => {
+      const { session } = await own(actor, params.address);
+      // This connection only waits: IDLE at once, so new mail is reported the moment it lands.
+      const client = await openImap(ctx.config.webmail.imap, await webmail.master(), session.address, {
+        autoIdleDelay: 100,
+      });
+      const send = (s: { folder: string; modseq: string; messages: number; unseen: number }) =>
+        res.write(`id: ${s.modseq}\nevent: folder\ndata: ${JSON.stringify(s)}\n\n`);
+      let watch: Awaited<ReturnType<typeof watchFolder>>;
+      try {
+        watch = await watchFolder(client, query.folder, send);
+      } catch (e) {
+        await logoutOrClose(client);
+        throw mapImapError(e);
+      }
+      res.status(200);
+      res.setHeader('Content-Type', 'text/event-stream');
+      res.setHeader('Cache-Control', 'no-store');
+      res.setHeader('X-Accel-Buffering', 'no');
+      res.flushHeaders();
+      // A reconnect names the last state it saw; anything newer is sent at once.
+      const last = req.headers['last-event-id'];
+      if (typeof last !== 'string' || last !== watch.state.modseq) send(watch.state);
+      const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 25_000);
+      let stopped = false;
+      const stop = async () => {
+        if (stopped) return;
+        stopped = true;
+        clearInterval(keepAlive);
+        webmail.streams.delete(stop);
+        await watch.stop();
+        res.end();
+      };
+      webmail.streams.add(stop);
+      client.on('close', () => void stop());
+      req.on('close', () => void stop());
+      return undefined;
+    },
+  });
+
+  defineRoute(router, ctx, {
+    method: 'post',
+    path: '/mail/:address/send',
+    summary:
+      'Webmail: send a message written in the browser (message/rfc822) through the platform’s submission: From must be an identity; To, Cc and Bcc are the recipients; Bcc is removed',
+    tags: ['mail'],
+    rateLimit: limit,
+    params: mailboxParams,
+    status: 200,
+    handler: async ({ actor, params, req }) => {
+      const { mailbox } = await own(actor, params.address);
+      const raw = rawBody(req.body);
+      const outgoing = prepareOutgoing(
+        raw,
+        await listIdentities(ctx.db, mailbox),
+        ctx.config.relay.maxMessageBytes,
+      );
+      const result = await submit(
+        ctx.config.webmail.submission,
+        await webmail.master(),
+        mailbox.address,
+        outgoing,
+      );
+      return { ...result, recipients: outgoing.recipients.length };
+    },
+  });
+
+  defineRoute(router, ctx, {
+    method: 'get',
+    path: '/mail/:address/identities',
+    summary: 'Webmail: the addresses this mailbox may send as (its own and its aliases), and the size limit',
+    tags: ['mail'],
+    params: mailboxParams,
+    handler: async ({ actor, params }) => {
+      const { mailbox } = await own(actor, params.address);
+      return {
+        identities: await listIdentities(ctx.db, mailbox),
+        maxMessageBytes: ctx.config.relay.maxMessageBytes,
+        encryptionMode: mailbox.encryption_mode,
+      };
+    },
+  });
+
+  defineRoute(router, ctx, {
+    method: 'get',
+    path: '/mail/:address/session-key',
+    summary:
+      'Webmail: the key this browser session encrypts its unlocked mailbox key under in sessionStorage (dies with the session)',
+    tags: ['mail'],
+    params: mailboxParams,
+    handler: async ({ actor, params, res }) => {
+      const { session } = await own(actor, params.address);
+      res.setHeader('Cache-Control', 'no-store');
+      return { key: sessionBlobKey(ctx.keyring, session.sessionId).toString('base64') };
+    },
+  });
+}

@@ -1,0 +1,51 @@
+import type { AppContext } from '../context';
+import { webmailMasterCredentials, type MasterCredentials } from '../mailstack/master-user';
+import { ImapPool } from './imap-pool';
+
+/** What the webmail keeps per running app: the master credentials and the sessions' IMAP connections. */
+export interface Webmail {
+  master(): Promise<MasterCredentials>;
+  pool: ImapPool;
+  /** Open push streams, closed with the app. */
+  streams: Set<() => Promise<void>>;
+}
+
+const running = new WeakMap<AppContext, Webmail>();
+
+export function webmailOf(ctx: AppContext): Webmail {
+  let w = running.get(ctx);
+  if (!w) {
+    let master: Promise<MasterCredentials> | undefined;
+    const credentials = () => {
+      master ??= webmailMasterCredentials(ctx.db, ctx.keyring).catch((e) => {
+        master = undefined;
+        throw e;
+      });
+      return master;
+    };
+    w = {
+      master: credentials,
+      pool: new ImapPool({
+        endpoint: ctx.config.webmail.imap,
+        credentials,
+        idleMs: ctx.config.webmail.idleMs,
+      }),
+      streams: new Set(),
+    };
+    running.set(ctx, w);
+  }
+  return w;
+}
+
+/** Logs out every IMAP connection and ends every push stream (server shutdown, test teardown). */
+export async function closeWebmail(ctx: AppContext): Promise<void> {
+  const w = running.get(ctx);
+  if (!w) return;
+  await Promise.all([...w.streams].map((stop) => stop()));
+  await w.pool.closeAll();
+}
+
+/** The session ended: its IMAP connection goes with it. */
+export async function endWebmailSession(ctx: AppContext, sessionId: string): Promise<void> {
+  await running.get(ctx)?.pool.close(sessionId);
+}
