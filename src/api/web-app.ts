@@ -12,6 +12,9 @@ export const APP_CSP = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self'",
+  // Style attributes only (mail HTML is full of them; they run nothing). <style> elements and
+  // stylesheets stay same-origin, so no injected sheet can read the page by selectors.
+  "style-src-attr 'unsafe-inline'",
   "img-src 'self' data: blob:",
   "font-src 'self'",
   "connect-src 'self'",
@@ -22,6 +25,13 @@ export const APP_CSP = [
   "form-action 'self'",
   "frame-ancestors 'none'",
 ].join('; ');
+
+/**
+ * The crypto Worker's policy: the same, plus WebAssembly compilation (hash-wasm's argon2id).
+ * 'wasm-unsafe-eval' allows compiling WebAssembly only, never evaluating JavaScript strings.
+ */
+export const WORKER_CSP = APP_CSP.replace("script-src 'self'", "script-src 'self' 'wasm-unsafe-eval'");
+const WORKER = /^crypto-worker-[\w-]+\.js$/;
 
 const APP_HEADERS: Record<string, string> = {
   'Content-Security-Policy': APP_CSP,
@@ -93,8 +103,11 @@ export function mountWebApp(app: Express, dir: string = webAppDirectory()): void
       index: false,
       redirect: false,
       dotfiles: 'ignore',
-      setHeaders(res) {
+      setHeaders(res, file) {
         setAppHeaders(res);
+        if (WORKER.test(path.basename(file).replace(/\.gz$/, ''))) {
+          res.setHeader('Content-Security-Policy', WORKER_CSP);
+        }
         res.setHeader('Cache-Control', IMMUTABLE);
       },
     }),

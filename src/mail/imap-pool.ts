@@ -12,7 +12,8 @@ export interface MailSession {
 }
 
 export interface ImapPoolOptions {
-  endpoint: Endpoint;
+  /** Read at each new connection, so a test can point a running app at its own Dovecot. */
+  endpoint: () => Endpoint;
   credentials: () => Promise<MasterCredentials>;
   /** Closed after this long unused. */
   idleMs: number;
@@ -101,7 +102,7 @@ export class ImapPool {
       memo: new Map(),
       client: this.options
         .credentials()
-        .then((master) => openImap(this.options.endpoint, master, session.address)),
+        .then((master) => openImap(this.options.endpoint(), master, session.address)),
     };
     this.entries.set(session.sessionId, entry);
     try {

@@ -26,7 +26,7 @@ export function webmailOf(ctx: AppContext): Webmail {
     w = {
       master: credentials,
       pool: new ImapPool({
-        endpoint: ctx.config.webmail.imap,
+        endpoint: () => ctx.config.webmail.imap,
         credentials,
         idleMs: ctx.config.webmail.idleMs,
       }),

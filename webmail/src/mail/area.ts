@@ -12,6 +12,10 @@ export default defineArea({
     fr: () => import('./i18n/fr.json'),
     en: () => import('./i18n/en.json'),
   },
-  routes: [{ path: '/', component: lazy(() => import('./screens/home')) }],
+  routes: [
+    { path: '/', component: lazy(() => import('./screens/mailbox')) },
+    { path: '/f/:folder', component: lazy(() => import('./screens/mailbox')) },
+    { path: '/f/:folder/:uid', component: lazy(() => import('./screens/mailbox')) },
+  ],
   nav: [{ path: '/', label: 'mail:nav.inbox' }],
 });

@@ -1,0 +1,99 @@
+import DOMPurify from 'dompurify';
+
+/**
+ * Mail HTML made safe to show: DOMPurify removes scripts, event handlers, forms, `javascript:`
+ * links, <base>, meta refresh and anything executable; then every reference to another origin
+ * (images, backgrounds, fonts, CSS url()) is cut unless the reader allowed remote content for
+ * this message. <style> sheets are taken out and applied by the frame as constructed
+ * stylesheets, which the page's CSP (style-src 'self') allows.
+ */
+
+const REMOTE = /^\s*(https?:)?\/\//i;
+const CSS_URL = /url\(\s*(['"]?)(.*?)\1\s*\)/gi;
+const URL_ATTRIBUTES = ['src', 'srcset', 'background', 'poster', 'xlink:href', 'href'];
+
+export interface Sanitised {
+  /** Sanitised <body> content. */
+  body: DocumentFragment;
+  /** The <style> sheets' text, with remote url() cut (applied as constructed stylesheets). */
+  styles: string[];
+  /** Remote resources that were blocked (to offer "load once"). */
+  blocked: number;
+}
+
+function cutCssUrls(css: string, allowRemote: boolean, count: () => void): string {
+  return css.replace(CSS_URL, (whole, _q, url: string) => {
+    if (/^(data|cid):/i.test(url.trim())) return whole;
+    if (allowRemote && REMOTE.test(url)) return whole;
+    count();
+    return 'none';
+  });
+}
+
+export function sanitiseMail(
+  html: string,
+  options: { allowRemote: boolean; cid?: (id: string) => string | undefined },
+): Sanitised {
+  let blocked = 0;
+  const count = () => {
+    blocked++;
+  };
+  const styles: string[] = [];
+  const purify = DOMPurify();
+  purify.addHook('uponSanitizeElement', (node, data) => {
+    if (data.tagName === 'style') {
+      styles.push(cutCssUrls(node.textContent ?? '', options.allowRemote, count));
+      node.textContent = '';
+    }
+  });
+  purify.addHook('afterSanitizeAttributes', (node) => {
+    const el = node as Element;
+    for (const name of URL_ATTRIBUTES) {
+      const value = el.getAttribute(name);
+      if (value === null) continue;
+      if (name === 'href') {
+        // Links open outside the app, without telling the site where they came from.
+        el.setAttribute('target', '_blank');
+        el.setAttribute('rel', 'noopener noreferrer');
+        continue;
+      }
+      if (/^cid:/i.test(value.trim()) && options.cid) {
+        const url = options.cid(value.trim().slice(4));
+        if (url) el.setAttribute(name, url);
+        else el.removeAttribute(name);
+        continue;
+      }
+      if (/^data:image\//i.test(value.trim())) continue;
+      if (options.allowRemote && REMOTE.test(value) && name !== 'srcset') continue;
+      el.removeAttribute(name);
+      if (REMOTE.test(value)) count();
+    }
+    const style = el.getAttribute('style');
+    if (style !== null) el.setAttribute('style', cutCssUrls(style, options.allowRemote, count));
+  });
+  const body = purify.sanitize(html, {
+    RETURN_DOM_FRAGMENT: true,
+    WHOLE_DOCUMENT: false,
+    FORBID_TAGS: [
+      'form',
+      'input',
+      'button',
+      'select',
+      'textarea',
+      'base',
+      'meta',
+      'link',
+      'iframe',
+      'frame',
+      'object',
+      'embed',
+      'script',
+      'svg',
+      'math',
+    ],
+    FORBID_ATTR: ['action', 'formaction', 'ping'],
+    ALLOW_DATA_ATTR: false,
+    ADD_TAGS: ['style'],
+  });
+  return { body, styles, blocked };
+}
