@@ -1,4 +1,4 @@
-import type { Db } from '../db/knex';
+import type { ServiceContext } from '../context';
 
 export interface Identity {
   address: string;
@@ -11,9 +11,13 @@ export interface Identity {
  * The addresses a mailbox may send as: its own, and every alias of an active domain that
  * delivers to it (the same rule as Postfix's smtpd_sender_login_maps over the `mta` views).
  */
-export async function listIdentities(db: Db, mailbox: { id: string; address: string }): Promise<Identity[]> {
-  const row = await db('mailboxes').where({ id: mailbox.id }).first('display_name');
-  const aliases: Array<{ local_part: string; name: string }> = await db('aliases as a')
+export async function listIdentities(
+  ctx: ServiceContext,
+  mailbox: { id: string; address: string },
+): Promise<Identity[]> {
+  const row = await ctx.db('mailboxes').where({ id: mailbox.id }).first('display_name');
+  const aliases: Array<{ local_part: string; name: string }> = await ctx
+    .db('aliases as a')
     .join('domains as d', 'd.id', 'a.domain_id')
     .where('d.status', 'active')
     .whereRaw('? = ANY(a.destinations)', [mailbox.address])

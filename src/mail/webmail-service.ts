@@ -1,4 +1,5 @@
-import type { AppContext } from '../context';
+import type { Config } from '../config';
+import type { AppContext, ServiceContext } from '../context';
 import { webmailMasterCredentials, type MasterCredentials } from '../mailstack/master-user';
 import { ImapPool } from './imap-pool';
 
@@ -10,14 +11,18 @@ export interface Webmail {
   streams: Set<() => Promise<void>>;
 }
 
-const running = new WeakMap<AppContext, Webmail>();
+/**
+ * Keyed by the config object, which every context derived from the app shares (a route's
+ * transaction context included), so logout finds the connections the app opened.
+ */
+const running = new WeakMap<Config, Webmail>();
 
 export function webmailOf(ctx: AppContext): Webmail {
-  let w = running.get(ctx);
+  let w = running.get(ctx.config);
   if (!w) {
     let master: Promise<MasterCredentials> | undefined;
     const credentials = () => {
-      master ??= webmailMasterCredentials(ctx.db, ctx.keyring).catch((e) => {
+      master ??= webmailMasterCredentials(ctx).catch((e) => {
         master = undefined;
         throw e;
       });
@@ -32,20 +37,20 @@ export function webmailOf(ctx: AppContext): Webmail {
       }),
       streams: new Set(),
     };
-    running.set(ctx, w);
+    running.set(ctx.config, w);
   }
   return w;
 }
 
 /** Logs out every IMAP connection and ends every push stream (server shutdown, test teardown). */
-export async function closeWebmail(ctx: AppContext): Promise<void> {
-  const w = running.get(ctx);
+export async function closeWebmail(ctx: ServiceContext): Promise<void> {
+  const w = running.get(ctx.config);
   if (!w) return;
   await Promise.all([...w.streams].map((stop) => stop()));
   await w.pool.closeAll();
 }
 
 /** The session ended: its IMAP connection goes with it. */
-export async function endWebmailSession(ctx: AppContext, sessionId: string): Promise<void> {
-  await running.get(ctx)?.pool.close(sessionId);
+export async function endWebmailSession(ctx: ServiceContext, sessionId: string): Promise<void> {
+  await running.get(ctx.config)?.pool.close(sessionId);
 }

@@ -6,6 +6,7 @@ import { provisionMailboxKeys } from '../../src/encryption/mailbox-keys';
 import { webmailMasterCredentials } from '../../src/mailstack/master-user';
 import { makeCollective, makeDomain, makeMailbox, TEST_PASSWORD } from '../support/factories';
 import { freePorts, startTestMailstack, type TestMailstack } from '../support/mailstack';
+import { waitUntil } from '../support/wait-until';
 import { expectAccessible } from './support/axe';
 import { useWebApp } from './support/browser';
 
@@ -19,15 +20,6 @@ function storedFiles(mailRoot: string, address: string): string[] {
       ? fs.readdirSync(dir).map((f) => fs.readFileSync(path.join(dir, f), 'latin1'))
       : [];
   });
-}
-
-async function until<T>(what: string, probe: () => T | undefined | false): Promise<T> {
-  for (let i = 0; i < 600; i++) {
-    const v = probe();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`gave up waiting for ${what}`);
 }
 
 /**
@@ -56,17 +48,17 @@ describe('webmail in Chromium', () => {
       inboundTransport: 'gateway',
       gatewayLmtp: { host: '127.0.0.1', port: gateway.port },
       ports: { dovecotLmtp },
-      masterUser: await webmailMasterCredentials(web.ctx.db, web.ctx.keyring),
+      masterUser: await webmailMasterCredentials(web.ctx),
     });
     web.ctx.config.webmail = {
       ...web.ctx.config.webmail,
       imap: { host: '127.0.0.1', port: stack.ports.imap },
       submission: { host: '127.0.0.1', port: stack.ports.submission },
     };
-    const collective = await makeCollective(web.ctx.db);
-    const domain = await makeDomain(web.ctx.db, { collectiveId: collective.id });
-    box = await makeMailbox(web.ctx.db, { domainId: domain.id, encryptionMode: 'generated' });
-    await provisionMailboxKeys(web.ctx.db, box, TEST_PASSWORD);
+    const collective = await makeCollective(web.ctx);
+    const domain = await makeDomain(web.ctx, { collectiveId: collective.id });
+    box = await makeMailbox(web.ctx, { domainId: domain.id, encryptionMode: 'generated' });
+    await provisionMailboxKeys(web.ctx, box, TEST_PASSWORD);
     await nodemailer
       .createTransport({ host: '127.0.0.1', port: stack.ports.mx, secure: false, ignoreTLS: true })
       .sendMail({
@@ -85,7 +77,7 @@ describe('webmail in Chromium', () => {
   });
 
   it('stores the message encrypted, and the owner reads it decrypted in the browser', async () => {
-    const [stored] = await until('the stored message', () => {
+    const [stored] = await waitUntil('the stored message', () => {
       const files = storedFiles(stack.mailRoot, box.address);
       return files.length ? files : undefined;
     });

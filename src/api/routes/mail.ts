@@ -1,7 +1,6 @@
-import express, { type Router } from 'express';
+import { raw as rawBodyParser, type Router } from 'express';
 import { z } from 'zod';
-import type { Actor } from '../../auth/actor';
-import type { AppContext } from '../../context';
+import type { AppContext, CommandContext } from '../../context';
 import { errors } from '../../errors';
 import { listIdentities } from '../../mail/identities';
 import { logoutOrClose, openImap } from '../../mail/imap-pool';
@@ -43,28 +42,34 @@ const messageParams = folderParams.extend({ uid: z.coerce.number().int().positiv
  * The webmail's mail API, an IMAP proxy to Dovecot for the session's own mailbox. Another
  * mailbox, a console account, a racine or an API token all get the 404 of a mailbox that does not
  * exist: mail is read only by its owner, and only in a browser session.
+ *
+ * These routes change the owner's mail in Dovecot, never giroflee's state in PostgreSQL, so none
+ * holds a transaction while it waits on IMAP or SMTP (`transaction: false`), and none writes to
+ * the audit log: a log of who read, filed or wrote which message is exactly the metadata the
+ * platform promises not to keep.
  */
-export function mountMail(router: Router, ctx: AppContext): void {
-  const webmail = webmailOf(ctx);
+export function mountMail(router: Router, app: AppContext): void {
+  const webmail = webmailOf(app);
   const limit = mutationLimiter();
   // Messages travel as they are (message/rfc822), never as JSON.
-  const rawMessage = express.raw({ type: 'message/rfc822', limit: ctx.config.relay.maxMessageBytes });
+  const rawMessage = rawBodyParser({ type: 'message/rfc822', limit: app.config.relay.maxMessageBytes });
   router.use('/mail', rawMessage);
 
-  async function own(actor: Actor, address: z.output<typeof emailAddressSchema>) {
+  async function own(ctx: CommandContext, address: z.output<typeof emailAddressSchema>) {
+    const { actor } = ctx;
     if (actor.type !== 'mailbox' || !actor.sessionId) throw errors.notFound();
-    const mailbox = await findMailboxForActor(ctx.db, actor, address, 'owner');
+    const mailbox = await findMailboxForActor(ctx, address, 'owner');
     if (mailbox.id !== actor.id) throw errors.notFound();
     return { mailbox, session: { sessionId: actor.sessionId, address: mailbox.address } };
   }
 
   /** Runs an IMAP operation on the owner's connection, with IMAP refusals as API errors. */
   async function imap<T>(
-    actor: Actor,
+    ctx: CommandContext,
     address: z.output<typeof emailAddressSchema>,
     fn: Parameters<typeof webmail.pool.use<T>>[1],
   ): Promise<T> {
-    const { session } = await own(actor, address);
+    const { session } = await own(ctx, address);
     try {
       return await webmail.pool.use(session, fn);
     } catch (e) {
@@ -82,56 +87,59 @@ export function mountMail(router: Router, ctx: AppContext): void {
     return body;
   };
 
-  defineRoute(router, ctx, {
+  defineRoute(router, app, {
     method: 'get',
     path: '/mail/:address/folders',
     summary: 'Webmail: the mailbox’s folders with message and unread counts',
     tags: ['mail'],
     params: mailboxParams,
-    handler: async ({ actor, params }) => ({
-      folders: await imap(actor, params.address, (client) => listFolders(client)),
+    handler: async ({ ctx, params }) => ({
+      folders: await imap(ctx, params.address, (client) => listFolders(client)),
     }),
   });
 
-  defineRoute(router, ctx, {
+  defineRoute(router, app, {
     method: 'post',
+    transaction: false,
     path: '/mail/:address/folders',
     summary: 'Webmail: create a folder',
     tags: ['mail'],
     rateLimit: limit,
     params: mailboxParams,
     body: z.strictObject({ path: FOLDER }),
-    handler: async ({ actor, params, body }) =>
-      imap(actor, params.address, (client) => createFolder(client, body.path)),
+    handler: async ({ ctx, params, body }) =>
+      imap(ctx, params.address, (client) => createFolder(client, body.path)),
   });
 
-  defineRoute(router, ctx, {
+  defineRoute(router, app, {
     method: 'patch',
+    transaction: false,
     path: '/mail/:address/folders/:folder',
     summary: 'Webmail: rename a folder (not the inbox, sent, drafts, trash or junk)',
     tags: ['mail'],
     rateLimit: limit,
     params: folderParams,
     body: z.strictObject({ path: FOLDER }),
-    handler: async ({ actor, params, body }) =>
-      imap(actor, params.address, (client) => renameFolder(client, params.folder, body.path)),
+    handler: async ({ ctx, params, body }) =>
+      imap(ctx, params.address, (client) => renameFolder(client, params.folder, body.path)),
   });
 
-  defineRoute(router, ctx, {
+  defineRoute(router, app, {
     method: 'delete',
+    transaction: false,
     path: '/mail/:address/folders/:folder',
     summary: 'Webmail: delete a folder and its messages (not a special-use folder)',
     tags: ['mail'],
     rateLimit: limit,
     params: folderParams,
     status: 204,
-    handler: async ({ actor, params }) => {
-      await imap(actor, params.address, (client) => deleteFolder(client, params.folder));
+    handler: async ({ ctx, params }) => {
+      await imap(ctx, params.address, (client) => deleteFolder(client, params.folder));
       return undefined;
     },
   });
 
-  defineRoute(router, ctx, {
+  defineRoute(router, app, {
     method: 'get',
     path: '/mail/:address/folders/:folder/messages',
     summary:
@@ -149,8 +157,8 @@ export function mountMail(router: Router, ctx: AppContext): void {
         .regex(/^\d+(,\d+){0,199}$/)
         .optional(),
     }),
-    handler: async ({ actor, params, query }) =>
-      imap(actor, params.address, (client, memo) =>
+    handler: async ({ ctx, params, query }) =>
+      imap(ctx, params.address, (client, memo) =>
         inFolder(client, params.folder, async () => {
           if (query.uids) {
             return { messages: await summaries(client, query.uids.split(',').map(Number)) };
@@ -165,43 +173,44 @@ export function mountMail(router: Router, ctx: AppContext): void {
       ),
   });
 
-  defineRoute(router, ctx, {
+  defineRoute(router, app, {
     method: 'get',
     path: '/mail/:address/folders/:folder/changes',
     summary: 'Webmail: flags changed, messages arrived and UIDs expunged since a modseq (CONDSTORE/QRESYNC)',
     tags: ['mail'],
     params: folderParams,
     query: z.strictObject({ since: z.string().regex(/^\d{1,20}$/) }),
-    handler: async ({ actor, params, query }) =>
-      imap(actor, params.address, (client) =>
+    handler: async ({ ctx, params, query }) =>
+      imap(ctx, params.address, (client) =>
         inFolder(client, params.folder, () => changesSince(client, BigInt(query.since))),
       ),
   });
 
-  defineRoute(router, ctx, {
+  defineRoute(router, app, {
     method: 'post',
+    transaction: false,
     path: '/mail/:address/folders/:folder/related',
     summary: 'Webmail: messages of this folder that answer any of the given Message-IDs (conversations)',
     tags: ['mail'],
     params: folderParams,
     body: z.strictObject({ messageIds: z.array(z.string().min(3).max(998)).min(1).max(100) }),
     status: 200,
-    handler: async ({ actor, params, body }) =>
-      imap(actor, params.address, (client) =>
+    handler: async ({ ctx, params, body }) =>
+      imap(ctx, params.address, (client) =>
         inFolder(client, params.folder, async () => ({
           messages: await referencing(client, body.messageIds),
         })),
       ),
   });
 
-  defineRoute(router, ctx, {
+  defineRoute(router, app, {
     method: 'get',
     path: '/mail/:address/folders/:folder/messages/:uid',
     summary: 'Webmail: the message as stored (message/rfc822, ciphertext for encrypted mail), streamed',
     tags: ['mail'],
     params: messageParams,
-    handler: async ({ actor, params, res }) => {
-      const { session } = await own(actor, params.address);
+    handler: async ({ ctx, params, res }) => {
+      const { session } = await own(ctx, params.address);
       try {
         await webmail.pool.use(session, async (client) => {
           const lock = await client.getMailboxLock(params.folder);
@@ -230,8 +239,9 @@ export function mountMail(router: Router, ctx: AppContext): void {
     },
   });
 
-  defineRoute(router, ctx, {
+  defineRoute(router, app, {
     method: 'post',
+    transaction: false,
     path: '/mail/:address/folders/:folder/messages',
     summary:
       'Webmail: store a message (a draft, a sent copy), body message/rfc822; encrypted to the owner unless the mailbox is in mode none',
@@ -239,18 +249,19 @@ export function mountMail(router: Router, ctx: AppContext): void {
     rateLimit: limit,
     params: folderParams,
     query: z.strictObject({ flags: z.string().max(200).optional() }),
-    handler: async ({ actor, params, query, req }) => {
-      const { mailbox } = await own(actor, params.address);
+    handler: async ({ ctx, params, query, req }) => {
+      const { mailbox } = await own(ctx, params.address);
       const raw = rawBody(req.body);
       assertStorable(raw, mailbox.encryption_mode);
       const flags = (query.flags ?? '').split(',').filter(Boolean);
       for (const f of flags) FLAG.parse(f);
-      return imap(actor, params.address, (client) => appendMessage(client, params.folder, raw, flags));
+      return imap(ctx, params.address, (client) => appendMessage(client, params.folder, raw, flags));
     },
   });
 
-  defineRoute(router, ctx, {
+  defineRoute(router, app, {
     method: 'post',
+    transaction: false,
     path: '/mail/:address/folders/:folder/flags',
     summary: 'Webmail: add or remove flags (\\Seen, \\Flagged, \\Answered, keywords) on messages',
     tags: ['mail'],
@@ -262,16 +273,17 @@ export function mountMail(router: Router, ctx: AppContext): void {
       remove: z.array(FLAG).max(10).optional(),
     }),
     status: 204,
-    handler: async ({ actor, params, body }) => {
-      await imap(actor, params.address, (client) =>
+    handler: async ({ ctx, params, body }) => {
+      await imap(ctx, params.address, (client) =>
         inFolder(client, params.folder, () => setFlags(client, body.uids, body)),
       );
       return undefined;
     },
   });
 
-  defineRoute(router, ctx, {
+  defineRoute(router, app, {
     method: 'post',
+    transaction: false,
     path: '/mail/:address/folders/:folder/move',
     summary: 'Webmail: move messages to another folder',
     tags: ['mail'],
@@ -279,15 +291,16 @@ export function mountMail(router: Router, ctx: AppContext): void {
     params: folderParams,
     body: z.strictObject({ uids: UIDS, to: FOLDER }),
     status: 200,
-    handler: async ({ actor, params, body }) => ({
-      uidMap: await imap(actor, params.address, (client) =>
+    handler: async ({ ctx, params, body }) => ({
+      uidMap: await imap(ctx, params.address, (client) =>
         inFolder(client, params.folder, () => moveMessages(client, body.uids, body.to)),
       ),
     }),
   });
 
-  defineRoute(router, ctx, {
+  defineRoute(router, app, {
     method: 'post',
+    transaction: false,
     path: '/mail/:address/folders/:folder/delete',
     summary: 'Webmail: delete messages (to the Trash; for good from the Trash)',
     tags: ['mail'],
@@ -295,14 +308,14 @@ export function mountMail(router: Router, ctx: AppContext): void {
     params: folderParams,
     body: z.strictObject({ uids: UIDS }),
     status: 200,
-    handler: async ({ actor, params, body }) => ({
-      result: await imap(actor, params.address, (client) =>
+    handler: async ({ ctx, params, body }) => ({
+      result: await imap(ctx, params.address, (client) =>
         inFolder(client, params.folder, () => deleteMessages(client, params.folder, body.uids)),
       ),
     }),
   });
 
-  defineRoute(router, ctx, {
+  defineRoute(router, app, {
     method: 'get',
     path: '/mail/:address/events',
     summary:
@@ -310,10 +323,10 @@ export function mountMail(router: Router, ctx: AppContext): void {
     tags: ['mail'],
     params: mailboxParams,
     query: z.strictObject({ folder: FOLDER.default('INBOX') }),
-    handler: async ({ actor, params, query, req, res }) => {
-      const { session } = await own(actor, params.address);
+    handler: async ({ ctx, params, query, req, res }) => {
+      const { session } = await own(ctx, params.address);
       // This connection only waits: IDLE at once, so new mail is reported the moment it lands.
-      const client = await openImap(ctx.config.webmail.imap, await webmail.master(), session.address, {
+      const client = await openImap(app.config.webmail.imap, await webmail.master(), session.address, {
         autoIdleDelay: 100,
       });
       const send = (s: { folder: string; modseq: string; messages: number; unseen: number }) =>
@@ -350,8 +363,9 @@ export function mountMail(router: Router, ctx: AppContext): void {
     },
   });
 
-  defineRoute(router, ctx, {
+  defineRoute(router, app, {
     method: 'post',
+    transaction: false,
     path: '/mail/:address/send',
     summary:
       'Webmail: send a message written in the browser (message/rfc822) through the platform’s submission: From must be an identity; To, Cc and Bcc are the recipients; Bcc is removed',
@@ -359,12 +373,12 @@ export function mountMail(router: Router, ctx: AppContext): void {
     rateLimit: limit,
     params: mailboxParams,
     status: 200,
-    handler: async ({ actor, params, req }) => {
-      const { mailbox } = await own(actor, params.address);
+    handler: async ({ ctx, params, req }) => {
+      const { mailbox } = await own(ctx, params.address);
       const raw = rawBody(req.body);
       const outgoing = prepareOutgoing(
         raw,
-        await listIdentities(ctx.db, mailbox),
+        await listIdentities(ctx, mailbox),
         ctx.config.relay.maxMessageBytes,
       );
       const result = await submit(
@@ -377,33 +391,33 @@ export function mountMail(router: Router, ctx: AppContext): void {
     },
   });
 
-  defineRoute(router, ctx, {
+  defineRoute(router, app, {
     method: 'get',
     path: '/mail/:address/identities',
     summary: 'Webmail: the addresses this mailbox may send as (its own and its aliases), and the size limit',
     tags: ['mail'],
     params: mailboxParams,
-    handler: async ({ actor, params }) => {
-      const { mailbox } = await own(actor, params.address);
+    handler: async ({ ctx, params }) => {
+      const { mailbox } = await own(ctx, params.address);
       return {
-        identities: await listIdentities(ctx.db, mailbox),
+        identities: await listIdentities(ctx, mailbox),
         maxMessageBytes: ctx.config.relay.maxMessageBytes,
         encryptionMode: mailbox.encryption_mode,
       };
     },
   });
 
-  defineRoute(router, ctx, {
+  defineRoute(router, app, {
     method: 'get',
     path: '/mail/:address/session-key',
     summary:
       'Webmail: the key this browser session encrypts its unlocked mailbox key under in sessionStorage (dies with the session)',
     tags: ['mail'],
     params: mailboxParams,
-    handler: async ({ actor, params, res }) => {
-      const { session } = await own(actor, params.address);
+    handler: async ({ ctx, params, res }) => {
+      const { session } = await own(ctx, params.address);
       res.setHeader('Cache-Control', 'no-store');
-      return { key: sessionBlobKey(ctx.keyring, session.sessionId).toString('base64') };
+      return { key: sessionBlobKey(app.keyring, session.sessionId).toString('base64') };
     },
   });
 }
