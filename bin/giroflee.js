@@ -8,4 +8,6 @@ try {
   process.stderr.write(`giroflee: ${e.message}\n`);
   process.exit(1);
 }
-require('../dist/src/cli/main.js').buildProgram().parseAsync(process.argv);
+require('../dist/src/cli/main.js')
+  .buildProgram(process.argv)
+  .then((program) => program.parseAsync(process.argv));

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 
 /**
  * The one error type of giroflee. Services throw it; the API's error handler turns it into
@@ -9,6 +9,9 @@ export interface LocalizedText {
   fr: string;
   en: string;
 }
+
+/** The languages people read giroflee in; French is the default. */
+export type Language = keyof LocalizedText;
 
 export class AppError extends Error {
   constructor(
@@ -72,15 +75,43 @@ export function isAppError(e: unknown): e is AppError {
   return e instanceof AppError;
 }
 
-/** A schema's refusal as the 400 the API and the CLI give (`in` names the part of a request). */
+/** The French of a zod issue: the schema's own (`params.fr`), else zod's French wording. */
+function frenchOf(issue: z.core.$ZodIssue): string {
+  const own = (issue as { params?: { fr?: string } }).params?.fr;
+  if (own) return own;
+  const text = z.locales.fr().localeError(issue as unknown as z.core.$ZodRawIssue);
+  return (typeof text === 'string' ? text : text?.message) ?? issue.message;
+}
+
+/**
+ * A schema's refusal as the 400 the API and the CLI give (`in` names the part of a request).
+ * Each issue's message is kept in both languages; the presenter picks one (presentError). The
+ * refused value itself is never copied: it may be a password.
+ */
 export function validationError(error: z.ZodError, where?: string): AppError {
   return errors.validation({
     ...(where ? { in: where } : {}),
     issues: error.issues.map((i) => ({
       path: i.path.join('.'),
       code: (i as { params?: { code?: string } }).params?.code ?? i.code,
-      message: i.message,
-      fr: (i as { params?: { fr?: string } }).params?.fr,
+      message: { fr: frenchOf(i), en: i.message },
     })),
   });
+}
+
+const isLocalizedText = (v: unknown): v is LocalizedText =>
+  typeof v === 'object' &&
+  v !== null &&
+  Object.keys(v).length === 2 &&
+  typeof (v as LocalizedText).fr === 'string' &&
+  typeof (v as LocalizedText).en === 'string';
+
+/** Details as one reader sees them: every `{fr, en}` text inside becomes the text in `lang`. */
+export function localizeDetails(value: unknown, lang: Language): unknown {
+  if (isLocalizedText(value)) return value[lang];
+  if (Array.isArray(value)) return value.map((v) => localizeDetails(v, lang));
+  if (typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, localizeDetails(v, lang)]));
+  }
+  return value;
 }

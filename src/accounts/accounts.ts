@@ -1,6 +1,7 @@
 import { hashPassword } from '../auth/password-hash';
 import type { AuditEntry } from '../audit/record-audit';
-import type { ServiceContext } from '../context';
+import { authorize } from '../auth/authorize';
+import type { CommandContext, ServiceContext } from '../context';
 import { errors } from '../errors';
 import { oneTimePassword } from './one-time-password';
 
@@ -51,6 +52,38 @@ export async function insertAccount(
     })
     .returning(COLUMNS);
   return { account, oneTimePassword: password };
+}
+
+/**
+ * A new one-time password for an existing account (a racine's reset), to be changed at the next
+ * login; the account, or undefined when there is none by that id.
+ */
+export async function setAccountOneTimePassword(
+  ctx: ServiceContext,
+  id: string,
+): Promise<{ account: AccountRow; oneTimePassword: string } | undefined> {
+  const password = oneTimePassword();
+  const [account] = await ctx
+    .db('accounts')
+    .where({ id })
+    .update({
+      password_hash: await hashPassword(password),
+      must_change_password: true,
+      updated_at: ctx.now(),
+    })
+    .returning(COLUMNS);
+  return account ? { account, oneTimePassword: password } : undefined;
+}
+
+/** Every account, or the one with this e-mail: the racines' view. */
+export async function listAccountsForActor(
+  ctx: CommandContext,
+  filter: { email?: string } = {},
+): Promise<AccountRow[]> {
+  authorize(ctx.actor, 'read', { type: 'platform' });
+  const q = ctx.db('accounts').orderBy('email');
+  if (filter.email) q.where({ email: filter.email });
+  return q.select(COLUMNS);
 }
 
 export async function findAccountByEmail(

@@ -54,7 +54,9 @@ export interface RouteSpec<P extends Schema, Q extends Schema, B extends Schema,
 
 function parseOrThrow<S extends Schema>(schema: S | undefined, value: unknown, where: string): z.output<S> {
   if (!schema) return value as z.output<S>;
-  const result = schema.safeParse(value ?? {});
+  // The input in each issue lets zod say what it received (in French too); validationError
+  // never copies it into the answer.
+  const result = schema.safeParse(value ?? {}, { reportInput: true });
   if (result.success) return result.data;
   throw validationError(result.error, where);
 }

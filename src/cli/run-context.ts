@@ -1,15 +1,15 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import type { Knex } from 'knex';
-import { z } from 'zod';
 import type { Actor } from '../auth/actor';
 import { loadConfig, Config } from '../config';
 import type { AppContext, CommandContext } from '../context';
 import { migrateLatest } from '../db/knex';
 import { openDatabase } from '../db/open-database';
-import { toAppError } from '../db/pg-errors';
+import { presentError } from '../db/pg-errors';
 import { runInTransaction } from '../db/transaction';
 import { loadOrCreateKeyring } from '../encryption/master-key';
+import type { Language } from '../errors';
 
 /** The CLI acts as the racines on the host; its audit entries say so. */
 export const cliActor: Actor = { type: 'system', label: 'cli' };
@@ -48,7 +48,32 @@ export function output(json: boolean | undefined, data: unknown, human: () => st
   process.stdout.write(json ? JSON.stringify(data, null, 2) + '\n' : human() + '\n');
 }
 
-/** Wraps a command's action: known errors are printed plainly (French and English) with exit 1. */
+/**
+ * The language of the CLI's messages: English when the locale (LC_ALL, LC_MESSAGES, LANG, as
+ * gettext reads them) says so, French otherwise.
+ */
+export function cliLanguage(env: NodeJS.ProcessEnv = process.env): Language {
+  const locale = env.LC_ALL || env.LC_MESSAGES || env.LANG || '';
+  return /^en([_.@-]|$)/i.test(locale) ? 'en' : 'fr';
+}
+
+/** An error as the CLI prints it: the API's normalisation, in the user's language, no stack. */
+export function formatCliError(e: unknown, lang: Language = cliLanguage()): string {
+  // The racine runs the CLI on the host: an unexpected error's message (not its stack) helps.
+  const error = presentError(e, lang, true);
+  const lines = [`giroflee: ${error.message} (${error.code})`];
+  const details = error.details as { issues?: Array<{ path: string; code: string; message: string }> } | null;
+  if (details?.issues) {
+    for (const i of details.issues) lines.push(`  ${i.path ? `${i.path}: ` : ''}${i.message} (${i.code})`);
+  } else if (details && error.status !== 500) {
+    lines.push(`  ${JSON.stringify(details)}`);
+  } else if (details) {
+    lines.push(`  ${(details as { message: string }).message}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** Wraps a command's action: any error is printed as formatCliError says, with exit 1. */
 export function action<A extends unknown[]>(
   fn: (...args: A) => Promise<void>,
 ): (...args: A) => Promise<void> {
@@ -56,18 +81,7 @@ export function action<A extends unknown[]>(
     try {
       await fn(...args);
     } catch (e) {
-      const known = toAppError(e);
-      if (known) {
-        process.stderr.write(`giroflee: ${known.text.fr}\ngiroflee: ${known.text.en}\n`);
-        if (known.details) process.stderr.write(`${JSON.stringify(known.details)}\n`);
-      } else if (e instanceof z.ZodError) {
-        for (const issue of e.issues) {
-          const fr = (issue as { params?: { fr?: string } }).params?.fr;
-          process.stderr.write(`giroflee: ${fr ? `${fr}\ngiroflee: ` : ''}${issue.message}\n`);
-        }
-      } else {
-        process.stderr.write(`giroflee: ${(e as Error)?.stack ?? String(e)}\n`);
-      }
+      process.stderr.write(formatCliError(e));
       process.exitCode = 1;
     }
   };
@@ -81,7 +95,9 @@ export async function readStdin(): Promise<string> {
     .replace(/\r?\n$/, '');
 }
 
-/** The command group `name` (e.g. `domain`), created on first use so several files can add subcommands. */
-export function commandGroup(program: Command, name: string, description: string): Command {
-  return program.commands.find((c) => c.name() === name) ?? program.command(name).description(description);
+/** The top-level command `name`, declared by main.ts, which a command module fills in. */
+export function commandGroup(program: Command, name: string): Command {
+  const found = program.commands.find((c) => c.name() === name);
+  if (!found) throw new Error(`giroflee: command ${name} is not declared in src/cli/main.ts`);
+  return found;
 }

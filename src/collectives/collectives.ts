@@ -7,12 +7,13 @@ import { errors } from '../errors';
 /** Collectives: the one module that writes the `collectives` table. */
 
 /** A collective's short name, as in URLs: the rule of the collectives_slug_format check. */
-export const slugSchema = z
-  .string()
-  .regex(
-    /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/,
-    'lowercase letters, digits and inner hyphens, 1–63 characters',
-  );
+export const slugSchema = z.string().refine((v) => /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(v), {
+  message: 'lowercase letters, digits and inner hyphens, 1–63 characters',
+  params: {
+    code: 'slug_invalid',
+    fr: 'lettres minuscules, chiffres et tirets intérieurs, de 1 à 63 caractères',
+  },
+});
 
 export interface CollectiveRow {
   id: string;

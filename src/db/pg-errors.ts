@@ -1,4 +1,13 @@
-import { AppError, errors, isAppError, LocalizedText } from '../errors';
+import { z } from 'zod';
+import {
+  AppError,
+  errors,
+  isAppError,
+  Language,
+  LocalizedText,
+  localizeDetails,
+  validationError,
+} from '../errors';
 
 /**
  * Maps PostgreSQL constraint violations to domain errors, by constraint name, in one place.
@@ -61,6 +70,13 @@ export function mapDatabaseError(e: unknown): AppError | undefined {
       en: 'This item is still referenced elsewhere.',
     });
   }
+  // 22021: a byte sequence the database's encoding refuses (NUL above all): bad input, not a fault.
+  if (pg.code === '22021') {
+    return errors.badRequest('invalid_text', {
+      fr: 'Le texte contient un caractère interdit (NUL).',
+      en: 'The text contains a forbidden character (NUL).',
+    });
+  }
   if (pg.code === '23514') {
     return errors.validation({ constraint: pg.constraint });
   }
@@ -69,7 +85,40 @@ export function mapDatabaseError(e: unknown): AppError | undefined {
 
 /** The one normalisation of errors people see, shared by the API's error handler and the CLI. */
 export function toAppError(e: unknown): AppError | undefined {
-  return isAppError(e) ? e : mapDatabaseError(e);
+  if (isAppError(e)) return e;
+  if (e instanceof z.ZodError) return validationError(e);
+  return mapDatabaseError(e);
+}
+
+/** An error as a person reads it: `{code, message, details}` in one language, never a stack. */
+export interface PresentedError {
+  status: number;
+  code: string;
+  message: string;
+  details: unknown;
+}
+
+/**
+ * What the API answers and the CLI prints for any error, in `lang`: a known error with its
+ * code, message and details (their texts in `lang` too); anything else a bare 500 "internal",
+ * whose own message is shown only where `showInternal` (development, or the racine at the CLI).
+ */
+export function presentError(e: unknown, lang: Language, showInternal: boolean): PresentedError {
+  const known = toAppError(e);
+  if (known) {
+    return {
+      status: known.status,
+      code: known.code,
+      message: known.text[lang],
+      details: localizeDetails(known.details ?? null, lang),
+    };
+  }
+  return {
+    status: 500,
+    code: 'internal',
+    message: lang === 'en' ? 'Internal error.' : 'Erreur interne.',
+    details: showInternal ? { message: String((e as Error)?.message ?? e) } : null,
+  };
 }
 
 /** Registers extra constraint mappings (used by modules that add their own tables). */

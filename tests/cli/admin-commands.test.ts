@@ -16,10 +16,10 @@ describe('giroflee racine, collective, domain and mailbox commands', () => {
     expect(JSON.stringify(audit.details)).not.toContain(out.oneTimePassword);
   });
 
-  it('refuses a bad slug with a clear message in both languages and a non-zero exit', async () => {
+  it('refuses a bad slug with a clear message and a non-zero exit', async () => {
     const res = await cli.run('collective', 'add', 'Pas Bon', '--name', 'x');
     expect(res.code).toBe(1);
-    expect(res.err).toMatch(/lowercase/);
+    expect(res.err).toMatch(/slug_invalid/);
     expect(await cli.db('collectives').where({ name: 'x' })).toHaveLength(0);
   });
 

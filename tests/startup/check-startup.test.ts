@@ -15,8 +15,11 @@ async function serve(env: Record<string, string>): Promise<{ err: string; code: 
   process.exitCode = 0;
   try {
     delete process.env.DATABASE_URL;
+    delete process.env.LC_ALL;
+    delete process.env.LC_MESSAGES;
     Object.assign(process.env, env);
-    await buildProgram().exitOverride().parseAsync(['node', 'giroflee', 'serve']);
+    const argv = ['node', 'giroflee', 'serve'];
+    await (await buildProgram(argv)).exitOverride().parseAsync(argv);
   } finally {
     process.env = saved;
     o.mockRestore();
@@ -81,13 +84,15 @@ describe('giroflee serve: every listener is checked before anything is created',
   it('names the HTTP port another program holds and GIROFLEE_HTTP, in French and English', async () => {
     const port = Number(env.GIROFLEE_HTTP.split(':')[1]);
     held.push(await holdTcp(port));
-    const { err, code } = await serve(env);
+    const { err, code } = await serve({ ...env, LANG: 'fr_FR.UTF-8' });
     expect(code).toBe(1);
     expect(err).toContain(`giroflee: giroflee ne peut pas démarrer, et n’a rien créé`);
     expect(err).toContain(`127.0.0.1:${port}/tcp (l’API HTTP) est déjà pris par un autre programme`);
-    expect(err).toContain(`127.0.0.1:${port}/tcp (the HTTP API) is already taken by another program`);
-    expect(err).toContain('GIROFLEE_HTTP=127.0.0.1:<another port>');
     expectNothingCreated(err);
+    const english = await serve({ ...env, LANG: 'en_US.UTF-8' });
+    expect(english.err).toContain(`127.0.0.1:${port}/tcp (the HTTP API) is already taken by another program`);
+    expect(english.err).toContain('GIROFLEE_HTTP=127.0.0.1:<another port>');
+    expectNothingCreated(english.err);
   });
 
   it('checks the platform DNS zone over UDP as well as TCP', async () => {
@@ -95,7 +100,7 @@ describe('giroflee serve: every listener is checked before anything is created',
     const udp = dgram.createSocket('udp4');
     await new Promise<void>((resolve) => udp.bind(port, '127.0.0.1', resolve));
     held.push(udp);
-    const { err, code } = await serve(env);
+    const { err, code } = await serve({ ...env, LANG: 'en_US.UTF-8' });
     expect(code).toBe(1);
     expect(err).toContain(`127.0.0.1:${port}/udp (the platform DNS zone) is already taken`);
     expect(err).toContain('GIROFLEE_DNS_ZONE_LISTEN=127.0.0.1:<another port>');
@@ -106,7 +111,7 @@ describe('giroflee serve: every listener is checked before anything is created',
     const mx = Number(env.GIROFLEE_MAILSTACK_MX);
     const auth = Number(env.GIROFLEE_MAILSTACK_AUTH);
     held.push(await holdTcp(mx), await holdTcp(auth));
-    const { err, code } = await serve({ ...env, GIROFLEE_MAILSTACK: '1' });
+    const { err, code } = await serve({ ...env, GIROFLEE_MAILSTACK: '1', LANG: 'en_US.UTF-8' });
     expect(code).toBe(1);
     expect(err).toContain(`127.0.0.1:${mx}/tcp (Postfix’s MX) is already taken`);
     expect(err).toContain('GIROFLEE_MAILSTACK_MX=<another port>');
@@ -116,11 +121,12 @@ describe('giroflee serve: every listener is checked before anything is created',
   });
 
   it('refuses two settings that name the same port', async () => {
-    const { err, code } = await serve({ ...env, GIROFLEE_LMTP: env.GIROFLEE_HTTP });
+    const { err, code } = await serve({ ...env, GIROFLEE_LMTP: env.GIROFLEE_HTTP, LANG: 'en_US.UTF-8' });
     expect(code).toBe(1);
     const port = env.GIROFLEE_HTTP.split(':')[1];
     expect(err).toContain(`GIROFLEE_HTTP and GIROFLEE_LMTP both ask for port ${port}/tcp`);
-    expect(err).toContain(`GIROFLEE_HTTP et GIROFLEE_LMTP demandent tous deux le port ${port}/tcp`);
+    const french = await serve({ ...env, GIROFLEE_LMTP: env.GIROFLEE_HTTP, LANG: 'fr_FR.UTF-8' });
+    expect(french.err).toContain(`GIROFLEE_HTTP et GIROFLEE_LMTP demandent tous deux le port ${port}/tcp`);
     expectNothingCreated(err);
   });
 
@@ -128,12 +134,15 @@ describe('giroflee serve: every listener is checked before anything is created',
     const home = path.join(root, 'home');
     fs.mkdirSync(home, { mode: 0o700 });
     dataDir = path.join(home, 'giroflee', 'data');
-    const { err, code } = await serve({ ...env, GIROFLEE_DATA_DIR: dataDir, GIROFLEE_MAILSTACK: '1' });
+    const stack = { ...env, GIROFLEE_DATA_DIR: dataDir, GIROFLEE_MAILSTACK: '1' };
+    const { err, code } = await serve({ ...stack, LANG: 'en_US.UTF-8' });
     expect(code).toBe(1);
     expect(err).toContain(
       `cannot reach ${path.join(dataDir, 'mailstack')}: the folder ${home} is closed to them`,
     );
-    expect(err).toContain(`le dossier ${home} leur est fermé`);
+    expect((await serve({ ...stack, LANG: 'fr_FR.UTF-8' })).err).toContain(
+      `le dossier ${home} leur est fermé`,
+    );
     expect(err).toContain('GIROFLEE_DATA_DIR=');
     expectNothingCreated(err);
     expect(fs.statSync(home).mode & 0o777).toBe(0o700);

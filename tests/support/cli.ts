@@ -40,9 +40,8 @@ export function cliHarness() {
       const e = jest.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
       process.exitCode = 0;
       try {
-        await buildProgram()
-          .exitOverride()
-          .parseAsync(['node', 'giroflee', ...args]);
+        const argv = ['node', 'giroflee', ...args];
+        await (await buildProgram(argv)).exitOverride().parseAsync(argv);
       } finally {
         o.mockRestore();
         e.mockRestore();

@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, Request } from 'express';
 import { AppError, errors } from '../../errors';
-import { toAppError } from '../../db/pg-errors';
+import { presentError } from '../../db/pg-errors';
 import { logger } from '../../logger';
 
 /** French by default; English when the client prefers it. */
@@ -26,28 +26,12 @@ function fromExpress(e: unknown): AppError | undefined {
 /** The one error handler: `{"error":{"code","message","details"}}`; unknown errors are a bare 500. */
 export function errorHandler(development: boolean): ErrorRequestHandler {
   return (e, req, res, _next) => {
-    const known = toAppError(e) ?? fromExpress(e);
-    if (known) {
-      if (known.status === 429 && known.details && typeof known.details === 'object') {
-        const retry = (known.details as { retryAfterSeconds?: number }).retryAfterSeconds;
-        if (retry) res.setHeader('Retry-After', String(retry));
-      }
-      res.status(known.status).json({
-        error: {
-          code: known.code,
-          message: known.text[preferredLanguage(req)],
-          details: known.details ?? null,
-        },
-      });
-      return;
-    }
-    logger.error({ err: e, method: req.method, path: req.path }, 'unhandled error');
-    res.status(500).json({
-      error: {
-        code: 'internal',
-        message: preferredLanguage(req) === 'en' ? 'Internal error.' : 'Erreur interne.',
-        details: development ? { message: String((e as Error)?.message ?? e) } : null,
-      },
+    const error = presentError(fromExpress(e) ?? e, preferredLanguage(req), development);
+    if (error.status === 500) logger.error({ err: e, method: req.method, path: req.path }, 'unhandled error');
+    const retry = (error.details as { retryAfterSeconds?: number } | null)?.retryAfterSeconds;
+    if (error.status === 429 && retry) res.setHeader('Retry-After', String(retry));
+    res.status(error.status).json({
+      error: { code: error.code, message: error.message, details: error.details },
     });
   };
 }

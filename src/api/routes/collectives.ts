@@ -16,12 +16,13 @@ import { revokeApiToken } from '../../collectives/commands/revoke-api-token';
 import { updateCollective } from '../../collectives/commands/update-collective';
 import { listMembers, presentMember } from '../../collectives/members';
 import type { AppContext } from '../../context';
+import { displayTextSchema } from '../../names/display-text';
 import { emailAddressSchema } from '../../names/email-address';
 import { defineRoute } from '../define-route';
 import { mutationLimiter } from '../middleware/rate-limit';
 import { slugParams } from '../params';
 
-const collectiveName = z.string().trim().min(1).max(200);
+const collectiveName = displayTextSchema(200);
 
 export function mountCollectives(router: Router, app: AppContext): void {
   const limit = mutationLimiter();
@@ -145,7 +146,7 @@ export function mountCollectives(router: Router, app: AppContext): void {
     tags: ['tokens'],
     rateLimit: limit,
     params: slugParams,
-    body: z.strictObject({ name: z.string().trim().min(1).max(100) }),
+    body: z.strictObject({ name: displayTextSchema(100) }),
     handler: async ({ ctx, params, body }) => {
       const collective = await findCollectiveForActor(ctx, params.slug, 'read');
       const { row, token } = await createApiToken(ctx, collective, body);

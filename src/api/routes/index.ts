@@ -1,5 +1,6 @@
 import type { Express, Router } from 'express';
 import type { AppContext } from '../../context';
+import { mountAccounts } from './accounts';
 import { mountAliases } from './aliases';
 import { mountAudit } from './audit';
 import { mountCollectives } from './collectives';
@@ -17,6 +18,7 @@ import { mountWkd } from './wkd';
 /** Routes under /api/v1. Each file mounts one resource. */
 export const apiRoutes: Array<(router: Router, ctx: AppContext) => void> = [
   mountSession,
+  mountAccounts,
   mountCollectives,
   mountDomains,
   mountDns,

@@ -7,6 +7,7 @@ import { deleteMailbox } from '../../mailboxes/commands/delete-mailbox';
 import { setMailboxPassword } from '../../mailboxes/commands/set-mailbox-password';
 import { updateMailbox } from '../../mailboxes/commands/update-mailbox';
 import { findMailboxForActor, listMailboxes, presentMailbox } from '../../mailboxes/mailboxes';
+import { displayTextSchema } from '../../names/display-text';
 import { localPartSchema } from '../../names/email-address';
 import { defineRoute } from '../define-route';
 import { loginLimiter, mutationLimiter } from '../middleware/rate-limit';
@@ -43,7 +44,7 @@ export function mountMailboxes(router: Router, app: AppContext): void {
     body: z.strictObject({
       localPart: localPartSchema,
       password: z.string().min(1).max(1024),
-      displayName: z.string().trim().min(1).max(200).optional(),
+      displayName: displayTextSchema(200).optional(),
       quotaBytes: quota.optional(),
       encryptionMode: encryptionMode.optional(),
     }),
@@ -90,7 +91,7 @@ export function mountMailboxes(router: Router, app: AppContext): void {
     rateLimit: limit,
     params: mailboxParams,
     body: z.strictObject({
-      displayName: z.string().trim().min(1).max(200).nullable().optional(),
+      displayName: displayTextSchema(200).nullable().optional(),
       quotaBytes: quota.optional(),
       status: z.enum(['active', 'disabled']).optional(),
     }),

@@ -1,11 +1,19 @@
 import type { Command } from 'commander';
-import { presentAccount } from '../../accounts/accounts';
+import { findAccountByEmail, presentAccount } from '../../accounts/accounts';
 import { createRacine } from '../../accounts/commands/create-racine';
+import { resetAccountPassword } from '../../accounts/commands/reset-account-password';
+import { errors } from '../../errors';
 import { emailAddressSchema } from '../../names/email-address';
 import { action, commandGroup, inTransaction, output, withContext } from '../run-context';
 
+/** Where a person uses a one-time password: the API's login, then its password change. */
+const firstLogin = (base: string) => [
+  `Connectez-vous avec lui (POST ${base}/api/v1/session) puis changez-le (POST ${base}/api/v1/me/password).`,
+  `Log in with it (POST ${base}/api/v1/session), then change it (POST ${base}/api/v1/me/password).`,
+];
+
 export function registerAccounts(program: Command): void {
-  commandGroup(program, 'racine', 'racine (root admin) accounts')
+  commandGroup(program, 'racine')
     .command('add <email>')
     .description('create a racine account; prints a one-time password to change at first login')
     .option('--json', 'print JSON')
@@ -16,9 +24,35 @@ export function registerAccounts(program: Command): void {
           const { account, oneTimePassword } = await inTransaction(ctx, (tx) => createRacine(tx, address));
           output(opts.json, { ...presentAccount(account), oneTimePassword }, () =>
             [
-              `racine ${account.email} created.`,
-              `One-time password / mot de passe à usage unique : ${oneTimePassword}`,
-              `Log in at http://${ctx.config.http.host}:${ctx.config.http.port}/ and change it.`,
+              `racine ${account.email} créé / created.`,
+              `Mot de passe à usage unique / one-time password : ${oneTimePassword}`,
+              ...firstLogin(`http://${ctx.config.http.host}:${ctx.config.http.port}`),
+            ].join('\n'),
+          );
+        });
+      }),
+    );
+
+  commandGroup(program, 'account')
+    .command('reset-password <email>')
+    .description(
+      'reset a console account’s password: prints a one-time password, to be changed at the next login; closes its sessions',
+    )
+    .option('--json', 'print JSON')
+    .action(
+      action(async (email: string, opts: { json?: boolean }) => {
+        const address = emailAddressSchema.parse(email).address;
+        await withContext(async (ctx) => {
+          const found = await findAccountByEmail(ctx, address);
+          if (!found) throw errors.notFound();
+          const { account, oneTimePassword } = await inTransaction(ctx, (tx) =>
+            resetAccountPassword(tx, found.id),
+          );
+          output(opts.json, { ...presentAccount(account), oneTimePassword }, () =>
+            [
+              `Mot de passe de ${account.email} réinitialisé / password reset.`,
+              `Mot de passe à usage unique / one-time password : ${oneTimePassword}`,
+              ...firstLogin(`http://${ctx.config.http.host}:${ctx.config.http.port}`),
             ].join('\n'),
           );
         });

@@ -2,10 +2,11 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { listCollectives, presentCollective, slugSchema } from '../../collectives/collectives';
 import { createCollective } from '../../collectives/commands/create-collective';
+import { displayTextSchema } from '../../names/display-text';
 import { action, commandGroup, inTransaction, output, withContext } from '../run-context';
 
 export function registerCollectives(program: Command): void {
-  const group = commandGroup(program, 'collective', 'collectives (associations, co-ops, people)');
+  const group = commandGroup(program, 'collective');
   group
     .command('add <slug>')
     .description('create a collective')
@@ -14,7 +15,7 @@ export function registerCollectives(program: Command): void {
     .action(
       action(async (slug: string, opts: { name: string; json?: boolean }) => {
         const input = z
-          .object({ slug: slugSchema, name: z.string().trim().min(1).max(200) })
+          .object({ slug: slugSchema, name: displayTextSchema(200) })
           .parse({ slug, name: opts.name });
         await withContext(async (ctx) => {
           const row = await inTransaction(ctx, (tx) => createCollective(tx, input));

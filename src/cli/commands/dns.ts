@@ -19,7 +19,7 @@ const loadDomain = (ctx: CliContext, name: string): Promise<DomainRow> =>
   findDomainForActor(ctx, parseDomainName(name), 'read');
 
 export function registerDns(program: Command): void {
-  const domain = commandGroup(program, 'domain', 'domains');
+  const domain = commandGroup(program, 'domain');
   domain
     .command('records <domain>')
     .description('records the domain must publish (table, --json, or --zone for a BIND snippet)')
@@ -84,7 +84,7 @@ export function registerDns(program: Command): void {
       }),
     );
 
-  const dkim = commandGroup(program, 'dkim', 'DKIM keys');
+  const dkim = commandGroup(program, 'dkim');
   dkim
     .command('list <domain>')
     .description('DKIM keys of a domain and their states, newest first')

@@ -7,7 +7,7 @@ import { parseDomainName } from '../../names/domain-name';
 import { action, commandGroup, inTransaction, output, withContext } from '../run-context';
 
 export function registerDomains(program: Command): void {
-  const domain = commandGroup(program, 'domain', 'domains');
+  const domain = commandGroup(program, 'domain');
   domain
     .command('list')
     .description('list domains with their collective and status')

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { retireMasterKey, rotateMasterKey, RotationProgress } from '../../encryption/master-key-rotation';
-import { action, output, withContext } from '../run-context';
+import { action, commandGroup, output, withContext } from '../run-context';
 
 /** A one-line progress bar on stderr (stdout stays for the result, JSON or text). */
 function progressBar(): (p: RotationProgress) => void {
@@ -15,7 +15,7 @@ function progressBar(): (p: RotationProgress) => void {
 }
 
 export function registerKeys(program: Command): void {
-  const keys = program.command('keys').description('encryption keys');
+  const keys = commandGroup(program, 'keys');
   keys
     .command('rotate-master')
     .description(

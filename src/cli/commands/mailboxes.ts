@@ -2,11 +2,12 @@ import type { Command } from 'commander';
 import { findDomainForActor } from '../../domains/find-domain';
 import { createMailbox } from '../../mailboxes/commands/create-mailbox';
 import { presentMailbox } from '../../mailboxes/mailboxes';
+import { displayTextSchema } from '../../names/display-text';
 import { emailAddressSchema } from '../../names/email-address';
 import { action, commandGroup, inTransaction, output, readStdin, withContext } from '../run-context';
 
 export function registerMailboxes(program: Command): void {
-  commandGroup(program, 'mailbox', 'mailboxes')
+  commandGroup(program, 'mailbox')
     .command('add <address>')
     .description('create a mailbox; the password is read from standard input')
     .option('--display-name <name>', 'display name')
@@ -31,7 +32,8 @@ export function registerMailboxes(program: Command): void {
               createMailbox(tx, await findDomainForActor(tx, address.domain, 'read'), {
                 localPart: address.localPart,
                 password,
-                displayName: opts.displayName,
+                displayName:
+                  opts.displayName === undefined ? undefined : displayTextSchema(200).parse(opts.displayName),
                 quotaBytes: opts.quotaBytes,
                 encryptionMode: opts.encryption,
               }),

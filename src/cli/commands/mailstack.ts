@@ -9,7 +9,7 @@ import { webmailMasterCredentials } from '../../mailstack/master-user';
 import { MailstackError } from '../../mailstack/processes';
 import { productionSettings, renderProduction } from '../../mailstack/render-production';
 import { mailstackStatus, startMailstack, stopMailstack } from '../../mailstack/start-mailstack';
-import { action, output, withContext } from '../run-context';
+import { action, commandGroup, output, withContext } from '../run-context';
 
 /** Postfix's or Dovecot's own words are the useful part: keep them in the error's details. */
 async function explained<T>(fn: () => Promise<T>): Promise<T> {
@@ -27,9 +27,7 @@ async function explained<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 export function registerMailstack(program: Command): void {
-  const mailstack = program
-    .command('mailstack')
-    .description('private Postfix + Dovecot on loopback, driven by giroflee (development, demos)');
+  const mailstack = commandGroup(program, 'mailstack');
 
   mailstack
     .command('up')
@@ -91,9 +89,7 @@ export function registerMailstack(program: Command): void {
       }),
     );
 
-  program
-    .command('mta')
-    .description('production configuration of Postfix and Dovecot')
+  commandGroup(program, 'mta')
     .command('render')
     .description(
       'write /etc/postfix and /etc/dovecot files for this platform into --out (see docs/production-mta.md)',

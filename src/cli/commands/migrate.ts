@@ -1,11 +1,9 @@
 import type { Command } from 'commander';
 import { appliedMigrationCount, migrateRollbackAll } from '../../db/knex';
-import { action, withContext, output } from '../run-context';
+import { action, commandGroup, withContext, output } from '../run-context';
 
 export function registerMigrate(program: Command): void {
-  program
-    .command('migrate')
-    .description('apply pending database migrations')
+  commandGroup(program, 'migrate')
     .option('--json', 'print JSON')
     .option('--rollback-all', 'undo every migration (destroys all data)')
     .action(

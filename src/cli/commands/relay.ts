@@ -41,7 +41,7 @@ function line(r: PresentedRelay): string {
 }
 
 export function registerRelay(program: Command): void {
-  const relay = commandGroup(program, 'relay', 'outbound relays (racines)');
+  const relay = commandGroup(program, 'relay');
 
   relay
     .command('list')

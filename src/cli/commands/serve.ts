@@ -10,7 +10,7 @@ import { loadOrCreateKeyring } from '../../encryption/master-key';
 import { logger } from '../../logger';
 import { startComponents } from '../../serve';
 import { checkStartup } from '../../startup/check-startup';
-import { action } from '../run-context';
+import { action, commandGroup } from '../run-context';
 
 async function serve(): Promise<void> {
   const config = loadConfig();
@@ -52,8 +52,5 @@ async function serve(): Promise<void> {
 }
 
 export function registerServe(program: Command): void {
-  program
-    .command('serve')
-    .description('run giroflee: HTTP API, console, webmail, gateways and scheduled jobs')
-    .action(action(serve));
+  commandGroup(program, 'serve').action(action(serve));
 }
