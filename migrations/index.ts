@@ -6,6 +6,7 @@ import * as encryption from './20261121_0020_encryption';
 import * as relays from './20261121_0030_relays';
 import * as mailstack from './20261121_0040_mailstack';
 import * as alerts from './20261130_0100_alerts';
+import * as tenants from './20261130_0200_tenants';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -24,6 +25,7 @@ const migrations: Array<[string, Migration]> = [
   ['20261121_0030_relays', relays],
   ['20261121_0040_mailstack', mailstack],
   ['20261130_0100_alerts', alerts],
+  ['20261130_0200_tenants', tenants],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

@@ -23,6 +23,7 @@ const envSchema = z.object({
   GIROFLEE_DOVECOT_LMTP: z.string().default('127.0.0.1:2424'),
   GIROFLEE_DNS_ZONE_LISTEN: z.string().default('127.0.0.1:5300'),
   GIROFLEE_DNS_SERVERS: z.string().optional(),
+  GIROFLEE_DNS_PRIVATE_NAMESERVERS: z.string().default(''),
   // DNS: platform settings behind every domain's record plan and checks (src/dns).
   GIROFLEE_DNS_AUTH_PORT: z.coerce.number().int().min(1).max(65535).default(53),
   GIROFLEE_DNS_TIMEOUT_MS: z.coerce.number().int().positive().default(2000),
@@ -73,7 +74,7 @@ const envSchema = z.object({
     .default(64 * 1024 * 1024),
   GIROFLEE_LMTP_TIMEOUT_SECONDS: z.coerce.number().positive().default(120),
   GIROFLEE_DOVECOT_LMTP_CONNECTIONS: z.coerce.number().int().positive().default(4),
-  GIROFLEE_ALLOW_UNENCRYPTED_MAILBOXES: z.enum(['0', '1']).default('1'),
+  GIROFLEE_ALLOW_UNENCRYPTED_MAILBOXES: z.enum(['0', '1']).default('0'),
   GIROFLEE_PLATFORM_HOSTNAME: z.string().default('mail.giroflee.test'),
   GIROFLEE_MAILSTACK: z.enum(['0', '1']).default('0'),
   GIROFLEE_MAILSTACK_MX: z.coerce.number().int().min(1).max(65535).default(2525),
@@ -158,6 +159,12 @@ export interface RelaySettings {
 export interface DnsSettings {
   /** Port of the domains' authoritative nameservers (53; tests use a loopback fixture port). */
   authPort: number;
+  /**
+   * Loopback, private and link-local ranges (CIDR) whose addresses a domain's NS records may
+   * lead the checks to. None by default: a member's NS records must not make giroflee send
+   * queries inside the platform's own network.
+   */
+  privateNameservers: string[];
   timeoutMs: number;
   checkDeadlineMs: number;
   recheckMinutes: number;
@@ -223,6 +230,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       : undefined,
     dns: {
       authPort: e.GIROFLEE_DNS_AUTH_PORT,
+      privateNameservers: list(e.GIROFLEE_DNS_PRIVATE_NAMESERVERS, []),
       timeoutMs: e.GIROFLEE_DNS_TIMEOUT_MS,
       checkDeadlineMs: e.GIROFLEE_DNS_CHECK_DEADLINE_MS,
       recheckMinutes: e.GIROFLEE_DNS_RECHECK_MINUTES,

@@ -109,6 +109,8 @@ async function main(): Promise<void> {
       servers: [{ host: '127.0.0.1', port }],
       authPort: port,
       timeoutMs: config.dns.timeoutMs,
+      // The benchmark's nameservers live on loopback.
+      privateNameservers: ['127.0.0.0/8'],
     });
     const ctx: AppContext = {
       db,

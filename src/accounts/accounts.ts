@@ -86,6 +86,18 @@ export async function listAccountsForActor(
   return q.select(COLUMNS);
 }
 
+/** A new console account with the password its owner chose (an accepted invitation). */
+export async function insertAccountWithPassword(
+  ctx: ServiceContext,
+  input: { email: string; password: string },
+): Promise<AccountRow> {
+  const [account] = await ctx
+    .db('accounts')
+    .insert({ email: input.email, password_hash: await hashPassword(input.password), is_racine: false })
+    .returning(COLUMNS);
+  return account;
+}
+
 export async function findAccountByEmail(
   ctx: ServiceContext,
   email: string,

@@ -12,7 +12,7 @@ export async function assertTotpCode(ctx: ServiceContext, accountId: string, cod
       en: 'Start by requesting a new secret.',
     });
   }
-  if (!checkTotp(unwrapTotpSecret(ctx.keyring, accountId, totp_secret), code, ctx.now())) {
+  if (!(await checkTotp(ctx, accountId, unwrapTotpSecret(ctx.keyring, accountId, totp_secret), code))) {
     throw errors.badRequest('invalid_totp', { fr: 'Code incorrect.', en: 'Wrong code.' });
   }
 }

@@ -18,7 +18,15 @@ export type Actor =
   /** An API token acts as an admin of its one collective. */
   | { type: 'token'; id: string; name: string; collectiveId: string }
   /** A mailbox owner logged in with the mailbox's own address and password. */
-  | { type: 'mailbox'; id: string; address: string; collectiveId: string; sessionId?: string }
+  | {
+      type: 'mailbox';
+      id: string;
+      address: string;
+      collectiveId: string;
+      /** Reset by an admin: the owner chooses a new password before anything else. */
+      mustChangePassword?: boolean;
+      sessionId?: string;
+    }
   /**
    * Someone who is not logged in and presents the recovery code of the mailbox at `address`
    * (the owner who forgot the password). May only recover that mailbox's keys; the code itself
@@ -35,8 +43,10 @@ export function actorLabel(actor: Actor): string {
     case 'token':
       return `token:${actor.name}`;
     case 'mailbox':
-    case 'recovery':
       return actor.address;
+    case 'recovery':
+      // Not the owner: whoever held the mailbox's recovery code, without logging in.
+      return `recovery-code:${actor.address}`;
     case 'system':
       return actor.label;
   }
@@ -58,6 +68,20 @@ export function roleIn(actor: Actor, collectiveId: string): Role | undefined {
 }
 
 export type AccountActor = Extract<Actor, { type: 'account' }>;
+
+/**
+ * Refuses an API token what only a person may do: who belongs to a collective, and which
+ * tokens exist. A stolen or leaked token must not outlive its revocation by minting a lasting
+ * admin or another token.
+ */
+export function refuseToken(actor: Actor): void {
+  if (actor.type === 'token') {
+    throw errors.forbidden(undefined, {
+      fr: 'Un jeton d’API ne peut gérer ni les membres, ni les invitations, ni les jetons : connectez-vous à un compte.',
+      en: 'An API token cannot manage members, invitations or tokens: log in to an account.',
+    });
+  }
+}
 
 /** The actor as a console account; 403 for anyone else (a token, a mailbox owner, the CLI). */
 export function accountOnly(actor: Actor): AccountActor {

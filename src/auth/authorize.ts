@@ -33,11 +33,12 @@ function can(actor: Actor, action: Action, subject: Subject): boolean {
   if (actor.type === 'recovery')
     return (action === 'read' || action === 'recover') && isOwnMailbox(actor, subject);
   if (action === 'recover') return false;
+  // Only the owner may act as the owner (change a password knowing the current one, read the
+  // wrapped private keys): not even a racine.
+  if (action === 'owner') return actor.type === 'mailbox' && isOwnMailbox(actor, subject);
   if (isRacine(actor)) return true;
   if (subject.type === 'platform') return false;
   if (action === 'read') return canRead(actor, subject);
-  // Only the owner may act as the owner (change a password knowing the current one, read keys).
-  if (action === 'owner') return actor.type === 'mailbox' && isOwnMailbox(actor, subject);
   if (actor.type === 'mailbox') return isOwnMailbox(actor, subject) && action === 'update';
   if (subject.type === 'collective' && (action === 'create' || action === 'delete')) return false;
   return roleIn(actor, subject.collectiveId) === 'admin';

@@ -6,50 +6,71 @@ import type { LoginThrottle } from './login-throttle';
 import { createSession, resolveSession, SessionSubject } from './sessions';
 import { checkTotp, unwrapTotpSecret } from './totp';
 
+/** Which kind of login to check: a console account, a mailbox, or either (the default). */
+export type LoginKind = 'account' | 'mailbox';
+
+export interface LoginInput {
+  login: string;
+  password: string;
+  totp?: string;
+  kind?: LoginKind;
+}
+
 /**
- * Checks a console or webmail login: a console account by e-mail, else a mailbox by its
- * address. Unknown logins cost the same argon2 verification and get the same answer.
+ * Checks a console or webmail login. A console account and a mailbox may share an address (a
+ * mailbox owner who also runs the collective): each is checked with its own password, so an
+ * account never shadows the mailbox's login. The account wins when both match; `kind` asks for
+ * one of them. Unknown logins cost the same argon2 verifications (one per kind asked, against a
+ * decoy) and get the same answer.
  */
 export async function checkLogin(
   ctx: ServiceContext,
   throttle: LoginThrottle,
-  input: { login: string; password: string; totp?: string },
+  input: LoginInput,
   client: string,
 ): Promise<SessionSubject> {
-  await throttle.assertAllowed(ctx, input.login, client);
+  await throttle.begin(ctx, input.login, client);
   const login = input.login.trim().toLowerCase();
+  const decoy = await decoyHash();
 
-  const account = await ctx
-    .db('accounts')
-    .where({ email: login })
-    .first('id', 'password_hash', 'totp_enabled', 'totp_secret');
-  const mailbox = account
-    ? undefined
-    : await ctx
-        .db('mailboxes as m')
-        .join('domains as d', 'd.id', 'm.domain_id')
-        .where({ 'm.address': login, 'm.status': 'active' })
-        .whereNot('d.status', 'suspended')
-        .first('m.id', 'm.password_hash');
-  const hash = account?.password_hash ?? mailbox?.password_hash ?? (await decoyHash());
-  const passwordOk = (await verifyPassword(hash, input.password)) && Boolean(account || mailbox);
-  if (!passwordOk) {
-    await throttle.recordFailure(ctx, login, client);
-    throw errors.invalidCredentials();
-  }
-  if (account?.totp_enabled) {
+  const account =
+    input.kind === 'mailbox'
+      ? undefined
+      : await ctx
+          .db('accounts')
+          .where({ email: login })
+          .first('id', 'password_hash', 'totp_enabled', 'totp_secret');
+  const mailbox =
+    input.kind === 'account'
+      ? undefined
+      : await ctx
+          .db('mailboxes as m')
+          .join('domains as d', 'd.id', 'm.domain_id')
+          .where({ 'm.address': login, 'm.status': 'active' })
+          .whereNot('d.status', 'suspended')
+          .first('m.id', 'm.password_hash');
+  const accountOk =
+    input.kind !== 'mailbox' &&
+    (await verifyPassword(account?.password_hash ?? decoy, input.password)) &&
+    Boolean(account);
+  const mailboxOk =
+    input.kind !== 'account' &&
+    (await verifyPassword(mailbox?.password_hash ?? decoy, input.password)) &&
+    Boolean(mailbox);
+  // A failure stays counted: the throttle counted the attempt before the check.
+  if (!accountOk && !mailboxOk) throw errors.invalidCredentials();
+  if (accountOk && account.totp_enabled) {
     if (!input.totp) throw errors.totpRequired();
     const secret = unwrapTotpSecret(ctx.keyring, account.id, account.totp_secret);
-    if (!checkTotp(secret, input.totp, ctx.now())) {
-      await throttle.recordFailure(ctx, login, client);
+    if (!(await checkTotp(ctx, account.id, secret, input.totp))) {
       throw errors.invalidCredentials(undefined, {
         fr: 'Code d’authentification incorrect.',
         en: 'Wrong authentication code.',
       });
     }
   }
-  await throttle.recordSuccess(ctx, login, client);
-  return account ? { accountId: account.id } : { mailboxId: mailbox.id };
+  await throttle.succeeded(ctx, login, client);
+  return accountOk ? { accountId: account.id } : { mailboxId: mailbox.id };
 }
 
 /**
@@ -60,7 +81,7 @@ export async function checkLogin(
 export async function logIn(
   ctx: ServiceContext,
   throttle: LoginThrottle,
-  input: { login: string; password: string; totp?: string },
+  input: LoginInput,
   client: string,
 ): Promise<{ token: string; expiresAt: Date; actor: Actor }> {
   const subject = await checkLogin(ctx, throttle, input, client);

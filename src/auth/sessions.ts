@@ -80,9 +80,18 @@ export async function loadMailboxActor(
     .join('domains as d', 'd.id', 'm.domain_id')
     .where('m.id', mailboxId)
     .where('m.status', 'active')
-    .first('m.id', 'm.address', 'd.collective_id');
+    // A suspended domain ends its mailboxes' sessions, as it ends their logins.
+    .whereNot('d.status', 'suspended')
+    .first('m.id', 'm.address', 'd.collective_id', 'm.must_change_password');
   if (!row) return undefined;
-  return { type: 'mailbox', id: row.id, address: row.address, collectiveId: row.collective_id, sessionId };
+  return {
+    type: 'mailbox',
+    id: row.id,
+    address: row.address,
+    collectiveId: row.collective_id,
+    mustChangePassword: row.must_change_password,
+    sessionId,
+  };
 }
 
 /** The actor behind a session cookie, or undefined when unknown, expired or revoked. */

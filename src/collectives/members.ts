@@ -45,6 +45,21 @@ export async function membershipsOf(
     .select('c.slug', 'c.name', 'm.role');
 }
 
+/** Whether the account with this e-mail belongs to the collective. */
+export async function isMemberByEmail(
+  ctx: ServiceContext,
+  collectiveId: string,
+  email: string,
+): Promise<boolean> {
+  return Boolean(
+    await ctx
+      .db('memberships as m')
+      .join('accounts as a', 'a.id', 'm.account_id')
+      .where({ 'm.collective_id': collectiveId, 'a.email': email })
+      .first('m.account_id'),
+  );
+}
+
 export async function insertMembership(
   ctx: ServiceContext,
   input: { accountId: string; collectiveId: string; role: Role },

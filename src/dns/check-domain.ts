@@ -82,6 +82,17 @@ export async function checkDomain(
     };
     return report(checks.map((p) => sameAll(message, p.id)));
   }
+  if (zone.status === 'private') {
+    const message: CheckMessage = {
+      level: 'error',
+      code: 'nameservers_private',
+      text: {
+        fr: `Les serveurs DNS de ${zone.zone} n’ont que des adresses privées ou locales (${zone.addresses.join(', ')}) : ils sont injoignables depuis Internet, et giroflee ne les interroge pas. Déclarez chez votre bureau d’enregistrement des serveurs DNS publics.`,
+        en: `The DNS servers of ${zone.zone} only have private or local addresses (${zone.addresses.join(', ')}): they cannot be reached from the Internet, and giroflee does not query them. Declare public DNS servers at your registrar.`,
+      },
+    };
+    return report(checks.map((p) => sameAll(message, p.id)));
+  }
   if (zone.status === 'unknown') {
     const message: CheckMessage = {
       level: 'unknown',

@@ -64,7 +64,42 @@ export interface DnsResolver {
 export type AuthoritativeLookup =
   | { status: 'ok'; zone: string; servers: Endpoint[] }
   | { status: 'nxdomain' }
+  /** The zone's nameservers resolve only to addresses the checks may not query (see below). */
+  | { status: 'private'; zone: string; addresses: string[] }
   | { status: 'unknown'; detail: string };
+
+/**
+ * Ranges no public nameserver lives in: loopback, private (RFC 1918, RFC 4193), shared
+ * (RFC 6598), link-local, unspecified, and their IPv4-mapped forms. A domain whose NS records
+ * point there would have giroflee send queries inside the platform's own network.
+ */
+const NON_PUBLIC: Array<[string, number, 'ipv4' | 'ipv6']> = [
+  ['0.0.0.0', 8, 'ipv4'],
+  ['10.0.0.0', 8, 'ipv4'],
+  ['100.64.0.0', 10, 'ipv4'],
+  ['127.0.0.0', 8, 'ipv4'],
+  ['169.254.0.0', 16, 'ipv4'],
+  ['172.16.0.0', 12, 'ipv4'],
+  ['192.168.0.0', 16, 'ipv4'],
+  ['::', 128, 'ipv6'],
+  ['::1', 128, 'ipv6'],
+  ['::ffff:0:0', 96, 'ipv6'],
+  ['fc00::', 7, 'ipv6'],
+  ['fe80::', 10, 'ipv6'],
+];
+
+function blockList(ranges: Array<[string, number, 'ipv4' | 'ipv6']>): net.BlockList {
+  const list = new net.BlockList();
+  for (const [address, prefix, family] of ranges) list.addSubnet(address, prefix, family);
+  return list;
+}
+
+function parseCidr(cidr: string): [string, number, 'ipv4' | 'ipv6'] {
+  const [address, prefix] = cidr.split('/');
+  const family = net.isIPv6(address) ? 'ipv6' : 'ipv4';
+  if (!net.isIP(address)) throw new Error(`invalid address range "${cidr}"`);
+  return [address, prefix === undefined ? (family === 'ipv4' ? 32 : 128) : Number(prefix), family];
+}
 
 // RFC 1035 §4.1.1 response codes.
 const NOERROR = 0;
@@ -294,6 +329,8 @@ export interface ResolverOptions {
   /** Port the authoritative nameservers listen on (53; a fixture port in tests). */
   authPort: number;
   timeoutMs: number;
+  /** Non-public ranges (CIDR) nameservers may still be queried in (DnsSettings.privateNameservers). */
+  privateNameservers?: string[];
 }
 
 /** The resolver of checks, built on dns2's wire format, with its own sockets and timeouts. */
@@ -301,6 +338,12 @@ export function createResolver(options: ResolverOptions): DnsResolver {
   if (options.servers.length === 0) throw new Error('no DNS servers configured');
   let sent = 0;
   const udp = new UdpPool(4);
+  const nonPublic = blockList(NON_PUBLIC);
+  const allowed = blockList((options.privateNameservers ?? []).map(parseCidr));
+  const queryable = (address: string) => {
+    const family = net.isIPv6(address) ? 'ipv6' : 'ipv4';
+    return !nonPublic.check(address, family) || allowed.check(address, family);
+  };
 
   async function ask(server: Endpoint, name: string, type: RecordType, tcp: boolean, deadline?: number) {
     const left =
@@ -366,9 +409,10 @@ export function createResolver(options: ResolverOptions): DnsResolver {
       if (!isDefinite(ns)) return { status: 'unknown', detail: `NS ${zone}: ${ns.status}` };
       if (ns.status !== 'ok') continue;
       const hosts = ns.records.map((r) => r.value as string);
-      const addresses = await Promise.all(hosts.map((h) => nameserverAddresses(h, deadline)));
-      const servers = addresses.flat().map((host) => ({ host, port: options.authPort }));
-      if (servers.length === 0) return { status: 'unknown', detail: `no address for the NS of ${zone}` };
+      const addresses = (await Promise.all(hosts.map((h) => nameserverAddresses(h, deadline)))).flat();
+      if (addresses.length === 0) return { status: 'unknown', detail: `no address for the NS of ${zone}` };
+      const servers = addresses.filter(queryable).map((host) => ({ host, port: options.authPort }));
+      if (servers.length === 0) return { status: 'private', zone, addresses };
       return { status: 'ok', zone, servers };
     }
     return { status: 'unknown', detail: 'no zone cut found' };
@@ -391,5 +435,10 @@ export function resolverFromConfig(config: Config): DnsResolver {
     if (config.development) throw new Error('GIROFLEE_DNS_SERVERS must be set outside production');
     servers = getServers().map((s) => (net.isIP(s) ? { host: s, port: 53 } : parseEndpoint(s, 53)));
   }
-  return createResolver({ servers, authPort: config.dns.authPort, timeoutMs: config.dns.timeoutMs });
+  return createResolver({
+    servers,
+    authPort: config.dns.authPort,
+    timeoutMs: config.dns.timeoutMs,
+    privateNameservers: config.dns.privateNameservers,
+  });
 }

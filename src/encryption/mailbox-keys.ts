@@ -235,15 +235,16 @@ export async function rewrapMailboxKeys(
 /**
  * Admin reset (no current password): the old keys cannot be opened, so they are kept and
  * marked `locked` (the old recovery code still opens them), and a new key takes new mail; the
- * caller puts the mailbox in mode `generated`.
+ * caller puts the mailbox in mode `generated`. The new key's recovery copy is wrapped by a code
+ * nobody is shown: a code the admin saw would let the admin take the mailbox back at any time,
+ * so the owner gets a fresh one when choosing a password (renewMailboxKeyProtection).
  */
 export async function resetMailboxKeys(
   ctx: ServiceContext,
   mailbox: MailboxRef,
   newPassword: string,
-): Promise<{ recoveryCode: string; fingerprint: string; lockedKeys: number }> {
-  const recoveryCode = newRecoveryCode();
-  const [pw, rc] = await newSecrets(newPassword, recoveryCode);
+): Promise<{ fingerprint: string; lockedKeys: number }> {
+  const [pw, rc] = await newSecrets(newPassword, newRecoveryCode());
   await lockMailbox(ctx, mailbox.id);
   const now = ctx.now();
   const lockedKeys = await ctx
@@ -253,7 +254,43 @@ export async function resetMailboxKeys(
     .update({ state: 'locked', retired_at: now, updated_at: now });
   await retireActive(ctx, mailbox.id, 'uploaded');
   const fingerprint = await insertGeneratedKey(ctx, mailbox, pw, rc);
-  return { recoveryCode, fingerprint, lockedKeys: Number(lockedKeys) };
+  return { fingerprint, lockedKeys: Number(lockedKeys) };
+}
+
+/**
+ * The owner chooses a password after an admin's reset: every key the admin's password opens is
+ * re-wrapped with the new password and a new recovery code, returned once to the owner; any
+ * code seen before opens none of them any more. Null when the mailbox has no such key.
+ */
+export async function renewMailboxKeyProtection(
+  ctx: ServiceContext,
+  mailboxId: string,
+  currentPassword: string,
+  newPassword: string,
+): Promise<{ recoveryCode: string | null }> {
+  await lockMailbox(ctx, mailboxId);
+  const rows = await unlockedRows(ctx, mailboxId);
+  if (rows.length === 0) return { recoveryCode: null };
+  const keys = await unlockWithPassword(rows, currentPassword);
+  const recoveryCode = newRecoveryCode();
+  const [pw, rc] = await newSecrets(newPassword, recoveryCode);
+  await rewrapAll(ctx, keys, pw, rc);
+  return { recoveryCode };
+}
+
+/**
+ * The one answer to a recovery code that opens nothing, whether the mailbox exists or not, so
+ * the unauthenticated recovery tells strangers nothing about which addresses exist.
+ */
+export const recoveryRefused = () =>
+  errors.forbidden(undefined, {
+    fr: 'Ce code de secours n’ouvre aucune clé à cette adresse.',
+    en: 'This recovery code opens no key at this address.',
+  });
+
+/** The cost of trying a recovery code (one argon2id derivation), spent where there is nothing to try. */
+export async function spendDecoyRecovery(recoveryCode: string): Promise<void> {
+  await derivePassphrase(normalizeRecoveryCode(recoveryCode), newKdfParams());
 }
 
 /**
@@ -286,10 +323,9 @@ export async function recoverMailboxKeys(
     if (row.state === 'locked') states.set(row.id, 'retired');
   }
   if (keys.size === 0) {
-    throw errors.forbidden(undefined, {
-      fr: 'Ce code de secours n’ouvre aucune clé de cette boîte.',
-      en: 'This recovery code opens no key of this mailbox.',
-    });
+    // A mailbox without generated keys costs the derivation too: the answer's timing is the same.
+    if (rows.length === 0) await spendDecoyRecovery(code);
+    throw recoveryRefused();
   }
   const others = rows.filter((r) => !keys.has(r.id) && r.state !== 'locked');
   if (others.length > 0) {

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { logger } from '../logger';
+import { AppError } from '../errors';
 
 /**
  * The master keyring: server secrets in the database are wrapped by these keys, which live in
@@ -78,8 +78,13 @@ export function saveKeyring(file: string, keyring: Keyring): void {
 export function loadOrCreateKeyring(file: string): Keyring {
   if (fs.existsSync(file)) {
     const mode = fs.statSync(file).mode & 0o777;
-    if (mode & 0o077)
-      logger.warn({ file, mode: mode.toString(8) }, 'master key file is readable by others; chmod 600 it');
+    // Whoever reads this file reads every secret in the database: refuse it rather than warn.
+    if (mode & 0o077) {
+      throw new AppError(500, 'master_key_exposed', {
+        fr: `La clé maîtresse ${file} est lisible par d’autres que son propriétaire (mode ${mode.toString(8)}) : giroflee ne démarre pas ainsi. Corrigez avec « chmod 600 ${file} », puis demandez-vous qui a pu la lire (si c’est possible, faites tourner la clé : giroflee keys rotate-master).`,
+        en: `The master key ${file} is readable by others than its owner (mode ${mode.toString(8)}): giroflee will not start so. Fix it with "chmod 600 ${file}", then ask yourself who could have read it (if anyone could, rotate it: giroflee keys rotate-master).`,
+      });
+    }
     return Keyring.parse(fs.readFileSync(file, 'utf8'), file, true);
   }
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });

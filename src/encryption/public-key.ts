@@ -6,9 +6,15 @@ const badKey = (code: string, fr: string, en: string, details?: unknown) =>
 
 /**
  * Checks an uploaded public key: readable, public only, valid now (not expired, not revoked),
- * with a subkey able to encrypt. Classic v4 and RFC 9580 (v6, X25519) keys are both accepted.
+ * with a valid user ID naming the mailbox's own address (so correspondents who look the key up
+ * find the right one, and a key made for someone else is not taken by mistake), and a subkey
+ * able to encrypt. Classic v4 and RFC 9580 (v6, X25519) keys are both accepted.
  */
-export async function checkPublicKey(armored: string, now: Date): Promise<openpgp.PublicKey> {
+export async function checkPublicKey(
+  armored: string,
+  now: Date,
+  address: string,
+): Promise<openpgp.PublicKey> {
   let key: openpgp.Key;
   try {
     key = await openpgp.readKey({ armoredKey: armored });
@@ -33,6 +39,25 @@ export async function checkPublicKey(armored: string, now: Date): Promise<openpg
       'public_key_invalid',
       'Cette clé est expirée, révoquée ou mal signée.',
       'This key is expired, revoked or badly signed.',
+    );
+  }
+  const emails = key.users
+    .map((u) => u.userID?.email)
+    .filter((e): e is string => Boolean(e) && e!.toLowerCase() === address.toLowerCase());
+  const named = await Promise.all(
+    emails.map((email) =>
+      key.getPrimaryUser(now, { email }).then(
+        () => true,
+        () => false,
+      ),
+    ),
+  );
+  if (!named.includes(true)) {
+    throw badKey(
+      'public_key_wrong_address',
+      `Cette clé ne porte pas l’adresse ${address} dans une identité valide : ajoutez-la à la clé (gpg --quick-add-uid) puis envoyez-la de nouveau.`,
+      `This key has no valid user ID with the address ${address}: add it to the key (gpg --quick-add-uid), then upload it again.`,
+      { address },
     );
   }
   try {

@@ -20,6 +20,7 @@ export interface MailboxRow {
   encryption_mode: EncryptionMode;
   protected_subject: boolean;
   wkd_enabled: boolean;
+  must_change_password: boolean;
   created_at: Date;
   updated_at: Date;
 }
@@ -38,6 +39,7 @@ const COLUMNS = [
   'encryption_mode',
   'protected_subject',
   'wkd_enabled',
+  'must_change_password',
   'created_at',
   'updated_at',
 ];
@@ -54,6 +56,7 @@ export function presentMailbox(m: MailboxRow) {
     status: m.status,
     encryptionMode: m.encryption_mode,
     protectedSubject: m.protected_subject,
+    mustChangePassword: m.must_change_password,
     createdAt: m.created_at,
     updatedAt: m.updated_at,
   };
@@ -183,6 +186,21 @@ export async function findMailboxForActor(
   return row;
 }
 
+/**
+ * The mailbox at `address` for someone presenting its recovery code, or undefined: the caller
+ * answers exactly as for a wrong code, so a stranger learns nothing from a missing mailbox.
+ */
+export async function findMailboxForRecovery(
+  ctx: ServiceContext,
+  address: EmailAddress,
+): Promise<LoadedMailbox | undefined> {
+  return ctx
+    .db('mailboxes as m')
+    .join('domains as d', 'd.id', 'm.domain_id')
+    .where('m.address', address.address)
+    .first([...M_COLUMNS, 'd.collective_id', 'd.name as domain_name']);
+}
+
 /** Throws 401 unless `candidate` is the mailbox's password (locks the row for the caller's change). */
 export async function assertMailboxPassword(
   ctx: ServiceContext,
@@ -221,16 +239,25 @@ export async function updateMailboxRow(
   return row;
 }
 
-/** Stores the Dovecot-compatible hash of a new password (the keys are the caller's business). */
+/**
+ * Stores the Dovecot-compatible hash of a new password (the keys are the caller's business).
+ * `mustChange`: an admin set it, and the owner must choose another before anything else;
+ * meanwhile mta.mailboxes refuses it to IMAP and SMTP.
+ */
 export async function setMailboxPasswordHash(
   ctx: ServiceContext,
   id: string,
   password: string,
+  mustChange = false,
 ): Promise<void> {
   await ctx
     .db('mailboxes')
     .where({ id })
-    .update({ password_hash: await hashPassword(password), updated_at: ctx.now() });
+    .update({
+      password_hash: await hashPassword(password),
+      must_change_password: mustChange,
+      updated_at: ctx.now(),
+    });
 }
 
 export async function deleteMailboxRow(ctx: ServiceContext, id: string): Promise<void> {

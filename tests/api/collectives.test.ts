@@ -1,4 +1,4 @@
-import { makeRacine, makeTenant, TEST_PASSWORD } from '../support/factories';
+import { makeRacine, makeTenant } from '../support/factories';
 import { useTestApp } from '../support/app';
 
 describe('collectives, members and tokens', () => {
@@ -110,45 +110,6 @@ describe('collectives, members and tokens', () => {
   });
 
   describe('members', () => {
-    it('invites a new person with a one-time password that must be changed before anything else', async () => {
-      const t = await makeTenant(app.ctx);
-      const res = await app.client.request('POST', `/api/v1/collectives/${t.collective.slug}/members`, {
-        as: t.actors.admin,
-        body: { email: 'Nouvelle@Asso.example', role: 'member' },
-      });
-      expect(res.status).toBe(201);
-      expect(res.body).toMatchObject({ email: 'nouvelle@asso.example', role: 'member' });
-      const login = await app.client.request('POST', '/api/v1/session', {
-        body: { login: 'nouvelle@asso.example', password: res.body.oneTimePassword },
-      });
-      expect(login.status).toBe(200);
-      expect(login.body.me.mustChangePassword).toBe(true);
-      const headers = { cookie: login.headers.get('set-cookie')!.split(';')[0], 'x-giroflee-csrf': '1' };
-      const blocked = await app.client.request('GET', '/api/v1/collectives', { headers });
-      expect(blocked.status).toBe(403);
-      expect(blocked.body.error.code).toBe('password_change_required');
-      const changed = await app.client.request('POST', '/api/v1/me/password', {
-        headers,
-        body: { currentPassword: res.body.oneTimePassword, newPassword: 'une phrase secrète à moi' },
-      });
-      expect(changed.status).toBe(204);
-      expect((await app.client.request('GET', '/api/v1/collectives', { headers })).status).toBe(200);
-    });
-
-    it('adds an existing account without a new password', async () => {
-      const a = await makeTenant(app.ctx);
-      const b = await makeTenant(app.ctx);
-      const res = await app.client.request('POST', `/api/v1/collectives/${b.collective.slug}/members`, {
-        as: b.actors.admin,
-        body: { email: a.admin.email, role: 'admin' },
-      });
-      expect(res.body.oneTimePassword).toBeNull();
-      const login = await app.client.request('POST', '/api/v1/session', {
-        body: { login: a.admin.email, password: TEST_PASSWORD },
-      });
-      expect(login.body.me.memberships).toHaveLength(2);
-    });
-
     it('never removes the last admin', async () => {
       const t = await makeTenant(app.ctx);
       const res = await app.client.request(

@@ -91,10 +91,21 @@ describe('mailbox key lifecycle through the API', () => {
       as: tenant.actors.admin,
       body: { newPassword: third },
     });
-    expect(reset.body.kind).toBe('reset');
+    expect(reset.body).toMatchObject({ kind: 'reset', recoveryCode: null });
     const mail2 = await receive(address, tenant.actors.admin);
-    expect(await readable(address, third, mail2)).toBe(true);
-    expect(await readable(address, third, mail1)).toBe(false);
+    // 2b. The temporary password only lets the owner choose one, which brings a fresh recovery code.
+    expect((await asOwner('GET', `/api/v1/mailboxes/${address}/keys/private`)).status).toBe(403);
+    const chosen = 'chosen after the reset 2026';
+    const choose = await asOwner('POST', `/api/v1/mailboxes/${address}/password`, {
+      currentPassword: third,
+      newPassword: chosen,
+    });
+    expect(choose.body).toMatchObject({
+      kind: 'change',
+      recoveryCode: expect.stringMatching(/^(\w{4}-){7}\w{4}$/),
+    });
+    expect(await readable(address, chosen, mail2)).toBe(true);
+    expect(await readable(address, chosen, mail1)).toBe(false);
     const states = (await asOwner('GET', `/api/v1/mailboxes/${address}/keys`)).body.keys.map(
       (k: { state: string }) => k.state,
     );
@@ -103,7 +114,7 @@ describe('mailbox key lifecycle through the API', () => {
     // 3. The first recovery code brings the old key back under a new password.
     const fourth = 'recovered long password 2026';
     const recover = await app.client.request('POST', `/api/v1/mailboxes/${address}/keys/recover`, {
-      body: { recoveryCode: firstCode, newPassword: fourth, currentPassword: third },
+      body: { recoveryCode: firstCode, newPassword: fourth, currentPassword: chosen },
     });
     expect(recover.status).toBe(200);
     expect(await readable(address, fourth, mail1)).toBe(true);

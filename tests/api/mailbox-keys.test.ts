@@ -22,7 +22,12 @@ import { armoredPart, withGpg } from '../support/openpgp';
 import { verifyPassword } from '../../src/auth/password-hash';
 
 describe('mailbox keys API', () => {
-  const app = useTestApp();
+  const mails: Array<{ to: string[]; subject: string; text: string }> = [];
+  const app = useTestApp({
+    setup: async (ctx) => {
+      ctx.notifier = { send: async (m) => void mails.push(m) };
+    },
+  });
   let tenant: Awaited<ReturnType<typeof makeTenant>>;
 
   async function generatedMailbox(localPart: string) {
@@ -138,6 +143,16 @@ describe('mailbox keys API', () => {
       expect(await auditActions(m.id)).toEqual(['mailbox.keys.rotate']);
     });
 
+    it('never gives a racine the wrapped private keys: only the owner reads them', async () => {
+      const m = await generatedMailbox('privee');
+      const { actor: racine } = await makeRacine(app.ctx);
+      const res = await app.client.request('GET', `/api/v1/mailboxes/${m.address}/keys/private`, {
+        as: racine,
+      });
+      expect(res.status).toBe(403);
+      expect(res.text).not.toMatch(/PRIVATE KEY/);
+    });
+
     it('is refused to an admin (only the owner holds the password)', async () => {
       const m = await generatedMailbox('notyours');
       const res = await app.client.request('POST', `/api/v1/mailboxes/${m.address}/keys/rotate`, {
@@ -167,6 +182,43 @@ describe('mailbox keys API', () => {
       expect(await auditActions(m.id)).toEqual(['mailbox.keys.recover']);
     });
 
+    it('audits a recovery as the recovery code, not the owner, and tells the owner by mail', async () => {
+      const m = await generatedMailbox('told');
+      const res = await app.client.request('POST', `/api/v1/mailboxes/${m.address}/keys/recover`, {
+        body: { recoveryCode: m.recoveryCode, newPassword: 'a brand new long passphrase' },
+      });
+      expect(res.status).toBe(200);
+      const audit = await app.ctx
+        .db('audit_log')
+        .where({ target_id: m.id, action: 'mailbox.keys.recover' })
+        .first();
+      expect(audit).toMatchObject({
+        actor_type: 'recovery',
+        actor_id: null,
+        actor_label: `recovery-code:${m.address}`,
+      });
+      expect(audit.details).toMatchObject({ authenticated: false });
+      const notice = mails.find((mail) => mail.to.includes(m.address));
+      expect(notice?.subject).toMatch(/code de secours/);
+      expect(notice?.text).toMatch(/If this was not you/);
+    });
+
+    it('answers an unknown address exactly as a wrong code, so addresses cannot be enumerated', async () => {
+      const m = await generatedMailbox('enumerated');
+      const clear = await generatedMailbox('sans-cle');
+      await app.ctx.db('mailbox_keys').where({ mailbox_id: clear.id }).delete();
+      const code = 'ABCD-EFGH-JKMN-PQRS-TVWX-YZ01-2345-6789';
+      const ask = (address: string) =>
+        app.client.request('POST', `/api/v1/mailboxes/${address}/keys/recover`, {
+          body: { recoveryCode: code, newPassword: 'a brand new long passphrase' },
+        });
+      const answers = await Promise.all(
+        [m.address, clear.address, `personne@${tenant.domain.name}`, 'personne@inexistant.example'].map(ask),
+      );
+      expect(answers.map((a) => a.status)).toEqual([403, 403, 403, 403]);
+      expect(new Set(answers.map((a) => a.text)).size).toBe(1);
+    });
+
     it('refuses a malformed code with a clear error', async () => {
       const m = await generatedMailbox('typo');
       const res = await app.client.request('POST', `/api/v1/mailboxes/${m.address}/keys/recover`, {
@@ -191,7 +243,7 @@ describe('mailbox keys API', () => {
       const m = await generatedMailbox(`byok${v6 ? 6 : 4}${systemDate ? 'later' : ''}`);
       const make = () => makeOpenpgpKey(app.ctx.now(), { email: m.address, v6 });
       const { publicKey } = systemDate ? await atSystemDate(new Date(systemDate), make) : await make();
-      const res = await upload(m.address, tenant.actors.admin, publicKey);
+      const res = await upload(m.address, m.owner, publicKey);
       expect(res.status).toBe(200);
       expect(res.body.encryptionMode).toBe('public-key');
       const keys = await app.ctx.db('mailbox_keys').where({ mailbox_id: m.id }).orderBy('created_at');
@@ -215,30 +267,84 @@ describe('mailbox keys API', () => {
         'public_key_invalid',
       );
       expect((await upload(m.address, m.owner, 'hello')).body.error.code).toBe('public_key_unreadable');
+      const someoneElse = await makeOpenpgpKey(app.ctx.now(), { email: `autre@${tenant.domain.name}` });
+      expect((await upload(m.address, m.owner, someoneElse.publicKey)).body.error.code).toBe(
+        'public_key_wrong_address',
+      );
+      const signOnly = await openpgp.generateKey({
+        type: 'ecc',
+        curve: 'curve25519Legacy',
+        userIDs: [{ email: m.address }],
+        subkeys: [{ sign: true }],
+        date: app.ctx.now(),
+      });
+      expect((await upload(m.address, m.owner, signOnly.publicKey)).body.error.code).toBe(
+        'public_key_cannot_encrypt',
+      );
       const keys = await app.ctx.db('mailbox_keys').where({ mailbox_id: m.id });
       expect(keys.map((k) => k.state)).toEqual(['active']);
       expect(await auditActions(m.id)).toEqual([]);
     });
+
+    it('lets only the owner choose the key, or a racine, who is told to the owner', async () => {
+      const m = await generatedMailbox('mykey');
+      const { publicKey } = await makeOpenpgpKey(app.ctx.now(), { email: m.address });
+      expect((await upload(m.address, tenant.actors.admin, publicKey)).status).toBe(403);
+      const { actor: racine } = await makeRacine(app.ctx);
+      expect((await upload(m.address, racine, publicKey)).status).toBe(200);
+      expect(mails.find((mail) => mail.to.includes(m.address))?.subject).toMatch(/new encryption key/);
+    });
   });
 
   describe('PUT /api/v1/mailboxes/:address/keys/mode', () => {
-    const strict = useTestApp({
-      config: (defaults) => ({ encryption: { ...defaults.encryption, allowUnencrypted: false } }),
+    const permissive = useTestApp({
+      config: (defaults) => ({ encryption: { ...defaults.encryption, allowUnencrypted: true } }),
+      setup: async (ctx) => {
+        ctx.notifier = { send: async (m) => void mails.push(m) };
+      },
+    });
+    const setMode = (client: typeof app.client, address: string, as: Actor, body: object) =>
+      client.request('PUT', `/api/v1/mailboxes/${address}/keys/mode`, { as, body });
+
+    it('refuses mode none by default, even to a racine', async () => {
+      const m = await generatedMailbox('clearly');
+      const { actor: racine } = await makeRacine(app.ctx);
+      expect((await setMode(app.client, m.address, racine, { mode: 'none' })).status).toBe(403);
+      expect(
+        (await setMode(app.client, m.address, m.owner, { mode: 'none', password: TEST_PASSWORD })).status,
+      ).toBe(403);
     });
 
-    it('allows mode none by default, and refuses it when the platform policy forbids it', async () => {
-      const m = await generatedMailbox('clearly');
-      const ok = await app.client.request('PUT', `/api/v1/mailboxes/${m.address}/keys/mode`, {
-        as: tenant.actors.admin,
-        body: { mode: 'none' },
+    it('where allowed, lets only the owner with her password, or a racine told to the owner, turn encryption off', async () => {
+      const t = await makeTenant(permissive.ctx);
+      const m = await makeMailbox(permissive.ctx, { domainId: t.domain.id, encryptionMode: 'generated' });
+      const owner = (await loadMailboxActor(permissive.ctx, m.id)) as Actor;
+      const token = { type: 'token' as const, id: 'x', name: 'script', collectiveId: t.collective.id };
+      for (const as of [t.actors.admin, token]) {
+        expect((await setMode(permissive.client, m.address, as, { mode: 'none' })).status).toBe(403);
+      }
+      expect((await setMode(permissive.client, m.address, owner, { mode: 'none' })).body.error.code).toBe(
+        'password_required',
+      );
+      expect(
+        (await setMode(permissive.client, m.address, owner, { mode: 'none', password: 'wrong one' })).status,
+      ).toBe(401);
+      const ok = await setMode(permissive.client, m.address, owner, {
+        mode: 'none',
+        password: TEST_PASSWORD,
       });
       expect(ok.status).toBe(200);
-      const t = await makeTenant(strict.ctx);
-      const res = await strict.client.request('PUT', `/api/v1/mailboxes/${t.mailbox.address}/keys/mode`, {
-        as: t.actors.admin,
-        body: { mode: 'none' },
-      });
-      expect(res.status).toBe(403);
+
+      const other = await makeMailbox(permissive.ctx, { domainId: t.domain.id, encryptionMode: 'generated' });
+      const { actor: racine } = await makeRacine(permissive.ctx);
+      expect((await setMode(permissive.client, other.address, racine, { mode: 'none' })).status).toBe(200);
+      const audit = await permissive.ctx
+        .db('audit_log')
+        .where({ target_id: other.id, action: 'mailbox.keys.mode' })
+        .first();
+      expect(audit.actor_type).toBe('account');
+      expect(mails.find((mail) => mail.to.includes(other.address))?.subject).toMatch(/encryption turned off/);
+      expect(mails.some((mail) => mail.to.includes(m.address))).toBe(false);
     });
   });
 

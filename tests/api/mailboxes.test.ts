@@ -1,4 +1,4 @@
-import { makeAlias, makeMailbox, makeTenant, TEST_PASSWORD } from '../support/factories';
+import { makeAlias, makeMailbox, makeRacine, makeTenant, TEST_PASSWORD } from '../support/factories';
 import { useTestApp } from '../support/app';
 
 describe('mailboxes', () => {
@@ -33,7 +33,7 @@ describe('mailboxes', () => {
 
     it.each([
       [{ localPart: 'short', password: 'court' }, 'password_too_short'],
-      [{ localPart: 'common', password: 'qwertyuiop123' }, 'password_too_common'],
+      [{ localPart: 'common', password: 'qwertyuiop123' }, 'password_too_weak'],
       [{ localPart: 'a..b', password: NEW_PASSWORD }, 'validation_failed'],
       [{ localPart: 'x', password: NEW_PASSWORD, quotaBytes: -1 }, 'validation_failed'],
       [{ localPart: 'x', password: NEW_PASSWORD, admin: true }, 'validation_failed'],
@@ -50,16 +50,31 @@ describe('mailboxes', () => {
 
     it('refuses an unencrypted mailbox when the platform policy forbids it', async () => {
       const t = await makeTenant(app.ctx);
-      app.ctx.config.encryption.allowUnencrypted = false;
-      try {
-        const res = await app.client.request('POST', `/api/v1/domains/${t.domain.name}/mailboxes`, {
-          as: t.actors.admin,
+      const { actor: racine } = await makeRacine(app.ctx);
+      const create = (as: typeof racine) =>
+        app.client.request('POST', `/api/v1/domains/${t.domain.name}/mailboxes`, {
+          as,
           body: { localPart: 'en-clair', password: NEW_PASSWORD, encryptionMode: 'none' },
         });
-        expect(res.status).toBe(403);
-        expect(await app.ctx.db('mailboxes').where({ local_part: 'en-clair' })).toHaveLength(0);
+      expect(app.ctx.config.encryption.allowUnencrypted).toBe(false);
+      expect((await create(racine)).status).toBe(403);
+      expect(await app.ctx.db('mailboxes').where({ local_part: 'en-clair' })).toHaveLength(0);
+    });
+
+    it('lets only a racine create a mailbox stored in clear, where the platform allows it', async () => {
+      const t = await makeTenant(app.ctx);
+      const { actor: racine } = await makeRacine(app.ctx);
+      app.ctx.config.encryption.allowUnencrypted = true;
+      try {
+        const create = (as: typeof racine, localPart: string) =>
+          app.client.request('POST', `/api/v1/domains/${t.domain.name}/mailboxes`, {
+            as,
+            body: { localPart, password: NEW_PASSWORD, encryptionMode: 'none' },
+          });
+        expect((await create(t.actors.admin, 'par-admin')).status).toBe(403);
+        expect((await create(racine, 'par-racine')).status).toBe(201);
       } finally {
-        app.ctx.config.encryption.allowUnencrypted = true;
+        app.ctx.config.encryption.allowUnencrypted = false;
       }
     });
 
@@ -70,7 +85,6 @@ describe('mailboxes', () => {
         body: {
           localPart: t.mailbox.local_part.toUpperCase(),
           password: NEW_PASSWORD,
-          encryptionMode: 'none',
         },
       });
       expect(res.status).toBe(409);
@@ -87,7 +101,7 @@ describe('mailboxes', () => {
       });
       const res = await app.client.request('POST', `/api/v1/domains/${t.domain.name}/mailboxes`, {
         as: t.actors.admin,
-        body: { localPart: 'postmaster', password: NEW_PASSWORD, encryptionMode: 'none' },
+        body: { localPart: 'postmaster', password: NEW_PASSWORD },
       });
       expect(res.status).toBe(201);
       expect(
@@ -204,8 +218,8 @@ describe('mailboxes', () => {
         as: t.actors.admin,
         body: { newPassword: 'reset by the admin today' },
       });
-      expect(res.body).toMatchObject({ kind: 'reset', recoveryCode: expect.any(String) });
-      expect(res.body.consequences.fr).toMatch(/code de récupération/);
+      expect(res.body).toMatchObject({ kind: 'reset', recoveryCode: null });
+      expect(res.body.consequences.fr).toMatch(/provisoire.*code de secours/s);
       const keys = await app.ctx
         .db('mailbox_keys')
         .whereIn('mailbox_id', app.ctx.db('mailboxes').select('id').where({ address }));

@@ -1,4 +1,5 @@
 import { authenticator } from 'otplib';
+import * as passwordHash from '../../src/auth/password-hash';
 import { makeAccount, makeTenant, TEST_PASSWORD } from '../support/factories';
 import { useTestApp } from '../support/app';
 
@@ -86,7 +87,13 @@ describe('sessions and /me', () => {
     const without = await login({ login: 'gil@asso.example', password: TEST_PASSWORD });
     expect(without.status).toBe(401);
     expect(without.body.error.code).toBe('totp_required');
-    const withCode = await login({ login: 'gil@asso.example', password: TEST_PASSWORD, totp: code });
+    // The code of the enrolment is spent (RFC 6238 §5.2): the login takes the next one.
+    expect((await login({ login: 'gil@asso.example', password: TEST_PASSWORD, totp: code })).status).toBe(
+      401,
+    );
+    app.ctx.clock.advance(30_000);
+    const next = authenticator.clone({ epoch: app.ctx.now().getTime() }).generate(begun.body.secret);
+    const withCode = await login({ login: 'gil@asso.example', password: TEST_PASSWORD, totp: next });
     expect(withCode.status).toBe(200);
 
     const racine = await makeAccount(app.ctx, { email: 'root@asso.example', racine: true });
@@ -114,7 +121,7 @@ describe('sessions and /me', () => {
       headers,
       body: { currentPassword: TEST_PASSWORD, newPassword: 'password1234' },
     });
-    expect(common.body.error.code).toBe('password_too_common');
+    expect(common.body.error.code).toBe('password_too_weak');
     const ok = await app.client.request('POST', '/api/v1/me/password', {
       headers,
       body: { currentPassword: TEST_PASSWORD, newPassword: 'a brand new long passphrase' },
@@ -123,6 +130,75 @@ describe('sessions and /me', () => {
     expect((await login({ login: 'hal@asso.example', password: 'a brand new long passphrase' })).status).toBe(
       200,
     );
+  });
+});
+
+describe('login throttling, atomic and per client', () => {
+  const app = useTestApp({ config: { trustProxy: 'loopback' } });
+  const loginFrom = (forwardedFor: string, login: string, password: string) =>
+    app.client.request('POST', '/api/v1/session', {
+      body: { login, password },
+      headers: { 'x-forwarded-for': forwardedFor },
+    });
+
+  it('checks at most 3 passwords for 25 parallel wrong guesses from one client', async () => {
+    const account = await makeAccount(app.ctx, { email: 'rafale@asso.example' });
+    const { password_hash } = await app.ctx.db('accounts').where({ id: account.id }).first();
+    const spy = jest.spyOn(passwordHash, 'verifyPassword');
+    try {
+      const answers = await Promise.all(
+        Array.from({ length: 25 }, (_, i) => loginFrom('198.51.100.20', 'rafale@asso.example', `guess ${i}`)),
+      );
+      expect(spy.mock.calls.filter(([hash]) => hash === password_hash)).toHaveLength(3);
+      expect(answers.filter((a) => a.status === 401)).toHaveLength(3);
+      expect(answers.filter((a) => a.status === 429)).toHaveLength(22);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('never lets a stranger lock the owner out, whatever the stranger tries', async () => {
+    await makeAccount(app.ctx, { email: 'jade@asso.example' });
+    // The stranger waits out every delay, so each guess is a real one.
+    for (let i = 0; i < 8; i++) {
+      if (i) app.ctx.clock.advance(10 * 60_000);
+      await loginFrom('198.51.100.30', 'jade@asso.example', `wrong ${i}`);
+    }
+    expect((await loginFrom('198.51.100.30', 'jade@asso.example', TEST_PASSWORD)).status).toBe(429);
+    expect((await loginFrom('198.51.100.31', 'jade@asso.example', TEST_PASSWORD)).status).toBe(200);
+  });
+
+  it('accepts a TOTP code once: a replay in the same window is refused', async () => {
+    await makeAccount(app.ctx, { email: 'kim@asso.example' });
+    const first = await loginFrom('198.51.100.40', 'kim@asso.example', TEST_PASSWORD);
+    const headers = {
+      cookie: first.headers.get('set-cookie')!.split(';')[0],
+      'x-giroflee-csrf': '1',
+      'x-forwarded-for': '198.51.100.40',
+    };
+    const begun = await app.client.request('POST', '/api/v1/me/totp', { headers });
+    const codeAt = () => authenticator.clone({ epoch: app.ctx.now().getTime() }).generate(begun.body.secret);
+    await app.client.request('POST', '/api/v1/me/totp/confirm', { headers, body: { code: codeAt() } });
+    app.ctx.clock.advance(30_000);
+    const code = codeAt();
+    const withCode = (from: string) =>
+      app.client.request('POST', '/api/v1/session', {
+        body: { login: 'kim@asso.example', password: TEST_PASSWORD, totp: code },
+        headers: { 'x-forwarded-for': from },
+      });
+    expect((await withCode('198.51.100.41')).status).toBe(200);
+    const replay = await withCode('198.51.100.42');
+    expect(replay.status).toBe(401);
+    expect(replay.body.error.message).toMatch(/code/i);
+  });
+
+  it('ends a mailbox session when its domain is suspended', async () => {
+    const t = await makeTenant(app.ctx);
+    const res = await loginFrom('198.51.100.50', t.mailbox.address, TEST_PASSWORD);
+    const headers = { cookie: res.headers.get('set-cookie')!.split(';')[0] };
+    expect((await app.client.request('GET', '/api/v1/me', { headers })).status).toBe(200);
+    await app.ctx.db('domains').where({ id: t.domain.id }).update({ status: 'suspended' });
+    expect((await app.client.request('GET', '/api/v1/me', { headers })).status).toBe(401);
   });
 });
 

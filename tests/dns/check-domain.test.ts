@@ -244,6 +244,7 @@ describe('checkDomain against fixture nameservers', () => {
       servers: ctx.config.dnsServers!,
       authPort: fixture.port,
       timeoutMs: ctx.config.dns.timeoutMs,
+      privateNameservers: ctx.config.dns.privateNameservers,
     });
     zone = await startPlatformZone(ctx);
     const domains = await ctx.db('domains').where({ collective_id: collective.id });

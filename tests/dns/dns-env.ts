@@ -45,6 +45,7 @@ export async function startDnsEnv(ctx: TestContext) {
     servers: ctx.config.dnsServers!,
     authPort: fixture.port,
     timeoutMs: testDnsSettings.timeoutMs,
+    privateNameservers: testDnsSettings.privateNameservers,
   });
   const zoneServer = await startPlatformZone(ctx);
   return {

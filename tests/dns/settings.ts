@@ -3,6 +3,8 @@ import type { DnsSettings } from '../../src/config';
 /** Platform DNS settings used by the DNS tests (authPort is replaced by the fixture's port). */
 export const testDnsSettings: DnsSettings = {
   authPort: 53,
+  // The fixture nameservers live on loopback.
+  privateNameservers: ['127.0.0.0/8'],
   timeoutMs: 1000,
   checkDeadlineMs: 8000,
   recheckMinutes: 60,

@@ -53,11 +53,22 @@ export const requireActor: RequestHandler = (_req, res, next) => {
   next();
 };
 
-/** An account logged in with a one-time password must change it before anything else. */
+/**
+ * An account logged in with a one-time password, or a mailbox whose password an admin reset,
+ * must change it before anything else.
+ */
 export const requirePasswordChanged: RequestHandler = (_req, res, next) => {
   const actor = res.locals.actor as Actor | undefined;
   if (actor?.type === 'account' && actor.mustChangePassword) {
     return next(errors.passwordChangeRequired());
+  }
+  if (actor?.type === 'mailbox' && actor.mustChangePassword) {
+    return next(
+      errors.passwordChangeRequired(undefined, {
+        fr: 'Choisissez d’abord votre mot de passe (POST /api/v1/mailboxes/<adresse>/password) : un administrateur l’a réinitialisé.',
+        en: 'Choose your password first (POST /api/v1/mailboxes/<address>/password): an admin reset it.',
+      }),
+    );
   }
   next();
 };

@@ -14,7 +14,9 @@ import { inviteMember } from '../../collectives/commands/invite-member';
 import { removeMember } from '../../collectives/commands/remove-member';
 import { revokeApiToken } from '../../collectives/commands/revoke-api-token';
 import { updateCollective } from '../../collectives/commands/update-collective';
+import { listInvitations, presentInvitation } from '../../collectives/invitations';
 import { listMembers, presentMember } from '../../collectives/members';
+import { revokeInvitation } from '../../collectives/commands/revoke-invitation';
 import type { AppContext } from '../../context';
 import { displayTextSchema } from '../../names/display-text';
 import { emailAddressSchema } from '../../names/email-address';
@@ -23,6 +25,16 @@ import { mutationLimiter } from '../middleware/rate-limit';
 import { slugParams } from '../params';
 
 const collectiveName = displayTextSchema(200);
+
+/** An invitation as its collective's admins and the invited person see it. */
+export const invitation = z.object({
+  id: z.uuid(),
+  email: z.string(),
+  role: z.enum(['admin', 'member']),
+  createdAt: z.string(),
+  expiresAt: z.string(),
+  collective: z.object({ slug: z.string(), name: z.string() }).optional(),
+});
 
 export function mountCollectives(router: Router, app: AppContext): void {
   const limit = mutationLimiter();
@@ -97,19 +109,48 @@ export function mountCollectives(router: Router, app: AppContext): void {
 
   defineRoute(router, app, {
     method: 'post',
-    path: '/collectives/:slug/members',
-    summary: 'Invite a member by e-mail; a new account gets a one-time password, returned once',
+    path: '/collectives/:slug/invitations',
+    summary:
+      'Invite someone by e-mail (accounts, not tokens): the person accepts, logged in or with the code mailed to the address; the same answer whether or not the address has an account',
     tags: ['members'],
     rateLimit: limit,
     params: slugParams,
     body: z.strictObject({ email: emailAddressSchema, role: z.enum(['admin', 'member']).default('member') }),
+    response: invitation,
     handler: async ({ ctx, params, body }) => {
       const collective = await findCollectiveForActor(ctx, params.slug, 'read');
-      const { member, oneTimePassword } = await inviteMember(ctx, collective, {
+      const { invitation: row } = await inviteMember(ctx, collective, {
         email: body.email.address,
         role: body.role,
       });
-      return { ...presentMember(member), oneTimePassword: oneTimePassword ?? null };
+      return presentInvitation(row);
+    },
+  });
+
+  defineRoute(router, app, {
+    method: 'get',
+    path: '/collectives/:slug/invitations',
+    summary: 'Pending invitations of a collective (never their codes)',
+    tags: ['members'],
+    params: slugParams,
+    response: z.object({ items: z.array(invitation) }),
+    handler: async ({ ctx, params }) => {
+      const collective = await findCollectiveForActor(ctx, params.slug, 'manage');
+      return { items: (await listInvitations(ctx, collective.id)).map(presentInvitation) };
+    },
+  });
+
+  defineRoute(router, app, {
+    method: 'delete',
+    path: '/collectives/:slug/invitations/:id',
+    summary: 'Withdraw a pending invitation',
+    tags: ['members'],
+    rateLimit: limit,
+    params: z.strictObject({ slug: slugSchema, id: z.uuid() }),
+    status: 204,
+    handler: async ({ ctx, params }) => {
+      await revokeInvitation(ctx, await findCollectiveForActor(ctx, params.slug, 'read'), params.id);
+      return undefined;
     },
   });
 

@@ -7,6 +7,7 @@ import { mountCollectives } from './collectives';
 import { mountDns, mountMtaSts } from './dns';
 import { mountDomains } from './domains';
 import { mountHealth } from './health';
+import { mountInvitations } from './invitations';
 import { mountMailboxKeys } from './mailbox-keys';
 import { mountMailboxes } from './mailboxes';
 import { mountMail } from './mail';
@@ -20,6 +21,7 @@ export const apiRoutes: Array<(router: Router, ctx: AppContext) => void> = [
   mountSession,
   mountAccounts,
   mountCollectives,
+  mountInvitations,
   mountDomains,
   mountDns,
   mountMailboxes,

@@ -68,7 +68,8 @@ export function mountMailboxKeys(router: Router, app: AppContext): void {
   });
 
   // The owner forgot the password, so cannot log in: the recovery code is the credential, and
-  // whoever presents it acts as a `recovery` actor, allowed to recover that mailbox only.
+  // whoever presents it acts as a `recovery` actor, allowed to recover that mailbox only. An
+  // unknown address answers as a wrong code does (recoverMailboxKeys).
   defineRoute(router, app, {
     method: 'post',
     path: '/mailboxes/:address/keys/recover',
@@ -83,11 +84,10 @@ export function mountMailboxKeys(router: Router, app: AppContext): void {
       newPassword: password,
       currentPassword: password.optional(),
     }),
-    handler: async ({ ctx, params, body }) => {
-      const recovery = { ...ctx, actor: { type: 'recovery' as const, address: params.address.address } };
-      const mailbox = await findMailboxForActor(recovery, params.address, 'read');
-      return { ...(await recoverMailboxKeys(recovery, mailbox, body)), notice: RECOVERY_NOTICE };
-    },
+    handler: async ({ ctx, params, body }) => ({
+      ...(await recoverMailboxKeys(ctx, params.address, body)),
+      notice: RECOVERY_NOTICE,
+    }),
   });
 
   defineRoute(router, app, {

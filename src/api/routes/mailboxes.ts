@@ -25,9 +25,13 @@ const PASSWORD_CONSEQUENCES = {
     fr: 'Mot de passe changé. Les clés de chiffrement ont été protégées par le nouveau mot de passe : tout le courrier reste lisible.',
     en: 'Password changed. The encryption keys are now protected by the new password: all mail stays readable.',
   },
+  chosen: {
+    fr: 'Mot de passe choisi. Notez maintenant ce nouveau code de secours : il ne sera plus jamais affiché, et aucun code vu auparavant ne fonctionne plus.',
+    en: 'Password chosen. Write this new recovery code down now: it will never be shown again, and no code seen before works any more.',
+  },
   reset: {
-    fr: 'Mot de passe réinitialisé. Une nouvelle clé chiffre désormais le courrier reçu. Le courrier déjà reçu reste lisible seulement avec l’ancien mot de passe ou le code de récupération.',
-    en: 'Password reset. A new key now encrypts incoming mail. Mail received before stays readable only with the old password or the recovery code.',
+    fr: 'Mot de passe réinitialisé. C’est un mot de passe provisoire : la boîte ne peut plus s’en servir qu’une fois, pour choisir le sien à sa prochaine connexion (IMAP et SMTP le refusent), et elle recevra alors son nouveau code de secours. Une nouvelle clé chiffre désormais le courrier reçu ; le courrier déjà reçu reste lisible seulement avec l’ancien mot de passe ou l’ancien code de secours.',
+    en: 'Password reset. It is temporary: the mailbox can only use it once, to choose its own at the next login (IMAP and SMTP refuse it), and will then get its new recovery code. A new key now encrypts incoming mail; mail received before stays readable only with the old password or the old recovery code.',
   },
 };
 
@@ -119,8 +123,9 @@ export function mountMailboxes(router: Router, app: AppContext): void {
     method: 'post',
     path: '/mailboxes/:address/password',
     summary:
-      'Owner: change the password (current one required). Admin: reset it (see the response for what happens to keys)',
+      'Owner: change the password (current one required; after an admin reset, also returns a fresh recovery code). Admin: reset it to a temporary password the owner must change (see the response for what happens to keys)',
     tags: ['mailboxes'],
+    beforePasswordChange: true,
     rateLimit: loginLimiter(),
     params: mailboxParams,
     body: z.strictObject({
@@ -134,7 +139,7 @@ export function mountMailboxes(router: Router, app: AppContext): void {
       return {
         kind: result.kind,
         recoveryCode: result.recoveryCode,
-        consequences: PASSWORD_CONSEQUENCES[result.kind],
+        consequences: PASSWORD_CONSEQUENCES[result.recoveryCode ? 'chosen' : result.kind],
       };
     },
   });

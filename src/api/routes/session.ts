@@ -21,7 +21,12 @@ import { endWebmailSession } from '../../mail/webmail-service';
 export async function presentMe(ctx: ServiceContext, actor: Actor) {
   switch (actor.type) {
     case 'mailbox':
-      return { type: 'mailbox', id: actor.id, address: actor.address };
+      return {
+        type: 'mailbox',
+        id: actor.id,
+        address: actor.address,
+        mustChangePassword: actor.mustChangePassword ?? false,
+      };
     case 'token':
       return { type: 'token', id: actor.id, name: actor.name };
     case 'system':
@@ -51,7 +56,8 @@ export function mountSession(router: Router, app: AppContext): void {
   defineRoute(router, app, {
     method: 'post',
     path: '/session',
-    summary: 'Log in (console account or mailbox); sets an httpOnly SameSite=Strict session cookie',
+    summary:
+      'Log in (console account or mailbox; `kind` picks one when both share the address); sets an httpOnly SameSite=Strict session cookie',
     tags: ['session'],
     auth: false,
     rateLimit: loginLimiter(),
@@ -61,6 +67,7 @@ export function mountSession(router: Router, app: AppContext): void {
       login: z.string().min(1).max(320),
       password: z.string().min(1).max(1024),
       totp: totpCode.optional(),
+      kind: z.enum(['account', 'mailbox']).optional(),
     }),
     status: 200,
     handler: async ({ ctx, body, req, res }) => {

@@ -1,6 +1,14 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { listCollectives, presentCollective, slugSchema } from '../../collectives/collectives';
+import {
+  findCollectiveForActor,
+  listCollectives,
+  presentCollective,
+  slugSchema,
+} from '../../collectives/collectives';
+import { inviteMember } from '../../collectives/commands/invite-member';
+import { presentInvitation } from '../../collectives/invitations';
+import { emailAddressSchema } from '../../names/email-address';
 import { createCollective } from '../../collectives/commands/create-collective';
 import { displayTextSchema } from '../../names/display-text';
 import { action, commandGroup, inTransaction, output, withContext } from '../run-context';
@@ -23,6 +31,37 @@ export function registerCollectives(program: Command): void {
         });
       }),
     );
+  group
+    .command('invite <slug> <email>')
+    .description(
+      'invite someone to a collective: the invitation is mailed to the address, and its code printed here, to hand over where mail does not go out yet',
+    )
+    .option('--role <role>', 'admin or member', 'member')
+    .option('--json', 'print JSON')
+    .action(
+      action(async (slug: string, email: string, opts: { role: string; json?: boolean }) => {
+        const input = z
+          .object({ slug: slugSchema, email: emailAddressSchema, role: z.enum(['admin', 'member']) })
+          .parse({ slug, email, role: opts.role });
+        await withContext(async (ctx) => {
+          const { invitation, code } = await inTransaction(ctx, async (tx) =>
+            inviteMember(tx, await findCollectiveForActor(tx, input.slug, 'read'), {
+              email: input.email.address,
+              role: input.role,
+            }),
+          );
+          output(opts.json, { ...presentInvitation(invitation), code }, () =>
+            [
+              `Invitation de ${invitation.email} (${invitation.role}) / invitation sent.`,
+              `Code (jusqu’au / until ${invitation.expires_at.toISOString().slice(0, 10)}) : ${code}`,
+              `Acceptée avec ce code et un mot de passe (POST /api/v1/invitations/accept), ou depuis le compte existant de cette adresse (GET /api/v1/me/invitations).`,
+              `Accepted with this code and a password (POST /api/v1/invitations/accept), or from that address's existing account (GET /api/v1/me/invitations).`,
+            ].join('\n'),
+          );
+        });
+      }),
+    );
+
   group
     .command('list')
     .description('list collectives')

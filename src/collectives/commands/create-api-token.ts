@@ -1,8 +1,8 @@
+import { refuseToken } from '../../auth/actor';
 import { ApiTokenRow, insertApiToken } from '../../auth/api-tokens';
 import { authorize } from '../../auth/authorize';
 import { recordAudit } from '../../audit/record-audit';
 import type { CommandContext } from '../../context';
-import { errors } from '../../errors';
 import type { CollectiveRow } from '../collectives';
 
 /** An API token acting as an admin of the collective; the clear token is returned once. */
@@ -13,12 +13,7 @@ export async function createApiToken(
 ): Promise<{ row: ApiTokenRow; token: string }> {
   const { actor } = ctx;
   authorize(actor, 'manage', { type: 'collective', collectiveId: collective.id });
-  if (actor.type === 'token') {
-    throw errors.forbidden(undefined, {
-      fr: 'Un jeton ne peut pas créer d’autres jetons.',
-      en: 'A token cannot create other tokens.',
-    });
-  }
+  refuseToken(actor);
   const created = await insertApiToken(ctx, {
     collectiveId: collective.id,
     name: input.name,

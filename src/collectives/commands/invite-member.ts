@@ -1,40 +1,73 @@
-import type { Role } from '../../auth/actor';
+import { actorLabel, isRacine, refuseToken, Role } from '../../auth/actor';
 import { authorize } from '../../auth/authorize';
-import { accountCreated, findAccountByEmail, insertAccount } from '../../accounts/accounts';
 import { recordAudit } from '../../audit/record-audit';
 import type { CommandContext } from '../../context';
+import { afterCommit } from '../../db/transaction';
+import { errors } from '../../errors';
+import { logger } from '../../logger';
+import { sendNotice } from '../../notify/send-notice';
 import type { CollectiveRow } from '../collectives';
-import { insertMembership, MemberRow } from '../members';
+import { InvitationRow, upsertInvitation } from '../invitations';
+import { isMemberByEmail } from '../members';
+
+const ROLE = { admin: { fr: 'administrateur·ice', en: 'admin' }, member: { fr: 'membre', en: 'member' } };
 
 /**
- * Invites someone by e-mail: an existing account simply joins; a new one is created with a
- * one-time password, returned once (there is no e-mail invitation flow yet).
+ * Invites someone by e-mail to join the collective. Nobody joins without consent: the person
+ * accepts, logged in to the account with that address, or with the code sent to the address
+ * (which creates the account, with the password the person chooses). The answer is the same
+ * whether or not the address has an account. The code goes by mail only; it is returned here
+ * for the CLI, whose racine hands it over on a platform that cannot send mail yet. Tokens may
+ * not invite (refuseToken).
  */
 export async function inviteMember(
   ctx: CommandContext,
   collective: CollectiveRow,
   input: { email: string; role: Role },
-): Promise<{ member: MemberRow; oneTimePassword?: string }> {
+): Promise<{ invitation: InvitationRow; code: string }> {
   authorize(ctx.actor, 'manage', { type: 'collective', collectiveId: collective.id });
-  let account = await findAccountByEmail(ctx, input.email);
-  let oneTimePassword: string | undefined;
-  if (!account) {
-    const created = await insertAccount(ctx, { email: input.email, racine: false });
-    await recordAudit(ctx, accountCreated(created.account));
-    account = created.account;
-    oneTimePassword = created.oneTimePassword;
+  refuseToken(ctx.actor);
+  if (await isMemberByEmail(ctx, collective.id, input.email)) {
+    throw errors.conflict('already_member', {
+      fr: 'Cette personne est déjà membre du collectif.',
+      en: 'This person is already a member of the collective.',
+    });
   }
-  const row = await insertMembership(ctx, {
-    accountId: account.id,
-    collectiveId: collective.id,
-    role: input.role,
-  });
+  const { row, code } = await upsertInvitation(ctx, { collectiveId: collective.id, ...input });
   await recordAudit(ctx, {
-    action: 'member.add',
-    targetType: 'account',
-    targetId: account.id,
+    action: 'member.invite',
+    targetType: 'invitation',
+    targetId: row.id,
     collectiveId: collective.id,
-    details: { email: account.email, role: input.role },
+    details: { email: row.email, role: row.role },
   });
-  return { member: { ...row, email: account.email }, oneTimePassword };
+  const by = isRacine(ctx.actor) && ctx.actor.type === 'system' ? null : actorLabel(ctx.actor);
+  const until = row.expires_at.toISOString().slice(0, 10);
+  const role = ROLE[row.role];
+  await afterCommit(ctx.db, () =>
+    sendNotice(ctx, {
+      to: [row.email],
+      subject: {
+        fr: `Invitation à rejoindre ${collective.name} sur giroflee`,
+        en: `Invitation to join ${collective.name} on giroflee`,
+      },
+      text: {
+        fr: [
+          `${by ?? 'Une racine de la plateforme'} vous invite à rejoindre le collectif « ${collective.name} » (${collective.slug}) sur giroflee, comme ${role.fr}.`,
+          `Si vous avez déjà un compte giroflee à cette adresse, connectez-vous : l’invitation vous y attend (GET /api/v1/me/invitations), acceptez-la ou refusez-la.`,
+          `Sinon, créez votre compte avec ce code, valable jusqu’au ${until} : ${code}`,
+          `(POST /api/v1/invitations/accept avec {"code": "…", "password": "le mot de passe de votre choix"}).`,
+          `Si vous n’attendiez pas cette invitation, ignorez ce message : rien ne se fera sans vous.`,
+        ].join('\n'),
+        en: [
+          `${by ?? 'A racine of the platform'} invites you to join the collective "${collective.name}" (${collective.slug}) on giroflee, as ${role.en}.`,
+          `If you already have a giroflee account with this address, log in: the invitation waits for you there (GET /api/v1/me/invitations); accept or decline it.`,
+          `Otherwise, create your account with this code, valid until ${until}: ${code}`,
+          `(POST /api/v1/invitations/accept with {"code": "…", "password": "a password of your choice"}).`,
+          `If you did not expect this invitation, ignore this message: nothing happens without you.`,
+        ].join('\n'),
+      },
+    }).catch((err) => logger.warn({ err }, 'invitation not sent')),
+  );
+  return { invitation: row, code };
 }

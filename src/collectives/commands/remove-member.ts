@@ -1,3 +1,4 @@
+import { refuseToken } from '../../auth/actor';
 import { authorize } from '../../auth/authorize';
 import { recordAudit } from '../../audit/record-audit';
 import type { CommandContext } from '../../context';
@@ -12,6 +13,7 @@ export async function removeMember(
   accountId: string,
 ): Promise<void> {
   authorize(ctx.actor, 'manage', { type: 'collective', collectiveId: collective.id });
+  refuseToken(ctx.actor);
   const membership = await lockMembership(ctx, collective.id, accountId);
   if (!membership) throw errors.notFound();
   if (membership.role === 'admin' && (await countAdmins(ctx, collective.id)) <= 1) {

@@ -1,3 +1,4 @@
+import { refuseToken } from '../../auth/actor';
 import { markApiTokenRevoked } from '../../auth/api-tokens';
 import { authorize } from '../../auth/authorize';
 import { recordAudit } from '../../audit/record-audit';
@@ -12,6 +13,7 @@ export async function revokeApiToken(
   id: string,
 ): Promise<void> {
   authorize(ctx.actor, 'manage', { type: 'collective', collectiveId: collective.id });
+  refuseToken(ctx.actor);
   const row = await markApiTokenRevoked(ctx, collective.id, id);
   if (!row) throw errors.notFound();
   await recordAudit(ctx, {

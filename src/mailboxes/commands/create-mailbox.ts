@@ -1,4 +1,5 @@
 import { deleteRoleAlias, userAliasExists } from '../../aliases/aliases';
+import { isRacine } from '../../auth/actor';
 import { authorize } from '../../auth/authorize';
 import { assertPasswordPolicy } from '../../auth/password-policy';
 import { recordAudit } from '../../audit/record-audit';
@@ -39,8 +40,18 @@ export async function createMailbox(
       en: 'This address is already an alias; delete the alias first.',
     });
   }
-  assertPasswordPolicy(input.password, { login: input.localPart });
+  assertPasswordPolicy(input.password, {
+    login: `${input.localPart}@${domain.name}`,
+    inputs: [input.displayName],
+  });
   assertEncryptionModeAllowed(ctx.config, input.encryptionMode ?? 'generated');
+  // Mail stored in clear is a racine's decision, never a collective admin's or a token's.
+  if (input.encryptionMode === 'none' && !isRacine(ctx.actor)) {
+    throw errors.forbidden(undefined, {
+      fr: 'Seule une racine peut créer une boîte dont le courrier est stocké en clair.',
+      en: 'Only a racine may create a mailbox whose mail is stored in clear.',
+    });
+  }
   // A mailbox may take a role address (postmaster@, abuse@): it replaces the automatic alias.
   await deleteRoleAlias(ctx, domain.id, input.localPart);
   const row = await insertMailbox(ctx, { domainId: domain.id, ...input });
