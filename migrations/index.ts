@@ -7,6 +7,7 @@ import * as relays from './20261121_0030_relays';
 import * as mailstack from './20261121_0040_mailstack';
 import * as alerts from './20261130_0100_alerts';
 import * as tenants from './20261130_0200_tenants';
+import * as mtaLookups from './20261130_0250_mta_lookups';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -26,6 +27,7 @@ const migrations: Array<[string, Migration]> = [
   ['20261121_0040_mailstack', mailstack],
   ['20261130_0100_alerts', alerts],
   ['20261130_0200_tenants', tenants],
+  ['20261130_0250_mta_lookups', mtaLookups],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

@@ -1,10 +1,19 @@
 /**
  * bench/inbound: end-to-end delivery rate into the Maildir, Postfix's smtp-source sending N
- * messages over 10 sessions to the MX, for 10 KB and 100 KB, through (a) the encrypting gateway
- * (Postfix → gateway → Dovecot LMTP, mailbox with a generated key) and (b) Postfix straight to
- * Dovecot's LMTP, in the same run; the ratio a/b is the figure (goal ≥ 0.85 at 10 KB).
- * Run as root: `npm run build && node dist/bench/inbound/run.js` (BENCH_MESSAGES=2000 by
- * default). Uses DATABASE_URL when set, else a throw-away embedded PostgreSQL.
+ * messages over 10 sessions to an MX, through each inbound pipeline, in interleaved rounds:
+ *   lean     the lean yardstick (lean-stack.ts): Postfix → Dovecot with the same kinds of work;
+ *   plain    giroflee's Postfix → Dovecot LMTP, no gateway;
+ *   gateway  giroflee's Postfix → encrypting gateway (its own process) → Dovecot LMTP.
+ * Each round measures every pipeline at every size, in an order that rotates from round to
+ * round, on a fresh mailbox after a warm-up; the figures are the median over rounds with their
+ * spread, the ratios are taken within each round. Beside the rate it reports the CPU each part
+ * spent per message (Postfix, Dovecot, PostgreSQL and gateway process trees, from /proc), which
+ * does not depend on what else the machine runs, and the CPU other processes took meanwhile.
+ *
+ * Run as root: `npm run build && node dist/bench/inbound/run.js`. Settings (environment):
+ * BENCH_ROUNDS (3), BENCH_MESSAGES (2000 at 10 and 100 KB), BENCH_MESSAGES_LARGE (400 at 1 MB),
+ * BENCH_SIZES_KB (10,100,1024), BENCH_PIPELINES (lean,plain,gateway). Uses DATABASE_URL when
+ * set (then PostgreSQL's CPU is not attributed), else a throw-away embedded PostgreSQL.
  */
 import { ChildProcess, fork, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -18,16 +27,50 @@ import { createDb, migrateLatest } from '../../src/db/knex';
 import { provisionMailboxKeys } from '../../src/encryption/mailbox-keys';
 import { Keyring } from '../../src/encryption/master-key';
 import { freeLoopbackPorts } from '../../src/mailstack/free-ports';
+import { dovecotPidFile, postfixPidFile } from '../../src/mailstack/processes';
 import { startMailstack } from '../../src/mailstack/start-mailstack';
+import {
+  machineBusySeconds,
+  ownSeconds,
+  pidFromFile,
+  reapedChildrenSeconds,
+  treeCpuSeconds,
+} from '../lib/cpu';
 import { machineLine } from '../lib/stats';
+import { startLeanStack } from './lean-stack';
 
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 2000);
+const MESSAGES_LARGE = Number(process.env.BENCH_MESSAGES_LARGE ?? 400);
+const SIZES_KB = (process.env.BENCH_SIZES_KB ?? '10,100,1024').split(',').map(Number);
+const PIPELINES = (process.env.BENCH_PIPELINES ?? 'lean,plain,gateway').split(',');
 const SESSIONS = 10;
-const SIZES = [10 * 1024, 100 * 1024];
 const WARMUP = 50;
 const PASSWORD = 'bench password, long enough';
 
-type Pipeline = 'gateway' | 'dovecot';
+const DESCRIPTIONS: Record<string, string> = {
+  lean: 'lean yardstick: Postfix → Dovecot LMTP',
+  plain: 'giroflee plain: Postfix → Dovecot LMTP',
+  gateway: 'giroflee: Postfix → encrypting gateway → Dovecot LMTP',
+};
+
+const PARTS = ['postfix', 'dovecot', 'postgres', 'gateway'] as const;
+
+interface Pipeline {
+  name: string;
+  mx: number;
+  newMailbox(tag: string): Promise<{ address: string; maildirNew: string }>;
+  /** Root pids of the process trees whose CPU is attributed to this pipeline. */
+  roots(): Record<string, number | undefined>;
+  stop(): Promise<void>;
+}
+
+interface Sample {
+  rate: number;
+  seconds: number;
+  /** CPU milliseconds per message, by part; `load` is smtp-source, `others` the rest of the machine. */
+  cpu: Record<string, number>;
+}
 
 /** The inbound gateway in its own process, as under `giroflee serve` (bench/encrypt's driver). */
 function startGatewayProcess(
@@ -50,30 +93,13 @@ function stopGatewayProcess(child: ChildProcess): Promise<void> {
   });
 }
 
-function smtpSource(
-  mxPort: number,
-  to: string,
-  count: number,
-  size: number,
-  sessions: number,
-): Promise<void> {
+function smtpSource(mxPort: number, to: string, count: number, size: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       'smtp-source',
       [
-        '-s',
-        String(sessions),
-        '-m',
-        String(count),
-        '-l',
-        String(size),
-        '-f',
-        'bench@remote.example',
-        '-t',
-        to,
-        '-M',
-        'bench.remote.example',
-        `127.0.0.1:${mxPort}`,
+        ...['-s', String(SESSIONS), '-m', String(count), '-l', String(size)],
+        ...['-f', 'bench@remote.example', '-t', to, '-M', 'bench.remote.example', `127.0.0.1:${mxPort}`],
       ],
       { stdio: ['ignore', 'ignore', 'inherit'] },
     );
@@ -89,79 +115,243 @@ async function waitDelivered(maildirNew: string, count: number, timeoutMs: numbe
     const n = fs.existsSync(maildirNew) ? fs.readdirSync(maildirNew).length : 0;
     if (n >= count) return;
     if (Date.now() > deadline) throw new Error(`${n} of ${count} messages delivered in ${maildirNew}`);
-    await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 50));
   }
 }
 
-async function newMailbox(db: Knex, domainId: string, localPart: string, hash: string) {
-  const [row] = await db('mailboxes')
-    .insert({
-      domain_id: domainId,
-      local_part: localPart,
-      password_hash: hash,
-      encryption_mode: 'generated',
-      quota_bytes: 2 ** 40,
-    })
-    .returning(['id', 'address']);
-  const ctx = {
+/** What provisionMailboxKeys needs: the bench's mailboxes get keys as giroflee would make them. */
+function keysContext(db: Knex) {
+  return {
     db,
     config: loadConfig({ NODE_ENV: 'production' }),
     keyring: new Keyring([Keyring.generateKey()]),
     now: () => new Date(),
   };
-  await provisionMailboxKeys(ctx, row, PASSWORD);
-  return row as { id: string; address: string };
 }
 
-async function measure(
-  pipeline: Pipeline,
-  databaseUrl: string,
+async function girofleePipeline(
+  kind: 'plain' | 'gateway',
   db: Knex,
+  databaseUrl: string,
   domain: { id: string; name: string },
   hash: string,
-): Promise<Record<number, number>> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `giroflee-bench-inbound-${pipeline}-`));
+): Promise<Pipeline> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `giroflee-bench-inbound-${kind}-`));
   const [mx, submission, imap, dovecotLmtp, auth, quotaStatus, reinject] = await freeLoopbackPorts(7);
-  const gateway = pipeline === 'gateway' ? await startGatewayProcess(databaseUrl, dovecotLmtp) : undefined;
+  const gateway = kind === 'gateway' ? await startGatewayProcess(databaseUrl, dovecotLmtp) : undefined;
   const stack = await startMailstack({
     dir,
     databaseUrl,
     ports: { mx, submission, imap, dovecotLmtp, auth, quotaStatus, reinject },
-    inboundTransport: pipeline,
+    inboundTransport: kind === 'gateway' ? 'gateway' : 'dovecot',
     gatewayLmtp: gateway && { host: '127.0.0.1', port: gateway.port },
   });
-  const rates: Record<number, number> = {};
-  try {
-    for (const size of SIZES) {
-      const box = await newMailbox(db, domain.id, `${pipeline}-${size}`, hash);
-      const maildirNew = path.join(stack.mailRoot, domain.name, box.address.split('@')[0], 'Maildir', 'new');
-      // Warm-up: connections, caches, Dovecot's index files.
-      await smtpSource(mx, box.address, WARMUP, size, SESSIONS);
-      await waitDelivered(maildirNew, WARMUP, 120_000);
-      const start = process.hrtime.bigint();
-      await smtpSource(mx, box.address, MESSAGES, size, SESSIONS);
-      await waitDelivered(maildirNew, WARMUP + MESSAGES, 600_000);
-      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-      rates[size] = MESSAGES / seconds;
-      process.stderr.write(`${pipeline} ${size / 1024} KB: ${rates[size].toFixed(1)} msg/s\n`);
-    }
-  } finally {
-    await stack.stop();
-    if (gateway) await stopGatewayProcess(gateway.child);
-    fs.rmSync(dir, { recursive: true, force: true });
+  const p = stack.settings.paths;
+  return {
+    name: kind,
+    mx,
+    async newMailbox(tag) {
+      const [row] = await db('mailboxes')
+        .insert({
+          domain_id: domain.id,
+          local_part: `${kind}-${tag}`,
+          password_hash: hash,
+          encryption_mode: 'generated',
+          quota_bytes: 2 ** 40,
+        })
+        .returning(['id', 'address']);
+      await provisionMailboxKeys(keysContext(db), row, PASSWORD);
+      return {
+        address: row.address,
+        maildirNew: path.join(stack.mailRoot, domain.name, `${kind}-${tag}`, 'Maildir', 'new'),
+      };
+    },
+    roots: () => ({
+      postfix: pidFromFile(postfixPidFile(p.postfixQueueDir)),
+      dovecot: pidFromFile(dovecotPidFile(p.dovecotBaseDir)),
+      gateway: gateway?.child.pid,
+    }),
+    async stop() {
+      await stack.stop();
+      if (gateway) await stopGatewayProcess(gateway.child);
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function leanPipeline(db: Knex, databaseUrl: string): Promise<Pipeline> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'giroflee-bench-inbound-lean-'));
+  const lean = await startLeanStack(db, databaseUrl, dir);
+  return {
+    name: 'lean',
+    mx: lean.mx,
+    newMailbox: (tag) => lean.addMailbox(`lean-${tag}`),
+    roots: () => ({ postfix: pidFromFile(lean.postfixPidFile), dovecot: pidFromFile(lean.dovecotPidFile) }),
+    async stop() {
+      await lean.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function measure(
+  pipeline: Pipeline,
+  size: number,
+  count: number,
+  tag: string,
+  postgresPid: number | undefined,
+): Promise<Sample> {
+  const box = await pipeline.newMailbox(tag);
+  // Warm-up: connections, caches, the new mailbox's folders and index files.
+  await smtpSource(pipeline.mx, box.address, WARMUP, size);
+  await waitDelivered(box.maildirNew, WARMUP, 300_000);
+  const roots = { ...pipeline.roots(), postgres: postgresPid };
+  const snapshot = () => ({
+    trees: treeCpuSeconds(roots),
+    load: reapedChildrenSeconds(),
+    bench: ownSeconds(),
+    machine: machineBusySeconds(),
+  });
+  const before = snapshot();
+  const start = process.hrtime.bigint();
+  await smtpSource(pipeline.mx, box.address, count, size);
+  await waitDelivered(box.maildirNew, WARMUP + count, 900_000);
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const after = snapshot();
+  const perMessage = (s: number) => (s * 1000) / count;
+  const cpu: Record<string, number> = {};
+  let ours = 0;
+  for (const name of Object.keys(after.trees)) {
+    const used = after.trees[name] - (before.trees[name] ?? 0);
+    ours += used;
+    cpu[name] = perMessage(used);
   }
-  return rates;
+  // smtp-source has exited and been reaped by now: its CPU is in this process's children's time.
+  const load = after.load - before.load;
+  const bench = after.bench - before.bench;
+  ours += load + bench;
+  cpu.load = perMessage(load);
+  cpu.bench = perMessage(bench);
+  cpu.others = perMessage(Math.max(0, after.machine - before.machine - ours));
+  // The mailbox is not used again: free the disk for the next measurement.
+  fs.rmSync(path.dirname(path.dirname(box.maildirNew)), { recursive: true, force: true });
+  return { rate: count / seconds, seconds, cpu };
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const spread = (xs: number[], digits: number) =>
+  xs.length > 1
+    ? `${median(xs).toFixed(digits)} (${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)})`
+    : xs[0].toFixed(digits);
+const loadAverage = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+
+function report(
+  results: Map<string, Sample[]>,
+  pipelines: string[],
+  startLoad: string,
+  wall: number,
+): string {
+  const key = (p: string, kb: number) => `${p}/${kb}`;
+  const lines = [
+    `bench/inbound — ${machineLine()}`,
+    `${ROUNDS} interleaved rounds; per round and pipeline ${MESSAGES} messages at 10 and 100 KB, ` +
+      `${MESSAGES_LARGE} at 1 MB (after ${WARMUP} warm-up messages), ${SESSIONS} smtp-source sessions, ` +
+      `end to end into the Maildir. Load average at start ${startLoad}, at end ${loadAverage()}; ` +
+      `${(wall / 60).toFixed(1)} min.`,
+    '',
+    'Rate, msg/s: median over rounds (min–max)',
+    '',
+    `| pipeline | ${SIZES_KB.map((kb) => `${kb} KB`).join(' | ')} |`,
+    `|---|${SIZES_KB.map(() => '---').join('|')}|`,
+  ];
+  for (const p of pipelines) {
+    const cells = SIZES_KB.map((kb) =>
+      spread(
+        results.get(key(p, kb))!.map((s) => s.rate),
+        1,
+      ),
+    );
+    lines.push(`| ${DESCRIPTIONS[p] ?? p} | ${cells.join(' | ')} |`);
+  }
+  const ratio = (a: string, b: string, kb: number) => {
+    const ra = results.get(key(a, kb));
+    const rb = results.get(key(b, kb));
+    if (!ra || !rb) return undefined;
+    return spread(
+      ra.map((s, i) => s.rate / rb[i].rate),
+      2,
+    );
+  };
+  const ratios: Array<[string, string, string]> = [
+    ['gateway', 'plain', 'gateway ÷ plain'],
+    ['plain', 'lean', 'plain ÷ yardstick'],
+    ['gateway', 'lean', 'whole inbound (gateway) ÷ yardstick'],
+  ];
+  lines.push('', 'Ratios within each round: median (min–max)', '');
+  lines.push(`| ratio | ${SIZES_KB.map((kb) => `${kb} KB`).join(' | ')} |`);
+  lines.push(`|---|${SIZES_KB.map(() => '---').join('|')}|`);
+  for (const [a, b, label] of ratios) {
+    const cells = SIZES_KB.map((kb) => ratio(a, b, kb));
+    if (cells.every((c) => c !== undefined)) lines.push(`| ${label} | ${cells.join(' | ')} |`);
+  }
+  lines.push(
+    '',
+    'CPU per message, ms (median over rounds): Postfix / Dovecot / PostgreSQL / gateway = total;',
+  );
+  lines.push('smtp-source and the rest of the machine (other work on it) apart', '');
+  lines.push(`| pipeline | ${SIZES_KB.map((kb) => `${kb} KB`).join(' | ')} |`);
+  lines.push(`|---|${SIZES_KB.map(() => '---').join('|')}|`);
+  for (const p of pipelines) {
+    const cells = SIZES_KB.map((kb) => {
+      const samples = results.get(key(p, kb))!;
+      const part = (name: string) => median(samples.map((s) => s.cpu[name] ?? 0));
+      const parts = PARTS.filter((n) => samples.some((s) => n in s.cpu));
+      const total = median(samples.map((s) => parts.reduce((t, n) => t + (s.cpu[n] ?? 0), 0)));
+      return (
+        `${parts.map((n) => part(n).toFixed(2)).join(' / ')} = **${total.toFixed(2)}**` +
+        ` (smtp-source ${part('load').toFixed(2)}, others ${part('others').toFixed(2)})`
+      );
+    });
+    lines.push(`| ${p} | ${cells.join(' | ')} |`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+/**
+ * A throw-away embedded PostgreSQL, migrated, that takes connections from every stack at once:
+ * each Postfix process holds its own connection per map, and all pipelines stay up together.
+ */
+async function startBenchPostgres(dir: string) {
+  const first = await startEmbeddedPostgres(dir);
+  const port = Number(new URL(first.url).port);
+  const db = createDb(first.url, { min: 1, max: 1 });
+  await migrateLatest(db);
+  await db.raw('ALTER SYSTEM SET max_connections = 400');
+  await db.destroy();
+  await first.stop();
+  return startEmbeddedPostgres(dir, { port });
 }
 
 async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error('run as root: Postfix and Dovecot are started by the bench');
+  const started = Date.now();
+  const startLoad = loadAverage();
   let databaseUrl = process.env.DATABASE_URL;
   const { dir: pgDir, clusterDir } = temporaryClusterDir('giroflee-bench-pg-');
-  const pg = databaseUrl ? undefined : await startEmbeddedPostgres(clusterDir);
+  const pg = databaseUrl ? undefined : await startBenchPostgres(clusterDir);
+  const postgresPid = pg ? pidFromFile(path.join(pg.dir, 'postmaster.pid')) : undefined;
   databaseUrl ??= pg!.url;
   const db = createDb(databaseUrl, { min: 1, max: 4 });
+  const pipelines: Pipeline[] = [];
   try {
-    await migrateLatest(db);
+    if (!pg) await migrateLatest(db);
     const [collective] = await db('collectives')
       .insert({ slug: `bench-${Date.now()}`, name: 'bench' })
       .returning('id');
@@ -174,20 +364,34 @@ async function main(): Promise<void> {
       })
       .returning(['id', 'name']);
     const hash = await hashPassword(PASSWORD);
-    const direct = await measure('dovecot', databaseUrl, db, domain, hash);
-    const gateway = await measure('gateway', databaseUrl, db, domain, hash);
-    const lines = [
-      `bench/inbound — ${machineLine()}`,
-      `${MESSAGES} messages per size, ${SESSIONS} smtp-source sessions, end-to-end into the Maildir`,
-      '',
-      '| pipeline | 10 KB | 100 KB |',
-      '|---|---|---|',
-      `| (b) Postfix → Dovecot LMTP | ${direct[SIZES[0]].toFixed(1)} msg/s | ${direct[SIZES[1]].toFixed(1)} msg/s |`,
-      `| (a) Postfix → encrypting gateway → Dovecot LMTP | ${gateway[SIZES[0]].toFixed(1)} msg/s | ${gateway[SIZES[1]].toFixed(1)} msg/s |`,
-      `| ratio a/b | ${(gateway[SIZES[0]] / direct[SIZES[0]]).toFixed(2)} | ${(gateway[SIZES[1]] / direct[SIZES[1]]).toFixed(2)} |`,
-    ];
-    process.stdout.write(lines.join('\n') + '\n');
+    for (const name of PIPELINES) {
+      if (name === 'lean') pipelines.push(await leanPipeline(db, databaseUrl));
+      else if (name === 'plain' || name === 'gateway')
+        pipelines.push(await girofleePipeline(name, db, databaseUrl, domain, hash));
+      else throw new Error(`unknown pipeline ${name}`);
+    }
+    const results = new Map<string, Sample[]>();
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const kb of SIZES_KB) {
+        const count = kb >= 1024 ? MESSAGES_LARGE : MESSAGES;
+        // Rotate the order so that no pipeline always runs first (or right after another).
+        const order = pipelines.map((_, i) => pipelines[(i + round) % pipelines.length]);
+        for (const p of order) {
+          const sample = await measure(p, kb * 1024, count, `r${round}-${kb}`, postgresPid);
+          const key = `${p.name}/${kb}`;
+          results.set(key, [...(results.get(key) ?? []), sample]);
+          const cpu = Object.entries(sample.cpu)
+            .map(([n, v]) => `${n} ${v.toFixed(2)}`)
+            .join(', ');
+          process.stderr.write(
+            `round ${round + 1} ${p.name} ${kb} KB: ${sample.rate.toFixed(1)} msg/s; CPU ms/msg ${cpu}; load ${loadAverage()}\n`,
+          );
+        }
+      }
+    }
+    process.stdout.write(report(results, PIPELINES, startLoad, (Date.now() - started) / 1000));
   } finally {
+    for (const p of pipelines) await p.stop().catch((e) => process.stderr.write(`${e}\n`));
     await db.destroy();
     await pg?.stop();
     fs.rmSync(pgDir, { recursive: true, force: true });

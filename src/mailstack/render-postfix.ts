@@ -8,8 +8,10 @@ export type RenderedFiles = Record<string, { content: string; mode: number }>;
 const hostPort = (e: Endpoint) => `${e.host}:${e.port}`;
 
 /**
- * The lookup tables Postfix reads, all over the `mta` views (the contract with the MTA).
- * `%s` is quoted by Postfix's pgsql client (pgsql_table(5)).
+ * The lookup tables Postfix reads, all over the `mta` views (the contract with the MTA), through
+ * their lookup functions: same rows, but PostgreSQL plans each view's query once per connection
+ * instead of once per lookup (migration 0150_mta_lookups). `%s` is quoted by Postfix's pgsql client
+ * (pgsql_table(5)).
  */
 function pgsqlMaps(s: MailstackSettings): RenderedFiles {
   const db = s.database;
@@ -22,10 +24,10 @@ function pgsqlMaps(s: MailstackSettings): RenderedFiles {
   ].join('\n');
   const map = (query: string) => ({ content: `${header}\nquery = ${query}\n`, mode: 0o640 });
   return {
-    'pgsql-domains.cf': map(`SELECT domain FROM mta.domains WHERE domain = '%s'`),
-    'pgsql-mailboxes.cf': map(`SELECT address FROM mta.mailboxes WHERE address = '%s'`),
-    'pgsql-aliases.cf': map(`SELECT destination FROM mta.aliases WHERE source = '%s'`),
-    'pgsql-sender-logins.cf': map(`SELECT login FROM mta.sender_logins WHERE sender = '%s'`),
+    'pgsql-domains.cf': map(`SELECT domain FROM mta.domain_lookup('%s')`),
+    'pgsql-mailboxes.cf': map(`SELECT address FROM mta.mailbox_lookup('%s')`),
+    'pgsql-aliases.cf': map(`SELECT destination FROM mta.alias_lookup('%s')`),
+    'pgsql-sender-logins.cf': map(`SELECT login FROM mta.sender_login_lookup('%s')`),
   };
 }
 
