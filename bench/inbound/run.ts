@@ -350,6 +350,16 @@ async function main(): Promise<void> {
   databaseUrl ??= pg!.url;
   const db = createDb(databaseUrl, { min: 1, max: 4 });
   const pipelines: Pipeline[] = [];
+  const cleanUp = async () => {
+    for (const p of pipelines.splice(0)) await p.stop().catch((e) => process.stderr.write(`${e}\n`));
+    await db.destroy();
+    await pg?.stop();
+    fs.rmSync(pgDir, { recursive: true, force: true });
+  };
+  // Interrupted, the bench still stops every Postfix, Dovecot and PostgreSQL it started.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => void cleanUp().finally(() => process.exit(130)));
+  }
   try {
     if (!pg) await migrateLatest(db);
     const [collective] = await db('collectives')
@@ -391,10 +401,7 @@ async function main(): Promise<void> {
     }
     process.stdout.write(report(results, PIPELINES, startLoad, (Date.now() - started) / 1000));
   } finally {
-    for (const p of pipelines) await p.stop().catch((e) => process.stderr.write(`${e}\n`));
-    await db.destroy();
-    await pg?.stop();
-    fs.rmSync(pgDir, { recursive: true, force: true });
+    await cleanUp();
   }
 }
 
