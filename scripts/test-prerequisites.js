@@ -27,6 +27,7 @@ const REQUIRED = [
   { what: '/usr/lib/dovecot/lmtp', package: 'dovecot-lmtpd' },
   { what: '/usr/lib/dovecot/modules/auth/libdriver_pgsql.so', package: 'dovecot-pgsql' },
   { what: 'swaks', package: 'swaks' },
+  { what: 'rspamd', package: 'rspamd' },
   { what: 'gpg', package: 'gnupg' },
   { what: 'chromium', package: 'chromium' },
   // Stable text metrics for browser tests and screenshots.

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import MAIL_PACKAGES from './debian-packages.json';
 import { MailstackError } from './processes';
 
-// Debian's packages the mail stack runs (Debian 12: Postfix 3.7, Dovecot 2.3), listed once in
+// Debian's packages the mail stack runs (Debian 12: Postfix 3.7, Dovecot 2.3, rspamd 3.4), listed once in
 // debian-packages.json, which scripts/test-prerequisites.js reads too.
 
 const NEEDED = [
@@ -16,6 +16,7 @@ const NEEDED = [
   '/usr/lib/dovecot/lmtp',
   '/usr/lib/dovecot/quota-status',
   '/usr/lib/dovecot/modules/auth/libdriver_pgsql.so',
+  '/usr/bin/rspamd',
 ];
 
 const missing = () => NEEDED.filter((f) => !fs.existsSync(f));

@@ -53,6 +53,7 @@ export async function writeFiles(dir: string, files: RenderedFiles, group: strin
   const gid = process.getuid?.() === 0 ? await groupId(group) : undefined;
   for (const [name, { content, mode }] of Object.entries(files)) {
     const file = path.join(dir, name);
+    await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o755 });
     await fs.writeFile(file, content, { mode });
     await fs.chmod(file, mode);
     if (gid !== undefined) await fs.chown(file, 0, gid);
@@ -180,4 +181,50 @@ export async function queuedMessages(
 /** Asks Postfix to retry every deferred message now. */
 export async function flushQueue(configDir: string): Promise<void> {
   await run('postqueue', ['-c', configDir, '-f']);
+}
+
+export const rspamdPidFile = (runDir: string) => path.join(runDir, 'rspamd.pid');
+
+/**
+ * Starts rspamd with giroflee's top-level file and local folder; Debian's /etc/rspamd provides
+ * the stock rules ($CONFDIR). It binds its loopback ports as root, then runs as `_rspamd`.
+ */
+export async function startRspamd(opts: {
+  configDir: string;
+  runDir: string;
+  logFile: string;
+}): Promise<void> {
+  const owner = await systemUser('_rspamd');
+  await fs.mkdir(opts.runDir, { recursive: true, mode: 0o750 });
+  await fs.chown(opts.runDir, owner.uid, owner.gid);
+  await fs.writeFile(opts.logFile, '', { flag: 'a' });
+  await fs.chown(opts.logFile, owner.uid, owner.gid);
+  const { code, stderr } = await runStarter('rspamd', [
+    '-c',
+    path.join(opts.configDir, 'rspamd.conf'),
+    '-u',
+    owner.user,
+    '-g',
+    owner.user,
+    `--var=LOCAL_CONFDIR=${opts.configDir}`,
+    `--var=DBDIR=${opts.runDir}`,
+    `--var=RUNDIR=${opts.runDir}`,
+    `--var=LOGDIR=${path.dirname(opts.logFile)}`,
+  ]);
+  if (code !== 0) {
+    throw new MailstackError(
+      `rspamd did not start: ${stderr.trim() || 'no message'}\n${await tail(opts.logFile)}`,
+    );
+  }
+}
+
+export async function stopRspamd(runDir: string): Promise<void> {
+  const pid = await pidAlive(rspamdPidFile(runDir));
+  if (!pid) return;
+  process.kill(pid, 'SIGTERM');
+  await waitGone(rspamdPidFile(runDir));
+}
+
+export async function rspamdRunning(runDir: string): Promise<boolean> {
+  return (await pidAlive(rspamdPidFile(runDir))) !== undefined;
 }

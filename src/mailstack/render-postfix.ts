@@ -100,6 +100,16 @@ function mainCf(s: MailstackSettings): string {
     'smtpd_helo_required = yes',
     'disable_vrfy_command = yes',
   ];
+  if (s.defence) {
+    lines.push(
+      '',
+      '# rspamd answers on the MX only (master.cf). If it cannot be asked, the message is refused',
+      '# for now (4xx) rather than let in unchecked.',
+      'milter_default_action = tempfail',
+      'milter_protocol = 6',
+      'milter_mail_macros = i {mail_addr} {client_addr} {client_name} {auth_authen}',
+    );
+  }
   if (priv) {
     lines.push(
       '',
@@ -185,7 +195,16 @@ function masterCf(s: MailstackSettings): string {
   const lines = [
     '# Rendered by giroflee: do not edit, re-render instead.',
     '# service type  private unpriv  chroot  wakeup  maxproc command + args',
-    service(prod ? 'smtp' : at(s.ports.mx)!, 'inet', 'n', y, '-', '-', 'smtpd'),
+    service(
+      prod ? 'smtp' : at(s.ports.mx)!,
+      'inet',
+      'n',
+      y,
+      '-',
+      '-',
+      'smtpd',
+      s.defence ? [`smtpd_milters=inet:127.0.0.1:${s.ports.rspamdMilter}`] : [],
+    ),
     service(
       prod ? 'submission' : at(s.ports.submission)!,
       'inet',

@@ -4,7 +4,13 @@ import type { MasterCredentials } from './master-user';
 import { MailstackError, systemUser } from './processes';
 import { renderDovecot } from './render-dovecot';
 import { renderPostfix, RenderedFiles } from './render-postfix';
-import { databaseParams, DEFAULT_PORTS, MailstackSettings, PRODUCTION_PATHS } from './settings';
+import {
+  databaseParams,
+  DEFAULT_DEFENCE,
+  DEFAULT_PORTS,
+  MailstackSettings,
+  PRODUCTION_PATHS,
+} from './settings';
 
 export interface ProductionOptions {
   hostname: string;
@@ -49,6 +55,7 @@ export async function productionSettings(config: Config, o: ProductionOptions): 
     },
     tls: o.tls,
     vmail,
+    defence: { ...DEFAULT_DEFENCE, dnsServers: config.dnsServers ?? [] },
   };
 }
 

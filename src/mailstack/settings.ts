@@ -16,6 +16,10 @@ export interface MailstackPorts {
   quotaStatus: number;
   /** Postfix smtpd that takes mail back from the outbound gateway (content_filter return path). */
   reinject: number;
+  /** rspamd's milter (its proxy worker scanning by itself), asked by the MX smtpd. */
+  rspamdMilter: number;
+  /** rspamd's fuzzy storage (UDP): junk reports are written there. */
+  rspamdFuzzy: number;
 }
 
 export const DEFAULT_PORTS: MailstackPorts = {
@@ -26,6 +30,8 @@ export const DEFAULT_PORTS: MailstackPorts = {
   auth: 12345,
   quotaStatus: 12340,
   reinject: 10026,
+  rspamdMilter: 11332,
+  rspamdFuzzy: 11335,
 };
 
 /** How Postfix and Dovecot reach PostgreSQL (the `mta` views). */
@@ -47,6 +53,27 @@ export function databaseParams(url: string): DatabaseParams {
     database: decodeURIComponent(u.pathname.replace(/^\//, '')),
   };
 }
+
+/** The inbound defence (rspamd as a milter on the MX), see render-rspamd.ts. */
+export interface DefenceSettings {
+  /** rspamd scores from which a message is refused during the SMTP transaction (never bounced). */
+  rejectScore: number;
+  /** rspamd scores from which a message is marked `X-Spam: Yes` and filed in Junk. */
+  junkScore: number;
+  /**
+   * Resolvers for SPF, DKIM, DMARC and ARC; tests name a fixture server, never the internet.
+   * Empty (production only): the system's.
+   */
+  dnsServers: Endpoint[];
+  /** How often the fuzzy storage writes reported digests to disk (they count from then on). */
+  fuzzySyncSeconds: number;
+}
+
+export const DEFAULT_DEFENCE: Omit<DefenceSettings, 'dnsServers'> = {
+  rejectScore: 15,
+  junkScore: 6,
+  fuzzySyncSeconds: 5,
+};
 
 /** Where inbound mail for hosted mailboxes goes after Postfix accepted it. */
 export type InboundRoute = { kind: 'gateway'; endpoint: Endpoint } | { kind: 'dovecot' };
@@ -77,6 +104,8 @@ export interface MailstackSettings {
   tls?: { certFile: string; keyFile: string };
   /** uid/gid that own the mail store. */
   vmail: { user: string; uid: number; gid: number };
+  /** rspamd in front of the MX; null runs none (Postfix accepts what its own checks pass). */
+  defence: DefenceSettings | null;
 }
 
 export interface MailstackPaths {
@@ -90,6 +119,13 @@ export interface MailstackPaths {
   dovecotStateDir: string;
   dovecotLogFile?: string;
   mailRoot: string;
+  /** rspamd's local configuration folder ($LOCAL_CONFDIR). */
+  rspamdConfigDir: string;
+  /** Private profile: rspamd's pid file and fuzzy database. */
+  rspamdRunDir?: string;
+  rspamdLogFile?: string;
+  /** Sieve scripts rendered by giroflee (Junk filing, junk reports) and the program they call. */
+  sieveDir: string;
 }
 
 /** The layout of a private stack under one folder (`<data>/mailstack`, or a test's temp dir). */
@@ -105,6 +141,10 @@ export function privatePaths(dir: string): MailstackPaths {
     dovecotStateDir: path.join(root, 'dovecot', 'state'),
     dovecotLogFile: path.join(root, 'log', 'dovecot.log'),
     mailRoot: path.join(root, 'mail'),
+    rspamdConfigDir: path.join(root, 'rspamd'),
+    rspamdRunDir: path.join(root, 'rspamd-run'),
+    rspamdLogFile: path.join(root, 'log', 'rspamd.log'),
+    sieveDir: path.join(root, 'sieve'),
   };
 }
 
@@ -117,4 +157,6 @@ export const PRODUCTION_PATHS: MailstackPaths = {
   dovecotBaseDir: '/run/dovecot',
   dovecotStateDir: '/var/lib/dovecot',
   mailRoot: '/var/vmail',
+  rspamdConfigDir: '/etc/rspamd',
+  sieveDir: '/etc/dovecot/sieve',
 };

@@ -5,20 +5,32 @@ import { hashPassword } from '../auth/password-hash';
 import {
   dovecotRunning,
   ensureVmailUser,
+  rspamdRunning,
   flushQueue,
   postfixRunning,
   queuedMessages,
   startDovecot,
   startPostfix,
+  startRspamd,
   stopDovecot,
   stopPostfix,
+  stopRspamd,
   systemUser,
   waitForPort,
   writeFiles,
 } from './processes';
 import { renderDovecot } from './render-dovecot';
 import { renderPostfix } from './render-postfix';
-import { databaseParams, DEFAULT_PORTS, MailstackPorts, MailstackSettings, privatePaths } from './settings';
+import { renderRspamd } from './render-rspamd';
+import {
+  databaseParams,
+  DEFAULT_DEFENCE,
+  DEFAULT_PORTS,
+  DefenceSettings,
+  MailstackPorts,
+  MailstackSettings,
+  privatePaths,
+} from './settings';
 
 export interface StartMailstackOptions {
   /** Folder holding configuration, queue, logs and the mail store. */
@@ -37,6 +49,11 @@ export interface StartMailstackOptions {
   /** Dovecot master user for the webmail (see master-user.ts). */
   masterUser?: { user: string; password: string };
   stripUserAgent?: boolean;
+  /**
+   * The inbound defence (rspamd milter on the MX), when given. Its resolvers must be named
+   * (`dnsServers`): a private stack never asks the system's.
+   */
+  defence?: Partial<DefenceSettings> & Pick<DefenceSettings, 'dnsServers'>;
 }
 
 export interface RunningMailstack {
@@ -75,6 +92,7 @@ export async function privateSettings(opts: StartMailstackOptions): Promise<Mail
       passwordHash: `{ARGON2ID}${await hashPassword(opts.masterUser.password)}`,
     },
     vmail: await ensureVmailUser(),
+    defence: opts.defence ? { ...DEFAULT_DEFENCE, ...opts.defence } : null,
   };
 }
 
@@ -84,7 +102,13 @@ async function prepareFolders(s: MailstackSettings, root: string): Promise<void>
   // Postfix's and Dovecot's unprivileged users must traverse the root, not list it.
   await fs.mkdir(root, { recursive: true });
   await fs.chmod(root, 0o711);
-  for (const d of [p.postfixQueueDir, path.dirname(p.postfixLogFile!), p.dovecotBaseDir, p.dovecotStateDir]) {
+  for (const d of [
+    p.postfixQueueDir,
+    path.dirname(p.postfixLogFile!),
+    p.dovecotBaseDir,
+    p.dovecotStateDir,
+    p.sieveDir,
+  ]) {
     await fs.mkdir(d, { recursive: true, mode: 0o755 });
   }
   await fs.mkdir(p.postfixDataDir, { recursive: true, mode: 0o700 });
@@ -100,6 +124,7 @@ async function prepareFolders(s: MailstackSettings, root: string): Promise<void>
 export async function writeConfiguration(s: MailstackSettings): Promise<void> {
   await writeFiles(s.paths.postfixConfigDir, renderPostfix(s), 'postfix');
   await writeFiles(path.dirname(s.paths.dovecotConfigFile), renderDovecot(s), 'dovecot');
+  if (s.defence) await writeFiles(s.paths.rspamdConfigDir, renderRspamd(s), '_rspamd');
 }
 
 /**
@@ -114,10 +139,15 @@ export async function startMailstack(opts: StartMailstackOptions): Promise<Runni
   const stop = async () => {
     await stopPostfix(p.postfixConfigDir, p.postfixQueueDir);
     await stopDovecot(p.dovecotConfigFile, p.dovecotBaseDir);
+    await stopRspamd(p.rspamdRunDir!);
   };
   try {
     // A stack left running by a killed process holds the ports and pid files: replace it.
     await stop();
+    if (s.defence) {
+      await startRspamd({ configDir: p.rspamdConfigDir, runDir: p.rspamdRunDir!, logFile: p.rspamdLogFile! });
+      await waitForPort(s.ports.rspamdMilter, 60_000);
+    }
     await startDovecot(p.dovecotConfigFile, p.dovecotLogFile);
     for (const port of [s.ports.auth, s.ports.quotaStatus, s.ports.dovecotLmtp, s.ports.imap]) {
       await waitForPort(port);
@@ -142,11 +172,14 @@ export async function startMailstack(opts: StartMailstackOptions): Promise<Runni
 }
 
 /** Whether the private stack under `dir` runs: Postfix's and Dovecot's master processes. */
-export async function mailstackStatus(dir: string): Promise<{ postfix: boolean; dovecot: boolean }> {
+export async function mailstackStatus(
+  dir: string,
+): Promise<{ postfix: boolean; dovecot: boolean; rspamd: boolean }> {
   const p = privatePaths(dir);
   return {
     postfix: await postfixRunning(p.postfixQueueDir),
     dovecot: await dovecotRunning(p.dovecotBaseDir),
+    rspamd: await rspamdRunning(p.rspamdRunDir!),
   };
 }
 
@@ -155,4 +188,5 @@ export async function stopMailstack(dir: string): Promise<void> {
   const p = privatePaths(dir);
   await stopPostfix(p.postfixConfigDir, p.postfixQueueDir);
   await stopDovecot(p.dovecotConfigFile, p.dovecotBaseDir);
+  await stopRspamd(p.rspamdRunDir!);
 }

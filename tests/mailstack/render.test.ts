@@ -23,6 +23,7 @@ const base = (dir: string): MailstackSettings => ({
   outboundFilter: { host: '127.0.0.1', port: 10025 },
   stripUserAgent: false,
   vmail: { user: 'vmail', uid: 990, gid: 990 },
+  defence: null,
 });
 
 const production = (): MailstackSettings => ({

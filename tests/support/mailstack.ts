@@ -21,8 +21,19 @@ export async function startTestMailstack(
   overrides: Partial<Omit<StartMailstackOptions, 'databaseUrl'>> = {},
 ): Promise<TestMailstack> {
   const dir = overrides.dir ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'giroflee-mailstack-')));
-  const [mx, submission, imap, dovecotLmtp, auth, quotaStatus, reinject] = await freeLoopbackPorts(7);
-  const ports: MailstackPorts = { mx, submission, imap, dovecotLmtp, auth, quotaStatus, reinject };
+  const [mx, submission, imap, dovecotLmtp, auth, quotaStatus, reinject, rspamdMilter, rspamdFuzzy] =
+    await freeLoopbackPorts(9);
+  const ports: MailstackPorts = {
+    mx,
+    submission,
+    imap,
+    dovecotLmtp,
+    auth,
+    quotaStatus,
+    reinject,
+    rspamdMilter,
+    rspamdFuzzy,
+  };
   const stack = await startMailstack({
     inboundTransport: 'dovecot',
     ...overrides,

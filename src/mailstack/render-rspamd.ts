@@ -1,0 +1,274 @@
+import path from 'node:path';
+import type { RenderedFiles } from './render-postfix';
+import type { MailstackSettings } from './settings';
+
+/**
+ * rspamd, the inbound defence: a milter on the MX smtpd that sees every message before the
+ * gateway encrypts it. It verifies SPF, DKIM, DMARC and ARC, scores the message, and answers
+ * Postfix with a verdict (reject, or headers to add) while the SMTP transaction is still open.
+ *
+ * The configuration keeps rspamd's stock rules and scores (/etc/rspamd) and adds ours from a
+ * private folder ($LOCAL_CONFDIR): every module that would fetch lists from the internet or
+ * needs Redis is off, the resolver is the one giroflee names, and the only fuzzy storage is our
+ * own (SQLite, no Redis), fed by the members' "junk" / "not junk" decisions.
+ */
+
+/** The fuzzy_check flag under which members' junk reports are stored. */
+export const FUZZY_JUNK_FLAG = 1;
+/** The clear header carrying the message's fuzzy digests (see learn-junk.ts). */
+export const DIGEST_HEADER = 'X-Giroflee-Digest';
+
+const HEADER = '# Rendered by giroflee: do not edit, re-render instead.\n';
+
+/** Modules that reach the internet (maps, lists, HTTP), need Redis, or sign: none of them here. */
+const DISABLED_MODULES = [
+  'antivirus',
+  'arc_signing',
+  'asn',
+  'bimi',
+  'clickhouse',
+  'dcc',
+  'dkim_signing',
+  'elastic',
+  'emails',
+  'external_services',
+  'fuzzy_collect',
+  'greylist',
+  'history_redis',
+  'metadata_exporter',
+  'multimap',
+  'mx_check',
+  'neural',
+  'p0f',
+  'phishing',
+  'ratelimit',
+  'rbl',
+  'replies',
+  'reputation',
+  'rspamd_update',
+  'spamassassin',
+  'url_redirector',
+  'whitelist',
+];
+
+/**
+ * Lua for milter_headers' custom routines. `digest`: the fuzzy digests rspamd computes for the
+ * message's text parts and attachments (the same ones its fuzzy check sends), one header each;
+ * they let a later "junk" report teach the fuzzy storage without the message, which by then is
+ * encrypted. Each digest sits at bytes 12–75 of the command packet (rspamd's fuzzy_wire.h:
+ * version, cmd, shingles_count, flag, value, tag, digest[64]). `auth`: the RFC 8601 header
+ * rspamd writes, without its comments, which name the client's address.
+ */
+const DIGEST_ROUTINE = `
+return function(task, common)
+  local fuzzy = rspamd_plugins.fuzzy_check
+  local values = {}
+  if fuzzy then
+    -- No flags table: rspamd 3.4 reads one at the wrong stack slot when a fifth argument follows.
+    local ok, packets = pcall(fuzzy.gen_hashes, task, ${FUZZY_JUNK_FLAG}, 1, nil, 'add')
+    if ok and packets then
+      for _, rule in pairs(packets) do
+        for _, p in ipairs(rule) do
+          local digest = tostring(p):sub(13, 76)
+          table.insert(values, (digest:gsub('.', function(c) return string.format('%02x', c:byte()) end)))
+        end
+      end
+    end
+  end
+  return nil, { ['${DIGEST_HEADER}'] = values }, { ['${DIGEST_HEADER}'] = 0 }, {}
+end
+`;
+
+const AUTH_ROUTINE = `
+return function(task, common)
+  local ar = require "lua_auth_results"
+  local res = ar.gen_auth_results(task, ar.default_settings)
+  if not res then return nil, {}, { ['Authentication-Results'] = 0 }, {} end
+  res = res:gsub('%s*%b()', '')
+  return nil, { ['Authentication-Results'] = { order = 1, value = res } },
+    { ['Authentication-Results'] = 0 }, {}
+end
+`;
+
+const ucl = (s: string) => JSON.stringify(s);
+const heredoc = (lua: string) => `<<EOD\n${lua.trim()}\nEOD`;
+
+function optionsInc(s: MailstackSettings): string {
+  const d = s.defence!;
+  const servers = d.dnsServers.map((e) => ucl(`${e.host}:${e.port}`)).join(', ');
+  return (
+    HEADER +
+    [
+      `dns {`,
+      ...(servers ? [`  nameserver = [${servers}];`] : []),
+      '  timeout = 1s;',
+      '  retransmits = 2;',
+      '}',
+      // A message rspamd cannot finish in time is refused for now (451), never passed unscored.
+      'task_timeout = 20s;',
+      'soft_reject_on_timeout = true;',
+    ].join('\n') +
+    '\n'
+  );
+}
+
+function actionsConf(s: MailstackSettings): string {
+  const d = s.defence!;
+  return (
+    HEADER +
+    [
+      `reject = ${d.rejectScore};`,
+      `add_header = ${d.junkScore};`,
+      // Greylisting needs Redis and delays every first message: not used.
+      'greylist = null;',
+      'rewrite_subject = null;',
+    ].join('\n') +
+    '\n'
+  );
+}
+
+function fuzzyCheckConf(s: MailstackSettings): string {
+  return (
+    HEADER +
+    [
+      'rule "giroflee" {',
+      `  servers = ${ucl(`127.0.0.1:${s.ports.rspamdFuzzy}`)};`,
+      '  symbol = "GIROFLEE_FUZZY_UNKNOWN";',
+      '  mime_types = ["*"];',
+      '  read_only = false;',
+      '  skip_unknown = true;',
+      '  short_text_direct_hash = true;',
+      '  fuzzy_map = {',
+      `    GIROFLEE_FUZZY_JUNK { max_score = 1.0; flag = ${FUZZY_JUNK_FLAG}; }`,
+      '  }',
+      '}',
+    ].join('\n') +
+    '\n'
+  );
+}
+
+function fuzzyGroupConf(s: MailstackSettings): string {
+  // A message members reported as junk scores the junk threshold on its own.
+  return (
+    HEADER +
+    [
+      'symbols {',
+      `  "GIROFLEE_FUZZY_JUNK" { weight = ${s.defence!.junkScore}; description = "Reported as junk by members"; }`,
+      '  "GIROFLEE_FUZZY_UNKNOWN" { weight = 0.0; description = "Unknown fuzzy flag"; }',
+      '}',
+    ].join('\n') +
+    '\n'
+  );
+}
+
+function milterHeadersConf(): string {
+  return (
+    HEADER +
+    [
+      'use = ["giroflee-auth", "x-spam-status", "spam-header", "giroflee-digest"];',
+      // Every message on the MX comes from outside, whatever address it arrives from.
+      'skip_local = false;',
+      'skip_authenticated = false;',
+      'routines {',
+      '  spam-header { header = "X-Spam"; value = "Yes"; remove = 0; }',
+      '  x-spam-status { remove = 0; }',
+      '}',
+      'custom {',
+      `  giroflee-auth = ${heredoc(AUTH_ROUTINE)};`,
+      `  giroflee-digest = ${heredoc(DIGEST_ROUTINE)};`,
+      '}',
+    ].join('\n') +
+    '\n'
+  );
+}
+
+/**
+ * Only the MX asks rspamd, and everything reaching the MX comes from outside: the sender checks
+ * run whatever the client's address (rspamd skips loopback and private networks by default,
+ * which is every client of the private profile).
+ */
+const CHECK_EVERY_CLIENT = `${HEADER}check_local = true;\ncheck_authed = false;\n`;
+
+function dmarcConf(): string {
+  // RFC 7489 §6.6.3: p=reject is refused at SMTP time (rspamd answers 554 5.7.1 "Action set
+  // by DMARC"), p=quarantine is marked as junk.
+  return (
+    CHECK_EVERY_CLIENT +
+    ['actions {', '  reject = "reject";', '  quarantine = "add header";', '}'].join('\n') +
+    '\n'
+  );
+}
+
+/** Our own top-level file (private profile): rspamd's stock rules without its statistics (Redis). */
+function rspamdConf(s: MailstackSettings): string {
+  const p = s.paths;
+  return (
+    HEADER +
+    [
+      'lua = "$RULESDIR/rspamd.lua";',
+      '.include "$CONFDIR/metrics.conf"',
+      '.include "$CONFDIR/actions.conf"',
+      '.include "$CONFDIR/groups.conf"',
+      '.include "$CONFDIR/composites.conf"',
+      '.include "$CONFDIR/modules.conf"',
+      '.include "$CONFDIR/settings.conf"',
+      'modules {',
+      '  path = "${PLUGINSDIR}";',
+      '  fallback_path = "${SHAREDIR}/lua";',
+      '}',
+      'options {',
+      `  pidfile = ${ucl(path.join(p.rspamdRunDir!, 'rspamd.pid'))};`,
+      '  .include "$CONFDIR/options.inc"',
+      '  .include(try=true; priority=1,duplicate=merge) "$LOCAL_CONFDIR/local.d/options.inc"',
+      '}',
+      'logging {',
+      '  type = "file";',
+      `  filename = ${ucl(p.rspamdLogFile!)};`,
+      // Per-message lines would name the client's address: errors only.
+      '  level = "error";',
+      '}',
+      'worker "rspamd_proxy" {',
+      `  bind_socket = ${ucl(`127.0.0.1:${s.ports.rspamdMilter}`)};`,
+      '  milter = yes;',
+      '  timeout = 120s;',
+      '  count = 1;',
+      '  upstream "local" {',
+      '    default = yes;',
+      '    self_scan = yes;',
+      '  }',
+      '}',
+      'worker "fuzzy" {',
+      `  bind_socket = ${ucl(`127.0.0.1:${s.ports.rspamdFuzzy}`)};`,
+      '  count = 1;',
+      '  backend = "sqlite";',
+      `  hash_file = ${ucl(path.join(p.rspamdRunDir!, 'fuzzy.db'))};`,
+      '  expire = 90d;',
+      `  sync = ${s.defence!.fuzzySyncSeconds}s;`,
+      '  allow_update = ["127.0.0.1"];',
+      '}',
+    ].join('\n') +
+    '\n'
+  );
+}
+
+/**
+ * The files of rspamd's local configuration folder: `rspamd.conf` is ours (private profile);
+ * `local.d/` and `override.d/` merge into Debian's /etc/rspamd in production as well.
+ */
+export function renderRspamd(s: MailstackSettings): RenderedFiles {
+  if (!s.defence) return {};
+  const file = (content: string) => ({ content, mode: 0o644 });
+  const files: RenderedFiles = {
+    'local.d/options.inc': file(optionsInc(s)),
+    'local.d/actions.conf': file(actionsConf(s)),
+    'local.d/milter_headers.conf': file(milterHeadersConf()),
+    'local.d/dmarc.conf': file(dmarcConf()),
+    'local.d/spf.conf': file(CHECK_EVERY_CLIENT),
+    'local.d/dkim.conf': file(CHECK_EVERY_CLIENT),
+    'local.d/fuzzy_group.conf': file(fuzzyGroupConf(s)),
+    'override.d/fuzzy_check.conf': file(fuzzyCheckConf(s)),
+  };
+  for (const m of DISABLED_MODULES) files[`local.d/${m}.conf`] = file(`${HEADER}enabled = false;\n`);
+  if (s.profile === 'private') files['rspamd.conf'] = file(rspamdConf(s));
+  return files;
+}

@@ -1,0 +1,90 @@
+import nodemailer from 'nodemailer';
+import { ImapFlow } from 'imapflow';
+import { staticLookup } from '../../src/dns/zone-server';
+import type { DnsRecord } from '../../src/dns/resolver';
+import { rr, startFixtureDns } from '../dns/fixture-dns';
+import { createTestDatabase } from '../support/db';
+import { makeCollective, makeDomain, makeMailbox, TEST_PASSWORD } from '../support/factories';
+import { startTestMailstack, TestMailstack } from '../support/mailstack';
+
+type Db = Awaited<ReturnType<typeof createTestDatabase>>;
+
+const GTUBE = 'XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X';
+
+async function storedHeaders(port: number, user: string): Promise<string[]> {
+  const client = new ImapFlow({
+    host: '127.0.0.1',
+    port,
+    secure: false,
+    auth: { user, pass: TEST_PASSWORD },
+    logger: false,
+  });
+  await client.connect();
+  try {
+    const lock = await client.getMailboxLock('INBOX');
+    try {
+      const out: string[] = [];
+      for await (const m of client.fetch('1:*', { headers: true })) out.push(m.headers!.toString());
+      return out;
+    } finally {
+      lock.release();
+    }
+  } finally {
+    await client.logout();
+  }
+}
+
+describe('inbound defence (rspamd) on the real stack', () => {
+  let t: Db;
+  let stack: TestMailstack;
+  let dns: Awaited<ReturnType<typeof startFixtureDns>>;
+  let domain: { id: string; name: string };
+  const zone: DnsRecord[] = [rr.txt('remote.example', 'v=spf1 ip4:127.0.0.1 -all')];
+
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    dns = await startFixtureDns({ '127.0.0.1': staticLookup(zone) });
+    stack = await startTestMailstack(t.url, {
+      defence: { dnsServers: [{ host: '127.0.0.1', port: dns.port }], fuzzySyncSeconds: 1 },
+    });
+    const c = await makeCollective(t.db);
+    domain = await makeDomain(t.db, { collectiveId: c.id });
+  }, 120_000);
+
+  afterAll(async () => {
+    await stack?.stop();
+    await dns?.stop();
+    await t?.destroy();
+  });
+
+  const mx = () =>
+    nodemailer.createTransport({ host: '127.0.0.1', port: stack.ports.mx, secure: false, ignoreTLS: true });
+
+  it('refuses GTUBE during the SMTP transaction', async () => {
+    const box = await makeMailbox(t.db, { domainId: domain.id });
+    await expect(
+      mx().sendMail({ from: 'a@remote.example', to: box.address, subject: 'test', text: GTUBE }),
+    ).rejects.toMatchObject({ responseCode: 554, response: expect.stringContaining('5.7.1') });
+  });
+
+  it('stores an ordinary message with our Authentication-Results and its digests', async () => {
+    const box = await makeMailbox(t.db, { domainId: domain.id });
+    await mx().sendMail({
+      from: 'a@remote.example',
+      to: box.address,
+      subject: 'Agenda',
+      // rspamd hashes parts of 1 KB or more (smaller ones would match too much unrelated mail).
+      text: 'The agenda for the general assembly of the association follows. '.repeat(30),
+    });
+    let headers: string[] = [];
+    for (let i = 0; i < 200 && headers.length === 0; i++) {
+      headers = await storedHeaders(stack.ports.imap, box.address).catch(() => []);
+      if (headers.length === 0) await new Promise((r) => setTimeout(r, 50));
+    }
+    const ar = /^Authentication-Results:.*(?:\r?\n[ \t].*)*/m.exec(headers[0])?.[0] ?? '';
+    expect(ar).toMatch(/^Authentication-Results: mail\.giroflee\.test;[\s\S]*spf=pass/);
+    // RFC 8601 comments would name the client's address: none in our header.
+    expect(ar).not.toMatch(/127\.0\.0\.1|\(/);
+    expect(headers[0]).toMatch(/X-Giroflee-Digest: [0-9a-f]{128}/);
+  });
+});
