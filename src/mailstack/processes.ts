@@ -228,3 +228,8 @@ export async function stopRspamd(runDir: string): Promise<void> {
 export async function rspamdRunning(runDir: string): Promise<boolean> {
   return (await pidAlive(rspamdPidFile(runDir))) !== undefined;
 }
+
+/** Compiles a Sieve script next to itself (`.svbin`), so that Dovecot only has to read it. */
+export async function compileSieve(file: string): Promise<void> {
+  await run('sievec', [file]);
+}

@@ -168,7 +168,13 @@ function dovecotConf(s: MailstackSettings): string {
     'protocol imap {',
     '  mail_plugins = $mail_plugins imap_quota',
     '}',
+    // Sieve at delivery: each mailbox's own script, and before it giroflee's junk filing.
+    'protocol lmtp {',
+    '  mail_plugins = $mail_plugins sieve',
+    '}',
     'plugin {',
+    '  sieve = file:~/sieve;active=~/.dovecot.sieve',
+    ...(s.defence ? [`  sieve_before = ${path.join(s.paths.sieveDir, JUNK_SCRIPT)}`] : []),
     // Maildir++ quota: the usage is one small file per mailbox (maildirsize), read by
     // quota-status at RCPT and by LMTP, and appended to at each delivery. The count backend
     // summed the indexes of every folder of the mailbox three times per message instead.
@@ -180,6 +186,31 @@ function dovecotConf(s: MailstackSettings): string {
     '',
   );
   return lines.filter((l, i, all) => l !== '' || all[i - 1] !== '').join('\n');
+}
+
+/** The Sieve script run before each mailbox's own: what rspamd marked goes to Junk. */
+export const JUNK_SCRIPT = 'junk.sieve';
+
+/**
+ * Sieve only sees the clear outer headers once the gateway has encrypted a message; X-Spam is
+ * one of them, and any copy that came from outside was removed by rspamd before it wrote ours.
+ */
+export function renderSieve(s: MailstackSettings): RenderedFiles {
+  if (!s.defence) return {};
+  return {
+    [JUNK_SCRIPT]: {
+      content: [
+        '# Rendered by giroflee: do not edit, re-render instead.',
+        'require ["fileinto", "mailbox"];',
+        'if header :is "X-Spam" "Yes" {',
+        '  fileinto :create "Junk";',
+        '  stop;',
+        '}',
+        '',
+      ].join('\n'),
+      mode: 0o644,
+    },
+  };
 }
 
 export function renderDovecot(s: MailstackSettings): RenderedFiles {

@@ -190,11 +190,23 @@ function milterHeadersConf(): string {
 const CHECK_EVERY_CLIENT = `${HEADER}check_local = true;\ncheck_authed = false;\n`;
 
 function dmarcConf(): string {
-  // RFC 7489 §6.6.3: p=reject is refused at SMTP time (rspamd answers 554 5.7.1 "Action set
-  // by DMARC"), p=quarantine is marked as junk.
+  // RFC 7489 §6.6.3: p=quarantine is marked as junk; p=reject, see forceActionsConf.
+  return CHECK_EVERY_CLIENT + ['actions {', '  quarantine = "add header";', '}'].join('\n') + '\n';
+}
+
+/** p=reject is refused during the SMTP transaction, with a reply that says why (554 5.7.1). */
+function forceActionsConf(): string {
   return (
-    CHECK_EVERY_CLIENT +
-    ['actions {', '  reject = "reject";', '  quarantine = "add header";', '}'].join('\n') +
+    HEADER +
+    [
+      'rules {',
+      '  GIROFLEE_DMARC_REJECT {',
+      '    action = "reject";',
+      '    expression = "DMARC_POLICY_REJECT";',
+      `    message = ${ucl('Rejected by the DMARC policy of the sender domain / Refuse par la politique DMARC du domaine expediteur')};`,
+      '  }',
+      '}',
+    ].join('\n') +
     '\n'
   );
 }
@@ -263,6 +275,7 @@ export function renderRspamd(s: MailstackSettings): RenderedFiles {
     'local.d/actions.conf': file(actionsConf(s)),
     'local.d/milter_headers.conf': file(milterHeadersConf()),
     'local.d/dmarc.conf': file(dmarcConf()),
+    'local.d/force_actions.conf': file(forceActionsConf()),
     'local.d/spf.conf': file(CHECK_EVERY_CLIENT),
     'local.d/dkim.conf': file(CHECK_EVERY_CLIENT),
     'local.d/fuzzy_group.conf': file(fuzzyGroupConf(s)),

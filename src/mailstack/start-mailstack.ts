@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Endpoint } from '../config';
 import { hashPassword } from '../auth/password-hash';
 import {
+  compileSieve,
   dovecotRunning,
   ensureVmailUser,
   rspamdRunning,
@@ -19,7 +20,7 @@ import {
   waitForPort,
   writeFiles,
 } from './processes';
-import { renderDovecot } from './render-dovecot';
+import { JUNK_SCRIPT, renderDovecot, renderSieve } from './render-dovecot';
 import { renderPostfix } from './render-postfix';
 import { renderRspamd } from './render-rspamd';
 import {
@@ -124,7 +125,12 @@ async function prepareFolders(s: MailstackSettings, root: string): Promise<void>
 export async function writeConfiguration(s: MailstackSettings): Promise<void> {
   await writeFiles(s.paths.postfixConfigDir, renderPostfix(s), 'postfix');
   await writeFiles(path.dirname(s.paths.dovecotConfigFile), renderDovecot(s), 'dovecot');
-  if (s.defence) await writeFiles(s.paths.rspamdConfigDir, renderRspamd(s), '_rspamd');
+  if (s.defence) {
+    await writeFiles(s.paths.rspamdConfigDir, renderRspamd(s), '_rspamd');
+    await writeFiles(s.paths.sieveDir, renderSieve(s), 'dovecot');
+    // Compiled now, as root: Dovecot's LMTP runs as the mail user and could not store the binary.
+    await compileSieve(path.join(s.paths.sieveDir, JUNK_SCRIPT));
+  }
 }
 
 /**

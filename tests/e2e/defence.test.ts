@@ -11,7 +11,7 @@ type Db = Awaited<ReturnType<typeof createTestDatabase>>;
 
 const GTUBE = 'XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X';
 
-async function storedHeaders(port: number, user: string): Promise<string[]> {
+async function storedHeaders(port: number, user: string, folder = 'INBOX'): Promise<string[]> {
   const client = new ImapFlow({
     host: '127.0.0.1',
     port,
@@ -21,9 +21,10 @@ async function storedHeaders(port: number, user: string): Promise<string[]> {
   });
   await client.connect();
   try {
-    const lock = await client.getMailboxLock('INBOX');
+    const lock = await client.getMailboxLock(folder);
     try {
       const out: string[] = [];
+      if ((client.mailbox as { exists: number }).exists === 0) return out;
       for await (const m of client.fetch('1:*', { headers: true })) out.push(m.headers!.toString());
       return out;
     } finally {
@@ -39,7 +40,11 @@ describe('inbound defence (rspamd) on the real stack', () => {
   let stack: TestMailstack;
   let dns: Awaited<ReturnType<typeof startFixtureDns>>;
   let domain: { id: string; name: string };
-  const zone: DnsRecord[] = [rr.txt('remote.example', 'v=spf1 ip4:127.0.0.1 -all')];
+  const zone: DnsRecord[] = [
+    rr.txt('remote.example', 'v=spf1 ip4:127.0.0.1 -all'),
+    rr.txt('_dmarc.strict.example', 'v=DMARC1; p=reject'),
+    rr.txt('_dmarc.wary.example', 'v=DMARC1; p=quarantine'),
+  ];
 
   beforeAll(async () => {
     t = await createTestDatabase();
@@ -60,6 +65,16 @@ describe('inbound defence (rspamd) on the real stack', () => {
   const mx = () =>
     nodemailer.createTransport({ host: '127.0.0.1', port: stack.ports.mx, secure: false, ignoreTLS: true });
 
+  /** The headers of every message in `folder`, once there are `count` of them. */
+  async function waitForHeaders(user: string, count: number, folder = 'INBOX'): Promise<string[]> {
+    for (let i = 0; ; i++) {
+      const headers = await storedHeaders(stack.ports.imap, user, folder).catch(() => [] as string[]);
+      if (headers.length >= count) return headers;
+      if (i > 200) throw new Error(`${user}/${folder}: ${headers.length} of ${count} messages`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
   it('refuses GTUBE during the SMTP transaction', async () => {
     const box = await makeMailbox(t.db, { domainId: domain.id });
     await expect(
@@ -76,15 +91,58 @@ describe('inbound defence (rspamd) on the real stack', () => {
       // rspamd hashes parts of 1 KB or more (smaller ones would match too much unrelated mail).
       text: 'The agenda for the general assembly of the association follows. '.repeat(30),
     });
-    let headers: string[] = [];
-    for (let i = 0; i < 200 && headers.length === 0; i++) {
-      headers = await storedHeaders(stack.ports.imap, box.address).catch(() => []);
-      if (headers.length === 0) await new Promise((r) => setTimeout(r, 50));
-    }
+    const headers = await waitForHeaders(box.address, 1);
     const ar = /^Authentication-Results:.*(?:\r?\n[ \t].*)*/m.exec(headers[0])?.[0] ?? '';
     expect(ar).toMatch(/^Authentication-Results: mail\.giroflee\.test;[\s\S]*spf=pass/);
     // RFC 8601 comments would name the client's address: none in our header.
     expect(ar).not.toMatch(/127\.0\.0\.1|\(/);
     expect(headers[0]).toMatch(/X-Giroflee-Digest: [0-9a-f]{128}/);
+  });
+
+  it("refuses at SMTP a message failing its domain's DMARC p=reject policy, naming DMARC", async () => {
+    const box = await makeMailbox(t.db, { domainId: domain.id });
+    // SPF passes for the envelope's domain, which is not the From domain: DMARC fails.
+    await expect(
+      mx().sendMail({
+        envelope: { from: 'a@remote.example', to: [box.address] },
+        from: 'ceo@strict.example',
+        to: box.address,
+        subject: 'Wire transfer',
+        text: 'Please pay.',
+      }),
+    ).rejects.toMatchObject({ responseCode: 554, response: expect.stringMatching(/5\.7\.1 .*DMARC/) });
+  });
+
+  it('files a DMARC p=quarantine failure into Junk, marked X-Spam: Yes in clear headers', async () => {
+    const box = await makeMailbox(t.db, { domainId: domain.id });
+    await mx().sendMail({
+      envelope: { from: 'a@remote.example', to: [box.address] },
+      from: 'news@wary.example',
+      to: box.address,
+      subject: 'Offer',
+      text: 'An offer.',
+    });
+    const [junk] = await waitForHeaders(box.address, 1, 'Junk');
+    expect(junk).toMatch(/^X-Spam: Yes/m);
+    expect(junk).toMatch(/^X-Spam-Status: Yes, score=/m);
+    expect(await storedHeaders(stack.ports.imap, box.address)).toEqual([]);
+  });
+
+  it('removes an Authentication-Results and an X-Spam that came from outside', async () => {
+    const box = await makeMailbox(t.db, { domainId: domain.id });
+    await mx().sendMail({
+      from: 'a@remote.example',
+      to: box.address,
+      subject: 'Forged',
+      headers: {
+        'Authentication-Results': 'mail.giroflee.test; dkim=pass header.d=bank.example; dmarc=pass',
+        'X-Spam': 'No',
+      },
+      text: 'Trust me.',
+    });
+    const [headers] = await waitForHeaders(box.address, 1);
+    expect(headers).not.toMatch(/bank\.example/);
+    expect(headers).not.toMatch(/^X-Spam: No/m);
+    expect(headers.match(/^Authentication-Results:/gm)).toHaveLength(1);
   });
 });
