@@ -230,6 +230,6 @@ export async function rspamdRunning(runDir: string): Promise<boolean> {
 }
 
 /** Compiles a Sieve script next to itself (`.svbin`), so that Dovecot only has to read it. */
-export async function compileSieve(file: string): Promise<void> {
-  await run('sievec', [file]);
+export async function compileSieve(file: string, dovecotConfig: string): Promise<void> {
+  await run('sievec', ['-c', dovecotConfig, file]);
 }

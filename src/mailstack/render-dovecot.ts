@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { RenderedFiles } from './render-postfix';
+import { DIGEST_HEADER, FUZZY_JUNK_FLAG } from './render-rspamd';
 import type { MailstackSettings } from './settings';
 
 /** Dovecot quotes values containing spaces or `=` with double quotes. */
@@ -166,7 +167,7 @@ function dovecotConf(s: MailstackSettings): string {
   }
   lines.push(
     'protocol imap {',
-    '  mail_plugins = $mail_plugins imap_quota',
+    `  mail_plugins = $mail_plugins imap_quota${s.defence ? ' imap_sieve' : ''}`,
     '}',
     // Sieve at delivery: each mailbox's own script, and before it giroflee's junk filing.
     'protocol lmtp {',
@@ -174,7 +175,7 @@ function dovecotConf(s: MailstackSettings): string {
     '}',
     'plugin {',
     '  sieve = file:~/sieve;active=~/.dovecot.sieve',
-    ...(s.defence ? [`  sieve_before = ${path.join(s.paths.sieveDir, JUNK_SCRIPT)}`] : []),
+    ...(s.defence ? defencePlugin(s) : []),
     // Maildir++ quota: the usage is one small file per mailbox (maildirsize), read by
     // quota-status at RCPT and by LMTP, and appended to at each delivery. The count backend
     // summed the indexes of every folder of the mailbox three times per message instead.
@@ -190,6 +191,64 @@ function dovecotConf(s: MailstackSettings): string {
 
 /** The Sieve script run before each mailbox's own: what rspamd marked goes to Junk. */
 export const JUNK_SCRIPT = 'junk.sieve';
+/** imapsieve scripts: a message moved into Junk, or out of it. */
+export const REPORT_SCRIPTS = ['report-junk.sieve', 'report-not-junk.sieve'];
+const REPORT_PROGRAM = 'giroflee-report-junk';
+
+/**
+ * The program the imapsieve scripts pipe a moved message to. The message is stored encrypted,
+ * but its clear header still carries the fuzzy digests rspamd computed when it arrived
+ * (X-Giroflee-Digest): each one is added to rspamd's fuzzy storage under the junk flag (moved
+ * into Junk) or removed from it (moved out). Perl, which every Debian system has, so that
+ * Dovecot runs it as the mail user without reaching into giroflee's installation. Wire format
+ * of rspamd's fuzzy_wire.h, protocol version 4, unencrypted, little-endian: version, command
+ * (1 add, 2 delete), shingles count (0: the exact digest), flag, value (int32), tag (uint32),
+ * digest (64 bytes); the reply starts with value (0: accepted) and the tag.
+ */
+function reportProgram(): string {
+  return String.raw`#!/usr/bin/perl
+# Rendered by giroflee: do not edit, re-render instead.
+use strict;
+use warnings;
+use IO::Socket::INET;
+use IO::Select;
+
+my ($action, $storage) = @ARGV;
+my %commands = (junk => 1, 'not-junk' => 2);
+my $command = $commands{$action // ''} or die "usage: $0 junk|not-junk host:port\n";
+my @digests;
+while (my $line = <STDIN>) {
+  $line =~ s/\r?\n\z//;
+  last if $line eq '';
+  push @digests, pack('H128', $1) if $line =~ /^${DIGEST_HEADER}:[ \t]*([0-9a-f]{128})[ \t]*$/i;
+}
+# Dovecot writes the whole message: read it to the end.
+1 while read(STDIN, my $rest, 65536);
+exit 0 unless @digests;
+
+my $socket = IO::Socket::INET->new(PeerAddr => $storage, Proto => 'udp') or die "fuzzy storage: $!\n";
+my %pending;
+for my $digest (@digests) {
+  my $tag = int(rand(4294967295));
+  $pending{$tag} = pack('C C C C l< L< a64', 4, $command, 0, ${FUZZY_JUNK_FLAG}, 1, $tag, $digest);
+}
+for my $try (1 .. 3) {
+  $socket->send($_) for values %pending;
+  my $select = IO::Select->new($socket);
+  while (%pending && $select->can_read(1)) {
+    $socket->recv(my $reply, 512);
+    next if length($reply) < 16;
+    my ($value, $flag, $tag) = unpack('l< L< L<', $reply);
+    next unless exists $pending{$tag};
+    die "fuzzy storage refused the report ($value)\n" if $value != 0;
+    delete $pending{$tag};
+  }
+  last unless %pending;
+}
+# EX_TEMPFAIL: the storage did not answer.
+exit(%pending ? 75 : 0);
+`;
+}
 
 /**
  * Sieve only sees the clear outer headers once the gateway has encrypted a message; X-Spam is
@@ -197,7 +256,24 @@ export const JUNK_SCRIPT = 'junk.sieve';
  */
 export function renderSieve(s: MailstackSettings): RenderedFiles {
   if (!s.defence) return {};
+  const storage = `127.0.0.1:${s.ports.rspamdFuzzy}`;
+  const sieve = (lines: string[]) => ({
+    content: ['# Rendered by giroflee: do not edit, re-render instead.', ...lines, ''].join('\n'),
+    mode: 0o644,
+  });
   return {
+    [REPORT_SCRIPTS[0]]: sieve([
+      'require ["vnd.dovecot.pipe", "copy", "imapsieve"];',
+      `pipe :copy "${REPORT_PROGRAM}" ["junk", "${storage}"];`,
+    ]),
+    // Out of Junk into any folder but Trash: the member says it was not junk after all.
+    [REPORT_SCRIPTS[1]]: sieve([
+      'require ["vnd.dovecot.pipe", "copy", "imapsieve", "environment", "variables"];',
+      'if environment :matches "imap.mailbox" "*" { set "mailbox" "${1}"; }',
+      'if string :is "${mailbox}" "Trash" { stop; }',
+      `pipe :copy "${REPORT_PROGRAM}" ["not-junk", "${storage}"];`,
+    ]),
+    [path.join('bin', REPORT_PROGRAM)]: { content: reportProgram(), mode: 0o755 },
     [JUNK_SCRIPT]: {
       content: [
         '# Rendered by giroflee: do not edit, re-render instead.',
@@ -211,6 +287,24 @@ export function renderSieve(s: MailstackSettings): RenderedFiles {
       mode: 0o644,
     },
   };
+}
+
+/** Junk filing at delivery; junk reports when an IMAP client moves a message in or out of Junk. */
+function defencePlugin(s: MailstackSettings): string[] {
+  const dir = s.paths.sieveDir;
+  return [
+    `  sieve_before = ${path.join(dir, JUNK_SCRIPT)}`,
+    '  sieve_plugins = sieve_imapsieve sieve_extprograms',
+    '  sieve_global_extensions = +vnd.dovecot.pipe +vnd.dovecot.environment',
+    `  sieve_pipe_bin_dir = ${path.join(dir, 'bin')}`,
+    '  imapsieve_mailbox1_name = Junk',
+    '  imapsieve_mailbox1_causes = COPY APPEND',
+    `  imapsieve_mailbox1_before = file:${path.join(dir, REPORT_SCRIPTS[0])}`,
+    '  imapsieve_mailbox2_name = *',
+    '  imapsieve_mailbox2_from = Junk',
+    '  imapsieve_mailbox2_causes = COPY',
+    `  imapsieve_mailbox2_before = file:${path.join(dir, REPORT_SCRIPTS[1])}`,
+  ];
 }
 
 export function renderDovecot(s: MailstackSettings): RenderedFiles {

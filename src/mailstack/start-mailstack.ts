@@ -20,7 +20,7 @@ import {
   waitForPort,
   writeFiles,
 } from './processes';
-import { JUNK_SCRIPT, renderDovecot, renderSieve } from './render-dovecot';
+import { JUNK_SCRIPT, renderDovecot, renderSieve, REPORT_SCRIPTS } from './render-dovecot';
 import { renderPostfix } from './render-postfix';
 import { renderRspamd } from './render-rspamd';
 import {
@@ -128,8 +128,10 @@ export async function writeConfiguration(s: MailstackSettings): Promise<void> {
   if (s.defence) {
     await writeFiles(s.paths.rspamdConfigDir, renderRspamd(s), '_rspamd');
     await writeFiles(s.paths.sieveDir, renderSieve(s), 'dovecot');
-    // Compiled now, as root: Dovecot's LMTP runs as the mail user and could not store the binary.
-    await compileSieve(path.join(s.paths.sieveDir, JUNK_SCRIPT));
+    // Compiled now, as root: Dovecot runs them as the mail user, who could not store the binary.
+    for (const script of [JUNK_SCRIPT, ...REPORT_SCRIPTS]) {
+      await compileSieve(path.join(s.paths.sieveDir, script), s.paths.dovecotConfigFile);
+    }
   }
 }
 

@@ -50,6 +50,7 @@ describe('inbound defence (rspamd) on the real stack', () => {
     t = await createTestDatabase();
     dns = await startFixtureDns({ '127.0.0.1': staticLookup(zone) });
     stack = await startTestMailstack(t.url, {
+      dir: '/tmp/mta-scratch/dstack',
       defence: { dnsServers: [{ host: '127.0.0.1', port: dns.port }], fuzzySyncSeconds: 1 },
     });
     const c = await makeCollective(t.db);
