@@ -146,4 +146,55 @@ describe('inbound defence (rspamd) on the real stack', () => {
     expect(headers).not.toMatch(/^X-Spam: No/m);
     expect(headers.match(/^Authentication-Results:/gm)).toHaveLength(1);
   });
+
+  it('learns from a move into Junk by an IMAP client: the same message is junk on its next arrival', async () => {
+    const reporter = await makeMailbox(t.db, { domainId: domain.id });
+    const other = await makeMailbox(t.db, { domainId: domain.id });
+    const message = {
+      from: 'a@remote.example',
+      subject: 'Cheap watches',
+      text: 'Genuine replica watches at unbeatable prices, order today and save. '.repeat(25),
+    };
+    await mx().sendMail({ ...message, to: reporter.address });
+    const [first] = await waitForHeaders(reporter.address, 1);
+    expect(first).not.toMatch(/^X-Spam: Yes/m);
+
+    const client = new ImapFlow({
+      host: '127.0.0.1',
+      port: stack.ports.imap,
+      secure: false,
+      auth: { user: reporter.address, pass: TEST_PASSWORD },
+      logger: false,
+    });
+    await client.connect();
+    try {
+      const lock = await client.getMailboxLock('INBOX');
+      try {
+        await client.messageMove('1:*', 'Junk');
+      } finally {
+        lock.release();
+      }
+    } finally {
+      await client.logout();
+    }
+
+    // The fuzzy storage applies reports at its next sync (1 s here): copies sent before then
+    // still reach the inbox; one sent after lands in Junk.
+    const count = async (folder: string) =>
+      (await storedHeaders(stack.ports.imap, other.address, folder).catch(() => [] as string[])).length;
+    for (let sent = 1; ; sent++) {
+      await mx().sendMail({ ...message, to: other.address });
+      for (let i = 0; (await count('INBOX')) + (await count('Junk')) < sent; i++) {
+        if (i > 200) throw new Error(`copy ${sent} was never delivered`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const junk = await storedHeaders(stack.ports.imap, other.address, 'Junk');
+      if (junk.length > 0) {
+        expect(junk[0]).toMatch(/^X-Spam: Yes/m);
+        break;
+      }
+      if (sent >= 20) throw new Error('the reported message was never recognised');
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }, 60_000);
 });
