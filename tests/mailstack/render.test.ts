@@ -4,8 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { renderDovecot } from '../../src/mailstack/render-dovecot';
 import { renderPostfix } from '../../src/mailstack/render-postfix';
+import { renderRspamd } from '../../src/mailstack/render-rspamd';
 import {
   databaseParams,
+  DEFAULT_DEFENCE,
   DEFAULT_PORTS,
   MailstackSettings,
   privatePaths,
@@ -105,6 +107,30 @@ describe('mail stack configuration', () => {
     expect(dovecot).toContain('ssl_cert = </etc/ssl/mx.pem');
     expect(dovecot).toMatch(/port = 993/);
     expect(dovecot).toContain('/var/spool/postfix/private/auth');
+  });
+
+  it('puts rspamd on the MX only, failing closed, with Junk filing and junk reports in Dovecot', () => {
+    const s: MailstackSettings = {
+      ...base('/srv/stack'),
+      defence: { ...DEFAULT_DEFENCE, dnsServers: [{ host: '127.0.0.1', port: 5353 }] },
+    };
+    const { main, master, dovecot } = parse(s);
+    expect(main).toContain('milter_default_action = tempfail');
+    const mxLine = master.split('\n').find((l) => l.startsWith('127.0.0.1:2525 '))!;
+    expect(mxLine).toContain('smtpd_milters=inet:127.0.0.1:11332');
+    const submissionLine = master.split('\n').find((l) => l.startsWith('127.0.0.1:2587 '))!;
+    expect(submissionLine).not.toContain('smtpd_milters');
+    expect(dovecot).toContain('sieve_before = /srv/stack/sieve/junk.sieve');
+    expect(dovecot).toContain('imapsieve_mailbox1_name = Junk');
+    const rspamd = renderRspamd(s);
+    expect(rspamd['local.d/options.inc'].content).toContain('nameserver = ["127.0.0.1:5353"]');
+    // Nothing reaches the internet: the modules with remote lists are off, and the only fuzzy
+    // storage is ours.
+    for (const m of ['rbl', 'phishing', 'multimap', 'whitelist', 'url_redirector', 'asn']) {
+      expect(rspamd[`local.d/${m}.conf`].content).toContain('enabled = false;');
+    }
+    expect(rspamd['override.d/fuzzy_check.conf'].content).toMatch(/servers = "127\.0\.0\.1:11335"/);
+    expect(rspamd['override.d/fuzzy_check.conf'].content).not.toContain('rspamd.com');
   });
 
   it('keeps the database password out of the world-readable files', () => {
