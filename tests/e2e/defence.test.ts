@@ -3,11 +3,12 @@ import { ImapFlow } from 'imapflow';
 import { staticLookup } from '../../src/dns/zone-server';
 import type { DnsRecord } from '../../src/dns/resolver';
 import { rr, startFixtureDns } from '../dns/fixture-dns';
-import { createTestDatabase } from '../support/db';
+import { createTestContext, TestContext } from '../support/context';
 import { makeCollective, makeDomain, makeMailbox, TEST_PASSWORD } from '../support/factories';
 import { startTestMailstack, TestMailstack } from '../support/mailstack';
+import { REAL_STACK_TEST_MS, waitUntil } from '../support/wait-until';
 
-type Db = Awaited<ReturnType<typeof createTestDatabase>>;
+jest.setTimeout(REAL_STACK_TEST_MS);
 
 const GTUBE = 'XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X';
 
@@ -36,7 +37,7 @@ async function storedHeaders(port: number, user: string, folder = 'INBOX'): Prom
 }
 
 describe('inbound defence (rspamd) on the real stack', () => {
-  let t: Db;
+  let ctx: TestContext;
   let stack: TestMailstack;
   let dns: Awaited<ReturnType<typeof startFixtureDns>>;
   let domain: { id: string; name: string };
@@ -47,20 +48,19 @@ describe('inbound defence (rspamd) on the real stack', () => {
   ];
 
   beforeAll(async () => {
-    t = await createTestDatabase();
+    ctx = await createTestContext();
     dns = await startFixtureDns({ '127.0.0.1': staticLookup(zone) });
-    stack = await startTestMailstack(t.url, {
-      dir: '/tmp/mta-scratch/dstack',
+    stack = await startTestMailstack(ctx.databaseUrl, {
       defence: { dnsServers: [{ host: '127.0.0.1', port: dns.port }], fuzzySyncSeconds: 1 },
     });
-    const c = await makeCollective(t.db);
-    domain = await makeDomain(t.db, { collectiveId: c.id });
-  }, 120_000);
+    const c = await makeCollective(ctx);
+    domain = await makeDomain(ctx, { collectiveId: c.id });
+  });
 
   afterAll(async () => {
     await stack?.stop();
     await dns?.stop();
-    await t?.destroy();
+    await ctx?.destroy();
   });
 
   const mx = () =>
@@ -68,23 +68,21 @@ describe('inbound defence (rspamd) on the real stack', () => {
 
   /** The headers of every message in `folder`, once there are `count` of them. */
   async function waitForHeaders(user: string, count: number, folder = 'INBOX'): Promise<string[]> {
-    for (let i = 0; ; i++) {
+    return waitUntil(`${count} message(s) in ${user}/${folder}`, async () => {
       const headers = await storedHeaders(stack.ports.imap, user, folder).catch(() => [] as string[]);
-      if (headers.length >= count) return headers;
-      if (i > 200) throw new Error(`${user}/${folder}: ${headers.length} of ${count} messages`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+      return headers.length >= count && headers;
+    });
   }
 
   it('refuses GTUBE during the SMTP transaction', async () => {
-    const box = await makeMailbox(t.db, { domainId: domain.id });
+    const box = await makeMailbox(ctx, { domainId: domain.id });
     await expect(
       mx().sendMail({ from: 'a@remote.example', to: box.address, subject: 'test', text: GTUBE }),
     ).rejects.toMatchObject({ responseCode: 554, response: expect.stringContaining('5.7.1') });
   });
 
   it('stores an ordinary message with our Authentication-Results and its digests', async () => {
-    const box = await makeMailbox(t.db, { domainId: domain.id });
+    const box = await makeMailbox(ctx, { domainId: domain.id });
     await mx().sendMail({
       from: 'a@remote.example',
       to: box.address,
@@ -101,7 +99,7 @@ describe('inbound defence (rspamd) on the real stack', () => {
   });
 
   it("refuses at SMTP a message failing its domain's DMARC p=reject policy, naming DMARC", async () => {
-    const box = await makeMailbox(t.db, { domainId: domain.id });
+    const box = await makeMailbox(ctx, { domainId: domain.id });
     // SPF passes for the envelope's domain, which is not the From domain: DMARC fails.
     await expect(
       mx().sendMail({
@@ -115,7 +113,7 @@ describe('inbound defence (rspamd) on the real stack', () => {
   });
 
   it('files a DMARC p=quarantine failure into Junk, marked X-Spam: Yes in clear headers', async () => {
-    const box = await makeMailbox(t.db, { domainId: domain.id });
+    const box = await makeMailbox(ctx, { domainId: domain.id });
     await mx().sendMail({
       envelope: { from: 'a@remote.example', to: [box.address] },
       from: 'news@wary.example',
@@ -130,7 +128,7 @@ describe('inbound defence (rspamd) on the real stack', () => {
   });
 
   it('removes an Authentication-Results and an X-Spam that came from outside', async () => {
-    const box = await makeMailbox(t.db, { domainId: domain.id });
+    const box = await makeMailbox(ctx, { domainId: domain.id });
     await mx().sendMail({
       from: 'a@remote.example',
       to: box.address,
@@ -148,8 +146,8 @@ describe('inbound defence (rspamd) on the real stack', () => {
   });
 
   it('learns from a move into Junk by an IMAP client: the same message is junk on its next arrival', async () => {
-    const reporter = await makeMailbox(t.db, { domainId: domain.id });
-    const other = await makeMailbox(t.db, { domainId: domain.id });
+    const reporter = await makeMailbox(ctx, { domainId: domain.id });
+    const other = await makeMailbox(ctx, { domainId: domain.id });
     const message = {
       from: 'a@remote.example',
       subject: 'Cheap watches',
@@ -196,5 +194,5 @@ describe('inbound defence (rspamd) on the real stack', () => {
       if (sent >= 20) throw new Error('the reported message was never recognised');
       await new Promise((r) => setTimeout(r, 500));
     }
-  }, 60_000);
+  });
 });

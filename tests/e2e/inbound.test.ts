@@ -209,7 +209,7 @@ describe('inbound mail on the real Postfix and Dovecot', () => {
   });
 
   it('counts what a mailbox already holds: once it is full, the next message is refused at RCPT', async () => {
-    const box = await makeMailbox(t.db, { domainId: domain.id, quotaBytes: 1024 ** 2 });
+    const box = await makeMailbox(ctx, { domainId: domain.id, quotaBytes: 1024 ** 2 });
     await smtp(stack.ports.mx).sendMail({
       from: 'a@remote.example',
       to: box.address,
@@ -219,7 +219,7 @@ describe('inbound mail on the real Postfix and Dovecot', () => {
     await waitForMessages(stack.ports.imap, box.address, 1);
     // The limit is read from the database at each lookup: lowered under what is stored, the
     // mailbox is full for the very next message, whatever size it announces.
-    await t.db('mailboxes').where({ id: box.id }).update({ quota_bytes: 2000 });
+    await ctx.db('mailboxes').where({ id: box.id }).update({ quota_bytes: 2000 });
     await expect(
       smtp(stack.ports.mx).sendMail({ from: 'a@remote.example', to: box.address, text: 'one more' }),
     ).rejects.toMatchObject({ responseCode: 552, response: expect.stringContaining('5.2.2') });
