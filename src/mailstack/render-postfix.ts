@@ -10,7 +10,7 @@ const hostPort = (e: Endpoint) => `${e.host}:${e.port}`;
 /**
  * The lookup tables Postfix reads, all over the `mta` views (the contract with the MTA), through
  * their lookup functions: same rows, but PostgreSQL plans each view's query once per connection
- * instead of once per lookup (migration 0150_mta_lookups). `%s` is quoted by Postfix's pgsql client
+ * instead of once per lookup (migration 0250_mta_lookups). `%s` is quoted by Postfix's pgsql client
  * (pgsql_table(5)).
  */
 function pgsqlMaps(s: MailstackSettings): RenderedFiles {
