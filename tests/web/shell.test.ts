@@ -191,7 +191,7 @@ describe('web app shell', () => {
     await nextEn.fill('password1234');
     await againEn.fill('password1234');
     await page.getByRole('button', { name: 'Save the password' }).click();
-    await page.getByText('among the most common', { exact: false }).waitFor();
+    await page.getByText('too easy to guess', { exact: false }).waitFor();
     await expectAccessible(page, 'forced password change with an error (en)');
 
     await nextEn.fill('a walk along the quiet canal');
