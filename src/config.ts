@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -54,6 +55,12 @@ const envSchema = z.object({
     .refine((v) => !v || /^https?:\/\/[^\s]+$/.test(v), 'GIROFLEE_ALERT_WEBHOOK must be an http(s) URL'),
   GIROFLEE_ALERT_EMAIL: z.enum(['0', '1']).default('1'),
   GIROFLEE_ALERT_EMAIL_TO: z.string().optional(),
+  // What this host watches (src/monitoring): its name among giroflee copies, Postfix, disks, certificates.
+  GIROFLEE_NODE_NAME: z.string().optional(),
+  GIROFLEE_POSTFIX_CONFIG_DIR: z.string().default('/etc/postfix'),
+  GIROFLEE_TLS_CERT_FILES: z.string().default(''),
+  GIROFLEE_DISK_ALERT_PERCENT: z.coerce.number().min(1).max(100).default(90),
+  GIROFLEE_MONITOR_SECONDS: z.coerce.number().positive().default(60),
   // Relays (src/relay): outbound gateway, circuit breaker and health probe.
   GIROFLEE_RELAY_TIMEOUT_SECONDS: z.coerce.number().positive().default(30),
   GIROFLEE_RELAY_BREAKER_FAILURES: z.coerce.number().int().positive().default(3),
@@ -90,6 +97,12 @@ const envSchema = z.object({
   GIROFLEE_SESSION_HOURS: z.coerce.number().positive().default(12),
   GIROFLEE_SECURE_COOKIES: z.enum(['0', '1']).default('0'),
   GIROFLEE_TRUST_PROXY: z.string().optional(),
+  // Prometheus metrics: their own loopback listener ('off' for none), a bearer token on any /metrics.
+  GIROFLEE_METRICS_LISTEN: z.string().default('127.0.0.1:9464'),
+  GIROFLEE_METRICS_TOKEN: z
+    .string()
+    .optional()
+    .refine((v) => !v || v.length >= 24, 'GIROFLEE_METRICS_TOKEN must be at least 24 characters'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.string().default('production'),
 });
@@ -110,6 +123,7 @@ export interface Config {
   notifySmtp: Endpoint;
   notifyFrom: string;
   alerts: AlertSettings;
+  monitor: MonitorSettings;
   relay: RelaySettings;
   masterKeyFile: string;
   encryption: EncryptionSettings;
@@ -127,8 +141,33 @@ export interface Config {
    * client gets its own login throttle instead of all sharing the proxy's. Never logged.
    */
   trustProxy: string | false;
+  metrics: MetricsSettings;
   logLevel: string;
   development: boolean;
+}
+
+/** Where Prometheus reads giroflee's metrics. */
+export interface MetricsSettings {
+  /** Their own listener, serving only /metrics; undefined when turned off. */
+  listen?: Endpoint;
+  /**
+   * When set, every /metrics asks for `Authorization: Bearer <token>`, and the API's listener
+   * serves /metrics too (for a Prometheus that only reaches giroflee through the proxy).
+   */
+  token?: string;
+}
+
+/** What each copy of giroflee watches on its host and in the database (src/monitoring). */
+export interface MonitorSettings {
+  /** This copy's name in alerts about its host (its disk, its Postfix): the host name by default. */
+  nodeName: string;
+  /** Production Postfix's configuration (its queue, its certificate); the private stack's has its own. */
+  postfixConfigDir: string;
+  /** More certificates to watch (a reverse proxy's), beside the one Postfix serves. */
+  certFiles: string[];
+  /** Alert when a watched file system is fuller than this, in percent. */
+  diskAlertPercent: number;
+  intervalMs: number;
 }
 
 /** Where alerts to the racines go (src/alerts). */
@@ -258,6 +297,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       email: e.GIROFLEE_ALERT_EMAIL === '1',
       emailTo: list(e.GIROFLEE_ALERT_EMAIL_TO, []),
     },
+    monitor: {
+      nodeName: e.GIROFLEE_NODE_NAME || os.hostname(),
+      postfixConfigDir: path.resolve(e.GIROFLEE_POSTFIX_CONFIG_DIR),
+      certFiles: e.GIROFLEE_TLS_CERT_FILES.split(',')
+        .map((f) => f.trim())
+        .filter(Boolean)
+        .map((f) => path.resolve(f)),
+      diskAlertPercent: e.GIROFLEE_DISK_ALERT_PERCENT,
+      intervalMs: e.GIROFLEE_MONITOR_SECONDS * 1000,
+    },
     relay: {
       timeoutMs: e.GIROFLEE_RELAY_TIMEOUT_SECONDS * 1000,
       breakerFailures: e.GIROFLEE_RELAY_BREAKER_FAILURES,
@@ -299,6 +348,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionHours: e.GIROFLEE_SESSION_HOURS,
     secureCookies: e.GIROFLEE_SECURE_COOKIES === '1',
     trustProxy: e.GIROFLEE_TRUST_PROXY || false,
+    metrics: {
+      listen:
+        e.GIROFLEE_METRICS_LISTEN === 'off' ? undefined : parseEndpoint(e.GIROFLEE_METRICS_LISTEN, 9464),
+      token: e.GIROFLEE_METRICS_TOKEN || undefined,
+    },
     logLevel: e.LOG_LEVEL,
     development: e.NODE_ENV === 'development' || e.NODE_ENV === 'test',
   };
