@@ -94,6 +94,9 @@ const envSchema = z.object({
   GIROFLEE_WEBMAIL_IMAP: z.string().optional(),
   GIROFLEE_WEBMAIL_SUBMISSION: z.string().optional(),
   GIROFLEE_WEBMAIL_IDLE_SECONDS: z.coerce.number().positive().default(300),
+  // What giroflee keeps about traffic (sessions, failed-login counters, audit details), and the audit log itself.
+  GIROFLEE_TRAFFIC_RETENTION_DAYS: z.coerce.number().positive().default(7),
+  GIROFLEE_AUDIT_RETENTION_DAYS: z.coerce.number().positive().default(365),
   GIROFLEE_SESSION_HOURS: z.coerce.number().positive().default(12),
   GIROFLEE_SECURE_COOKIES: z.enum(['0', '1']).default('0'),
   GIROFLEE_TRUST_PROXY: z.string().optional(),
@@ -135,6 +138,7 @@ export interface Config {
   mailstackRelayhost?: Endpoint;
   webmail: WebmailSettings;
   sessionHours: number;
+  retention: RetentionSettings;
   secureCookies: boolean;
   /**
    * Express's `trust proxy` (e.g. `loopback`) when a reverse proxy fronts giroflee, so each
@@ -144,6 +148,14 @@ export interface Config {
   metrics: MetricsSettings;
   logLevel: string;
   development: boolean;
+}
+
+/** How long giroflee keeps what it stores about traffic (src/retention). */
+export interface RetentionSettings {
+  /** Ended sessions, failed-login counters, the details of audit entries. */
+  trafficDays: number;
+  /** Audit entries themselves (who did what, when), and resolved alerts. */
+  auditDays: number;
 }
 
 /** Where Prometheus reads giroflee's metrics. */
@@ -346,6 +358,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       idleMs: e.GIROFLEE_WEBMAIL_IDLE_SECONDS * 1000,
     },
     sessionHours: e.GIROFLEE_SESSION_HOURS,
+    retention: { trafficDays: e.GIROFLEE_TRAFFIC_RETENTION_DAYS, auditDays: e.GIROFLEE_AUDIT_RETENTION_DAYS },
     secureCookies: e.GIROFLEE_SECURE_COOKIES === '1',
     trustProxy: e.GIROFLEE_TRUST_PROXY || false,
     metrics: {

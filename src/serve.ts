@@ -14,6 +14,7 @@ import { mailstackComponent } from './mailstack/component';
 import { alertsComponent } from './alerts/component';
 import { closeWebmail } from './mail/webmail-service';
 import { monitoringComponent } from './monitoring/component';
+import { retentionComponent } from './retention/retention-job';
 
 /** An HTTP server for `app` on `at`, and how to stop it. */
 async function listenHttp(app: http.RequestListener, at: Endpoint): Promise<{ stop(): Promise<void> }> {
@@ -76,6 +77,7 @@ export const components: Component[] = [
   dnsJobsComponent,
   alertsComponent,
   monitoringComponent,
+  retentionComponent,
   // Last: Postfix finds the gateways listening; stopped first, so nothing is handed to a stopped gateway.
   mailstackComponent,
 ];

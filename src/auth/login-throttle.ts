@@ -126,3 +126,21 @@ export class LoginThrottle {
     }
   }
 }
+
+/**
+ * Retention: removes up to `limit` failed-login counters untouched since `before` and no longer
+ * blocking anyone. Returns how many.
+ */
+export async function deleteStaleThrottles(
+  ctx: ServiceContext,
+  before: Date,
+  limit: number,
+): Promise<number> {
+  const keys = ctx
+    .db('login_throttle')
+    .select('key_hash')
+    .where('updated_at', '<', before)
+    .andWhere((q) => q.whereNull('blocked_until').orWhere('blocked_until', '<', ctx.now()))
+    .limit(limit);
+  return ctx.db('login_throttle').whereIn('key_hash', keys).delete();
+}
