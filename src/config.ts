@@ -58,6 +58,7 @@ const envSchema = z.object({
   // What this host watches (src/monitoring): its name among giroflee copies, Postfix, disks, certificates.
   GIROFLEE_NODE_NAME: z.string().optional(),
   GIROFLEE_POSTFIX_CONFIG_DIR: z.string().default('/etc/postfix'),
+  GIROFLEE_MAIL_ROOT: z.string().optional(),
   GIROFLEE_TLS_CERT_FILES: z.string().default(''),
   GIROFLEE_DISK_ALERT_PERCENT: z.coerce.number().min(1).max(100).default(90),
   GIROFLEE_MONITOR_SECONDS: z.coerce.number().positive().default(60),
@@ -175,6 +176,8 @@ export interface MonitorSettings {
   nodeName: string;
   /** Production Postfix's configuration (its queue, its certificate); the private stack's has its own. */
   postfixConfigDir: string;
+  /** Dovecot's mail store, when not the private stack's or production's /var/vmail. */
+  mailRoot?: string;
   /** More certificates to watch (a reverse proxy's), beside the one Postfix serves. */
   certFiles: string[];
   /** Alert when a watched file system is fuller than this, in percent. */
@@ -312,6 +315,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     monitor: {
       nodeName: e.GIROFLEE_NODE_NAME || os.hostname(),
       postfixConfigDir: path.resolve(e.GIROFLEE_POSTFIX_CONFIG_DIR),
+      mailRoot: e.GIROFLEE_MAIL_ROOT ? path.resolve(e.GIROFLEE_MAIL_ROOT) : undefined,
       certFiles: e.GIROFLEE_TLS_CERT_FILES.split(',')
         .map((f) => f.trim())
         .filter(Boolean)

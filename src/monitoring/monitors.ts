@@ -1,10 +1,12 @@
 import fs from 'node:fs/promises';
 import { firingKeys } from '../alerts/alerts';
+import { installedAt, lastBackupAt } from '../backup/backups';
+import { mailRootOf } from '../backup/paths';
 import { alertKey, reconcileAlerts, type AlertInput } from '../alerts/raise-alert';
 import type { AppContext } from '../context';
 import { logger } from '../logger';
 import { mailstackDir } from '../mailstack/from-config';
-import { PRODUCTION_PATHS, privatePaths } from '../mailstack/settings';
+import { privatePaths } from '../mailstack/settings';
 import { queueMetrics } from '../metrics/metrics';
 import { certificateExpiry, diskUsage, postfixCertificateFiles } from './host-checks';
 import { brokenDomains, stuckDkimRotations } from './platform-state';
@@ -16,6 +18,8 @@ const DISK_HYSTERESIS = 5;
 const CERT_WARNING_DAYS = 14;
 const CERT_CRITICAL_DAYS = 3;
 const DKIM_STUCK_DAYS = 7;
+/** Backups are daily; a little more than a day without one means the last run failed or never came. */
+const BACKUP_MAX_AGE_HOURS = 26;
 
 /**
  * A check that raises and resolves one kind of alert. `host` checks look at this machine (its
@@ -36,9 +40,7 @@ export const postfixConfigDirOf = (ctx: AppContext): string =>
 
 /** The folders whose file systems must not fill up: the data directory and the mail store. */
 async function watchedFolders(ctx: AppContext): Promise<string[]> {
-  const mailRoot = ctx.config.mailstack
-    ? privatePaths(mailstackDir(ctx.config)).mailRoot
-    : PRODUCTION_PATHS.mailRoot;
+  const mailRoot = mailRootOf(ctx.config);
   const seen = new Set<number>();
   const out: string[] = [];
   for (const dir of [ctx.config.dataDir, mailRoot]) {
@@ -174,8 +176,39 @@ const dkimRotationStuck: Monitor = {
   },
 };
 
+const backupMissing: Monitor = {
+  kind: 'backup_missing',
+  scope: 'platform',
+  async check(ctx) {
+    const limit = ctx.now().getTime() - BACKUP_MAX_AGE_HOURS * 3600_000;
+    const last = await lastBackupAt(ctx);
+    if (last && last.getTime() >= limit) return [];
+    const installed = await installedAt(ctx);
+    if (!last && installed && installed.getTime() >= limit) return [];
+    const since = last ? last.toISOString().replace('T', ' ').slice(0, 16) + ' UTC' : undefined;
+    return [
+      {
+        kind: 'backup_missing',
+        title: { fr: 'Pas de sauvegarde récente', en: 'No recent backup' },
+        text: {
+          fr:
+            (since
+              ? `La dernière sauvegarde complète date du ${since}`
+              : 'Aucune sauvegarde n’a jamais été faite') +
+            ` (plus de ${BACKUP_MAX_AGE_HOURS} h). Vérifiez le serveur de sauvegarde et sa clé SSH ` +
+            '(docs/backup.md), ou lancez giroflee backup à la main.',
+          en:
+            (since ? `The last complete backup finished at ${since}` : 'No backup was ever taken') +
+            ` (more than ${BACKUP_MAX_AGE_HOURS} h ago). Check the backup server and its SSH key ` +
+            '(docs/backup.md), or run giroflee backup by hand.',
+        },
+      },
+    ];
+  },
+};
+
 /** Every monitor `giroflee serve` runs. */
-export const monitors: Monitor[] = [diskFull, tlsExpiring, domainBroken, dkimRotationStuck];
+export const monitors: Monitor[] = [diskFull, tlsExpiring, domainBroken, dkimRotationStuck, backupMissing];
 
 /** Runs the monitors of one scope; a failing check is logged and leaves its alerts as they are. */
 export async function runMonitors(ctx: AppContext, scope: Monitor['scope'], list = monitors): Promise<void> {
