@@ -36,7 +36,6 @@ describe('retention job', () => {
     await ctx.db('login_throttle').insert([
       { key_hash: 'old', failures: 2, updated_at: ago(8) },
       { key_hash: 'recent', failures: 2, updated_at: ago(1) },
-      { key_hash: 'old-but-blocked', failures: 30, updated_at: ago(8), blocked_until: ago(-1) },
     ]);
     const entry = (at: Date, details: object) => ({
       at,
@@ -60,7 +59,7 @@ describe('retention job', () => {
     expect(done).toMatchObject({ sessions: 2, login_throttle: 1, 'audit_log.details': 5003, audit_log: 1 });
 
     expect((await ctx.db('sessions').pluck('token_hash')).sort()).toEqual(['expired-recently', 'still-open']);
-    expect((await ctx.db('login_throttle').pluck('key_hash')).sort()).toEqual(['old-but-blocked', 'recent']);
+    expect((await ctx.db('login_throttle').pluck('key_hash')).sort()).toEqual(['recent']);
     const audit = await ctx.db('audit_log').select('at', 'details', 'action');
     expect(audit).toHaveLength(5004);
     expect(audit.filter((a) => Object.keys(a.details).length > 0)).toEqual([
