@@ -70,11 +70,12 @@ async function startToReady(env, port) {
 async function main() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'giroflee-measure-'));
   fs.chmodSync(dir, 0o711);
-  const [httpPort, lmtp, outbound, zone] = await freePorts(4);
+  const [httpPort, lmtp, outbound, zone, metrics] = await freePorts(5);
   const env = {
     ...process.env,
     GIROFLEE_DATA_DIR: path.join(dir, 'data'),
     GIROFLEE_HTTP: `127.0.0.1:${httpPort}`,
+    GIROFLEE_METRICS_LISTEN: `127.0.0.1:${metrics}`,
     GIROFLEE_LMTP: `127.0.0.1:${lmtp}`,
     GIROFLEE_OUTBOUND: `127.0.0.1:${outbound}`,
     GIROFLEE_DNS_ZONE_LISTEN: `127.0.0.1:${zone}`,

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -54,6 +55,13 @@ const envSchema = z.object({
     .refine((v) => !v || /^https?:\/\/[^\s]+$/.test(v), 'GIROFLEE_ALERT_WEBHOOK must be an http(s) URL'),
   GIROFLEE_ALERT_EMAIL: z.enum(['0', '1']).default('1'),
   GIROFLEE_ALERT_EMAIL_TO: z.string().optional(),
+  // What this host watches (src/monitoring): its name among giroflee copies, Postfix, disks, certificates.
+  GIROFLEE_NODE_NAME: z.string().optional(),
+  GIROFLEE_POSTFIX_CONFIG_DIR: z.string().default('/etc/postfix'),
+  GIROFLEE_MAIL_ROOT: z.string().optional(),
+  GIROFLEE_TLS_CERT_FILES: z.string().default(''),
+  GIROFLEE_DISK_ALERT_PERCENT: z.coerce.number().min(1).max(100).default(90),
+  GIROFLEE_MONITOR_SECONDS: z.coerce.number().positive().default(60),
   // Relays (src/relay): outbound gateway, circuit breaker and health probe.
   GIROFLEE_RELAY_TIMEOUT_SECONDS: z.coerce.number().positive().default(30),
   GIROFLEE_RELAY_BREAKER_FAILURES: z.coerce.number().int().positive().default(3),
@@ -87,9 +95,18 @@ const envSchema = z.object({
   GIROFLEE_WEBMAIL_IMAP: z.string().optional(),
   GIROFLEE_WEBMAIL_SUBMISSION: z.string().optional(),
   GIROFLEE_WEBMAIL_IDLE_SECONDS: z.coerce.number().positive().default(300),
+  // What giroflee keeps about traffic (sessions, failed-login counters, audit details), and the audit log itself.
+  GIROFLEE_TRAFFIC_RETENTION_DAYS: z.coerce.number().positive().default(7),
+  GIROFLEE_AUDIT_RETENTION_DAYS: z.coerce.number().positive().default(365),
   GIROFLEE_SESSION_HOURS: z.coerce.number().positive().default(12),
   GIROFLEE_SECURE_COOKIES: z.enum(['0', '1']).default('0'),
   GIROFLEE_TRUST_PROXY: z.string().optional(),
+  // Prometheus metrics: their own loopback listener ('off' for none), a bearer token on any /metrics.
+  GIROFLEE_METRICS_LISTEN: z.string().default('127.0.0.1:9464'),
+  GIROFLEE_METRICS_TOKEN: z
+    .string()
+    .optional()
+    .refine((v) => !v || v.length >= 24, 'GIROFLEE_METRICS_TOKEN must be at least 24 characters'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.string().default('production'),
 });
@@ -110,6 +127,7 @@ export interface Config {
   notifySmtp: Endpoint;
   notifyFrom: string;
   alerts: AlertSettings;
+  monitor: MonitorSettings;
   relay: RelaySettings;
   masterKeyFile: string;
   encryption: EncryptionSettings;
@@ -121,14 +139,50 @@ export interface Config {
   mailstackRelayhost?: Endpoint;
   webmail: WebmailSettings;
   sessionHours: number;
+  retention: RetentionSettings;
   secureCookies: boolean;
   /**
    * Express's `trust proxy` (e.g. `loopback`) when a reverse proxy fronts giroflee, so each
    * client gets its own login throttle instead of all sharing the proxy's. Never logged.
    */
   trustProxy: string | false;
+  metrics: MetricsSettings;
   logLevel: string;
   development: boolean;
+}
+
+/** How long giroflee keeps what it stores about traffic (src/retention). */
+export interface RetentionSettings {
+  /** Ended sessions, failed-login counters, the details of audit entries. */
+  trafficDays: number;
+  /** Audit entries themselves (who did what, when), and resolved alerts. */
+  auditDays: number;
+}
+
+/** Where Prometheus reads giroflee's metrics. */
+export interface MetricsSettings {
+  /** Their own listener, serving only /metrics; undefined when turned off. */
+  listen?: Endpoint;
+  /**
+   * When set, every /metrics asks for `Authorization: Bearer <token>`, and the API's listener
+   * serves /metrics too (for a Prometheus that only reaches giroflee through the proxy).
+   */
+  token?: string;
+}
+
+/** What each copy of giroflee watches on its host and in the database (src/monitoring). */
+export interface MonitorSettings {
+  /** This copy's name in alerts about its host (its disk, its Postfix): the host name by default. */
+  nodeName: string;
+  /** Production Postfix's configuration (its queue, its certificate); the private stack's has its own. */
+  postfixConfigDir: string;
+  /** Dovecot's mail store, when not the private stack's or production's /var/vmail. */
+  mailRoot?: string;
+  /** More certificates to watch (a reverse proxy's), beside the one Postfix serves. */
+  certFiles: string[];
+  /** Alert when a watched file system is fuller than this, in percent. */
+  diskAlertPercent: number;
+  intervalMs: number;
 }
 
 /** Where alerts to the racines go (src/alerts). */
@@ -258,6 +312,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       email: e.GIROFLEE_ALERT_EMAIL === '1',
       emailTo: list(e.GIROFLEE_ALERT_EMAIL_TO, []),
     },
+    monitor: {
+      nodeName: e.GIROFLEE_NODE_NAME || os.hostname(),
+      postfixConfigDir: path.resolve(e.GIROFLEE_POSTFIX_CONFIG_DIR),
+      mailRoot: e.GIROFLEE_MAIL_ROOT ? path.resolve(e.GIROFLEE_MAIL_ROOT) : undefined,
+      certFiles: e.GIROFLEE_TLS_CERT_FILES.split(',')
+        .map((f) => f.trim())
+        .filter(Boolean)
+        .map((f) => path.resolve(f)),
+      diskAlertPercent: e.GIROFLEE_DISK_ALERT_PERCENT,
+      intervalMs: e.GIROFLEE_MONITOR_SECONDS * 1000,
+    },
     relay: {
       timeoutMs: e.GIROFLEE_RELAY_TIMEOUT_SECONDS * 1000,
       breakerFailures: e.GIROFLEE_RELAY_BREAKER_FAILURES,
@@ -297,8 +362,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       idleMs: e.GIROFLEE_WEBMAIL_IDLE_SECONDS * 1000,
     },
     sessionHours: e.GIROFLEE_SESSION_HOURS,
+    retention: { trafficDays: e.GIROFLEE_TRAFFIC_RETENTION_DAYS, auditDays: e.GIROFLEE_AUDIT_RETENTION_DAYS },
     secureCookies: e.GIROFLEE_SECURE_COOKIES === '1',
     trustProxy: e.GIROFLEE_TRUST_PROXY || false,
+    metrics: {
+      listen:
+        e.GIROFLEE_METRICS_LISTEN === 'off' ? undefined : parseEndpoint(e.GIROFLEE_METRICS_LISTEN, 9464),
+      token: e.GIROFLEE_METRICS_TOKEN || undefined,
+    },
     logLevel: e.LOG_LEVEL,
     development: e.NODE_ENV === 'development' || e.NODE_ENV === 'test',
   };

@@ -2,6 +2,9 @@ import http from 'node:http';
 import type { AppContext } from './context';
 import type { Component } from './component';
 import { createApp } from './api/app';
+import { createMetricsApp } from './api/metrics-app';
+import type { Endpoint } from './config';
+import { watchProcess, type PoolStats } from './metrics/metrics';
 import { logger } from './logger';
 import { dnsJobsComponent } from './dns/dns-jobs';
 import { platformZoneComponent } from './dns/platform-zone';
@@ -10,15 +13,29 @@ import { outboundGatewayComponent, relayProbeComponent } from './relay/component
 import { mailstackComponent } from './mailstack/component';
 import { alertsComponent } from './alerts/component';
 import { closeWebmail } from './mail/webmail-service';
+import { monitoringComponent } from './monitoring/component';
+import { retentionComponent } from './retention/retention-job';
+
+/** An HTTP server for `app` on `at`, and how to stop it. */
+async function listenHttp(app: http.RequestListener, at: Endpoint): Promise<{ stop(): Promise<void> }> {
+  const server = http.createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(at.port, at.host, resolve);
+  });
+  return {
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
+  };
+}
 
 export const httpComponent: Component = {
   name: 'http',
   async start(ctx) {
-    const server = http.createServer(createApp(ctx));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(ctx.config.http.port, ctx.config.http.host, resolve);
-    });
+    const server = await listenHttp(createApp(ctx), ctx.config.http);
     logger.info(
       { listen: `${ctx.config.http.host}:${ctx.config.http.port}` },
       'HTTP API, console and webmail',
@@ -27,17 +44,31 @@ export const httpComponent: Component = {
       async stop() {
         // Push streams and IMAP connections first, or the server would wait on them.
         await closeWebmail(ctx);
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeIdleConnections();
-        });
+        await server.stop();
       },
     };
   },
 };
 
+/**
+ * Prometheus metrics: the process's own and its PostgreSQL pool's, plus what every module counts;
+ * on their own listener (GIROFLEE_METRICS_LISTEN) and, with a token, on the API's too.
+ */
+export const metricsComponent: Component = {
+  name: 'metrics',
+  async start(ctx) {
+    watchProcess((ctx.db.client as { pool?: PoolStats }).pool);
+    const at = ctx.config.metrics.listen;
+    if (!at) return { stop: async () => undefined };
+    const server = await listenHttp(createMetricsApp(ctx.config), at);
+    logger.info({ listen: `${at.host}:${at.port}` }, 'Prometheus metrics');
+    return server;
+  },
+};
+
 /** Started in this order, stopped in reverse. */
 export const components: Component[] = [
+  metricsComponent,
   httpComponent,
   inboundGatewayComponent,
   outboundGatewayComponent,
@@ -45,6 +76,8 @@ export const components: Component[] = [
   platformZoneComponent,
   dnsJobsComponent,
   alertsComponent,
+  monitoringComponent,
+  retentionComponent,
   // Last: Postfix finds the gateways listening; stopped first, so nothing is handed to a stopped gateway.
   mailstackComponent,
 ];

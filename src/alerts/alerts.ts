@@ -201,3 +201,18 @@ export async function finishDelivery(
       });
   return updated > 0;
 }
+
+/** Retention: removes up to `limit` alerts resolved before `before`. Returns how many. */
+export async function deleteResolvedAlerts(
+  ctx: ServiceContext,
+  before: Date,
+  limit: number,
+): Promise<number> {
+  const keys = ctx
+    .db('alerts')
+    .select('key')
+    .where({ state: 'resolved', delivered: true })
+    .andWhere('resolved_at', '<', before)
+    .limit(limit);
+  return ctx.db('alerts').whereIn('key', keys).delete();
+}

@@ -81,12 +81,22 @@ export async function resolveAlert(
 
 /**
  * For a check that sees a whole family at once (every domain, every disk): raises each
- * condition it found and resolves those of the same kind that it no longer finds.
+ * condition it found and resolves those of the same kind that it no longer finds. A check that
+ * sees only part of the family (this host's disks) names that part with `subjectPrefix`, so the
+ * other hosts' alerts stay as they are.
  */
-export async function reconcileAlerts(ctx: AppContext, kind: string, found: AlertInput[]): Promise<void> {
+export async function reconcileAlerts(
+  ctx: AppContext,
+  kind: string,
+  found: AlertInput[],
+  opts: { subjectPrefix?: string } = {},
+): Promise<void> {
   const current = new Set<string>();
   for (const alert of found) {
     if (alert.kind !== kind) throw new Error(`reconcileAlerts(${kind}) given an alert of kind ${alert.kind}`);
+    if (opts.subjectPrefix && !alert.subject?.startsWith(opts.subjectPrefix)) {
+      throw new Error(`reconcileAlerts(${kind}) given ${alert.subject} outside ${opts.subjectPrefix}`);
+    }
     current.add(alertKey(alert));
     await raiseAlert(ctx, alert);
   }
@@ -100,6 +110,7 @@ export async function reconcileAlerts(ctx: AppContext, kind: string, found: Aler
   for (const key of firing) {
     if (current.has(key)) continue;
     const subject = key.startsWith(`${kind}:`) ? key.slice(kind.length + 1) : undefined;
+    if (opts.subjectPrefix && !subject?.startsWith(opts.subjectPrefix)) continue;
     await resolveAlert(ctx, { kind, subject });
   }
 }

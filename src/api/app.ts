@@ -2,6 +2,7 @@ import express, { Router } from 'express';
 import cookieParser from 'cookie-parser';
 import type { AppContext } from '../context';
 import { errors } from '../errors';
+import { accessLog, routeBase } from './middleware/access-log';
 import { authenticate } from './middleware/authenticate';
 import { errorHandler } from './middleware/error-handler';
 import { openApiDocument } from './openapi';
@@ -13,6 +14,7 @@ export function createApp(ctx: AppContext): express.Express {
   app.disable('x-powered-by');
   // The client address only ever keys the in-memory throttles; it is never logged or stored.
   app.set('trust proxy', ctx.config.trustProxy);
+  app.use(accessLog());
   app.use((_req, res, next) => {
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', 'no-referrer');
@@ -22,6 +24,7 @@ export function createApp(ctx: AppContext): express.Express {
   for (const mount of rootRoutes) mount(app, ctx);
 
   const api = Router();
+  api.use(routeBase('/api/v1'));
   api.use(express.json({ limit: '256kb', strict: true }));
   api.use(cookieParser());
   api.use(authenticate(ctx));

@@ -1,5 +1,5 @@
 import { actorId, actorLabel } from '../auth/actor';
-import type { CommandContext } from '../context';
+import type { CommandContext, ServiceContext } from '../context';
 
 export interface AuditEntry {
   action: string;
@@ -41,4 +41,24 @@ export function diffFields(
       out[key] = { before: before[key], after: after[key] };
   }
   return out;
+}
+
+/**
+ * Retention: empties the details (the before and after of what changed) of up to `limit` entries
+ * older than `before`; who did what to which target stays. Returns how many.
+ */
+export async function scrubAuditDetails(ctx: ServiceContext, before: Date, limit: number): Promise<number> {
+  const ids = ctx
+    .db('audit_log')
+    .select('id')
+    .where('at', '<', before)
+    .andWhereRaw("details <> '{}'::jsonb")
+    .limit(limit);
+  return ctx.db('audit_log').whereIn('id', ids).update({ details: '{}' });
+}
+
+/** Retention: removes up to `limit` entries older than `before`. Returns how many. */
+export async function deleteAuditBefore(ctx: ServiceContext, before: Date, limit: number): Promise<number> {
+  const ids = ctx.db('audit_log').select('id').where('at', '<', before).limit(limit);
+  return ctx.db('audit_log').whereIn('id', ids).delete();
 }

@@ -126,3 +126,16 @@ export class LoginThrottle {
     }
   }
 }
+
+/**
+ * Retention: removes up to `limit` failed-login counters untouched since `before` (a count fades
+ * after an hour anyway, so nothing is slowed down by them any more). Returns how many.
+ */
+export async function deleteStaleThrottles(
+  ctx: ServiceContext,
+  before: Date,
+  limit: number,
+): Promise<number> {
+  const keys = ctx.db('login_throttle').select('key_hash').where('updated_at', '<', before).limit(limit);
+  return ctx.db('login_throttle').whereIn('key_hash', keys).delete();
+}

@@ -112,3 +112,16 @@ export async function resolveSession(ctx: ServiceContext, token: string): Promis
     ? loadAccountActor(ctx, session.account_id, session.id)
     : loadMailboxActor(ctx, session.mailbox_id, session.id);
 }
+
+/**
+ * Retention: removes up to `limit` sessions that ended (expired or revoked) before `before`,
+ * when they were last seen is traffic data. Returns how many.
+ */
+export async function deleteEndedSessions(ctx: ServiceContext, before: Date, limit: number): Promise<number> {
+  const ids = ctx
+    .db('sessions')
+    .select('id')
+    .where((q) => q.where('expires_at', '<', before).orWhere('revoked_at', '<', before))
+    .limit(limit);
+  return ctx.db('sessions').whereIn('id', ids).delete();
+}

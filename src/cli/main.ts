@@ -63,6 +63,14 @@ const COMMANDS: Record<string, { description: string; modules: Array<() => Promi
     description: 'production configuration of Postfix and Dovecot',
     modules: [() => import('./commands/mailstack').then((m) => m.registerMailstack)],
   },
+  backup: {
+    description: 'write a backup (database, mail store, manifests; never the master key)',
+    modules: [() => import('./commands/backup').then((m) => m.registerBackup)],
+  },
+  restore: {
+    description: 'restore a backup into an empty database and mail store',
+    modules: [() => import('./commands/backup').then((m) => m.registerBackup)],
+  },
 };
 
 /** The version in package.json, found from this file in src/ (tests) or dist/src/ (built). */

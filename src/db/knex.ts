@@ -30,3 +30,28 @@ export async function appliedMigrationCount(db: Knex): Promise<number> {
   const [done] = (await db.raw('SELECT count(*)::int AS n FROM knex_migrations')).rows;
   return done.n;
 }
+
+/** The migrations the database has applied, in order; none for an empty database. */
+export async function appliedMigrationNames(db: Knex): Promise<string[]> {
+  if (!(await db.schema.hasTable('knex_migrations'))) return [];
+  return db('knex_migrations').orderBy('id').pluck('name');
+}
+
+/**
+ * Applies migrations one by one until the database has exactly `names` (a restore loads rows
+ * into the schema they were taken from, then migrates to the latest). Throws when `names` is
+ * not where this build's migrations lead, or the database is already past it.
+ */
+export async function migrateTo(db: Knex, names: string[]): Promise<void> {
+  const known = (await migrationSource.getMigrations([])).map((m) => migrationSource.getMigrationName(m));
+  const unknown = names.find((n, i) => known[i] !== n);
+  if (unknown) throw new Error(`migration ${unknown} is not one of this version's, in this order`);
+  let applied = await appliedMigrationNames(db);
+  if (applied.some((n, i) => names[i] !== n)) {
+    throw new Error(`the database has migrations the backup does not (${applied.join(', ')})`);
+  }
+  while (applied.length < names.length) {
+    await db.migrate.up({ migrationSource });
+    applied = await appliedMigrationNames(db);
+  }
+}

@@ -7,6 +7,7 @@ import { result } from './checks/common';
 import { ensureDomainDkimKey, listLiveDkimKeys } from './dkim-keys';
 import { CheckId, PROTOCOLS, recordPlan } from './record-plan';
 import { DnsResolver, DnsResult, isDefinite, RecordType, resolverFromConfig } from './resolver';
+import { countDnsChecks } from '../metrics/metrics';
 
 export interface DomainCheckReport {
   domain: string;
@@ -201,6 +202,7 @@ export async function runDomainCheck(
 ): Promise<DomainCheckReport> {
   await ensureDomainDkimKey(ctx, domain.id);
   const report = await checkDomain(ctx, domain, opts);
+  countDnsChecks(report);
   await storeDomainCheck(ctx, domain.id, report);
   return report;
 }

@@ -6,6 +6,7 @@ import type { Component } from '../component';
 import type { Db } from '../db/knex';
 import { errors } from '../errors';
 import { logger } from '../logger';
+import { countInboundReplies, timeEncryption } from '../metrics/metrics';
 import { LmtpClientPool, RecipientReply } from './lmtp-client-pool';
 import { encryptLargeMessage, encryptMessage } from './pgp-mime';
 import { RecipientKeys, RecipientPolicy } from './recipient-keys';
@@ -169,6 +170,7 @@ export async function startLmtpGateway(
       const message = new MessageBuffer(declaredSizes.get(session) ?? 0, opts.maxMessageBytes);
       stream.on('data', (chunk: Buffer) => message.add(chunk));
       const reply = (replies: Array<string | Error>) => {
+        countInboundReplies(replies);
         done(session);
         cb(null, replies as unknown as string);
       };
@@ -278,7 +280,9 @@ async function encryptedFor(
   let p = cache.get(k);
   if (!p) {
     const opts = { protectedSubject: policy.protectedSubject };
-    p = large ? encryptLargeMessage(raw, policy.keys, opts) : encryptMessage(raw, policy.keys, opts);
+    p = timeEncryption<Payload | undefined>(
+      large ? encryptLargeMessage(raw, policy.keys, opts) : encryptMessage(raw, policy.keys, opts),
+    );
     cache.set(k, p);
   }
   try {

@@ -5,7 +5,7 @@ import type { Endpoint } from '../config';
 import { logger } from '../logger';
 import type { CircuitBreakers } from './circuit-breaker';
 import { dkimSignatures, type SigningKeysLookup } from './dkim-sign-message';
-import { outboundMetrics } from './metrics';
+import { outboundMetrics } from '../metrics/metrics';
 import type { RelayTarget } from './relay-transport';
 import { routeMessage, type SendAttempt } from './route-message';
 

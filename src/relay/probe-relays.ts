@@ -3,7 +3,7 @@ import { runInTransaction, tryAdvisoryLock } from '../db/transaction';
 import type { LocalizedText } from '../errors';
 import { logger } from '../logger';
 import { checkDnsbl, type DnsblQuery } from './dnsbl';
-import { outboundMetrics } from './metrics';
+import { outboundMetrics } from '../metrics/metrics';
 import { recordRelayHealth, relaysToProbe, type HealthStatus, type RelayRow } from './relays';
 import type { RelayTarget } from './relay-transport';
 import { toTarget } from './routing-targets';

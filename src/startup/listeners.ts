@@ -50,6 +50,14 @@ export function listenersOf(config: Config): Listener[] {
       fr: 'la passerelle sortante (SMTP)',
       en: 'the outbound gateway (SMTP)',
     }),
+    ...(config.metrics.listen
+      ? [
+          endpoint('GIROFLEE_METRICS_LISTEN', config.metrics.listen, {
+            fr: 'les métriques Prometheus',
+            en: 'the Prometheus metrics',
+          }),
+        ]
+      : []),
     endpoint(
       'GIROFLEE_DNS_ZONE_LISTEN',
       config.dnsZoneListen,

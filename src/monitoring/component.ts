@@ -1,0 +1,44 @@
+import type { Component } from '../component';
+import type { AppContext } from '../context';
+import { runInTransaction, tryAdvisoryLock } from '../db/transaction';
+import { logger } from '../logger';
+import { collectQueueMetrics, runMonitors } from './monitors';
+
+const LOCK = 'giroflee:platform-monitors';
+
+/**
+ * One pass: this host's checks and queue metrics (every copy watches its own machine), then the
+ * platform's checks on whichever copy takes the lock.
+ */
+export async function monitorTick(ctx: AppContext): Promise<void> {
+  await collectQueueMetrics(ctx);
+  await runMonitors(ctx, 'host');
+  // The lock's transaction only holds the lock: the checks work through the pool.
+  await runInTransaction(ctx, async (lock) => {
+    if (await tryAdvisoryLock(lock.db, LOCK)) await runMonitors(ctx, 'platform');
+  });
+}
+
+/** The monitors of `giroflee serve`, every GIROFLEE_MONITOR_SECONDS (60 s). */
+export const monitoringComponent: Component = {
+  name: 'monitoring',
+  async start(ctx) {
+    let running: Promise<void> | undefined;
+    const tick = () => {
+      running ??= monitorTick(ctx)
+        .catch((err) => logger.error({ err }, 'monitoring tick failed'))
+        .finally(() => {
+          running = undefined;
+        });
+    };
+    const timer = setInterval(tick, ctx.config.monitor.intervalMs);
+    timer.unref();
+    tick();
+    return {
+      async stop() {
+        clearInterval(timer);
+        await running;
+      },
+    };
+  },
+};
