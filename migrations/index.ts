@@ -8,6 +8,7 @@ import * as mailstack from './20261121_0040_mailstack';
 import * as alerts from './20261130_0100_alerts';
 import * as tenants from './20261130_0200_tenants';
 import * as mtaLookups from './20261130_0250_mta_lookups';
+import * as webmailPreferences from './20261130_0300_webmail_preferences';
 import * as backups from './20261130_0500_backups';
 
 interface Migration {
@@ -29,6 +30,7 @@ const migrations: Array<[string, Migration]> = [
   ['20261130_0100_alerts', alerts],
   ['20261130_0200_tenants', tenants],
   ['20261130_0250_mta_lookups', mtaLookups],
+  ['20261130_0300_webmail_preferences', webmailPreferences],
   ['20261130_0500_backups', backups],
 ];
 

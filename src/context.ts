@@ -15,6 +15,23 @@ export interface Notifier {
   send(message: { from: string; to: string[]; subject: string; text: string }): Promise<void>;
 }
 
+/** What a third-party web server answered (see RemoteHttp). */
+export interface RemoteResponse {
+  status: number;
+  /** The media type, lowercased, without parameters ('' when absent). */
+  contentType: string;
+  body: Buffer;
+}
+
+/**
+ * Fetches from third-party web servers on a person's behalf (another domain's Web Key
+ * Directory, a remote image the webmail reader asked for); injected so tests stand a local
+ * server in for the internet. The default refuses private and loopback addresses.
+ */
+export interface RemoteHttp {
+  get(url: URL, options: { maxBytes: number; timeoutMs: number; accept: string }): Promise<RemoteResponse>;
+}
+
 /**
  * What a service is given: the database handle its caller chose (a transaction for a change,
  * the pool for a read), the clock, settings and secrets. Services never open a transaction.
@@ -29,6 +46,8 @@ export interface ServiceContext {
   resolver?: DnsResolver;
   /** Sends notices by e-mail; an SMTP transport to config.notifySmtp when absent. */
   notifier?: Notifier;
+  /** Third-party HTTP (remote WKD, the webmail's image proxy); src/mail/remote-http.ts when absent. */
+  remoteHttp?: RemoteHttp;
 }
 
 /** A service context with the actor it acts for: what commands and actor-scoped reads take. */

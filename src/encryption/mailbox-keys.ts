@@ -49,12 +49,14 @@ const passwordMismatch = () =>
   });
 
 // The classic v4 EdDSA/ECDH cv25519 form: GnuPG 2.2 and Thunderbird cannot use the RFC 9580
-// keys (Ed25519/X25519) that openpgp.js makes for `type: 'curve25519'`.
-async function generatePrivateKey(address: string): Promise<openpgp.PrivateKey> {
+// keys (Ed25519/X25519) that openpgp.js makes for `type: 'curve25519'`. Dated by the injected
+// clock, like everything else, so a key is never younger than the moment that checks it.
+async function generatePrivateKey(address: string, date: Date): Promise<openpgp.PrivateKey> {
   const { privateKey } = await openpgp.generateKey({
     type: 'ecc',
     curve: 'curve25519Legacy',
     userIDs: [{ email: address }],
+    date,
     format: 'object',
   });
   return privateKey;
@@ -143,7 +145,7 @@ async function insertGeneratedKey(
   password: { passphrase: string; kdf: KdfParams },
   recovery: { passphrase: string; kdf: KdfParams },
 ): Promise<string> {
-  const key = await generatePrivateKey(mailbox.address);
+  const key = await generatePrivateKey(mailbox.address, ctx.now());
   const fingerprint = key.getFingerprint();
   await ctx.db('mailbox_keys').insert({
     mailbox_id: mailbox.id,

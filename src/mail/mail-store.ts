@@ -310,13 +310,17 @@ export async function moveMessages(
   return result ? Object.fromEntries(result.uidMap ?? new Map()) : {};
 }
 
-/** Deleting moves to the Trash; in the Trash (or with no Trash) it expunges for good. */
+/**
+ * Deleting moves to the Trash; in the Trash (or with no Trash), or when asked (a draft replaced
+ * by the message it became), it expunges for good.
+ */
 export async function deleteMessages(
   client: ImapFlow,
   folder: string,
   uids: number[],
+  permanent = false,
 ): Promise<'trash' | 'expunged'> {
-  const trash = await specialFolder(client, '\\Trash');
+  const trash = permanent ? undefined : await specialFolder(client, '\\Trash');
   if (trash && trash !== folder) {
     await client.messageMove(uids.join(','), trash, { uid: true });
     return 'trash';
@@ -342,13 +346,22 @@ export async function referencing(client: ImapFlow, messageIds: string[]): Promi
   );
 }
 
+/**
+ * Stores a message (APPEND, RFC 3501 §6.3.11). `replace` names the UID of the copy it supersedes
+ * in the same folder (the previous autosave of a draft), removed for good once the new one is
+ * stored, never before: a failure leaves the older draft, not none.
+ */
 export async function appendMessage(
   client: ImapFlow,
   folder: string,
   raw: Buffer,
   flags: string[],
+  replace?: number,
 ): Promise<{ uid: number | null; uidValidity: string | null }> {
   const result = await client.append(folder, raw, flags);
   if (!result) throw errors.notFound();
+  if (replace !== undefined && replace !== result.uid) {
+    await inFolder(client, folder, () => client.messageDelete(String(replace), { uid: true }));
+  }
   return { uid: result.uid ?? null, uidValidity: result.uidValidity?.toString() ?? null };
 }

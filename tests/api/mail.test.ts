@@ -9,14 +9,20 @@ import { useTestApp } from '../support/app';
 import { makeAccount, makeAlias, makeCollective, makeDomain, makeMailbox } from '../support/factories';
 import { startTestMailstack, type TestMailstack } from '../support/mailstack';
 import { REAL_STACK_TEST_MS, waitUntil } from '../support/wait-until';
+import { provisionMailboxKeys } from '../../src/encryption/mailbox-keys';
+import { wkdHash } from '../../src/encryption/wkd';
+import { fakeInternet } from '../support/fake-internet';
+import { makeOpenpgpKey, TEST_PASSWORD } from '../support/factories';
 import { startFakeRelay, type FakeRelay } from '../relay/support/fake-relay';
 
 /** The webmail's IMAP proxy and submission on the real Postfix and Dovecot. */
 describe('/api/v1/mail', () => {
   let stack: TestMailstack;
   let remote: FakeRelay;
+  const internet = fakeInternet();
   const app = useTestApp({
     async setup(ctx) {
+      ctx.remoteHttp = internet;
       remote = await startFakeRelay();
       stack = await startTestMailstack(ctx.databaseUrl, {
         inboundTransport: 'dovecot',
@@ -368,5 +374,126 @@ describe('/api/v1/mail', () => {
     expect(pool.size).toBe(before + 1);
     expect((await withSession(token, 'DELETE', '/api/v1/session')).status).toBe(204);
     expect(pool.size).toBe(before);
+  });
+  it('replaces the previous autosave of a draft, and deletes a draft for good when asked', async () => {
+    const drafts = (q = '') => `${folder('Drafts')}/messages?flags=%5CDraft${q}`;
+    const draft = (n: number) => `From: ${box.address}\r\nSubject: brouillon ${n}\r\n\r\nversion ${n}\r\n`;
+    const store = (n: number, q = '') =>
+      app.client.request('POST', drafts(q), {
+        as: owner,
+        raw: draft(n),
+        headers: { 'content-type': 'message/rfc822' },
+      });
+    const first = await store(1);
+    expect(first.status).toBe(201);
+    const second = await store(2, `&replace=${first.body.uid}`);
+    expect(second.status).toBe(201);
+    const listed = await app.client.request('GET', `${folder('Drafts')}/messages`, { as: owner });
+    expect(listed.body.messages.map((m: any) => m.subject)).toEqual(['brouillon 2']);
+    const gone = await app.client.request('POST', `${folder('Drafts')}/delete`, {
+      as: owner,
+      body: { uids: [second.body.uid], permanent: true },
+    });
+    expect(gone.body).toEqual({ result: 'expunged' });
+    const trash = (await app.client.request('GET', `${base()}/folders`, { as: owner })).body.folders.find(
+      (f: any) => f.specialUse === '\\Trash',
+    );
+    const inTrash = await app.client.request(
+      'GET',
+      `/api/v1/mail/${box.address}/folders/${encodeURIComponent(trash.path)}/messages`,
+      { as: owner },
+    );
+    expect(inTrash.body.messages.map((m: any) => m.subject)).not.toContain('brouillon 2');
+  });
+
+  it('finds recipients’ keys: the platform’s own WKD for its addresses, the remote WKD through the server', async () => {
+    const hosted = await makeMailbox(app.ctx, { domainId: domain.id, encryptionMode: 'generated' });
+    await provisionMailboxKeys(app.ctx, hosted, TEST_PASSWORD);
+    const friend = await makeOpenpgpKey(app.ctx.now(), { email: 'friend@remote.example' });
+    const friendKey = await openpgp.readKey({ armoredKey: friend.publicKey });
+    const hash = wkdHash('friend');
+    internet.serve(`https://openpgpkey.remote.example/.well-known/openpgpkey/remote.example/hu/${hash}`, {
+      body: Buffer.from(friendKey.write()),
+    });
+    // Another domain publishes only by the direct method, and a key for someone else.
+    const stranger = await makeOpenpgpKey(app.ctx.now(), { email: 'someone-else@direct.example' });
+    internet.serve(`https://direct.example/.well-known/openpgpkey/hu/${wkdHash('bob')}`, {
+      body: Buffer.from((await openpgp.readKey({ armoredKey: stranger.publicKey })).write()),
+    });
+
+    const res = await app.client.request('POST', `${base()}/recipient-keys`, {
+      as: owner,
+      body: { addresses: [hosted.address, 'Friend@Remote.example', 'bob@direct.example', box.address] },
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.keys[hosted.address]).toMatchObject({ source: 'platform' });
+    expect(res.body.keys['friend@remote.example']).toMatchObject({
+      source: 'wkd',
+      fingerprint: friendKey.getFingerprint().toUpperCase(),
+    });
+    expect(
+      (
+        await openpgp.readKey({ armoredKey: res.body.keys['friend@remote.example'].publicKey })
+      ).getFingerprint(),
+    ).toBe(friendKey.getFingerprint());
+    // A key for another address is not offered; a mailbox without keys has none.
+    expect(res.body.keys['bob@direct.example']).toBeNull();
+    expect(res.body.keys[box.address]).toBeNull();
+    expect(internet.requested).toEqual(
+      expect.arrayContaining([expect.stringContaining('https://direct.example/.well-known/openpgpkey/hu/')]),
+    );
+    // The platform's own domains are never looked up outside.
+    expect(internet.requested.some((u) => u.includes(domain.name))).toBe(false);
+  });
+
+  it('fetches a remote image for the reader, raster images only, never from the browser', async () => {
+    const png = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
+    internet.serve('https://images.remote.example/logo.png', { contentType: 'image/png', body: png });
+    internet.serve('https://images.remote.example/logo.svg', {
+      contentType: 'image/svg+xml',
+      body: '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+    });
+    const get = (url: string) =>
+      app.client.request('GET', `${base()}/remote?url=${encodeURIComponent(url)}`, { as: owner });
+    const image = await get('https://images.remote.example/logo.png?id=42');
+    expect(image.status).toBe(200);
+    expect(image.headers.get('content-type')).toBe('image/png');
+    expect(image.headers.get('content-security-policy')).toContain('sandbox');
+    expect(image.headers.get('x-content-type-options')).toBe('nosniff');
+    expect((await get('https://images.remote.example/logo.svg')).status).toBe(404);
+    expect((await get('https://images.remote.example/missing.png')).status).toBe(404);
+    expect((await get('javascript:alert(1)')).status).toBe(400);
+    const admin = await makeAccount(app.ctx, { racine: true });
+    const asRacine = await app.client.request(
+      'GET',
+      `${base()}/remote?url=${encodeURIComponent('https://images.remote.example/logo.png')}`,
+      { as: (await loadAccountActor(app.ctx, admin.id)) as Actor },
+    );
+    expect(asRacine.status).toBe(404);
+  });
+
+  it('keeps the owner’s settings only encrypted when the mailbox encrypts, and audits the change without its content', async () => {
+    const encrypted = await makeMailbox(app.ctx, { domainId: domain.id, encryptionMode: 'generated' });
+    const me = (await loadMailboxActor(app.ctx, encrypted.id, (await sessionFor(encrypted.id)).id)) as Actor;
+    const path = `/api/v1/mail/${encrypted.address}/preferences`;
+    expect((await app.client.request('GET', path, { as: me })).body).toEqual({ blob: null, updatedAt: null });
+    const clear = await app.client.request('PUT', path, {
+      as: me,
+      body: { blob: JSON.stringify({ signatures: { [encrypted.address]: 'Claire, trésorière' } }) },
+    });
+    expect(clear.status).toBe(400);
+    expect(clear.body.error.code).toBe('not_encrypted');
+    const blob =
+      '-----BEGIN PGP MESSAGE-----\n\nwV4DAAAAAAAAAAASAQdAexample\n=abcd\n-----END PGP MESSAGE-----\n';
+    const saved = await app.client.request('PUT', path, { as: me, body: { blob } });
+    expect(saved.status).toBe(200);
+    expect((await app.client.request('GET', path, { as: me })).body.blob).toBe(blob);
+    const audit = await app.ctx
+      .db('audit_log')
+      .where({ action: 'mail.preferences.update', target_id: encrypted.id });
+    expect(audit).toHaveLength(1);
+    expect(JSON.stringify(audit[0].details)).not.toContain('PGP');
+    // Another mailbox's settings are a mailbox that does not exist.
+    expect((await app.client.request('GET', path, { as: owner })).status).toBe(404);
   });
 });

@@ -20,14 +20,18 @@ import {
   setFlags,
   summaries,
 } from '../../mail/mail-store';
+import { savePreferences } from '../../mail/commands/save-preferences';
 import { assertStorable, prepareOutgoing, submit } from '../../mail/outgoing';
+import { findPreferences } from '../../mail/preferences';
+import { findRecipientKeys } from '../../mail/recipient-keys';
+import { fetchRemoteImage } from '../../mail/remote-image';
 import { sessionBlobKey } from '../../mail/session-key';
 import { watchFolder } from '../../mail/watch-folder';
 import { webmailOf } from '../../mail/webmail-service';
 import { findMailboxForActor } from '../../mailboxes/mailboxes';
 import { emailAddressSchema } from '../../names/email-address';
 import { defineRoute } from '../define-route';
-import { mutationLimiter } from '../middleware/rate-limit';
+import { limiter, mutationLimiter } from '../middleware/rate-limit';
 
 const FLAG = z
   .string()
@@ -51,6 +55,8 @@ const messageParams = folderParams.extend({ uid: z.coerce.number().int().positiv
 export function mountMail(router: Router, app: AppContext): void {
   const webmail = webmailOf(app);
   const limit = mutationLimiter();
+  // A message may hold dozens of images: reading is not a mutation, but each one is a fetch.
+  const remoteLimit = limiter(600);
   // Messages travel as they are (message/rfc822), never as JSON.
   const rawMessage = rawBodyParser({ type: 'message/rfc822', limit: app.config.relay.maxMessageBytes });
   router.use('/mail', rawMessage);
@@ -244,18 +250,23 @@ export function mountMail(router: Router, app: AppContext): void {
     transaction: false,
     path: '/mail/:address/folders/:folder/messages',
     summary:
-      'Webmail: store a message (a draft, a sent copy), body message/rfc822; encrypted to the owner unless the mailbox is in mode none',
+      'Webmail: store a message (a draft, a sent copy), body message/rfc822; encrypted to the owner unless the mailbox is in mode none; `replace` removes the copy it supersedes (the previous autosave)',
     tags: ['mail'],
     rateLimit: limit,
     params: folderParams,
-    query: z.strictObject({ flags: z.string().max(200).optional() }),
+    query: z.strictObject({
+      flags: z.string().max(200).optional(),
+      replace: z.coerce.number().int().positive().optional(),
+    }),
     handler: async ({ ctx, params, query, req }) => {
       const { mailbox } = await own(ctx, params.address);
       const raw = rawBody(req.body);
       assertStorable(raw, mailbox.encryption_mode);
       const flags = (query.flags ?? '').split(',').filter(Boolean);
       for (const f of flags) FLAG.parse(f);
-      return imap(ctx, params.address, (client) => appendMessage(client, params.folder, raw, flags));
+      return imap(ctx, params.address, (client) =>
+        appendMessage(client, params.folder, raw, flags, query.replace),
+      );
     },
   });
 
@@ -302,15 +313,17 @@ export function mountMail(router: Router, app: AppContext): void {
     method: 'post',
     transaction: false,
     path: '/mail/:address/folders/:folder/delete',
-    summary: 'Webmail: delete messages (to the Trash; for good from the Trash)',
+    summary: 'Webmail: delete messages (to the Trash; for good from the Trash or with `permanent`)',
     tags: ['mail'],
     rateLimit: limit,
     params: folderParams,
-    body: z.strictObject({ uids: UIDS }),
+    body: z.strictObject({ uids: UIDS, permanent: z.boolean().default(false) }),
     status: 200,
     handler: async ({ ctx, params, body }) => ({
       result: await imap(ctx, params.address, (client) =>
-        inFolder(client, params.folder, () => deleteMessages(client, params.folder, body.uids)),
+        inFolder(client, params.folder, () =>
+          deleteMessages(client, params.folder, body.uids, body.permanent),
+        ),
       ),
     }),
   });
@@ -403,7 +416,77 @@ export function mountMail(router: Router, app: AppContext): void {
         identities: await listIdentities(ctx, mailbox),
         maxMessageBytes: ctx.config.relay.maxMessageBytes,
         encryptionMode: mailbox.encryption_mode,
+        protectedSubject: mailbox.protected_subject,
       };
+    },
+  });
+
+  defineRoute(router, app, {
+    method: 'post',
+    path: '/mail/:address/recipient-keys',
+    summary:
+      'Webmail: the OpenPGP keys end-to-end encryption can use for these recipients: the platform’s own for its addresses, the recipient domain’s Web Key Directory (fetched by the server) for others; null where none',
+    tags: ['mail'],
+    transaction: false,
+    rateLimit: limit,
+    params: mailboxParams,
+    body: z.strictObject({ addresses: z.array(emailAddressSchema).min(1).max(50) }),
+    status: 200,
+    handler: async ({ ctx, params, body }) => {
+      await own(ctx, params.address);
+      return { keys: await findRecipientKeys(ctx, body.addresses) };
+    },
+  });
+
+  defineRoute(router, app, {
+    method: 'get',
+    path: '/mail/:address/remote',
+    summary:
+      'Webmail: a remote image a message refers to, fetched by the server when the reader asked for it, so the reader’s browser never contacts the sender’s servers',
+    tags: ['mail'],
+    rateLimit: remoteLimit,
+    params: mailboxParams,
+    query: z.strictObject({ url: z.url({ protocol: /^https?$/ }).max(4096) }),
+    handler: async ({ ctx, params, query, res }) => {
+      await own(ctx, params.address);
+      const image = await fetchRemoteImage(ctx, new URL(query.url));
+      res.status(200);
+      res.setHeader('Content-Type', image.contentType);
+      res.setHeader('Cache-Control', 'private, max-age=3600');
+      res.setHeader('X-Content-Type-Options', 'nosniff');
+      // Opened on its own, it is still only an image: no script, no plugin, no same-origin access.
+      res.setHeader('Content-Security-Policy', "default-src 'none'; img-src 'self'; sandbox");
+      res.end(image.body);
+      return undefined;
+    },
+  });
+
+  defineRoute(router, app, {
+    method: 'get',
+    path: '/mail/:address/preferences',
+    summary:
+      'Webmail: the owner’s settings (signatures, senders whose images load), as the blob the browser stored (encrypted to the mailbox key)',
+    tags: ['mail'],
+    params: mailboxParams,
+    handler: async ({ ctx, params, res }) => {
+      const { mailbox } = await own(ctx, params.address);
+      const row = await findPreferences(ctx, mailbox.id);
+      res.setHeader('Cache-Control', 'no-store');
+      return { blob: row?.blob ?? null, updatedAt: row?.updated_at ?? null };
+    },
+  });
+
+  defineRoute(router, app, {
+    method: 'put',
+    path: '/mail/:address/preferences',
+    summary: 'Webmail: store the owner’s settings blob (an OpenPGP message when the mailbox encrypts)',
+    tags: ['mail'],
+    rateLimit: limit,
+    params: mailboxParams,
+    body: z.strictObject({ blob: z.string().min(1).max(262_144) }),
+    handler: async ({ ctx, params, body }) => {
+      const { mailbox } = await own(ctx, params.address);
+      return savePreferences(ctx, mailbox, body.blob);
     },
   });
 

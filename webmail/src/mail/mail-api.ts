@@ -1,4 +1,9 @@
-import { api } from '../shell/api';
+import { api, apiRaw } from '../shell/api';
+
+export interface Person {
+  name: string;
+  address: string;
+}
 
 export interface Folder {
   path: string;
@@ -14,9 +19,12 @@ export interface Summary {
   size: number;
   date: string;
   subject: string;
-  from: Array<{ name: string; address: string }>;
-  to: Array<{ name: string; address: string }>;
+  from: Person[];
+  to: Person[];
+  cc: Person[];
   messageId: string | null;
+  inReplyTo: string | null;
+  references: string[];
   encrypted: boolean;
 }
 
@@ -25,26 +33,76 @@ export interface Page {
   messages: Summary[];
   next: number | null;
   highestModseq: string | null;
+  uidValidity: string;
+}
+
+export interface Identity {
+  address: string;
+  name: string;
+  primary: boolean;
+}
+
+export interface MailSettings {
+  encryptionMode: 'generated' | 'public-key' | 'none';
+  maxMessageBytes: number;
+  protectedSubject: boolean;
+  identities: Identity[];
+}
+
+export interface RecipientKey {
+  source: 'platform' | 'wkd';
+  fingerprint: string;
+  publicKey: string;
 }
 
 const base = (address: string) => `/mail/${encodeURIComponent(address)}`;
 const folderPath = (address: string, folder: string) =>
   `${base(address)}/folders/${encodeURIComponent(folder)}`;
 
+async function postMessage<T>(path: string, raw: Uint8Array): Promise<T> {
+  const res = await apiRaw('POST', path, { raw, contentType: 'message/rfc822' });
+  return (await res.json()) as T;
+}
+
 export const mailApi = {
   folders: (address: string) => api<{ folders: Folder[] }>('GET', `${base(address)}/folders`),
-  page: (address: string, folder: string, q: { anchor?: number; q?: string } = {}) => {
-    const query = new URLSearchParams({ limit: '50' });
+  page: (address: string, folder: string, q: { anchor?: number | null; q?: string; limit?: number } = {}) => {
+    const query = new URLSearchParams({ limit: String(q.limit ?? 50) });
     if (q.anchor) query.set('anchor', String(q.anchor));
     if (q.q) query.set('q', q.q);
     return api<Page>('GET', `${folderPath(address, folder)}/messages?${query}`);
   },
+  summaries: (address: string, folder: string, uids: number[]) =>
+    api<{ messages: Summary[] }>('GET', `${folderPath(address, folder)}/messages?uids=${uids.join(',')}`),
+  related: (address: string, folder: string, messageIds: string[]) =>
+    api<{ messages: Summary[] }>('POST', `${folderPath(address, folder)}/related`, { body: { messageIds } }),
   flags: (address: string, folder: string, uids: number[], change: { add?: string[]; remove?: string[] }) =>
     api('POST', `${folderPath(address, folder)}/flags`, { body: { uids, ...change } }),
-  settings: (address: string) =>
-    api<{
-      encryptionMode: string;
-      maxMessageBytes: number;
-      identities: Array<{ address: string; name: string }>;
-    }>('GET', `${base(address)}/identities`),
+  move: (address: string, folder: string, uids: number[], to: string) =>
+    api('POST', `${folderPath(address, folder)}/move`, { body: { uids, to } }),
+  remove: (address: string, folder: string, uids: number[], permanent = false) =>
+    api<{ result: 'trash' | 'expunged' }>('POST', `${folderPath(address, folder)}/delete`, {
+      body: { uids, permanent },
+    }),
+  append: (address: string, folder: string, raw: Uint8Array, flags: string[], replace?: number | null) => {
+    const query = new URLSearchParams({ flags: flags.join(',') });
+    if (replace) query.set('replace', String(replace));
+    return postMessage<{ uid: number | null }>(`${folderPath(address, folder)}/messages?${query}`, raw);
+  },
+  send: (address: string, raw: Uint8Array) =>
+    postMessage<{ messageId: string | null; recipients: number }>(`${base(address)}/send`, raw),
+  settings: (address: string) => api<MailSettings>('GET', `${base(address)}/identities`),
+  recipientKeys: (address: string, addresses: string[]) =>
+    api<{ keys: Record<string, RecipientKey | null> }>('POST', `${base(address)}/recipient-keys`, {
+      body: { addresses },
+    }),
+  preferences: (address: string) =>
+    api<{ blob: string | null; updatedAt: string | null }>('GET', `${base(address)}/preferences`),
+  savePreferences: (address: string, blob: string) =>
+    api('PUT', `${base(address)}/preferences`, { body: { blob } }),
+  /** Where the reader's allowed remote images come from: the server, never the sender's host. */
+  remoteUrl: (address: string, url: string) =>
+    `/api/v1${base(address)}/remote?url=${encodeURIComponent(url)}`,
+  eventsUrl: (address: string, folder: string) =>
+    `/api/v1${base(address)}/events?folder=${encodeURIComponent(folder)}`,
 };

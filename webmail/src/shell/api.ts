@@ -25,6 +25,9 @@ export function onUnauthenticated(listener: Listener): () => void {
 
 export interface RequestOptions {
   body?: unknown;
+  /** A body sent as it is (a message, message/rfc822), instead of JSON. */
+  raw?: Uint8Array;
+  contentType?: string;
   signal?: AbortSignal;
   /** Do not treat a 401 as the end of the session (the login form itself expects them). */
   expectUnauthenticated?: boolean;
@@ -44,6 +47,9 @@ export async function apiRaw(method: string, path: string, options: RequestOptio
   if (options.body !== undefined) {
     headers['content-type'] = 'application/json';
     body = JSON.stringify(options.body);
+  } else if (options.raw) {
+    headers['content-type'] = options.contentType ?? 'application/octet-stream';
+    body = options.raw as Uint8Array<ArrayBuffer>;
   }
   let res: Response;
   try {

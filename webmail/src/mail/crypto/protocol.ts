@@ -1,31 +1,66 @@
 /** What the page may ask of the crypto Worker. The unlocked key never crosses this boundary. */
 
+export interface Person {
+  name: string;
+  address: string;
+}
+
+export interface OpenedAttachment {
+  filename: string;
+  mimeType: string;
+  size: number;
+  contentId: string | null;
+  inline: boolean;
+  content: ArrayBuffer;
+}
+
+export type SignatureStatus = 'none' | 'valid' | 'invalid' | 'unknown-key';
+
 export interface OpenedMessage {
   /** The outer header's subject, or the protected one from inside the encrypted part. */
   subject: string;
-  from: Array<{ name: string; address: string }>;
-  to: Array<{ name: string; address: string }>;
-  cc: Array<{ name: string; address: string }>;
-  replyTo: Array<{ name: string; address: string }>;
+  from: Person[];
+  to: Person[];
+  cc: Person[];
+  /** Only in the mailbox's own copies (drafts, sent): the Bcc it wrote, kept inside. */
+  bcc: Person[];
+  replyTo: Person[];
   date: string | null;
   messageId: string | null;
+  inReplyTo: string | null;
   references: string[];
   text: string | null;
   /** Raw HTML: the page sanitises it before showing it. */
   html: string | null;
-  attachments: Array<{
-    filename: string;
-    mimeType: string;
-    size: number;
-    contentId: string | null;
-    inline: boolean;
-    content: ArrayBuffer;
-  }>;
+  attachments: OpenedAttachment[];
   /** The message was encrypted (PGP/MIME) and decrypted here. */
   encrypted: boolean;
-  signature: 'none' | 'valid' | 'invalid' | 'unknown-key';
+  /** An OpenPGP signature, checked against the sender's published key. */
+  signature: SignatureStatus;
   /** Authentication-Results (RFC 8601) of the platform, per method. */
   authentication: Array<{ method: string; result: string }>;
+}
+
+/** What the person wrote, as the compose screen hands it over. */
+export interface Draft {
+  from: Person;
+  to: Person[];
+  cc: Person[];
+  bcc: Person[];
+  subject: string;
+  text: string;
+  inReplyTo: string | null;
+  references: string[];
+  attachments: Array<{ filename: string; mimeType: string; content: ArrayBuffer }>;
+  /** Kept across autosaves of one draft and into the message it becomes. */
+  messageId: string;
+}
+
+export interface Composed {
+  /** What leaves: in clear, or encrypted end to end to every recipient. */
+  outgoing: Uint8Array;
+  /** The mailbox's own copy (Sent or Drafts): encrypted to its key when it has one, Bcc inside. */
+  copy: Uint8Array;
 }
 
 export interface CryptoApi {
@@ -36,6 +71,14 @@ export interface CryptoApi {
   isUnlocked(): Promise<boolean>;
   /** Fetches, decrypts and parses one message. */
   open(args: { address: string; folder: string; uid: number }): Promise<OpenedMessage>;
+  /**
+   * Writes a message. `recipientKeys` (armored) encrypts the outgoing message end to end;
+   * `protectSubject` puts "..." in the outer Subject of what is encrypted.
+   */
+  compose(args: { draft: Draft; recipientKeys: string[] | null; protectSubject: boolean }): Promise<Composed>;
+  /** Encrypts the webmail's settings to the mailbox's key (clear JSON when it has none). */
+  sealPreferences(args: { json: string }): Promise<{ blob: string }>;
+  openPreferences(args: { blob: string }): Promise<{ json: string }>;
   /** Forgets every key. */
   lock(): Promise<void>;
 }
