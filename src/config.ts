@@ -62,6 +62,8 @@ const envSchema = z.object({
   GIROFLEE_TLS_CERT_FILES: z.string().default(''),
   GIROFLEE_DISK_ALERT_PERCENT: z.coerce.number().min(1).max(100).default(90),
   GIROFLEE_MONITOR_SECONDS: z.coerce.number().positive().default(60),
+  GIROFLEE_QUEUE_ALERT_MESSAGES: z.coerce.number().int().positive().default(500),
+  GIROFLEE_DEFERRED_ALERT_HOURS: z.coerce.number().positive().default(6),
   // Relays (src/relay): outbound gateway, circuit breaker and health probe.
   GIROFLEE_RELAY_TIMEOUT_SECONDS: z.coerce.number().positive().default(30),
   GIROFLEE_RELAY_BREAKER_FAILURES: z.coerce.number().int().positive().default(3),
@@ -182,6 +184,10 @@ export interface MonitorSettings {
   certFiles: string[];
   /** Alert when a watched file system is fuller than this, in percent. */
   diskAlertPercent: number;
+  /** Alert when Postfix holds this many messages or more on this host. */
+  queueAlertMessages: number;
+  /** Alert when deferred mail on this host is older than this, in hours. */
+  deferredAlertHours: number;
   intervalMs: number;
 }
 
@@ -321,6 +327,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         .filter(Boolean)
         .map((f) => path.resolve(f)),
       diskAlertPercent: e.GIROFLEE_DISK_ALERT_PERCENT,
+      queueAlertMessages: e.GIROFLEE_QUEUE_ALERT_MESSAGES,
+      deferredAlertHours: e.GIROFLEE_DEFERRED_ALERT_HOURS,
       intervalMs: e.GIROFLEE_MONITOR_SECONDS * 1000,
     },
     relay: {

@@ -2,7 +2,7 @@ import type { Component } from '../component';
 import type { AppContext } from '../context';
 import { runInTransaction, tryAdvisoryLock } from '../db/transaction';
 import { logger } from '../logger';
-import { collectQueueMetrics, runMonitors } from './monitors';
+import { readHostQueues, runMonitors } from './monitors';
 
 const LOCK = 'giroflee:platform-monitors';
 
@@ -11,11 +11,11 @@ const LOCK = 'giroflee:platform-monitors';
  * platform's checks on whichever copy takes the lock.
  */
 export async function monitorTick(ctx: AppContext): Promise<void> {
-  await collectQueueMetrics(ctx);
-  await runMonitors(ctx, 'host');
+  const host = { queues: await readHostQueues(ctx) };
+  await runMonitors(ctx, 'host', host);
   // The lock's transaction only holds the lock: the checks work through the pool.
   await runInTransaction(ctx, async (lock) => {
-    if (await tryAdvisoryLock(lock.db, LOCK)) await runMonitors(ctx, 'platform');
+    if (await tryAdvisoryLock(lock.db, LOCK)) await runMonitors(ctx, 'platform', host);
   });
 }
 

@@ -10,7 +10,7 @@ import { privatePaths } from '../mailstack/settings';
 import { queueMetrics } from '../metrics/metrics';
 import { certificateExpiry, diskUsage, postfixCertificateFiles } from './host-checks';
 import { brokenDomains, stuckDkimRotations } from './platform-state';
-import { readPostfixQueue } from './postfix-queue';
+import { readPostfixQueue, type QueueSummary } from './postfix-queue';
 
 const DAY = 24 * 3600_000;
 /** A firing disk alert ends only this many points below the threshold, so it does not flap. */
@@ -20,6 +20,8 @@ const CERT_CRITICAL_DAYS = 3;
 const DKIM_STUCK_DAYS = 7;
 /** Backups are daily; a little more than a day without one means the last run failed or never came. */
 const BACKUP_MAX_AGE_HOURS = 26;
+/** A firing queue alert ends only once the queue is this much smaller than the threshold. */
+const QUEUE_HYSTERESIS = 0.8;
 
 /**
  * A check that raises and resolves one kind of alert. `host` checks look at this machine (its
@@ -29,7 +31,16 @@ const BACKUP_MAX_AGE_HOURS = 26;
 export interface Monitor {
   kind: string;
   scope: 'host' | 'platform';
-  check(ctx: AppContext): Promise<AlertInput[]>;
+  check(ctx: AppContext, host: HostView): Promise<AlertInput[]>;
+}
+
+/** What one pass read of this host once, for every check that needs it. */
+export interface HostView {
+  /**
+   * This host's Postfix queues; null when Postfix does not run here; undefined when they could
+   * not be read (a check that needs them then leaves its alerts as they are).
+   */
+  queues: Record<string, QueueSummary> | null | undefined;
 }
 
 /** Postfix's configuration directory on this host: the private stack's, or production's. */
@@ -133,6 +144,84 @@ const tlsExpiring: Monitor = {
   },
 };
 
+/** The queues `check` needs, or an error that leaves the alerts of that check as they are. */
+function queuesOf(host: HostView): Record<string, QueueSummary> | null {
+  if (host.queues === undefined) throw new Error('Postfix queue not read');
+  return host.queues;
+}
+
+const queueGrowing: Monitor = {
+  kind: 'queue_growing',
+  scope: 'host',
+  async check(ctx, host) {
+    const queues = queuesOf(host);
+    if (!queues) return [];
+    const node = ctx.config.monitor.nodeName;
+    const subject = `${node}:postfix`;
+    const threshold = ctx.config.monitor.queueAlertMessages;
+    const firing = new Set(await firingKeys(ctx, 'queue_growing'));
+    const limit = firing.has(alertKey({ kind: 'queue_growing', subject }))
+      ? Math.max(1, Math.floor(threshold * QUEUE_HYSTERESIS))
+      : threshold;
+    const total = Object.values(queues).reduce((n, q) => n + q.messages, 0);
+    if (total < limit) return [];
+    const deferred = queues.deferred?.messages ?? 0;
+    return [
+      {
+        kind: 'queue_growing',
+        subject,
+        severity: 'critical',
+        title: { fr: `File de Postfix pleine sur ${node}`, en: `Postfix queue filling up on ${node}` },
+        text: {
+          fr:
+            `Postfix garde ${total} messages sur ${node} (seuil ${threshold}), dont ${deferred} différés. ` +
+            'Le courrier ne part plus assez vite : relais en panne, passerelle arrêtée, ou un envoi massif. ' +
+            'Regardez giroflee relay list et postqueue -p.',
+          en:
+            `Postfix holds ${total} messages on ${node} (threshold ${threshold}), ${deferred} of them deferred. ` +
+            'Mail no longer leaves fast enough: relays down, a gateway stopped, or a mass sending. ' +
+            'Look at giroflee relay list and postqueue -p.',
+        },
+      },
+    ];
+  },
+};
+
+const mailDeferred: Monitor = {
+  kind: 'mail_deferred',
+  scope: 'host',
+  async check(ctx, host) {
+    const oldest = queuesOf(host)?.deferred?.oldest;
+    if (!oldest) return [];
+    const hours = (ctx.now().getTime() - oldest.getTime()) / 3600_000;
+    const limit = ctx.config.monitor.deferredAlertHours;
+    if (hours < limit) return [];
+    const node = ctx.config.monitor.nodeName;
+    const count = queuesOf(host)?.deferred?.messages ?? 0;
+    const age = Math.floor(hours);
+    return [
+      {
+        kind: 'mail_deferred',
+        subject: `${node}:postfix`,
+        title: {
+          fr: `Courrier en attente depuis ${age} h sur ${node}`,
+          en: `Mail waiting for ${age} h on ${node}`,
+        },
+        text: {
+          fr:
+            `${count} messages différés sur ${node}, le plus ancien depuis ${age} h (seuil ${limit} h). ` +
+            'Postfix réessaie et les renvoie à l’expéditeur au bout de 5 jours. postqueue -p dit pourquoi ' +
+            '(relais, clé de chiffrement manquante, quota).',
+          en:
+            `${count} deferred messages on ${node}, the oldest for ${age} h (threshold ${limit} h). ` +
+            'Postfix retries and bounces them after 5 days. postqueue -p says why (relays, a missing ' +
+            'encryption key, quota).',
+        },
+      },
+    ];
+  },
+};
+
 const domainBroken: Monitor = {
   kind: 'domain_broken',
   scope: 'platform',
@@ -208,14 +297,27 @@ const backupMissing: Monitor = {
 };
 
 /** Every monitor `giroflee serve` runs. */
-export const monitors: Monitor[] = [diskFull, tlsExpiring, domainBroken, dkimRotationStuck, backupMissing];
+export const monitors: Monitor[] = [
+  diskFull,
+  tlsExpiring,
+  queueGrowing,
+  mailDeferred,
+  domainBroken,
+  dkimRotationStuck,
+  backupMissing,
+];
 
 /** Runs the monitors of one scope; a failing check is logged and leaves its alerts as they are. */
-export async function runMonitors(ctx: AppContext, scope: Monitor['scope'], list = monitors): Promise<void> {
+export async function runMonitors(
+  ctx: AppContext,
+  scope: Monitor['scope'],
+  host: HostView,
+  list = monitors,
+): Promise<void> {
   for (const m of list.filter((x) => x.scope === scope)) {
     let found: AlertInput[];
     try {
-      found = await m.check(ctx);
+      found = await m.check(ctx, host);
     } catch (err) {
       logger.error({ err, monitor: m.kind }, 'monitor failed');
       continue;
@@ -225,13 +327,16 @@ export async function runMonitors(ctx: AppContext, scope: Monitor['scope'], list
   }
 }
 
-/** Postfix's queue on this host into the metrics; nothing when Postfix does not run here. */
-export async function collectQueueMetrics(ctx: AppContext): Promise<void> {
+/**
+ * Postfix's queue on this host, into the metrics too: null when Postfix does not run here,
+ * undefined when it could not be read.
+ */
+export async function readHostQueues(ctx: AppContext): Promise<HostView['queues']> {
   const dir = postfixConfigDirOf(ctx);
-  if (!(await fs.stat(`${dir}/main.cf`).catch(() => undefined))) return;
+  if (!(await fs.stat(`${dir}/main.cf`).catch(() => undefined))) return null;
   try {
     const queues = await readPostfixQueue(dir);
-    const now = Date.now();
+    const now = ctx.now().getTime();
     for (const [queue, q] of Object.entries(queues)) {
       queueMetrics.messages.set({ queue }, q.messages);
       queueMetrics.oldestSeconds.set(
@@ -239,8 +344,10 @@ export async function collectQueueMetrics(ctx: AppContext): Promise<void> {
         q.oldest ? Math.max(0, (now - q.oldest.getTime()) / 1000) : 0,
       );
     }
+    return queues;
   } catch (err) {
     queueMetrics.readErrors.inc();
-    logger.debug({ err }, 'Postfix queue not read');
+    logger.warn({ err }, 'Postfix queue not read');
+    return undefined;
   }
 }

@@ -1,8 +1,6 @@
 import dns from 'node:dns';
-import { racineEmails } from '../accounts/accounts';
 import type { AppContext } from '../context';
 import { getSigningKeys } from '../dns/dkim-keys';
-import { sendNotice } from '../notify/send-notice';
 import { logger } from '../logger';
 import type { Component } from '../component';
 import { CircuitBreakers } from './circuit-breaker';
@@ -51,7 +49,7 @@ export const outboundGatewayComponent: Component = {
   },
 };
 
-/** The real dependencies of the probe: nodemailer verify, dns2 DNSBL lookups, e-mail to racines. */
+/** The real dependencies of the probe: nodemailer verify and dns2 DNSBL lookups. */
 export function probeDeps(ctx: AppContext, transports: RelayTransports): ProbeDeps {
   const servers = ctx.config.dnsServers ?? dns.getServers().map((host) => ({ host, port: 53 }));
   return {
@@ -59,9 +57,6 @@ export function probeDeps(ctx: AppContext, transports: RelayTransports): ProbeDe
     dnsbl: dns2DnsblQuery(servers, 3000),
     zones: ctx.config.relay.dnsblZones,
     clock: () => performance.now(),
-    async notify(notice) {
-      await sendNotice(ctx, { to: await racineEmails(ctx), ...notice });
-    },
   };
 }
 

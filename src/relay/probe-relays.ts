@@ -1,10 +1,15 @@
 import type { AppContext, ServiceContext } from '../context';
 import { runInTransaction, tryAdvisoryLock } from '../db/transaction';
-import type { LocalizedText } from '../errors';
-import { logger } from '../logger';
+import { reconcileAlerts, type AlertInput } from '../alerts/raise-alert';
 import { checkDnsbl, type DnsblQuery } from './dnsbl';
 import { outboundMetrics } from '../metrics/metrics';
-import { recordRelayHealth, relaysToProbe, type HealthStatus, type RelayRow } from './relays';
+import {
+  recordRelayHealth,
+  relaysToProbe,
+  type DnsblListing,
+  type HealthStatus,
+  type RelayRow,
+} from './relays';
 import type { RelayTarget } from './relay-transport';
 import { toTarget } from './routing-targets';
 
@@ -16,8 +21,6 @@ export interface ProbeDeps {
   verify(target: RelayTarget): Promise<void>;
   dnsbl: DnsblQuery;
   zones: string[];
-  /** Tells the racines; a failure to notify is logged, never fatal to the probe. */
-  notify(notice: { subject: LocalizedText; text: LocalizedText }): Promise<void>;
   /** Monotonic milliseconds, for latency. */
   clock(): number;
 }
@@ -28,6 +31,7 @@ export interface ProbeResult {
   previous: HealthStatus;
   latencyMs: number | null;
   error: string | null;
+  listings: DnsblListing[];
 }
 
 async function probeOne(ctx: ServiceContext, deps: ProbeDeps, relay: RelayRow) {
@@ -51,18 +55,12 @@ async function probeOne(ctx: ServiceContext, deps: ProbeDeps, relay: RelayRow) {
   return { status: (error ? 'down' : 'up') as HealthStatus, latencyMs, error, listings: dnsbl.listings };
 }
 
-function noticeFor(r: ProbeResult): { subject: LocalizedText; text: LocalizedText } {
-  if (r.status === 'up') {
-    return {
-      subject: { fr: `Relais ${r.name} rétabli`, en: `Relay ${r.name} is back up` },
-      text: {
-        fr: `Le relais sortant ${r.name} répond de nouveau (${r.latencyMs} ms). Il reçoit à nouveau du courrier selon sa priorité.`,
-        en: `The outbound relay ${r.name} answers again (${r.latencyMs} ms). It takes mail again by its priority.`,
-      },
-    };
-  }
+/** A relay that does not answer (or refuses our login): the others take its mail. */
+function relayDown(r: ProbeResult): AlertInput {
   return {
-    subject: { fr: `Relais ${r.name} en panne`, en: `Relay ${r.name} is down` },
+    kind: 'relay_down',
+    subject: r.name,
+    title: { fr: `Relais ${r.name} en panne`, en: `Relay ${r.name} is down` },
     text: {
       fr: `Le relais sortant ${r.name} est en échec : ${r.error}\nLe courrier passe par les autres relais ; rien n’est perdu, Postfix garde ce qui ne peut pas partir.`,
       en: `The outbound relay ${r.name} is failing: ${r.error}\nMail goes through the other relays; nothing is lost, Postfix keeps what cannot leave.`,
@@ -70,9 +68,44 @@ function noticeFor(r: ProbeResult): { subject: LocalizedText; text: LocalizedTex
   };
 }
 
+/** A relay whose sending addresses are on a DNSBL: its mail would be refused or filed as spam. */
+function relayListed(r: ProbeResult): AlertInput {
+  const where = r.listings.map((l) => `${l.ip} (${l.zone})`).join(', ');
+  return {
+    kind: 'relay_listed',
+    subject: r.name,
+    title: { fr: `Relais ${r.name} sur liste noire`, en: `Relay ${r.name} is blocklisted` },
+    text: {
+      fr: `Les adresses d’envoi du relais ${r.name} sont listées : ${where}. giroflee ne lui confie plus de courrier qu’en dernier recours ; demandez le retrait de la liste à l’opérateur du relais.`,
+      en: `The sending addresses of relay ${r.name} are listed: ${where}. giroflee hands it mail only as a last resort; ask the relay's operator to get delisted.`,
+    },
+  };
+}
+
+const ALL_RELAYS_DOWN: AlertInput = {
+  kind: 'all_relays_down',
+  severity: 'critical',
+  title: { fr: 'Aucun relais sortant ne fonctionne', en: 'No outbound relay works' },
+  text: {
+    fr: 'Tous les relais sortants, secours compris, sont en panne ou listés : le courrier sortant reste dans la file de Postfix (rien n’est perdu avant son délai d’expiration, 5 jours). Les alertes par e-mail ne partent plus ; seul le webhook vous atteint.',
+    en: 'Every outbound relay, fallbacks included, is down or listed: outgoing mail stays in Postfix’s queue (nothing is lost before it expires, after 5 days). Alert e-mails no longer leave; only the webhook reaches you.',
+  },
+};
+
+/** The relay alerts for one probe of every relay: down, listed, and none left working. */
+async function alertOnRelays(ctx: AppContext, results: ProbeResult[]): Promise<void> {
+  const listed = results.filter((r) => r.listings.length > 0);
+  const dead = results.filter((r) => r.status === 'down' && r.listings.length === 0);
+  await reconcileAlerts(ctx, 'relay_down', dead.map(relayDown));
+  await reconcileAlerts(ctx, 'relay_listed', listed.map(relayListed));
+  const noneUp = results.length > 0 && results.every((r) => r.status !== 'up');
+  await reconcileAlerts(ctx, 'all_relays_down', noneUp ? [ALL_RELAYS_DOWN] : []);
+}
+
 /**
- * Probes every relay that is not disabled, stores status, latency and DNSBL listings, and tells
- * the racines when a relay goes down or comes back. Returns undefined when another copy holds
+ * Probes every relay that is not disabled, stores status, latency and DNSBL listings, and raises
+ * (or resolves) the relay alerts: the alerts tell the racines once per condition, and again when
+ * it ends. Returns undefined when another copy holds
  * the lock (it is probing right now).
  */
 export async function probeRelays(ctx: AppContext, deps: ProbeDeps): Promise<ProbeResult[] | undefined> {
@@ -91,14 +124,6 @@ export async function probeRelays(ctx: AppContext, deps: ProbeDeps): Promise<Pro
     return out;
   });
   if (!results) return undefined;
-  for (const r of results) {
-    const changed = r.status !== r.previous && !(r.previous === 'unknown' && r.status === 'up');
-    if (!changed) continue;
-    try {
-      await deps.notify(noticeFor(r));
-    } catch (e) {
-      logger.error({ err: e, relay: r.name }, 'relay probe: racines not notified');
-    }
-  }
+  await alertOnRelays(ctx, results);
   return results;
 }

@@ -10,6 +10,7 @@ import { updateRelay } from '../../src/relay/commands/update-relay';
 import { RelayTransports } from '../../src/relay/relay-transport';
 import { loadRoutingTargets } from '../../src/relay/routing-targets';
 import { createTestContext, TestContext } from '../support/context';
+import { startWebhookSink, type WebhookSink } from '../support/webhook-sink';
 import { startDnsblServer } from './support/dnsbl-server';
 import { deadPort, startFakeRelay, type FakeRelay } from './support/fake-relay';
 
@@ -109,8 +110,10 @@ describe('relay pool from the database', () => {
   describe('health probe', () => {
     const listed = new Set<string>();
     let dnsbl: { port: number; stop(): Promise<void> };
-    let notices: Array<{ subject: { fr: string; en: string }; text: { fr: string; en: string } }>;
+    let sink: WebhookSink;
     let deps: ProbeDeps;
+    /** The first line of each webhook message since the last call: what the racines read. */
+    const told = () => sink.received.splice(0).map((r) => r.body.text.split('\n')[0]);
     const users = { relayuser: 'pw-ok' };
     let tick = 0;
 
@@ -135,17 +138,18 @@ describe('relay pool from the database', () => {
       );
       await createRelay(asSystem(), smarthost('off', await deadPort()));
       await updateRelay(asSystem(), 'off', { state: 'disabled' });
-      notices = [];
+      sink = await startWebhookSink();
+      stops.push(sink.close);
+      ctx.config = { ...ctx.config, alerts: { email: false, emailTo: [], webhook: sink.url } };
       deps = {
         verify: (t) => transports.verify(t),
         dnsbl: dns2DnsblQuery([{ host: '127.0.0.1', port: dnsbl.port }], 2000),
         zones: ['bl.test'],
-        notify: async (n) => void notices.push(n),
         clock: () => (tick += 7),
       };
     });
 
-    it('stores status, latency and DNSBL listings, and notifies the racines of relays that went down', async () => {
+    it('stores status, latency and DNSBL listings, and alerts on a relay down and on one listed', async () => {
       const results = await probeRelays(ctx, deps);
       expect(results?.map((r) => [r.name, r.status])).toEqual([
         ['dead', 'down'],
@@ -162,23 +166,30 @@ describe('relay pool from the database', () => {
       ]);
       expect(byName.listed.health_error).toContain('192.0.2.66 in bl.test');
       expect(byName.off.health_status).toBe('unknown');
-      expect(notices.map((n) => n.subject.en).sort()).toEqual(['Relay dead is down', 'Relay listed is down']);
-      expect(notices[0].subject.fr).toMatch(/^Relais .* en panne$/);
+      expect(told()).toEqual([
+        expect.stringContaining('Alerte : Relais dead en panne'),
+        expect.stringContaining('Alerte : Relais listed sur liste noire'),
+      ]);
     });
 
-    it('notifies again only on a change: a relay whose credentials stop working, then work again', async () => {
-      notices.length = 0;
+    it('alerts again only on a change, resolves, and says when no relay works any more', async () => {
       await probeRelays(ctx, deps);
-      expect(notices).toHaveLength(0);
+      expect(told()).toEqual([]);
 
       users.relayuser = 'rotated-remotely';
       await probeRelays(ctx, deps);
-      expect(notices.map((n) => n.subject.en)).toEqual(['Relay good is down']);
       expect((await ctx.db('relays').where({ name: 'good' }).first()).health_error).toMatch(/EAUTH/);
+      expect(told()).toEqual([
+        expect.stringContaining('Alerte : Relais good en panne'),
+        expect.stringContaining('Alerte : Aucun relais sortant ne fonctionne'),
+      ]);
 
       users.relayuser = 'pw-ok';
       await probeRelays(ctx, deps);
-      expect(notices.map((n) => n.subject.en)).toEqual(['Relay good is down', 'Relay good is back up']);
+      expect(told()).toEqual([
+        expect.stringContaining('Résolu : Relais good en panne'),
+        expect.stringContaining('Résolu : Aucun relais sortant ne fonctionne'),
+      ]);
     });
 
     it('lets only one copy probe at a time (advisory lock)', async () => {
