@@ -145,12 +145,15 @@ export const httpMetrics = {
   ),
 };
 
-/** Scheduled jobs (retention…): when each last finished, on whichever copy ran it. */
+/**
+ * Scheduled jobs (retention…): when each last finished, on whichever copy ran it. Their label is
+ * `task`, not `job`: Prometheus puts its own `job` on every series it scrapes.
+ */
 export const jobMetrics = {
   lastSuccess: gauge('giroflee_job_last_success_timestamp_seconds', 'When a scheduled job last finished', [
-    'job',
+    'task',
   ]),
-  rows: counter('giroflee_job_rows_total', 'Rows a scheduled job removed or changed', ['job', 'table']),
+  rows: counter('giroflee_job_rows_total', 'Rows a scheduled job removed or changed', ['task', 'table']),
 };
 
 /** What a database pool says about itself (knex's tarn pool). */

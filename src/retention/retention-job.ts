@@ -49,9 +49,9 @@ export async function runRetention(ctx: AppContext): Promise<Record<string, numb
         if (n < BATCH) break;
       }
       done[task.name] = total;
-      if (total) jobMetrics.rows.inc({ job: 'retention', table: task.name }, total);
+      if (total) jobMetrics.rows.inc({ task: 'retention', table: task.name }, total);
     }
-    jobMetrics.lastSuccess.set({ job: 'retention' }, Date.now() / 1000);
+    jobMetrics.lastSuccess.set({ task: 'retention' }, ctx.now().getTime() / 1000);
     logger.info({ job: 'retention', ...done }, 'retention pass');
     return done;
   });
