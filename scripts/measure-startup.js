@@ -70,13 +70,14 @@ async function startToReady(env, port) {
 async function main() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'giroflee-measure-'));
   fs.chmodSync(dir, 0o711);
-  const [httpPort, lmtp, outbound, zone] = await freePorts(4);
+  const [httpPort, lmtp, outbound, zone, milter] = await freePorts(5);
   const env = {
     ...process.env,
     GIROFLEE_DATA_DIR: path.join(dir, 'data'),
     GIROFLEE_HTTP: `127.0.0.1:${httpPort}`,
     GIROFLEE_LMTP: `127.0.0.1:${lmtp}`,
     GIROFLEE_OUTBOUND: `127.0.0.1:${outbound}`,
+    GIROFLEE_SUBMISSION_MILTER: `127.0.0.1:${milter}`,
     GIROFLEE_DNS_ZONE_LISTEN: `127.0.0.1:${zone}`,
     LOG_LEVEL: 'warn',
   };

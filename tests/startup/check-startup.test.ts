@@ -51,14 +51,15 @@ describe('giroflee serve: every listener is checked before anything is created',
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'giroflee-preflight-'));
     fs.chmodSync(root, 0o711);
     dataDir = path.join(root, 'data');
-    const [http, lmtp, outbound, zone, mx, submission, imap, dovecot, reinject, auth, quota] =
-      await freeLoopbackPorts(11);
+    const [http, lmtp, outbound, zone, mx, submission, imap, dovecot, reinject, auth, quota, milter] =
+      await freeLoopbackPorts(12);
     const at = (p: number) => `127.0.0.1:${p}`;
     env = {
       GIROFLEE_DATA_DIR: dataDir,
       GIROFLEE_HTTP: at(http),
       GIROFLEE_LMTP: at(lmtp),
       GIROFLEE_OUTBOUND: at(outbound),
+      GIROFLEE_SUBMISSION_MILTER: at(milter),
       GIROFLEE_DNS_ZONE_LISTEN: at(zone),
       GIROFLEE_DOVECOT_LMTP: at(dovecot),
       GIROFLEE_REINJECT: at(reinject),
