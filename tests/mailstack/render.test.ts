@@ -123,7 +123,9 @@ describe('mail stack configuration', () => {
     const mxLine = master.split('\n').find((l) => l.startsWith('127.0.0.1:2525 '))!;
     expect(mxLine).toContain('smtpd_milters=inet:127.0.0.1:11332');
     const submissionLine = master.split('\n').find((l) => l.startsWith('127.0.0.1:2587 '))!;
-    expect(submissionLine).not.toContain('smtpd_milters');
+    // Submission asks only giroflee's own milter (From/Sender against the login), not rspamd.
+    expect(submissionLine).toContain('smtpd_milters=inet:127.0.0.1:10027 ');
+    expect(submissionLine).not.toContain(':11332');
     expect(dovecot).toContain('sieve_before = /srv/stack/sieve/junk.sieve');
     expect(dovecot).toContain('imapsieve_mailbox1_name = Junk');
     const rspamd = renderRspamd(s);
