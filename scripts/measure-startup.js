@@ -70,7 +70,7 @@ async function startToReady(env, port) {
 async function main() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'giroflee-measure-'));
   fs.chmodSync(dir, 0o711);
-  const [httpPort, lmtp, outbound, zone, metrics] = await freePorts(5);
+  const [httpPort, lmtp, outbound, zone, metrics, milter] = await freePorts(6);
   const env = {
     ...process.env,
     GIROFLEE_DATA_DIR: path.join(dir, 'data'),
@@ -78,6 +78,7 @@ async function main() {
     GIROFLEE_METRICS_LISTEN: `127.0.0.1:${metrics}`,
     GIROFLEE_LMTP: `127.0.0.1:${lmtp}`,
     GIROFLEE_OUTBOUND: `127.0.0.1:${outbound}`,
+    GIROFLEE_SUBMISSION_MILTER: `127.0.0.1:${milter}`,
     GIROFLEE_DNS_ZONE_LISTEN: `127.0.0.1:${zone}`,
     LOG_LEVEL: 'warn',
   };

@@ -20,6 +20,7 @@ const envSchema = z.object({
   GIROFLEE_HTTP: z.string().default('127.0.0.1:8080'),
   GIROFLEE_LMTP: z.string().default('127.0.0.1:10024'),
   GIROFLEE_OUTBOUND: z.string().default('127.0.0.1:10025'),
+  GIROFLEE_SUBMISSION_MILTER: z.string().default('127.0.0.1:10027'),
   GIROFLEE_REINJECT: z.string().default('127.0.0.1:10026'),
   GIROFLEE_DOVECOT_LMTP: z.string().default('127.0.0.1:2424'),
   GIROFLEE_DNS_ZONE_LISTEN: z.string().default('127.0.0.1:5300'),
@@ -119,6 +120,8 @@ export interface Config {
   http: Endpoint;
   lmtp: Endpoint;
   outbound: Endpoint;
+  /** The milter Postfix's submission asks about From/Sender (src/relay/submission-milter.ts). */
+  submissionMilter: Endpoint;
   reinject: Endpoint;
   dovecotLmtp: Endpoint;
   dnsZoneListen: Endpoint;
@@ -282,6 +285,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     http: parseEndpoint(e.GIROFLEE_HTTP, 8080),
     lmtp: parseEndpoint(e.GIROFLEE_LMTP, 10024),
     outbound: parseEndpoint(e.GIROFLEE_OUTBOUND, 10025),
+    submissionMilter: parseEndpoint(e.GIROFLEE_SUBMISSION_MILTER, 10027),
     reinject: parseEndpoint(e.GIROFLEE_REINJECT, 10026),
     dovecotLmtp: parseEndpoint(e.GIROFLEE_DOVECOT_LMTP, 2424),
     dnsZoneListen: parseEndpoint(e.GIROFLEE_DNS_ZONE_LISTEN, 5300),

@@ -9,7 +9,7 @@ import { logger } from './logger';
 import { dnsJobsComponent } from './dns/dns-jobs';
 import { platformZoneComponent } from './dns/platform-zone';
 import { inboundGatewayComponent } from './encryption/lmtp-gateway';
-import { outboundGatewayComponent, relayProbeComponent } from './relay/components';
+import { outboundGatewayComponent, relayProbeComponent, submissionMilterComponent } from './relay/components';
 import { mailstackComponent } from './mailstack/component';
 import { alertsComponent } from './alerts/component';
 import { closeWebmail } from './mail/webmail-service';
@@ -72,6 +72,7 @@ export const components: Component[] = [
   httpComponent,
   inboundGatewayComponent,
   outboundGatewayComponent,
+  submissionMilterComponent,
   relayProbeComponent,
   platformZoneComponent,
   dnsJobsComponent,

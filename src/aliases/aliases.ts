@@ -69,6 +69,31 @@ export async function assertNoLoop(
   }
 }
 
+/**
+ * Refuses destinations in a domain hosted here (by any collective) that are neither a mailbox nor
+ * an alias: mail to them would bounce, or fall to that domain's catch-all, and two collectives'
+ * catch-alls pointing at each other's unknown addresses would loop.
+ */
+export async function assertDestinationsExist(ctx: ServiceContext, destinations: string[]): Promise<void> {
+  const { rows } = await ctx.db.raw(
+    `SELECT dest FROM unnest(?::text[]) AS dest
+      WHERE EXISTS (SELECT 1 FROM domains d WHERE d.name = split_part(dest, '@', 2))
+        AND NOT EXISTS (SELECT 1 FROM mailboxes m WHERE m.address = dest)
+        AND NOT EXISTS (SELECT 1 FROM aliases a WHERE a.source = dest)`,
+    [destinations],
+  );
+  if (rows.length) {
+    throw errors.badRequest(
+      'alias_destination_unknown',
+      {
+        fr: 'Ces destinations sont dans un domaine hébergé ici mais ne sont ni une boîte ni un alias.',
+        en: 'These destinations are in a domain hosted here but are neither a mailbox nor an alias.',
+      },
+      { addresses: rows.map((r: { dest: string }) => r.dest) },
+    );
+  }
+}
+
 export async function listAliases(ctx: ServiceContext, domainId: string): Promise<AliasRow[]> {
   return ctx.db('aliases').where({ domain_id: domainId }).orderByRaw(`local_part = '*' DESC, local_part`);
 }

@@ -3,7 +3,8 @@ import { storeDomainCheck } from '../domains/domains';
 import { perConfig } from '../per-config';
 import type { DomainRow } from '../domains/find-domain';
 import type { CheckEnv, CheckMessage, CheckResult, CheckStatus, DnsProtocol } from './checks/common';
-import { result } from './checks/common';
+import { result, statusOf } from './checks/common';
+import { zoneLine } from './zone-file';
 import { ensureDomainDkimKey, listLiveDkimKeys } from './dkim-keys';
 import { CheckId, PROTOCOLS, recordPlan } from './record-plan';
 import { DnsResolver, DnsResult, isDefinite, RecordType, resolverFromConfig } from './resolver';
@@ -36,8 +37,19 @@ function canonical(r: DnsResult): string | undefined {
     .join('|');
 }
 
-const sameAll = (message: CheckMessage, id: string, expected: string[] = []): CheckResult =>
+const sameAll = (message: CheckMessage, id: string, expected: string[]): CheckResult =>
   result(id, expected, [], [message]);
+
+/**
+ * When no check could ask anything (the name does not exist, or its servers cannot be found or
+ * reached), the reason is said once, on the first check; every check keeps that status and
+ * still shows the records to publish.
+ */
+const sayOnce = (message: CheckMessage, ids: string[], expectedOf: (id: string) => string[]) =>
+  ids.map((id, i): CheckResult => ({
+    ...result(id, expectedOf(id), [], i === 0 ? [message] : []),
+    status: statusOf([message]),
+  }));
 
 /**
  * Checks every record of a domain at its authoritative servers, all checks at once under one
@@ -71,6 +83,9 @@ export async function checkDomain(
     checks,
   });
 
+  const ids = checks.map((p) => p.id);
+  const expectedOf = (id: string) => plan.filter((r) => r.check === id).map(zoneLine);
+
   const zone = await resolver.authoritativeServers(domain.name, deadline);
   if (zone.status === 'nxdomain') {
     const message: CheckMessage = {
@@ -81,7 +96,7 @@ export async function checkDomain(
         en: `The name ${domain.name} does not exist in the DNS. Is it registered with a registrar?`,
       },
     };
-    return report(checks.map((p) => sameAll(message, p.id)));
+    return report(sayOnce(message, ids, expectedOf));
   }
   if (zone.status === 'private') {
     const message: CheckMessage = {
@@ -92,7 +107,7 @@ export async function checkDomain(
         en: `The DNS servers of ${zone.zone} only have private or local addresses (${zone.addresses.join(', ')}): they cannot be reached from the Internet, and giroflee does not query them. Declare public DNS servers at your registrar.`,
       },
     };
-    return report(checks.map((p) => sameAll(message, p.id)));
+    return report(sayOnce(message, ids, expectedOf));
   }
   if (zone.status === 'unknown') {
     const message: CheckMessage = {
@@ -103,7 +118,7 @@ export async function checkDomain(
         en: `The DNS servers of ${domain.name} could not be found for now; the check will run again.`,
       },
     };
-    return report(checks.map((p) => sameAll(message, p.id)));
+    return report(sayOnce(message, ids, expectedOf));
   }
 
   const memo = new Map<string, Promise<DnsResult>>();
@@ -149,6 +164,7 @@ export async function checkDomain(
                 },
               },
               id,
+              expectedOf(id),
             ),
           ),
         Math.max(0, deadline - Date.now()),

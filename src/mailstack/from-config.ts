@@ -39,6 +39,7 @@ export function mailstackOptions(
     inboundTransport: 'gateway',
     gatewayLmtp: config.lmtp,
     outboundFilter: config.outbound,
+    submissionMilter: config.submissionMilter,
     relayhost: config.mailstackRelayhost,
     masterUser,
   };

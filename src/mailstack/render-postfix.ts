@@ -185,6 +185,15 @@ function masterCf(s: MailstackSettings): string {
     'smtpd_recipient_restrictions=permit_sasl_authenticated,reject',
     cleanupFor('subcleanup'),
   ];
+  if (s.submissionMilter) {
+    submissionOptions.push(
+      // From/Sender held to the login before the message is queued (src/relay/submission-milter.ts);
+      // when the milter does not answer, Postfix answers 4xx rather than accept unchecked mail.
+      `smtpd_milters=inet:${hostPort(s.submissionMilter)}`,
+      'milter_default_action=tempfail',
+      'milter_protocol=6',
+    );
+  }
   if (s.outboundFilter) {
     submissionOptions.push(
       `content_filter=outfilter:[${s.outboundFilter.host}]:${s.outboundFilter.port}`,

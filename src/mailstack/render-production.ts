@@ -47,6 +47,7 @@ export async function productionSettings(config: Config, o: ProductionOptions): 
     database: databaseParams(o.databaseUrl),
     inbound: { kind: 'gateway', endpoint: config.lmtp },
     outboundFilter: config.outbound,
+    submissionMilter: config.submissionMilter,
     relayhost: o.relayhost,
     stripUserAgent: o.stripUserAgent ?? false,
     masterUser: {

@@ -94,6 +94,8 @@ export interface MailstackSettings {
   inbound: InboundRoute;
   /** Outbound gateway (Postfix content_filter for submitted mail); null sends submitted mail directly. */
   outboundFilter: Endpoint | null;
+  /** Milter holding From/Sender to the login at submission; null leaves the headers unchecked. */
+  submissionMilter: Endpoint | null;
   /** Next hop for mail leaving the platform; unset in the private profile holds it in the queue. */
   relayhost?: Endpoint;
   /** Remove User-Agent and X-Mailer from submitted mail as well. */

@@ -44,6 +44,8 @@ export interface StartMailstackOptions {
   gatewayLmtp?: Endpoint;
   /** Outbound gateway for submitted mail (content_filter); null or absent delivers directly. */
   outboundFilter?: Endpoint | null;
+  /** The submission milter (src/relay/submission-milter.ts); null or absent checks no header. */
+  submissionMilter?: Endpoint | null;
   reinjectPort?: number;
   /** Next hop for mail leaving the platform (a local fake MX in tests); absent holds it queued. */
   relayhost?: Endpoint;
@@ -86,6 +88,7 @@ export async function privateSettings(opts: StartMailstackOptions): Promise<Mail
     database: databaseParams(opts.databaseUrl),
     inbound,
     outboundFilter: opts.outboundFilter ?? null,
+    submissionMilter: opts.submissionMilter ?? null,
     relayhost: opts.relayhost,
     stripUserAgent: opts.stripUserAgent ?? false,
     masterUser: opts.masterUser && {

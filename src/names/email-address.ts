@@ -25,11 +25,14 @@ export function checkLocalPart(input: string): CheckResult<LocalPart> {
       'The part before @ is longer than 64 characters.',
     );
   }
-  if (value === '*' || !DOT_ATOM.test(value)) {
+  // RFC 5322 allows `/`, but a hosted local part is a folder of Dovecot's mail root
+  // (<domain>/<local part>): a slash would nest one mailbox's home inside another's. Addresses
+  // with a slash are all but unseen in practice, so one rule serves every address.
+  if (value === '*' || !DOT_ATOM.test(value) || value.includes('/')) {
     return fail(
       'local_part_invalid',
-      "La partie avant @ ne peut contenir que des lettres sans accent, chiffres, points (ni au début, ni à la fin, ni doublés) et les signes ! # $ % & ' * + / = ? ^ _ ` { | } ~ -.",
-      "The part before @ may only contain unaccented letters, digits, dots (not first, last or doubled) and ! # $ % & ' * + / = ? ^ _ ` { | } ~ -.",
+      "La partie avant @ ne peut contenir que des lettres sans accent, chiffres, points (ni au début, ni à la fin, ni doublés) et les signes ! # $ % & ' * + = ? ^ _ ` { | } ~ -.",
+      "The part before @ may only contain unaccented letters, digits, dots (not first, last or doubled) and ! # $ % & ' * + = ? ^ _ ` { | } ~ -.",
     );
   }
   return { ok: true, value: value as LocalPart };

@@ -9,6 +9,8 @@ import { startOutboundGateway } from './outbound-gateway';
 import { probeRelays, type ProbeDeps } from './probe-relays';
 import { RelayTransports } from './relay-transport';
 import { loadRoutingTargets } from './routing-targets';
+import { allowedSenders, sameSenderOwner } from './sender-identities';
+import { startSubmissionMilter } from './submission-milter';
 
 function transportsFor(ctx: AppContext): RelayTransports {
   const t = ctx.config.relay.timeoutMs;
@@ -29,6 +31,7 @@ export const outboundGatewayComponent: Component = {
       listen: ctx.config.outbound,
       loadRelays: () => loadRoutingTargets(ctx),
       signingKeys: (domain) => getSigningKeys(ctx, domain),
+      sameSenderOwner: (envelopeSender, from) => sameSenderOwner(ctx, envelopeSender, from),
       send: (relay, envelope, message) => transports.send(relay, envelope, message),
       breakers: new CircuitBreakers({
         failureThreshold: ctx.config.relay.breakerFailures,
@@ -46,6 +49,21 @@ export const outboundGatewayComponent: Component = {
         transports.close();
       },
     };
+  },
+};
+
+export const submissionMilterComponent: Component = {
+  name: 'submission-milter',
+  async start(ctx) {
+    const milter = await startSubmissionMilter({
+      listen: ctx.config.submissionMilter,
+      allowedSenders: (login, addresses) => allowedSenders(ctx, login, addresses),
+    });
+    logger.info(
+      { listen: `${ctx.config.submissionMilter.host}:${milter.port}` },
+      'submission milter (From/Sender against the login)',
+    );
+    return { stop: () => milter.stop() };
   },
 };
 

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { dkimSign, type DKIMSignOptions } from 'mailauth';
-import addressparser, { type Address } from 'nodemailer/lib/addressparser';
+import { headerAddresses, unfold } from './header-addresses';
 
 /** The shape `getSigningKeys` (src/dns/dkim-keys.ts) returns: one entry per active key. */
 export interface SigningKey {
@@ -30,37 +30,28 @@ export function headerBlock(chunks: Buffer[]): Buffer {
   return Buffer.concat(parts, length);
 }
 
-function flatten(list: Address[]): string[] {
-  return list.flatMap((a) => (a.group ? flatten(a.group) : a.address ? [a.address] : []));
-}
-
-/** The domain of the (first) RFC 5322 From address: the one DMARC aligns DKIM's d= with. */
-export function fromDomain(headers: Buffer): string | undefined {
-  // RFC 5322 §2.2.3: a folded header continues on lines starting with white space.
-  const unfolded = headers.toString('utf8').replace(/\r?\n(?=[ \t])/g, '');
-  const line = unfolded.split(/\r?\n/).find((l) => /^from\s*:/i.test(l));
+/** The (first) RFC 5322 From address: the one DMARC aligns DKIM's d= with. */
+export function fromAddress(headers: Buffer): string | undefined {
+  const line = unfold(headers.toString('utf8'))
+    .split(/\r?\n/)
+    .find((l) => /^from\s*:/i.test(l));
   if (!line) return undefined;
-  const [address] = flatten(addressparser(line.slice(line.indexOf(':') + 1)));
-  const at = address?.lastIndexOf('@') ?? -1;
-  if (!address || at < 0) return undefined;
-  return address.slice(at + 1).toLowerCase();
+  const [address] = headerAddresses(line.slice(line.indexOf(':') + 1));
+  return address?.includes('@') ? address : undefined;
 }
 
 export class SigningError extends Error {}
 
 /**
- * DKIM-Signature header lines (RFC 6376) for a message, one per active key of its From domain
- * (RSA, and Ed25519 per RFC 8463 when enabled), or '' when the domain is not ours to sign for.
+ * DKIM-Signature header lines (RFC 6376) for a message, one per given key of its From domain
+ * (RSA, and Ed25519 per RFC 8463 when enabled), or '' when there is none.
  */
 export async function dkimSignatures(
   chunks: Buffer[],
-  lookup: SigningKeysLookup,
+  keys: SigningKey[],
   now: Date,
-): Promise<{ domain?: string; headers: string; count: number }> {
-  const domain = fromDomain(headerBlock(chunks));
-  if (!domain) return { headers: '', count: 0 };
-  const keys = await lookup(domain);
-  if (keys.length === 0) return { domain, headers: '', count: 0 };
+): Promise<{ headers: string; count: number }> {
+  if (keys.length === 0) return { headers: '', count: 0 };
   const options = {
     canonicalization: 'relaxed/relaxed',
     signTime: now,
@@ -74,5 +65,5 @@ export async function dkimSignatures(
   // mailauth signs with every entry of signatureData; its typings also demand top-level key fields.
   const result = await dkimSign(Readable.from(chunks), options as unknown as DKIMSignOptions);
   if (result.errors.length > 0) throw new SigningError(result.errors.map((e) => e.message).join('; '));
-  return { domain, headers: result.signatures, count: keys.length };
+  return { headers: result.signatures, count: keys.length };
 }

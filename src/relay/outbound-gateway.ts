@@ -4,7 +4,7 @@ import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 's
 import type { Endpoint } from '../config';
 import { logger } from '../logger';
 import type { CircuitBreakers } from './circuit-breaker';
-import { dkimSignatures, type SigningKeysLookup } from './dkim-sign-message';
+import { dkimSignatures, fromAddress, headerBlock, type SigningKeysLookup } from './dkim-sign-message';
 import { outboundMetrics } from '../metrics/metrics';
 import type { RelayTarget } from './relay-transport';
 import { routeMessage, type SendAttempt } from './route-message';
@@ -14,6 +14,8 @@ export interface OutboundGatewayOptions {
   /** Relays in routing order (see routingOrder), read for every message. */
   loadRelays: () => Promise<RelayTarget[]>;
   signingKeys: SigningKeysLookup;
+  /** Whether the owner of the envelope sender may also send as the From address (sender-identities.ts). */
+  sameSenderOwner: (envelopeSender: string, from: string) => Promise<boolean>;
   send: SendAttempt;
   breakers: CircuitBreakers;
   now: () => Date;
@@ -51,9 +53,27 @@ async function handleMessage(
   if (stream.sizeExceeded) {
     throw new SmtpReply(552, '5.3.4 Message too big for the outbound gateway');
   }
+  const mailFrom = session.envelope.mailFrom;
+  const envelopeSender = mailFrom ? mailFrom.address : '';
+  const from = fromAddress(headerBlock(chunks));
+  const keys = from ? await o.signingKeys(from.slice(from.lastIndexOf('@') + 1)) : [];
+  // The submission milter already held every From to the SASL login; this second guard keeps
+  // the gateway from signing for a domain whatever the path: the From must be the envelope
+  // sender (checked against the login by Postfix, or giroflee's own notices) or an address of
+  // the same owner. A null envelope sender (a read receipt, RFC 8098 §3) names no owner: there
+  // only the milter's check stands.
+  if (
+    keys.length > 0 &&
+    envelopeSender &&
+    from !== envelopeSender.toLowerCase() &&
+    !(await o.sameSenderOwner(envelopeSender, from!))
+  ) {
+    outboundMetrics.messages.inc({ result: 'refused' });
+    throw new SmtpReply(550, '5.7.1 From is not an address of the envelope sender; not signed');
+  }
   let signed: Awaited<ReturnType<typeof dkimSignatures>>;
   try {
-    signed = await dkimSignatures(chunks, o.signingKeys, o.now());
+    signed = await dkimSignatures(chunks, keys, o.now());
   } catch (e) {
     // Unsigned mail from a hosted domain would fail DMARC at the recipient: hold it instead.
     logger.error({ err: e }, 'outbound gateway: DKIM signing failed');
@@ -62,12 +82,11 @@ async function handleMessage(
   }
   const prefix = Buffer.from(signed.headers, 'utf8');
   const relays = await o.loadRelays();
-  const mailFrom = session.envelope.mailFrom;
   const result = await routeMessage({
     relays,
     breakers: o.breakers,
     send: o.send,
-    from: mailFrom ? mailFrom.address : '',
+    from: envelopeSender,
     recipients: session.envelope.rcptTo.map((r) => r.address),
     message: () => Readable.from(prefix.length ? [prefix, ...chunks] : chunks),
   });

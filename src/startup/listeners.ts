@@ -58,6 +58,10 @@ export function listenersOf(config: Config): Listener[] {
           }),
         ]
       : []),
+    endpoint('GIROFLEE_SUBMISSION_MILTER', config.submissionMilter, {
+      fr: 'le milter de soumission (From/Sender)',
+      en: 'the submission milter (From/Sender)',
+    }),
     endpoint(
       'GIROFLEE_DNS_ZONE_LISTEN',
       config.dnsZoneListen,

@@ -78,6 +78,20 @@ describe('mailboxes', () => {
       }
     });
 
+    it.each(['a/b', '../x', 'a/../../etc'])(
+      'refuses a local part with a path character (%s): it would nest Dovecot homes',
+      async (localPart) => {
+        const t = await makeTenant(app.ctx);
+        const res = await app.client.request('POST', `/api/v1/domains/${t.domain.name}/mailboxes`, {
+          as: t.actors.admin,
+          body: { localPart, password: NEW_PASSWORD },
+        });
+        expect(res.status).toBe(400);
+        expect(res.body.error.details.issues[0].code).toBe('local_part_invalid');
+        expect(await app.ctx.db('mailboxes').where({ domain_id: t.domain.id })).toHaveLength(1);
+      },
+    );
+
     it('refuses an address already taken, case-insensitively', async () => {
       const t = await makeTenant(app.ctx);
       const res = await app.client.request('POST', `/api/v1/domains/${t.domain.name}/mailboxes`, {

@@ -1,4 +1,5 @@
 import { checkDomain, DomainCheckReport } from '../../src/dns/check-domain';
+import { mergeSpf } from '../../src/dns/checks/spf';
 import type { CheckStatus } from '../../src/dns/checks/common';
 import { dkimTxtValue, DkimKeyRow, ensureDomainDkimKey } from '../../src/dns/dkim-keys';
 import { startPlatformZone } from '../../src/dns/platform-zone';
@@ -21,7 +22,8 @@ interface Case {
   edit?: (records: DnsRecord[], d: string, key: DkimKeyRow) => DnsRecord[];
   /** The recursive resolver's (older) view, when it differs. */
   recursive?: (records: DnsRecord[], d: string) => DnsRecord[];
-  nameserver?: 'dead' | 'servfail' | 'none';
+  /** `unreachable`: even the recursive resolvers never answer for the name. */
+  nameserver?: 'dead' | 'servfail' | 'none' | 'unreachable';
   expect: Partial<Record<CheckId | 'overall', CheckStatus>>;
   codes?: string[];
 }
@@ -103,6 +105,12 @@ const cases: Case[] = [
     codes: ['dkim_dangling_cname'],
   },
   {
+    name: 'a right DKIM CNAME whose target the platform zone does not answer',
+    domain: 'dkim-zone-silent.example',
+    expect: { dkim: 'unknown' },
+    codes: ['dkim_platform_zone_silent'],
+  },
+  {
     name: 'DMARC p=none',
     domain: 'dmarc-none.example',
     edit: (rs, d) => [
@@ -162,6 +170,13 @@ const cases: Case[] = [
     expect: { overall: 'error', mx: 'error' },
     codes: ['domain_not_found'],
   },
+  {
+    name: 'DNS unreachable for the name',
+    domain: 'dns-unreachable.example',
+    nameserver: 'unreachable',
+    expect: { overall: 'unknown', mx: 'unknown', spf: 'unknown', dkim: 'unknown' },
+    codes: ['nameservers_unknown'],
+  },
   { name: 'an IDN domain', domain: 'école-idn.example', expect: { overall: 'ok' } },
   {
     name: 'an authoritative answer differing from the recursive one',
@@ -197,6 +212,8 @@ describe('checkDomain against fixture nameservers', () => {
       rr.txt('chain5.spf.example', 'v=spf1 -all'),
     ];
     const servfail: string[] = [];
+    const unreachable: string[] = [];
+    const silentZone = `dkim-zone-silent.example.${testDnsSettings.dkimZone}`;
     for (const c of cases) {
       const d = parseDomainName(c.domain);
       const row = await makeDomain(ctx, { collectiveId: collective.id, name: d, status: 'active' });
@@ -207,6 +224,10 @@ describe('checkDomain against fixture nameservers', () => {
       const published = asPublished(recordPlan(testDnsSettings, full, keys));
       const records = c.edit ? c.edit(published, d, { ...key, mode: c.mode ?? key.mode }) : published;
       if (c.nameserver === 'none') continue;
+      if (c.nameserver === 'unreachable') {
+        unreachable.push(d);
+        continue;
+      }
       recursive.push(rr.ns(d, c.nameserver === 'dead' ? 'ns-dead.fixture.test' : 'ns1.fixture.test'));
       if (c.nameserver === 'servfail') servfail.push(d);
       auth.push(...records);
@@ -217,6 +238,9 @@ describe('checkDomain against fixture nameservers', () => {
     let zoneEndpoint = { host: '127.0.0.4', port: 0 };
     // A recursive resolver chases CNAMEs into other zones, here the platform's own.
     const resolve = async (name: string, type: string): Promise<ZoneAnswer> => {
+      if (unreachable.some((d) => name.toLowerCase().endsWith(d))) return 'silent';
+      // The platform zone knows nothing of this domain's keys, as when it lost them.
+      if (name.toLowerCase().endsWith(silentZone)) return { rcode: 'NXDOMAIN', answers: [] };
       const a = name.toLowerCase().endsWith(testDnsSettings.dkimZone)
         ? await forward(zoneEndpoint, name, type)
         : recursiveLookup(name, type);
@@ -276,7 +300,7 @@ describe('checkDomain against fixture nameservers', () => {
       }
     }
     // A nameserver in trouble is never an error: only definite answers are.
-    if (c.nameserver === 'dead' || c.nameserver === 'servfail') {
+    if (c.nameserver === 'dead' || c.nameserver === 'servfail' || c.nameserver === 'unreachable') {
       expect(report.checks.filter((x) => x.status === 'error')).toEqual([]);
     }
   });
@@ -303,5 +327,53 @@ describe('checkDomain against fixture nameservers', () => {
     expect(spf.messages[0].publish?.[0]).toContain(
       '"v=spf1 include:_spf.other.example include:_spf.giroflee.test -all"',
     );
+  });
+
+  it('merges two SPF records into one: every sender kept, the platform included once, the strictest all', () => {
+    const spf = reports.get('two-spf.example')!.checks.find((c) => c.id === 'spf')!;
+    const [merged] = spf.expected;
+    expect(merged.match(/include:_spf\.giroflee\.test/g)).toHaveLength(1);
+    expect(merged).toContain('include:_spf.other.example');
+    expect(merged).toMatch(/ -all"$/);
+    expect(merged).not.toContain('~all');
+    expect(spf.messages[0].publish).toEqual([merged]);
+  });
+
+  it('tells the member a right DKIM CNAME is right when the platform zone does not answer, never to replace it', () => {
+    const dkim = reports.get('dkim-zone-silent.example')!.checks.find((c) => c.id === 'dkim')!;
+    const codes = dkim.messages.map((m) => m.code);
+    expect(codes).not.toContain('dkim_dangling_cname');
+    expect(dkim.messages.every((m) => !m.publish)).toBe(true);
+    expect(dkim.messages[0].text.en).toContain('is right');
+  });
+
+  it('says once that DNS is unreachable, and still shows every record to publish', () => {
+    const report = reports.get('dns-unreachable.example')!;
+    const messages = report.checks.flatMap((c) => c.messages);
+    expect(messages.map((m) => m.code)).toEqual(['nameservers_unknown']);
+    for (const check of report.checks) {
+      expect(check.status).toBe('unknown');
+      expect(check.expected.length).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('mergeSpf', () => {
+  it.each([
+    [
+      ['v=spf1 include:_spf.giroflee.test -all', 'v=spf1 include:_spf.other.example ~all'],
+      'v=spf1 include:_spf.giroflee.test include:_spf.other.example -all',
+    ],
+    [
+      ['v=spf1 ip4:192.0.2.1 ~all', 'v=spf1 +IP4:192.0.2.1 mx ?all'],
+      'v=spf1 ip4:192.0.2.1 mx include:_spf.giroflee.test ~all',
+    ],
+    [
+      ['v=spf1 a', 'v=spf1 redirect=_spf.other.example'],
+      'v=spf1 a include:_spf.giroflee.test redirect=_spf.other.example',
+    ],
+    [['v=spf1 mx all', 'v=spf1 a ?all'], 'v=spf1 mx a include:_spf.giroflee.test ?all'],
+  ])('merges %j into %s', (records, merged) => {
+    expect(mergeSpf(records, '_spf.giroflee.test')).toBe(merged);
   });
 });

@@ -5,6 +5,7 @@ import { CircuitBreakers } from '../../src/relay/circuit-breaker';
 import { startOutboundGateway, type RunningGateway } from '../../src/relay/outbound-gateway';
 import { RelayTransports } from '../../src/relay/relay-transport';
 import { loadRoutingTargets } from '../../src/relay/routing-targets';
+import { sameSenderOwner } from '../../src/relay/sender-identities';
 import { createTestContext, TestContext } from '../support/context';
 import {
   makeCollective,
@@ -89,6 +90,7 @@ describe('outbound mail on the real Postfix, through the gateway and the relay p
       listen: { host: '127.0.0.1', port: 0 },
       loadRelays: () => loadRoutingTargets(ctx),
       signingKeys: (name) => getSigningKeys(ctx, name),
+      sameSenderOwner: (envelopeSender, from) => sameSenderOwner(ctx, envelopeSender, from),
       send: (relay, envelope, message) => transports.send(relay, envelope, message),
       breakers: new CircuitBreakers({ failureThreshold: 3, coolDownMs: COOL_DOWN, now: ctx.now }),
       now: ctx.now,

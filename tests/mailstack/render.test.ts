@@ -23,6 +23,7 @@ const base = (dir: string): MailstackSettings => ({
   database: databaseParams('postgres://giroflee:s%40cret@127.0.0.1:5433/giroflee'),
   inbound: { kind: 'gateway', endpoint: { host: '127.0.0.1', port: 10024 } },
   outboundFilter: { host: '127.0.0.1', port: 10025 },
+  submissionMilter: { host: '127.0.0.1', port: 10027 },
   stripUserAgent: false,
   vmail: { user: 'vmail', uid: 990, gid: 990 },
   defence: null,
@@ -76,6 +77,9 @@ describe('mail stack configuration', () => {
     expect(master).toMatch(/^127\.0\.0\.1:2525\s+inet\s+n\s+-\s+n\s/m);
     expect(master).toContain('content_filter=outfilter:[127.0.0.1]:10025');
     expect(master).toMatch(/^127\.0\.0\.1:10026\s+inet/m);
+    // From/Sender are held to the login before queueing; an absent milter means 4xx, not unchecked mail.
+    expect(master).toContain('smtpd_milters=inet:127.0.0.1:10027');
+    expect(master).toContain('milter_default_action=tempfail');
     expect(master).not.toMatch(/^\S+\s+\S+\s+\S+\s+\S+\s+y\s/m);
     expect(dovecot).toContain('ssl = no');
     expect(dovecot).toContain('auth_failure_delay = 0');
@@ -119,7 +123,9 @@ describe('mail stack configuration', () => {
     const mxLine = master.split('\n').find((l) => l.startsWith('127.0.0.1:2525 '))!;
     expect(mxLine).toContain('smtpd_milters=inet:127.0.0.1:11332');
     const submissionLine = master.split('\n').find((l) => l.startsWith('127.0.0.1:2587 '))!;
-    expect(submissionLine).not.toContain('smtpd_milters');
+    // Submission asks only giroflee's own milter (From/Sender against the login), not rspamd.
+    expect(submissionLine).toContain('smtpd_milters=inet:127.0.0.1:10027 ');
+    expect(submissionLine).not.toContain(':11332');
     expect(dovecot).toContain('sieve_before = /srv/stack/sieve/junk.sieve');
     expect(dovecot).toContain('imapsieve_mailbox1_name = Junk');
     const rspamd = renderRspamd(s);

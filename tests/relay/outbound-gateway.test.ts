@@ -44,6 +44,8 @@ interface Harness {
   clock: ReturnType<typeof testClock>;
   relays: RelayTarget[];
   keys: Map<string, SigningKey[]>;
+  /** Envelope sender → the other addresses its owner may send as. */
+  owners: Map<string, string[]>;
   stop(): Promise<void>;
 }
 
@@ -64,6 +66,7 @@ async function harness(
   const h: Harness = {
     relays,
     keys,
+    owners: new Map(),
     clock,
     breakers,
     transports,
@@ -71,6 +74,7 @@ async function harness(
       listen: { host: '127.0.0.1', port: 0 },
       loadRelays: async () => h.relays,
       signingKeys: async (domain) => keys.get(domain) ?? [],
+      sameSenderOwner: async (envelopeSender, from) => h.owners.get(envelopeSender)?.includes(from) ?? false,
       send: (relay, envelope, msg) => transports.send(relay, envelope, msg),
       breakers,
       now: clock.now,
@@ -334,6 +338,34 @@ describe('outbound gateway', () => {
       ]);
       expect((await submit(h.gateway.port, undefined, message('eve@elsewhere.example'))).code).toBe(250);
       expect(primary.received[0].raw).not.toContain('DKIM-Signature');
+    });
+
+    const rsaKey = (domain: string): SigningKey => ({
+      domain,
+      selector: 'giroflee1',
+      algorithm: 'rsa-sha256',
+      privateKeyPem: pem(rsa.privateKey),
+    });
+
+    it('refuses (5.7.1) to sign for a hosted domain whose From the envelope sender may not use, and relays nothing', async () => {
+      const primary = await relay();
+      const h = await gatewayFor([target('primary', primary.port)]);
+      h.keys.set('hosted.example', [rsaKey('hosted.example')]);
+      h.keys.set('other-collective.example', [rsaKey('other-collective.example')]);
+      const res = await submit(h.gateway.port, undefined, message('ceo@other-collective.example'));
+      expect(res.code).toBe(550);
+      expect(res.text).toContain('5.7.1');
+      expect(primary.received).toHaveLength(0);
+    });
+
+    it('signs a From that the owner of the envelope sender may use (an alias of hers)', async () => {
+      const primary = await relay();
+      const h = await gatewayFor([target('primary', primary.port)]);
+      h.keys.set('hosted.example', [rsaKey('hosted.example')]);
+      h.owners.set('alice@hosted.example', ['contact@hosted.example']);
+      expect((await submit(h.gateway.port, undefined, message('contact@hosted.example'))).code).toBe(250);
+      expect(primary.received[0].raw).toMatch(/^DKIM-Signature:/m);
+      expect(primary.received[0].raw).toMatch(/\bd=hosted\.example;/);
     });
 
     it('defers (451) rather than send unsigned when signing fails', async () => {

@@ -88,6 +88,8 @@ describe('relay pool from the database', () => {
         listen: { host: '127.0.0.1', port: 0 },
         loadRelays: () => loadRoutingTargets(ctx),
         signingKeys: async () => [],
+        // No signing keys here, so no From to hold to its sender.
+        sameSenderOwner: async () => false,
         send: (r, envelope, message) => transports.send(r, envelope, message),
         breakers: new CircuitBreakers({ failureThreshold: 3, coolDownMs: 60_000, now: ctx.now }),
         now: ctx.now,

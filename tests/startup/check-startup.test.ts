@@ -51,8 +51,21 @@ describe('giroflee serve: every listener is checked before anything is created',
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'giroflee-preflight-'));
     fs.chmodSync(root, 0o711);
     dataDir = path.join(root, 'data');
-    const [http, lmtp, outbound, zone, mx, submission, imap, dovecot, reinject, auth, quota, metrics] =
-      await freeLoopbackPorts(12);
+    const [
+      http,
+      lmtp,
+      outbound,
+      zone,
+      mx,
+      submission,
+      imap,
+      dovecot,
+      reinject,
+      auth,
+      quota,
+      metrics,
+      milter,
+    ] = await freeLoopbackPorts(13);
     const at = (p: number) => `127.0.0.1:${p}`;
     env = {
       GIROFLEE_DATA_DIR: dataDir,
@@ -60,6 +73,7 @@ describe('giroflee serve: every listener is checked before anything is created',
       GIROFLEE_METRICS_LISTEN: at(metrics),
       GIROFLEE_LMTP: at(lmtp),
       GIROFLEE_OUTBOUND: at(outbound),
+      GIROFLEE_SUBMISSION_MILTER: at(milter),
       GIROFLEE_DNS_ZONE_LISTEN: at(zone),
       GIROFLEE_DOVECOT_LMTP: at(dovecot),
       GIROFLEE_REINJECT: at(reinject),

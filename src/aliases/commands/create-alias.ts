@@ -5,7 +5,7 @@ import { lockDomainName } from '../../domains/domains';
 import type { DomainRow } from '../../domains/find-domain';
 import { errors } from '../../errors';
 import { mailboxExists } from '../../mailboxes/mailboxes';
-import { aliasAddress, AliasRow, assertNoLoop, insertAlias } from '../aliases';
+import { aliasAddress, AliasRow, assertDestinationsExist, assertNoLoop, insertAlias } from '../aliases';
 
 /** An alias (localPart `*` is the catch-all) forwarding to internal or external addresses. */
 export async function createAlias(
@@ -23,6 +23,7 @@ export async function createAlias(
     });
   }
   await assertNoLoop(ctx, source, input.destinations);
+  await assertDestinationsExist(ctx, input.destinations);
   const row = await insertAlias(ctx, { domainId: domain.id, ...input });
   await recordAudit(ctx, {
     action: 'alias.create',

@@ -1,7 +1,13 @@
 import { authorize } from '../../auth/authorize';
 import { recordAudit } from '../../audit/record-audit';
 import type { CommandContext } from '../../context';
-import { AliasRow, assertNoLoop, LoadedAlias, setAliasDestinations } from '../aliases';
+import {
+  AliasRow,
+  assertDestinationsExist,
+  assertNoLoop,
+  LoadedAlias,
+  setAliasDestinations,
+} from '../aliases';
 
 /** Replaces the destinations of an alias. */
 export async function updateAlias(
@@ -11,6 +17,7 @@ export async function updateAlias(
 ): Promise<AliasRow> {
   authorize(ctx.actor, 'update', { type: 'alias', collectiveId: alias.collective_id });
   await assertNoLoop(ctx, alias.source, input.destinations);
+  await assertDestinationsExist(ctx, input.destinations);
   const row = await setAliasDestinations(ctx, alias.id, input.destinations);
   await recordAudit(ctx, {
     action: 'alias.update',

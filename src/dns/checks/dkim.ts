@@ -96,6 +96,20 @@ async function delegated(env: CheckEnv, active: DkimKeyRow[], expected: string[]
       }
       const target = cname.records[0].value as string;
       const txt = await env.recursive(rec.name, 'TXT');
+      const rightTarget = target === delegatedKeyName(env.settings, env.domain, selector);
+      if ((txt.status === 'nodata' || txt.status === 'nxdomain') && rightTarget) {
+        // The member's record is exactly right: the platform's own zone does not serve the key.
+        // Nothing for the member to change; the racines must look at the DKIM zone.
+        messages.push({
+          level: 'unknown',
+          code: 'dkim_platform_zone_silent',
+          text: {
+            fr: `${rec.name} est correct et pointe bien vers ${target}, mais la zone DKIM de la plateforme n’y répond pas : rien à changer de votre côté, les administrateurs de la plateforme sont concernés.`,
+            en: `${rec.name} is right and points to ${target}, but the platform’s DKIM zone does not answer there: nothing to change on your side; the platform’s administrators are concerned.`,
+          },
+        });
+        return;
+      }
       if (txt.status === 'nodata' || txt.status === 'nxdomain') {
         messages.push({
           level: 'error',
@@ -112,7 +126,7 @@ async function delegated(env: CheckEnv, active: DkimKeyRow[], expected: string[]
         messages.push(temporary(rec.name, 'TXT', txt));
         return;
       }
-      if (target !== delegatedKeyName(env.settings, env.domain, selector)) {
+      if (!rightTarget) {
         messages.push({
           level: 'error',
           code: 'dkim_cname_wrong',

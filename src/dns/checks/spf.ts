@@ -81,6 +81,39 @@ const withInclude = (record: string, include: string): string => {
   return terms.join(' ');
 };
 
+// The strictest `all` first (RFC 7208 §4.6.2 qualifiers: fail, softfail, neutral, pass).
+const ALL_STRICTNESS = ['-all', '~all', '?all', '+all'];
+
+/**
+ * One record from several (RFC 7208 §4.5 allows one): every mechanism of every record, each
+ * once and in order, the platform's include once, and the strictest `all` any of them had, so no
+ * other sender loses its authorisation and no record's policy is loosened. A redirect= applies
+ * only where no `all` ends the record (§6.1): it is kept, once, when none does.
+ */
+export function mergeSpf(records: string[], include: string): string {
+  const mechanisms: string[] = [];
+  const seen = new Set<string>();
+  const add = (term: string) => {
+    const key = term.toLowerCase().replace(/^\+(?!all$)/, '');
+    if (seen.has(key)) return;
+    seen.add(key);
+    mechanisms.push(term);
+  };
+  const alls: string[] = [];
+  const redirects: string[] = [];
+  for (const record of records) {
+    for (const term of record.trim().split(/\s+/).slice(1)) {
+      if (/^[+\-~?]?all$/i.test(term)) alls.push(term.toLowerCase().replace(/^all$/, '+all'));
+      else if (/^redirect=/i.test(term)) redirects.push(term);
+      else add(term);
+    }
+  }
+  add(`include:${include}`);
+  const all = ALL_STRICTNESS.find((a) => alls.includes(a));
+  const end = all ? [all] : redirects.slice(0, 1);
+  return ['v=spf1', ...mechanisms, ...end].join(' ');
+}
+
 /** SPF per RFC 7208: one record, the platform included and passing, at most 10 lookups, a strict `all`. */
 const check: Check = async (env) => {
   let expected = expectedLines(env, 'spf');
@@ -105,8 +138,8 @@ const check: Check = async (env) => {
     ]);
   }
   if (spfRecords.length > 1) {
-    const merged = `${env.domain}.\t3600\tIN\tTXT\t"${withInclude(spfRecords[0], env.settings.spfInclude)}"`;
-    return result('spf', expected, found, [
+    const merged = `${env.domain}.\t3600\tIN\tTXT\t"${mergeSpf(spfRecords, env.settings.spfInclude)}"`;
+    return result('spf', [merged], found, [
       {
         level: 'error',
         code: 'spf_multiple',
