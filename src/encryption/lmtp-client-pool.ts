@@ -1,12 +1,7 @@
 import type { Readable } from 'node:stream';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { Endpoint } from '../config';
-
-/** One reply to one recipient: the code and the text after it (enhanced code included). */
-export interface RecipientReply {
-  code: number;
-  text: string;
-}
+import type { SmtpReply } from '../smtp/reply';
 
 export interface LmtpPoolOptions {
   nextHop: Endpoint;
@@ -26,14 +21,14 @@ interface PooledConnection {
 // connection that is being closed (which would defer that message).
 const MAX_IDLE_MS = 60_000;
 
-function splitReply(response: string | undefined, fallback: RecipientReply): RecipientReply {
+function splitReply(response: string | undefined, fallback: SmtpReply): SmtpReply {
   const m = /^([245]\d\d)[ -](.*)$/s.exec((response ?? '').trim());
   return m ? { code: Number(m[1]), text: m[2].replace(/\r?\n\d{3}[ -]/g, ' ') } : fallback;
 }
 
 /**
  * Persistent LMTP connections to Dovecot (RFC 2033), reused across messages: opening one per
- * message was the main cost of the naive gateway (DESIGN.md "Performance targets").
+ * message was the main cost of the naive gateway (bench/RESULTS.md).
  * nodemailer pipelines the envelope when the server offers PIPELINING (RFC 2920).
  */
 export class LmtpClientPool {
@@ -124,9 +119,9 @@ export class LmtpClientPool {
     from: string,
     to: string[],
     message: () => Buffer | Readable,
-  ): Promise<Map<string, RecipientReply>> {
-    const replies = new Map<string, RecipientReply>();
-    const unreachable = (e: unknown): Map<string, RecipientReply> => {
+  ): Promise<Map<string, SmtpReply>> {
+    const replies = new Map<string, SmtpReply>();
+    const unreachable = (e: unknown): Map<string, SmtpReply> => {
       const text = `4.4.2 next hop failed: ${(e as Error)?.message ?? 'unknown error'}`.slice(0, 200);
       for (const r of to) replies.set(r, { code: 451, text });
       return replies;

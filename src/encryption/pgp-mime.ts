@@ -67,7 +67,7 @@ export function fieldValue(field: HeaderField): string {
     .trim();
 }
 
-// DESIGN.md "Encryption model": routing and display fields stay in clear, with the trace
+// Routing and display fields stay in clear (mail clients and Sieve read them), with the trace
 // fields that MTAs and filters read (RFC 5321 §4.4, RFC 6376, RFC 8601).
 const CLEAR = new Set([
   'from',

@@ -90,8 +90,14 @@ export async function lmtpTransaction(
   const socket = net.connect(port, '127.0.0.1');
   let buffer = '';
   const waiters: Array<() => void> = [];
+  let failure: Error | undefined;
   socket.on('data', (d) => {
     buffer += d.toString('latin1');
+    waiters.splice(0).forEach((w) => w());
+  });
+  // A refused or reset connection fails the transaction instead of crashing the test run.
+  socket.on('error', (e) => {
+    failure = e;
     waiters.splice(0).forEach((w) => w());
   });
   /** The next complete reply (multi-line replies joined). */
@@ -102,6 +108,7 @@ export async function lmtpTransaction(
         buffer = buffer.slice(m[0].length);
         return m[1];
       }
+      if (failure) throw failure;
       await new Promise<void>((resolve, reject) => {
         waiters.push(resolve);
         socket.once('close', () => reject(new Error(`connection closed; buffer: ${buffer}`)));
