@@ -8,7 +8,7 @@ import { SMTPServer } from 'smtp-server';
  * `full…` after DATA (452, mailbox full), `hang…` never gets a reply to DATA, `slow…` gets it
  * when the test calls `releaseSlow()`; anyone else is stored in `stored`.
  */
-export async function startFakeDownstream() {
+export async function startFakeDownstream(port = 0) {
   const stored: Array<{ rcpt: string; from: string; message: Buffer }> = [];
   let connections = 0;
   const slow: Array<() => void> = [];
@@ -61,7 +61,7 @@ export async function startFakeDownstream() {
       });
     },
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   return {
     port: (server.server.address() as AddressInfo).port,
     stored,
