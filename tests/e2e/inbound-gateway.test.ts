@@ -21,7 +21,7 @@ import {
   TestMailstack,
   waitUntilDeferred,
 } from '../support/mailstack';
-import { armoredPart, decryptStored, unlockKey, withGpg } from '../support/openpgp';
+import { armoredDataLength, armoredPart, decryptStored, unlockKey, withGpg } from '../support/openpgp';
 import { REAL_STACK_TEST_MS, waitUntil } from '../support/wait-until';
 
 jest.setTimeout(REAL_STACK_TEST_MS);
@@ -146,17 +146,19 @@ describe('inbound mail through the encrypting gateway, on the real Postfix and D
     expect(fetched).not.toMatch(/multipart\/encrypted/i);
   });
 
-  it('stores only ciphertext, which GnuPG decrypts with the key exported through the API', async () => {
+  it('stores only ciphertext, which GnuPG decrypts with the key exported through the API, exit status 0 for every length modulo 3 from 0 B to 1 MB', async () => {
     const box = await makeMailbox(ctx, { domainId, encryptionMode: 'generated' });
     await provisionMailboxKeys(ctx, box, TEST_PASSWORD);
     const secret = 'Rendez-vous jeudi à 18 h, code 5531.';
-    await send(box.address, secret);
-    const [stored] = await waitUntil('the stored message', () => {
+    const line = 'y'.repeat(75) + '\n';
+    // Consecutive small bodies give consecutive ciphertext lengths; the last is streamed (> 1 MiB).
+    const bodies = [0, 1, 2, 3, 4, 5].map((n) => secret + 'z'.repeat(n));
+    bodies.push(secret + '\n' + line.repeat(1024), secret + '\n' + line.repeat(14_000));
+    for (const [i, body] of bodies.entries()) await send(box.address, body, `taille ${i}`);
+    const stored = await waitUntil('the stored messages', () => {
       const files = storedFiles(stack.mailRoot, box.address);
-      return files.length > 0 && files;
+      return files.length === bodies.length && files;
     });
-    expect(stored.toString('latin1')).toMatch(/multipart\/encrypted/);
-    expect(stored.toString('latin1')).not.toContain('5531');
 
     const owner = (await loadMailboxActor(ctx, box.id)) as Actor;
     const res = await client.request('GET', `/api/v1/mailboxes/${box.address}/keys/private`, { as: owner });
@@ -165,9 +167,19 @@ describe('inbound mail through the encrypting gateway, on the real Postfix and D
       const pass = path.join(home, 'pass');
       fs.writeFileSync(pass, await derivePassphrase(TEST_PASSWORD, passphrase), { mode: 0o600 });
       gpg(['--passphrase-file', pass, '--import'], privateKey);
-      const inner = splitMessage(gpg(['--passphrase-file', pass, '--decrypt'], armoredPart(stored)));
-      expect(inner.fields.some((f) => f.name === 'content-type')).toBe(true);
-      expect(inner.body.toString('utf8')).toContain('5531');
+      const remainders = new Set<number>();
+      for (const file of stored) {
+        expect(file.toString('latin1')).toMatch(/multipart\/encrypted/);
+        expect(file.toString('latin1')).not.toContain('5531');
+        const armored = armoredPart(file);
+        remainders.add(armoredDataLength(armored) % 3);
+        // Throws with GnuPG's messages unless it exits 0.
+        const inner = splitMessage(gpg(['--passphrase-file', pass, '--decrypt'], armored));
+        expect(inner.fields.some((f) => f.name === 'content-type')).toBe(true);
+        expect(inner.body.toString('utf8')).toContain('5531');
+      }
+      expect([...remainders].sort()).toEqual([0, 1, 2]);
+      expect(Math.max(...stored.map((f) => f.length))).toBeGreaterThan(1024 * 1024);
     });
   });
 

@@ -1,7 +1,7 @@
 import * as openpgp from 'openpgp';
 import { text } from 'node:stream/consumers';
 import { encryptLargeMessage, encryptMessage, fieldValue, splitMessage } from '../../src/encryption/pgp-mime';
-import { decryptStored } from '../support/openpgp';
+import { armoredDataLength, armoredPart, decryptStored, withGpg } from '../support/openpgp';
 import { alreadyEncrypted, corpus } from './mime-corpus';
 
 const names = (raw: Buffer) => splitMessage(raw).fields.map((f) => f.name);
@@ -89,6 +89,43 @@ describe('PGP/MIME transformation (RFC 3156)', () => {
       true,
     );
     expect(await encryptLargeMessage(alreadyEncrypted[0][1], [privateKey.toPublic()])).toBeUndefined();
+  });
+
+  it('writes armor GnuPG 2.2 reads to the end (exit 0) for every length modulo 3, buffered and streamed, 0 B to 1 MB', async () => {
+    await withGpg(async (gpg) => {
+      gpg(['--import'], privateKey.armor());
+      const head = corpus[0][1].subarray(0, corpus[0][1].indexOf('\r\n\r\n') + 4);
+      const withBody = (n: number) => Buffer.concat([head, Buffer.alloc(n, 'b')]);
+      const cases: Array<[string, number[], (raw: Buffer) => Promise<Buffer>]> = [
+        [
+          'buffered',
+          [0, 1, 2, 3, 4, 5, 1000, 100 * 1024],
+          async (raw) => (await encryptMessage(raw, [privateKey.toPublic()]))!,
+        ],
+        [
+          'streamed',
+          [1024 * 1024, 1024 * 1024 + 1, 1024 * 1024 + 2],
+          async (raw) =>
+            Buffer.from(await text((await encryptLargeMessage(raw, [privateKey.toPublic()]))!()), 'latin1'),
+        ],
+      ];
+      for (const [how, sizes, encrypt] of cases) {
+        const remainders = new Set<number>();
+        for (const n of sizes) {
+          const raw = withBody(n);
+          const armored = armoredPart(await encrypt(raw));
+          remainders.add(armoredDataLength(armored) % 3);
+          let plaintext: Buffer;
+          try {
+            plaintext = gpg(['--decrypt'], armored);
+          } catch (e) {
+            throw new Error(`${how}, ${n} B: ${(e as Error).message}`);
+          }
+          expect(splitMessage(plaintext).body.equals(splitMessage(raw).body)).toBe(true);
+        }
+        expect([how, [...remainders].sort()]).toEqual([how, [0, 1, 2]]);
+      }
+    });
   });
 
   it('unfolds a folded header when splitting (RFC 5322 §2.2.3)', () => {
