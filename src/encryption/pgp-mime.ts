@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { Readable } from 'node:stream';
 import * as openpgp from 'openpgp';
+import { isVerifiablyEncrypted } from './verify-encrypted';
 
 /**
  * RFC 3156 PGP/MIME encryption of a received message, without parsing its body: the header
@@ -86,19 +87,31 @@ const CLEAR = new Set([
 ]);
 const isClear = (name: string) => CLEAR.has(name) || name.startsWith('list-');
 
-function mediaType(fields: HeaderField[]): string {
-  const ct = fields.find((f) => f.name === 'content-type');
-  return ct ? fieldValue(ct).split(';')[0].trim().toLowerCase() : 'text/plain';
+const CLAIMS_ENCRYPTION = new Set([
+  'multipart/encrypted',
+  'application/pkcs7-mime',
+  'application/x-pkcs7-mime',
+]);
+
+/**
+ * Whether the message claims to be ciphertext (a Content-Type field, or a body starting with
+ * OpenPGP armor): only then is it worth the full check of isVerifiablyEncrypted.
+ */
+function claimsEncryption(message: SplitMessage): boolean {
+  const types = message.fields
+    .filter((f) => f.name === 'content-type')
+    .map((f) => fieldValue(f).split(';')[0].trim().toLowerCase());
+  if (types.some((t) => CLAIMS_ENCRYPTION.has(t))) return true;
+  return message.body
+    .subarray(0, 1024)
+    .toString('latin1')
+    .trimStart()
+    .startsWith('-----BEGIN PGP MESSAGE-----');
 }
 
-/** PGP/MIME (RFC 3156 §4), S/MIME (RFC 8551 §3.2) or inline PGP: stored as it came. */
-export function isAlreadyEncrypted(message: SplitMessage): boolean {
-  const type = mediaType(message.fields);
-  if (type === 'multipart/encrypted') return true;
-  if (type === 'application/pkcs7-mime' || type === 'application/x-pkcs7-mime') return true;
-  if (type !== 'text/plain') return false;
-  const head = message.body.subarray(0, 1024).toString('latin1').trimStart();
-  return head.startsWith('-----BEGIN PGP MESSAGE-----');
+/** PGP/MIME, inline OpenPGP or S/MIME that is verifiably ciphertext: stored as it came. */
+export async function isAlreadyEncrypted(raw: Buffer, message = splitMessage(raw)): Promise<boolean> {
+  return claimsEncryption(message) && isVerifiablyEncrypted(raw);
 }
 
 export interface PgpMimeOptions {
@@ -269,7 +282,7 @@ export async function encryptMessage(
 ): Promise<Buffer | undefined> {
   if (keys.length === 0) throw new Error('no encryption key');
   const message = splitMessage(raw);
-  if (isAlreadyEncrypted(message)) return undefined;
+  if (await isAlreadyEncrypted(raw, message)) return undefined;
   const boundary = newBoundary();
   const armored = armorMessage(await encryptBinary(innerEntity(message, opts), keys), message.eol);
   return Buffer.concat([outerHead(message, boundary, opts), armored, outerTail(boundary, message.eol)]);
@@ -312,7 +325,7 @@ export async function encryptLargeMessage(
 ): Promise<(() => Readable) | undefined> {
   if (keys.length === 0) throw new Error('no encryption key');
   const message = splitMessage(raw);
-  if (isAlreadyEncrypted(message)) return undefined;
+  if (await isAlreadyEncrypted(raw, message)) return undefined;
   for (const key of keys) await key.getEncryptionKey();
   const boundary = newBoundary();
   const head = outerHead(message, boundary, opts);

@@ -7,7 +7,7 @@ import { decryptStored, unlockKey } from '../support/openpgp';
 import { waitUntil } from '../support/wait-until';
 import { deadPort, startSilentServer } from '../relay/support/fake-relay';
 import { lmtpTransaction, startFakeDownstream } from './lmtp-helpers';
-import { alreadyEncrypted, corpus } from './mime-corpus';
+import { alreadyEncrypted, corpus, lookAlikes } from './mime-corpus';
 
 const PASSWORD = 'mailbox password';
 
@@ -131,6 +131,18 @@ describe('inbound LMTP gateway', () => {
     const r = await lmtpTransaction(gateway.port, 's@example.net', [m.address], alreadyEncrypted[0][1]);
     expect(r.dataReplies).toEqual([expect.stringMatching(/^250 /)]);
     expect(storedFor(m.address)[0].message.equals(alreadyEncrypted[0][1])).toBe(true);
+  });
+
+  it('encrypts S/MIME that is only signed, whatever its smime-type says', async () => {
+    const m = await mailbox('signedonly');
+    const signed = lookAlikes.find(([n]) => n.startsWith('S/MIME signed-data labelled'))![1];
+    const r = await lmtpTransaction(gateway.port, 's@example.net', [m.address], signed);
+    expect(r.dataReplies).toEqual([expect.stringMatching(/^250 /)]);
+    const [stored] = storedFor(m.address);
+    expect(stored.message.includes(splitMessage(signed).body)).toBe(false);
+    expect(splitMessage(await decryptFor(m.id, stored.message)).body.equals(splitMessage(signed).body)).toBe(
+      true,
+    );
   });
 
   it('hides the subject for a mailbox with the protected-subject option', async () => {

@@ -2,7 +2,7 @@ import * as openpgp from 'openpgp';
 import { text } from 'node:stream/consumers';
 import { encryptLargeMessage, encryptMessage, fieldValue, splitMessage } from '../../src/encryption/pgp-mime';
 import { armoredDataLength, armoredPart, decryptStored, withGpg } from '../support/openpgp';
-import { alreadyEncrypted, corpus } from './mime-corpus';
+import { alreadyEncrypted, corpus, lookAlikes } from './mime-corpus';
 
 const names = (raw: Buffer) => splitMessage(raw).fields.map((f) => f.name);
 
@@ -74,6 +74,15 @@ describe('PGP/MIME transformation (RFC 3156)', () => {
     expect(await encryptMessage(raw, [privateKey.toPublic()])).toBeUndefined();
   });
 
+  it.each(lookAlikes)('encrypts a look-alike: %s', async (_n, raw) => {
+    const stored = await encryptMessage(raw, [privateKey.toPublic()]);
+    expect(stored).toBeInstanceOf(Buffer);
+    const { body } = splitMessage(raw);
+    expect(stored!.includes(body)).toBe(false);
+    expect(stored!.toString('latin1')).not.toContain('4242');
+    expect(splitMessage(await decryptStored(stored!, privateKey)).body.equals(body)).toBe(true);
+  });
+
   it('streams a large message to the same stored form, decrypting to the original body', async () => {
     const raw = Buffer.concat([corpus[3][1], Buffer.alloc(3 * 1024 * 1024 + 17, 'x'), Buffer.from('\r\n')]);
     const open = (await encryptLargeMessage(raw, [privateKey.toPublic()]))!;
@@ -84,7 +93,10 @@ describe('PGP/MIME transformation (RFC 3156)', () => {
         .raw.toString(),
     ).toContain('multipart/encrypted');
     const armor = stored.toString('latin1').split('-----BEGIN PGP MESSAGE-----')[1].split('-----END')[0];
-    expect(armor.split('\r\n').filter((l) => l.length !== 64 && l.length > 0)).toHaveLength(1);
+    const lines = armor.split('\r\n').filter((l) => l.length > 0);
+    // 64-character base64 lines but the last, then the CRC-24 line (RFC 4880 §6.1).
+    expect(lines.at(-1)).toMatch(/^=[A-Za-z0-9+/]{4}$/);
+    expect(lines.slice(0, -1).filter((l) => l.length !== 64)).toHaveLength(1);
     expect(splitMessage(await decryptStored(stored, privateKey)).body.equals(splitMessage(raw).body)).toBe(
       true,
     );
