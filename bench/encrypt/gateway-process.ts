@@ -1,6 +1,7 @@
 /**
  * The gateway in its own process for bench/encrypt, so its CPU and memory are measured apart
- * from the load generator and the downstream. Driven over the fork IPC channel.
+ * from the load generator and the downstream. Driven over the fork IPC channel: `cpu` answers the
+ * process's CPU time so far, `memory` its resident size, `stop` stops it.
  */
 import { createDb } from '../../src/db/knex';
 import { startLmtpGateway } from '../../src/encryption/lmtp-gateway';
@@ -17,7 +18,10 @@ async function main(): Promise<void> {
     keyCacheMs: 5000,
   });
   process.on('message', (m: string) => {
-    if (m === 'memory') {
+    if (m === 'cpu') {
+      const { user, system } = process.cpuUsage();
+      process.send!({ cpuMs: (user + system) / 1000 });
+    } else if (m === 'memory') {
       process.send!({ rss: process.memoryUsage().rss, maxRss: process.resourceUsage().maxRSS * 1024 });
     } else if (m === 'stop') {
       void gateway.stop().then(() => db.destroy().then(() => process.exit(0)));

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { Readable } from 'node:stream';
 import * as openpgp from 'openpgp';
+import { ecdhRecipient, encryptForEcdhRecipients, type EcdhRecipient } from './ecdh-session-key';
 import { isVerifiablyEncrypted } from './verify-encrypted';
 
 /**
@@ -250,13 +251,11 @@ export function armorMessage(binary: Uint8Array, eol: string): Buffer {
 }
 
 /** Armors a stream of binary chunks as they come, for large messages. */
-async function* armorStream(binary: ReadableStream<Uint8Array>, eol: string): AsyncGenerator<Buffer> {
+async function* armorStream(binary: AsyncIterable<Uint8Array>, eol: string): AsyncGenerator<Buffer> {
   yield Buffer.from(`${ARMOR_HEAD}${eol}${eol}`);
   let carry = Buffer.alloc(0);
   let crc = CRC24_INIT;
-  const reader = binary.getReader();
-  for (let r = await reader.read(); !r.done; r = await reader.read()) {
-    const c = r.value;
+  for await (const c of binary) {
     crc = crc24(c, crc);
     const data = Buffer.concat([carry, Buffer.from(c.buffer, c.byteOffset, c.byteLength)]);
     const whole = data.length - (data.length % LINE_BYTES);
@@ -266,12 +265,28 @@ async function* armorStream(binary: ReadableStream<Uint8Array>, eol: string): As
   yield Buffer.concat([armorLines(carry, eol), armorEnd(crc, eol)]);
 }
 
-async function encryptBinary(entity: Buffer, keys: openpgp.PublicKey[]): Promise<Uint8Array> {
-  return openpgp.encrypt({
-    message: await openpgp.createMessage({ binary: entity }),
+/** The keys in native form when all of them can take the native session-key wrap. */
+async function ecdhRecipients(keys: openpgp.PublicKey[]): Promise<EcdhRecipient[] | null> {
+  const found = await Promise.all(keys.map(ecdhRecipient));
+  return found.every((r) => r !== null) ? (found as EcdhRecipient[]) : null;
+}
+
+/** Binary OpenPGP of `entity` for `keys`, whole or as a stream of chunks. */
+async function encryptBinary(
+  entity: Buffer | ReadableStream<Uint8Array>,
+  keys: openpgp.PublicKey[],
+): Promise<Array<Uint8Array | ReadableStream<Uint8Array>>> {
+  const native = await ecdhRecipients(keys);
+  if (native) {
+    const { head, body } = await encryptForEcdhRecipients(entity, native);
+    return [head, body];
+  }
+  const encrypted = await openpgp.encrypt({
+    message: await openpgp.createMessage({ binary: entity as Uint8Array }),
     encryptionKeys: keys,
     format: 'binary',
   });
+  return [encrypted as Uint8Array | ReadableStream<Uint8Array>];
 }
 
 /** The whole PGP/MIME message for these keys, or undefined when it is already encrypted. */
@@ -284,8 +299,20 @@ export async function encryptMessage(
   const message = splitMessage(raw);
   if (await isAlreadyEncrypted(raw, message)) return undefined;
   const boundary = newBoundary();
-  const armored = armorMessage(await encryptBinary(innerEntity(message, opts), keys), message.eol);
+  const parts = (await encryptBinary(innerEntity(message, opts), keys)) as Uint8Array[];
+  const armored = armorMessage(parts.length === 1 ? parts[0] : Buffer.concat(parts), message.eol);
   return Buffer.concat([outerHead(message, boundary, opts), armored, outerTail(boundary, message.eol)]);
+}
+
+/** The chunks of byte arrays and streams, in order. */
+async function* chunksOf(parts: Array<Uint8Array | ReadableStream<Uint8Array>>): AsyncGenerator<Uint8Array> {
+  for (const part of parts) {
+    if (part instanceof Uint8Array) yield part;
+    else {
+      const reader = part.getReader();
+      for (let r = await reader.read(); !r.done; r = await reader.read()) yield r.value;
+    }
+  }
 }
 
 // The body is handed to openpgp.js as a stream of views into the received message (no copy).
@@ -333,13 +360,9 @@ export async function encryptLargeMessage(
   return () =>
     Readable.from(
       (async function* () {
-        const encrypted = await openpgp.encrypt({
-          message: await openpgp.createMessage({ binary: entityStream(message, opts) }),
-          encryptionKeys: keys,
-          format: 'binary',
-        });
+        const parts = await encryptBinary(entityStream(message, opts), keys);
         yield head;
-        yield* armorStream(encrypted, message.eol);
+        yield* armorStream(chunksOf(parts), message.eol);
         yield tail;
       })(),
     );
