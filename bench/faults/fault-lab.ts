@@ -14,7 +14,9 @@ import { promisify } from 'node:util';
 import type { Knex } from 'knex';
 import nodemailer from 'nodemailer';
 import { hashPassword } from '../../src/auth/password-hash';
+import { loadConfig } from '../../src/config';
 import { provisionMailboxKeys } from '../../src/encryption/mailbox-keys';
+import { Keyring } from '../../src/encryption/master-key';
 import { freeLoopbackPorts } from '../../src/mailstack/free-ports';
 import { startDovecot, stopDovecot, waitForPort } from '../../src/mailstack/processes';
 import { type RunningMailstack, startMailstack } from '../../src/mailstack/start-mailstack';
@@ -140,7 +142,13 @@ export class FaultLab {
         quota_bytes: 2 ** 40,
       })
       .returning(['id', 'address']);
-    await provisionMailboxKeys(this.o.db, row, 'fault lab password, long enough');
+    const ctx = {
+      db: this.o.db,
+      config: loadConfig({ NODE_ENV: 'production' }),
+      keyring: new Keyring([Keyring.generateKey()]),
+      now: () => new Date(),
+    };
+    await provisionMailboxKeys(ctx, row, 'fault lab password, long enough');
     return { address: row.address, home: path.join(this.stack!.mailRoot, this.domain!.name, localPart) };
   }
 

@@ -1,15 +1,13 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import * as openpgp from 'openpgp';
 import { LmtpGateway, startLmtpGateway } from '../../src/encryption/lmtp-gateway';
 import { listMailboxKeys, provisionMailboxKeys } from '../../src/encryption/mailbox-keys';
-import { derivePassphrase } from '../../src/encryption/passphrase';
 import { splitMessage, type SplitMessage } from '../../src/encryption/pgp-mime';
 import { createTestContext, TestContext } from '../support/context';
 import { makeCollective, makeDomain, makeMailbox, TEST_PASSWORD } from '../support/factories';
 import { freePorts, startTestMailstack, TestMailstack } from '../support/mailstack';
-import { armoredPart } from '../encryption/gpg';
+import { decryptStored, unlockKey } from '../support/openpgp';
 import { malformedCorpus } from './malformed-corpus';
 
 /** One SMTP transaction to the MX with the message's bytes as they are (RFC 5321 §4.5.2 stuffing). */
@@ -128,21 +126,21 @@ describe('malformed mail through the real MX and the encrypting gateway', () => 
   });
 
   it('stores each message encrypted and byte-identical once decrypted, or refuses it with 5xx', async () => {
-    const collective = await makeCollective(ctx.db);
-    const domain = await makeDomain(ctx.db, { collectiveId: collective.id });
+    const collective = await makeCollective(ctx);
+    const domain = await makeDomain(ctx, { collectiveId: collective.id });
     const cases = await Promise.all(
       malformedCorpus.map(async ([name, raw], i) => {
-        const clear = await makeMailbox(ctx.db, {
+        const clear = await makeMailbox(ctx, {
           domainId: domain.id,
           localPart: `clear${i}`,
           encryptionMode: 'none',
         });
-        const sealed = await makeMailbox(ctx.db, {
+        const sealed = await makeMailbox(ctx, {
           domainId: domain.id,
           localPart: `sealed${i}`,
           encryptionMode: 'generated',
         });
-        await provisionMailboxKeys(ctx.db, sealed, TEST_PASSWORD);
+        await provisionMailboxKeys(ctx, sealed, TEST_PASSWORD);
         return { name, raw, clear, sealed };
       }),
     );
@@ -200,17 +198,9 @@ describe('malformed mail through the real MX and the encrypting gateway', () => 
         expect([c.name, sealedCopy.includes(reference.body)]).toEqual([c.name, false]);
       expect(sealedCopy.toString('latin1')).not.toContain('Le code est 4242');
 
-      const [key] = await listMailboxKeys(ctx.db, c.sealed.id);
-      const privateKey = await openpgp.decryptKey({
-        privateKey: await openpgp.readPrivateKey({ armoredKey: key.private_key! }),
-        passphrase: await derivePassphrase(TEST_PASSWORD, key.password_kdf!),
-      });
-      const { data } = await openpgp.decrypt({
-        message: await openpgp.readMessage({ armoredMessage: armoredPart(sealedCopy) }),
-        decryptionKeys: privateKey,
-        format: 'binary',
-      });
-      const inner = splitMessage(Buffer.from(data as Uint8Array));
+      const [key] = await listMailboxKeys(ctx, c.sealed.id);
+      const privateKey = await unlockKey(key.private_key!, TEST_PASSWORD, key.password_kdf!);
+      const inner = splitMessage(await decryptStored(sealedCopy, privateKey));
       expect([c.name, lf(inner.body).equals(reference.body)]).toEqual([c.name, true]);
       // The clear fields stayed outside as they came, the others moved inside: together, what
       // Postfix handed over (the outer MIME-Version and Content-Type are the gateway's own).

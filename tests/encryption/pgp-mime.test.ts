@@ -131,7 +131,7 @@ describe('PGP/MIME transformation (RFC 3156)', () => {
           try {
             plaintext = gpg(['--decrypt'], armored);
           } catch (e) {
-            throw new Error(`${how}, ${n} B: ${(e as Error).message}`);
+            throw new Error(`${how}, ${n} B: ${(e as Error).message}`, { cause: e });
           }
           expect(splitMessage(plaintext).body.equals(splitMessage(raw).body)).toBe(true);
         }
