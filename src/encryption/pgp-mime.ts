@@ -70,7 +70,13 @@ export function fieldValue(field: HeaderField): string {
 }
 
 // Routing and display fields stay in clear (mail clients and Sieve read them), with the trace
-// fields that MTAs and filters read (RFC 5321 §4.4, RFC 6376, RFC 8601).
+// fields that MTAs and filters read (RFC 5321 §4.4, RFC 6376, RFC 8601). The MX's own spam
+// verdict (X-Spam, X-Spam-Status) and fuzzy digests (X-Giroflee-Digest) stay out too: the Sieve
+// rule that files junk runs after encryption, and a member's junk report sends the digests to
+// rspamd from the stored copy, which the server cannot decrypt. rspamd removed any copy of these
+// that came from outside before writing ours. The digests are hashes of the text, not the text:
+// they let someone holding the store tell whether a message matches one they already know,
+// which junk learning needs.
 const CLEAR = new Set([
   'from',
   'to',
@@ -85,6 +91,9 @@ const CLEAR = new Set([
   'return-path',
   'dkim-signature',
   'authentication-results',
+  'x-spam',
+  'x-spam-status',
+  'x-giroflee-digest',
 ]);
 const isClear = (name: string) => CLEAR.has(name) || name.startsWith('list-');
 

@@ -83,6 +83,45 @@ describe('PGP/MIME transformation (RFC 3156)', () => {
     expect(splitMessage(await decryptStored(stored!, privateKey)).body.equals(body)).toBe(true);
   });
 
+  it("keeps the MX's spam verdict and fuzzy digests outside, buffered and streamed: Sieve and junk reports read them", async () => {
+    const raw = Buffer.from(
+      [
+        'From: alice@example.org',
+        'To: bob@example.org',
+        'Subject: offre',
+        'X-Spam: Yes',
+        'X-Spam-Status: Yes, score=16.10',
+        'X-Giroflee-Digest: 0a1b2c',
+        'X-Giroflee-Digest: 3d4e5f',
+        'X-Mailer: other',
+        'Content-Type: text/plain; charset=us-ascii',
+        '',
+        'Achetez maintenant.',
+        '',
+      ].join('\r\n'),
+    );
+    const buffered = (await encryptMessage(raw, [privateKey.toPublic()]))!;
+    const streamed = Buffer.from(
+      await text((await encryptLargeMessage(raw, [privateKey.toPublic()]))!()),
+      'latin1',
+    );
+    for (const stored of [buffered, streamed]) {
+      const outside = splitMessage(stored).fields.map((f) => f.raw.toString('latin1').trimEnd());
+      expect(outside).toEqual(
+        expect.arrayContaining([
+          'X-Spam: Yes',
+          'X-Spam-Status: Yes, score=16.10',
+          'X-Giroflee-Digest: 0a1b2c',
+          'X-Giroflee-Digest: 3d4e5f',
+        ]),
+      );
+      expect(outside.some((f) => f.startsWith('X-Mailer'))).toBe(false);
+      const inside = names(await decryptStored(stored, privateKey));
+      expect(inside.filter((n) => ['x-spam', 'x-spam-status', 'x-giroflee-digest'].includes(n))).toEqual([]);
+      expect(inside).toContain('x-mailer');
+    }
+  });
+
   it('streams a large message to the same stored form, decrypting to the original body', async () => {
     const raw = Buffer.concat([corpus[3][1], Buffer.alloc(3 * 1024 * 1024 + 17, 'x'), Buffer.from('\r\n')]);
     const open = (await encryptLargeMessage(raw, [privateKey.toPublic()]))!;
