@@ -12,7 +12,7 @@ import { routeMessage, type SendAttempt } from './route-message';
 
 export interface OutboundGatewayOptions {
   listen: Endpoint;
-  /** Relays in routing order (see routingOrder), read for every message. */
+  /** Relays in routing order (see routingOrder), asked for every message (cached by the caller). */
   loadRelays: () => Promise<RelayTarget[]>;
   signingKeys: SigningKeysLookup;
   send: SendAttempt;
