@@ -1,7 +1,7 @@
 /**
  * The layering of src/ (docs/architecture.md, "Layers"), checked by `npm run lint`:
  *
- *   base (names, errors, logger, config, per-config, db, system, metrics)
+ *   base (names, errors, logger, config, per-config, db, system, metrics, smtp)
  *     → core (auth, encryption)
  *       → resources (audit, accounts, collectives, domains, aliases, mailboxes, dns, relay,
  *         notify, alerts, monitoring, retention, backup, mailstack, mail, health, startup)
@@ -10,7 +10,8 @@
  * A module imports its own layer or those below it, never above, and nothing forms a cycle.
  * src/context.ts and src/component.ts hold types only, so every layer may use them.
  */
-const BASE = '^src/(names/|db/|system/|metrics/|errors[.]ts$|logger[.]ts$|config[.]ts$|per-config[.]ts$)';
+const BASE =
+  '^src/(names/|db/|system/|metrics/|smtp/|errors[.]ts$|logger[.]ts$|config[.]ts$|per-config[.]ts$)';
 const TYPES = '^src/(context|component)[.]ts$';
 const CORE = '^src/(auth|encryption)/';
 const RESOURCES =
@@ -28,7 +29,7 @@ module.exports = {
     },
     {
       name: 'base-stands-alone',
-      comment: 'names, errors, logger, config, db, system and metrics import nothing else of giroflee.',
+      comment: 'names, errors, logger, config, db, system, metrics and smtp import nothing else of giroflee.',
       severity: 'error',
       from: { path: BASE },
       to: { path: '^src/', pathNot: BASE },

@@ -21,6 +21,9 @@ import { Keyring } from '../../src/encryption/master-key';
 import { encryptMessage } from '../../src/encryption/pgp-mime';
 import { machineLine } from '../lib/stats';
 
+// BENCH_PARTS=rates,gateway,memory (default: all) runs some of the three parts.
+const PARTS = new Set((process.env.BENCH_PARTS ?? 'rates,gateway,memory').split(','));
+
 /** A received message of about `size` bytes: headers, then 76-character text lines. */
 function message(size: number): Buffer {
   const head = [
@@ -79,7 +82,10 @@ function startGateway(
   databaseUrl: string,
   nextHop: number,
 ): Promise<{ child: ChildProcess; port: number; rss: number }> {
+  // BENCH_GATEWAY_PROFILE=dir writes a V8 CPU profile of the gateway process there.
+  const profile = process.env.BENCH_GATEWAY_PROFILE;
   const child = fork(path.join(__dirname, 'gateway-process.js'), {
+    execArgv: profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [],
     env: {
       ...process.env,
       BENCH_DATABASE_URL: databaseUrl,
@@ -180,11 +186,13 @@ async function main(): Promise<void> {
     say('');
     say('| message | PGP/MIME armored msg/s | binary OpenPGP msg/s |');
     say('|---|---|---|');
-    for (const [label, size] of [
-      ['10 KB', 10 * 1024],
-      ['100 KB', 100 * 1024],
-      ['1 MB', 1024 * 1024],
-    ] as const) {
+    for (const [label, size] of PARTS.has('rates')
+      ? ([
+          ['10 KB', 10 * 1024],
+          ['100 KB', 100 * 1024],
+          ['1 MB', 1024 * 1024],
+        ] as const)
+      : []) {
       const raw = message(size);
       const armored = await rate(2, () => encryptMessage(raw, [key]));
       const binary = await rate(2, async () =>
@@ -205,18 +213,24 @@ async function main(): Promise<void> {
     );
     say('discarding downstream LMTP share the other core):');
     say('');
-    say('| message | messages | msg/s | failed |');
-    say('|---|---|---|---|');
-    for (const [label, size, count] of [
-      ['10 KB', 10 * 1024, 2000],
-      ['100 KB', 100 * 1024, 1000],
-    ] as const) {
+    say('| message | messages | msg/s | gateway CPU ms/msg | failed |');
+    say('|---|---|---|---|---|');
+    for (const [label, size, count] of PARTS.has('gateway')
+      ? ([
+          ['10 KB', 10 * 1024, 2000],
+          ['100 KB', 100 * 1024, 1000],
+        ] as const)
+      : []) {
       await throughput(gw.port, message(size), m.address, 2, 10);
+      const before = await ask<{ cpuMs: number }>(gw.child, 'cpu');
       const r = await throughput(gw.port, message(size), m.address, 10, count / 10);
-      say(`| ${label} | ${count} | ${r.perSecond.toFixed(0)} | ${r.failed} |`);
+      const after = await ask<{ cpuMs: number }>(gw.child, 'cpu');
+      const cpu = (after.cpuMs - before.cpuMs) / count;
+      say(`| ${label} | ${count} | ${r.perSecond.toFixed(0)} | ${cpu.toFixed(2)} | ${r.failed} |`);
     }
     await stopGateway(gw.child);
 
+    if (!PARTS.has('memory')) return await downstream.close();
     const fresh = await startGateway(url, downstream.port);
     const big = message(50 * 1024 * 1024);
     await throughput(fresh.port, message(10 * 1024), m.address, 1, 3);

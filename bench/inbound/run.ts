@@ -3,17 +3,24 @@
  * messages over 10 sessions to an MX, through each inbound pipeline, in interleaved rounds:
  *   lean     the lean yardstick (lean-stack.ts): Postfix → Dovecot with the same kinds of work;
  *   plain    giroflee's Postfix → Dovecot LMTP, no gateway;
- *   gateway  giroflee's Postfix → encrypting gateway (its own process) → Dovecot LMTP.
+ *   gateway  giroflee's Postfix → encrypting gateway (its own process) → Dovecot LMTP;
+ *   defence  the gateway pipeline with the inbound defence on: rspamd as the MX's milter (sender
+ *            authentication against a loopback DNS server the bench runs, spam scoring, fuzzy
+ *            digests) and the Sieve Junk rule at delivery. This is giroflee's whole inbound path.
  * Each round measures every pipeline at every size, in an order that rotates from round to
  * round, on a fresh mailbox after a warm-up; the figures are the median over rounds with their
  * spread, the ratios are taken within each round. Beside the rate it reports the CPU each part
- * spent per message (Postfix, Dovecot, PostgreSQL and gateway process trees, from /proc), which
- * does not depend on what else the machine runs, and the CPU other processes took meanwhile.
+ * spent per message (Postfix, Dovecot, PostgreSQL, gateway and rspamd process trees, from
+ * /proc), which depends much less than the rate on what else the machine runs, and the CPU
+ * other processes took meanwhile.
  *
- * Run as root: `npm run build && node dist/bench/inbound/run.js`. Settings (environment):
- * BENCH_ROUNDS (3), BENCH_MESSAGES (2000 at 10 and 100 KB), BENCH_MESSAGES_LARGE (400 at 1 MB),
- * BENCH_SIZES_KB (10,100,1024), BENCH_PIPELINES (lean,plain,gateway). Uses DATABASE_URL when
- * set (then PostgreSQL's CPU is not attributed), else a throw-away embedded PostgreSQL.
+ * One command, as root:
+ *   npm run bench:inbound -- --quick   proves it runs: 2 rounds, 100 messages (20 at 1 MB)
+ *   npm run bench:inbound              full: 3 rounds, 2 000 messages at 10 and 100 KB, 400 at 1 MB
+ * Settings (environment) override either mode: BENCH_ROUNDS, BENCH_MESSAGES (10 and 100 KB),
+ * BENCH_MESSAGES_LARGE (1 MB), BENCH_WARMUP, BENCH_SIZES_KB (10,100,1024), BENCH_PIPELINES
+ * (lean,plain,gateway,defence). Uses DATABASE_URL when set (then PostgreSQL's CPU is not
+ * attributed), else a throw-away embedded PostgreSQL.
  */
 import { ChildProcess, fork, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -27,7 +34,8 @@ import { createDb, migrateLatest } from '../../src/db/knex';
 import { provisionMailboxKeys } from '../../src/encryption/mailbox-keys';
 import { Keyring } from '../../src/encryption/master-key';
 import { freeLoopbackPorts } from '../../src/mailstack/free-ports';
-import { dovecotPidFile, postfixPidFile } from '../../src/mailstack/processes';
+import { staticLookup, startZoneServer, type ZoneServer } from '../../src/dns/zone-server';
+import { dovecotPidFile, postfixPidFile, rspamdPidFile } from '../../src/mailstack/processes';
 import { startMailstack } from '../../src/mailstack/start-mailstack';
 import {
   machineBusySeconds,
@@ -39,22 +47,40 @@ import {
 import { machineLine } from '../lib/stats';
 import { startLeanStack } from './lean-stack';
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 2000);
-const MESSAGES_LARGE = Number(process.env.BENCH_MESSAGES_LARGE ?? 400);
+const QUICK = process.argv.includes('--quick');
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (QUICK ? 2 : 3));
+const MESSAGES = Number(process.env.BENCH_MESSAGES ?? (QUICK ? 100 : 2000));
+const MESSAGES_LARGE = Number(process.env.BENCH_MESSAGES_LARGE ?? (QUICK ? 20 : 400));
 const SIZES_KB = (process.env.BENCH_SIZES_KB ?? '10,100,1024').split(',').map(Number);
-const PIPELINES = (process.env.BENCH_PIPELINES ?? 'lean,plain,gateway').split(',');
+const PIPELINES = (process.env.BENCH_PIPELINES ?? 'lean,plain,gateway,defence').split(',');
 const SESSIONS = 10;
-const WARMUP = 50;
+const WARMUP = Number(process.env.BENCH_WARMUP ?? (QUICK ? 10 : 50));
+const SENDER_DOMAIN = 'remote.example';
 const PASSWORD = 'bench password, long enough';
 
 const DESCRIPTIONS: Record<string, string> = {
   lean: 'lean yardstick: Postfix → Dovecot LMTP',
   plain: 'giroflee plain: Postfix → Dovecot LMTP',
   gateway: 'giroflee: Postfix → encrypting gateway → Dovecot LMTP',
+  defence: 'giroflee whole: Postfix + rspamd milter → encrypting gateway → Dovecot LMTP + Sieve',
 };
 
-const PARTS = ['postfix', 'dovecot', 'postgres', 'gateway'] as const;
+const PARTS = ['postfix', 'dovecot', 'postgres', 'gateway', 'rspamd'] as const;
+
+/**
+ * What the defence asks DNS about the bench's sender: its SPF record passes the loopback client
+ * and its DMARC policy is published (p=none: evaluated, never refused), as for ordinary mail.
+ */
+function startSenderDns(port: number): Promise<ZoneServer> {
+  const txt = (name: string, value: string) => ({ name, ttl: 300, type: 'TXT' as const, value: [value] });
+  return startZoneServer(
+    { host: '127.0.0.1', port },
+    staticLookup([
+      txt(SENDER_DOMAIN, 'v=spf1 ip4:127.0.0.1 -all'),
+      txt(`_dmarc.${SENDER_DOMAIN}`, 'v=DMARC1; p=none'),
+    ]),
+  );
+}
 
 interface Pipeline {
   name: string;
@@ -98,8 +124,8 @@ function smtpSource(mxPort: number, to: string, count: number, size: number): Pr
     const child = spawn(
       'smtp-source',
       [
-        ...['-s', String(SESSIONS), '-m', String(count), '-l', String(size)],
-        ...['-f', 'bench@remote.example', '-t', to, '-M', 'bench.remote.example', `127.0.0.1:${mxPort}`],
+        ...['-s', String(SESSIONS), '-m', String(count), '-l', String(size), '-S', 'bench'],
+        ...['-f', `bench@${SENDER_DOMAIN}`, '-t', to, '-M', `bench.${SENDER_DOMAIN}`, `127.0.0.1:${mxPort}`],
       ],
       { stdio: ['ignore', 'ignore', 'inherit'] },
     );
@@ -130,21 +156,24 @@ function keysContext(db: Knex) {
 }
 
 async function girofleePipeline(
-  kind: 'plain' | 'gateway',
+  kind: 'plain' | 'gateway' | 'defence',
   db: Knex,
   databaseUrl: string,
   domain: { id: string; name: string },
   hash: string,
+  dnsPort: number | undefined,
 ): Promise<Pipeline> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `giroflee-bench-inbound-${kind}-`));
-  const [mx, submission, imap, dovecotLmtp, auth, quotaStatus, reinject] = await freeLoopbackPorts(7);
-  const gateway = kind === 'gateway' ? await startGatewayProcess(databaseUrl, dovecotLmtp) : undefined;
+  const [mx, submission, imap, dovecotLmtp, auth, quotaStatus, reinject, rspamdMilter, rspamdFuzzy] =
+    await freeLoopbackPorts(9);
+  const gateway = kind !== 'plain' ? await startGatewayProcess(databaseUrl, dovecotLmtp) : undefined;
   const stack = await startMailstack({
     dir,
     databaseUrl,
-    ports: { mx, submission, imap, dovecotLmtp, auth, quotaStatus, reinject },
-    inboundTransport: kind === 'gateway' ? 'gateway' : 'dovecot',
+    ports: { mx, submission, imap, dovecotLmtp, auth, quotaStatus, reinject, rspamdMilter, rspamdFuzzy },
+    inboundTransport: gateway ? 'gateway' : 'dovecot',
     gatewayLmtp: gateway && { host: '127.0.0.1', port: gateway.port },
+    defence: kind === 'defence' ? { dnsServers: [{ host: '127.0.0.1', port: dnsPort! }] } : undefined,
   });
   const p = stack.settings.paths;
   return {
@@ -170,6 +199,7 @@ async function girofleePipeline(
       postfix: pidFromFile(postfixPidFile(p.postfixQueueDir)),
       dovecot: pidFromFile(dovecotPidFile(p.dovecotBaseDir)),
       gateway: gateway?.child.pid,
+      rspamd: kind === 'defence' ? pidFromFile(rspamdPidFile(p.rspamdRunDir!)) : undefined,
     }),
     async stop() {
       await stack.stop();
@@ -261,7 +291,7 @@ function report(
   const key = (p: string, kb: number) => `${p}/${kb}`;
   const lines = [
     `bench/inbound — ${machineLine()}`,
-    `${ROUNDS} interleaved rounds; per round and pipeline ${MESSAGES} messages at 10 and 100 KB, ` +
+    `${QUICK ? 'Quick mode: ' : ''}${ROUNDS} interleaved rounds; per round and pipeline ${MESSAGES} messages at 10 and 100 KB, ` +
       `${MESSAGES_LARGE} at 1 MB (after ${WARMUP} warm-up messages), ${SESSIONS} smtp-source sessions, ` +
       `end to end into the Maildir. Load average at start ${startLoad}, at end ${loadAverage()}; ` +
       `${(wall / 60).toFixed(1)} min.`,
@@ -292,7 +322,9 @@ function report(
   const ratios: Array<[string, string, string]> = [
     ['gateway', 'plain', 'gateway ÷ plain'],
     ['plain', 'lean', 'plain ÷ yardstick'],
-    ['gateway', 'lean', 'whole inbound (gateway) ÷ yardstick'],
+    ['gateway', 'lean', 'gateway ÷ yardstick'],
+    ['defence', 'gateway', 'defence cost: defence ÷ gateway'],
+    ['defence', 'lean', 'whole inbound (defence on) ÷ yardstick'],
   ];
   lines.push('', 'Ratios within each round: median (min–max)', '');
   lines.push(`| ratio | ${SIZES_KB.map((kb) => `${kb} KB`).join(' | ')} |`);
@@ -303,7 +335,7 @@ function report(
   }
   lines.push(
     '',
-    'CPU per message, ms (median over rounds): Postfix / Dovecot / PostgreSQL / gateway = total;',
+    'CPU per message, ms (median over rounds): Postfix / Dovecot / PostgreSQL / gateway / rspamd = total;',
   );
   lines.push('smtp-source and the rest of the machine (other work on it) apart', '');
   lines.push(`| pipeline | ${SIZES_KB.map((kb) => `${kb} KB`).join(' | ')} |`);
@@ -350,8 +382,10 @@ async function main(): Promise<void> {
   databaseUrl ??= pg!.url;
   const db = createDb(databaseUrl, { min: 1, max: 4 });
   const pipelines: Pipeline[] = [];
+  let dns: ZoneServer | undefined;
   const cleanUp = async () => {
     for (const p of pipelines.splice(0)) await p.stop().catch((e) => process.stderr.write(`${e}\n`));
+    await dns?.stop();
     await db.destroy();
     await pg?.stop();
     fs.rmSync(pgDir, { recursive: true, force: true });
@@ -374,10 +408,11 @@ async function main(): Promise<void> {
       })
       .returning(['id', 'name']);
     const hash = await hashPassword(PASSWORD);
+    if (PIPELINES.includes('defence')) dns = await startSenderDns((await freeLoopbackPorts(1))[0]);
     for (const name of PIPELINES) {
       if (name === 'lean') pipelines.push(await leanPipeline(db, databaseUrl));
-      else if (name === 'plain' || name === 'gateway')
-        pipelines.push(await girofleePipeline(name, db, databaseUrl, domain, hash));
+      else if (name === 'plain' || name === 'gateway' || name === 'defence')
+        pipelines.push(await girofleePipeline(name, db, databaseUrl, domain, hash, dns?.port));
       else throw new Error(`unknown pipeline ${name}`);
     }
     const results = new Map<string, Sample[]>();

@@ -1,12 +1,7 @@
 import type { Readable } from 'node:stream';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { Endpoint } from '../config';
-
-/** One reply to one recipient: the code and the text after it (enhanced code included). */
-export interface RecipientReply {
-  code: number;
-  text: string;
-}
+import type { SmtpReply } from '../smtp/reply';
 
 export interface LmtpPoolOptions {
   nextHop: Endpoint;
@@ -26,24 +21,34 @@ interface PooledConnection {
 // connection that is being closed (which would defer that message).
 const MAX_IDLE_MS = 60_000;
 
-function splitReply(response: string | undefined, fallback: RecipientReply): RecipientReply {
+function splitReply(response: string | undefined, fallback: SmtpReply): SmtpReply {
   const m = /^([245]\d\d)[ -](.*)$/s.exec((response ?? '').trim());
   return m ? { code: Number(m[1]), text: m[2].replace(/\r?\n\d{3}[ -]/g, ' ') } : fallback;
 }
 
 /**
  * Persistent LMTP connections to Dovecot (RFC 2033), reused across messages: opening one per
- * message was the main cost of the naive gateway (DESIGN.md "Performance targets").
+ * message was the main cost of the naive gateway (bench/RESULTS.md).
  * nodemailer pipelines the envelope when the server offers PIPELINING (RFC 2920).
+ *
+ * Whatever the next hop does (refuses connections, never greets, stops answering, closes
+ * mid-message), every delivery ends with a reply within `timeoutMs` of inactivity, and its
+ * connection slot is given back; once the next hop is back, the next delivery opens a new
+ * connection.
  */
 export class LmtpClientPool {
   private readonly idle: PooledConnection[] = [];
-  private readonly waiters: Array<(c: PooledConnection | Error) => void> = [];
+  private readonly waiters = new Set<(c: PooledConnection | Error) => void>();
   private open = 0;
   private closed = false;
 
   constructor(private readonly opts: LmtpPoolOptions) {}
 
+  /**
+   * A connection that has answered LHLO. nodemailer calls connect()'s callback only once the
+   * session is up; a refused connection, a silent server or a closed socket come as 'error' or
+   * 'end' events, so those settle the attempt too, and a timer bounds it.
+   */
   private connect(): Promise<PooledConnection> {
     const conn = new SMTPConnection({
       host: this.opts.nextHop.host,
@@ -57,16 +62,30 @@ export class LmtpClientPool {
       logger: false,
     });
     const pooled: PooledConnection = { conn, alive: true, idleSince: 0 };
-    const dead = () => {
-      pooled.alive = false;
-    };
-    conn.on('error', dead);
-    conn.on('end', dead);
     return new Promise((resolve, reject) => {
-      conn.connect((err) => (err ? reject(err) : resolve(pooled)));
+      let settled = false;
+      const timer = setTimeout(() => fail(new Error('connection timeout')), this.opts.timeoutMs);
+      const fail = (e: Error) => {
+        pooled.alive = false;
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        conn.close();
+        reject(e);
+      };
+      conn.on('error', fail);
+      conn.on('end', () => fail(new Error('connection closed')));
+      conn.connect((err) => {
+        if (err) return fail(err);
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve(pooled);
+      });
     });
   }
 
+  /** Takes a connection slot; the caller must hand it back with release(). */
   private async acquire(): Promise<PooledConnection> {
     if (this.closed) throw new Error('LMTP pool closed');
     while (this.idle.length) {
@@ -75,19 +94,30 @@ export class LmtpClientPool {
       if (c.alive) c.conn.quit();
       this.open--;
     }
-    if (this.open < this.opts.maxConnections) {
-      this.open++;
-      try {
-        return await this.connect();
-      } catch (e) {
-        this.open--;
-        this.wakeOne();
-        throw e;
-      }
-    }
-    const got = await new Promise<PooledConnection | Error>((resolve) => this.waiters.push(resolve));
+    if (this.open < this.opts.maxConnections) return this.openSlot();
+    const got = await new Promise<PooledConnection | Error>((resolve) => {
+      const waiter = (c: PooledConnection | Error) => {
+        clearTimeout(timer);
+        this.waiters.delete(waiter);
+        resolve(c);
+      };
+      const timer = setTimeout(() => waiter(new Error('no connection free in time')), this.opts.timeoutMs);
+      this.waiters.add(waiter);
+    });
     if (got instanceof Error) throw got;
     return got;
+  }
+
+  /** Opens a connection in a new slot; a failure gives the slot back. */
+  private async openSlot(): Promise<PooledConnection> {
+    this.open++;
+    try {
+      return await this.connect();
+    } catch (e) {
+      this.open--;
+      this.wakeOne();
+      throw e;
+    }
   }
 
   private release(c: PooledConnection, reusable: boolean): void {
@@ -98,21 +128,18 @@ export class LmtpClientPool {
       this.wakeOne();
       return;
     }
-    const waiter = this.waiters.shift();
+    const [waiter] = this.waiters;
     if (waiter) return waiter(c);
     c.idleSince = Date.now();
     this.idle.push(c);
   }
 
-  /** A waiter whose turn came because a connection closed: it opens its own. */
+  /** A waiter whose turn came because a slot freed: it opens its own connection. */
   private wakeOne(): void {
-    const waiter = this.waiters.shift();
-    if (!waiter) return;
-    this.open++;
-    this.connect().then(waiter, (e: Error) => {
-      this.open--;
-      waiter(e);
-    });
+    const [waiter] = this.waiters;
+    if (!waiter || this.closed) return;
+    this.waiters.delete(waiter);
+    this.openSlot().then(waiter, (e: Error) => waiter(e));
   }
 
   /**
@@ -124,11 +151,15 @@ export class LmtpClientPool {
     from: string,
     to: string[],
     message: () => Buffer | Readable,
-  ): Promise<Map<string, RecipientReply>> {
-    const replies = new Map<string, RecipientReply>();
-    const unreachable = (e: unknown): Map<string, RecipientReply> => {
+  ): Promise<Map<string, SmtpReply>> {
+    const replies = new Map<string, SmtpReply>();
+    const unreachable = (e: unknown): Map<string, SmtpReply> => {
       const text = `4.4.2 next hop failed: ${(e as Error)?.message ?? 'unknown error'}`.slice(0, 200);
       for (const r of to) replies.set(r, { code: 451, text });
+      return replies;
+    };
+    const encryptionFailed = (): Map<string, SmtpReply> => {
+      for (const r of to) replies.set(r, { code: 451, text: '4.7.0 encryption failed while sending' });
       return replies;
     };
     let c: PooledConnection;
@@ -137,17 +168,23 @@ export class LmtpClientPool {
     } catch (e) {
       return unreachable(e);
     }
+    let body: Buffer | Readable;
+    try {
+      body = message();
+    } catch {
+      // Nothing was sent on the connection: it stays usable.
+      this.release(c, true);
+      return encryptionFailed();
+    }
     return new Promise((resolve) => {
-      c.conn.send({ from, to }, message(), (err, info) => {
+      // nodemailer calls back exactly once, on success or on any error of the connection.
+      c.conn.send({ from, to }, body, (err, info) => {
         if (err) {
           const rejected = (err as { rejectedErrors?: Array<{ recipient?: string; response?: string }> })
             .rejectedErrors;
           // Closing before the final dot makes the next hop discard the message.
           this.release(c, false);
-          if ((err as { code?: string }).code === 'ESTREAM') {
-            for (const r of to) replies.set(r, { code: 451, text: '4.7.0 encryption failed while sending' });
-            return resolve(replies);
-          }
+          if ((err as { code?: string }).code === 'ESTREAM') return resolve(encryptionFailed());
           if (!rejected?.length) return resolve(unreachable(err));
           for (const e of rejected)
             if (e.recipient)
@@ -174,7 +211,7 @@ export class LmtpClientPool {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const w of this.waiters.splice(0)) w(new Error('LMTP pool closed'));
+    for (const w of [...this.waiters]) w(new Error('LMTP pool closed'));
     for (const c of this.idle.splice(0)) {
       c.alive = false;
       c.conn.quit();

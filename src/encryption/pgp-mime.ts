@@ -1,6 +1,8 @@
 import crypto from 'node:crypto';
 import { Readable } from 'node:stream';
 import * as openpgp from 'openpgp';
+import { ecdhRecipient, encryptForEcdhRecipients, type EcdhRecipient } from './ecdh-session-key';
+import { isVerifiablyEncrypted } from './verify-encrypted';
 
 /**
  * RFC 3156 PGP/MIME encryption of a received message, without parsing its body: the header
@@ -67,8 +69,14 @@ export function fieldValue(field: HeaderField): string {
     .trim();
 }
 
-// DESIGN.md "Encryption model": routing and display fields stay in clear, with the trace
-// fields that MTAs and filters read (RFC 5321 §4.4, RFC 6376, RFC 8601).
+// Routing and display fields stay in clear (mail clients and Sieve read them), with the trace
+// fields that MTAs and filters read (RFC 5321 §4.4, RFC 6376, RFC 8601). The MX's own spam
+// verdict (X-Spam, X-Spam-Status) and fuzzy digests (X-Giroflee-Digest) stay out too: the Sieve
+// rule that files junk runs after encryption, and a member's junk report sends the digests to
+// rspamd from the stored copy, which the server cannot decrypt. rspamd removed any copy of these
+// that came from outside before writing ours. The digests are hashes of the text, not the text:
+// they let someone holding the store tell whether a message matches one they already know,
+// which junk learning needs.
 const CLEAR = new Set([
   'from',
   'to',
@@ -83,22 +91,37 @@ const CLEAR = new Set([
   'return-path',
   'dkim-signature',
   'authentication-results',
+  'x-spam',
+  'x-spam-status',
+  'x-giroflee-digest',
 ]);
 const isClear = (name: string) => CLEAR.has(name) || name.startsWith('list-');
 
-function mediaType(fields: HeaderField[]): string {
-  const ct = fields.find((f) => f.name === 'content-type');
-  return ct ? fieldValue(ct).split(';')[0].trim().toLowerCase() : 'text/plain';
+const CLAIMS_ENCRYPTION = new Set([
+  'multipart/encrypted',
+  'application/pkcs7-mime',
+  'application/x-pkcs7-mime',
+]);
+
+/**
+ * Whether the message claims to be ciphertext (a Content-Type field, or a body starting with
+ * OpenPGP armor): only then is it worth the full check of isVerifiablyEncrypted.
+ */
+function claimsEncryption(message: SplitMessage): boolean {
+  const types = message.fields
+    .filter((f) => f.name === 'content-type')
+    .map((f) => fieldValue(f).split(';')[0].trim().toLowerCase());
+  if (types.some((t) => CLAIMS_ENCRYPTION.has(t))) return true;
+  return message.body
+    .subarray(0, 1024)
+    .toString('latin1')
+    .trimStart()
+    .startsWith('-----BEGIN PGP MESSAGE-----');
 }
 
-/** PGP/MIME (RFC 3156 §4), S/MIME (RFC 8551 §3.2) or inline PGP: stored as it came. */
-export function isAlreadyEncrypted(message: SplitMessage): boolean {
-  const type = mediaType(message.fields);
-  if (type === 'multipart/encrypted') return true;
-  if (type === 'application/pkcs7-mime' || type === 'application/x-pkcs7-mime') return true;
-  if (type !== 'text/plain') return false;
-  const head = message.body.subarray(0, 1024).toString('latin1').trimStart();
-  return head.startsWith('-----BEGIN PGP MESSAGE-----');
+/** PGP/MIME, inline OpenPGP or S/MIME that is verifiably ciphertext: stored as it came. */
+export async function isAlreadyEncrypted(raw: Buffer, message = splitMessage(raw)): Promise<boolean> {
+  return claimsEncryption(message) && isVerifiablyEncrypted(raw);
 }
 
 export interface PgpMimeOptions {
@@ -174,13 +197,45 @@ export function newBoundary(): string {
 
 /**
  * RFC 9580 §6.2 ASCII armor, which RFC 3156 §4 requires. Encoded here with Node's native base64:
- * openpgp.js's own armoring took two thirds of the time at 100 KB (bench/RESULTS.md). No CRC24
- * footer (RFC 9580 §6.1: optional; GnuPG and openpgp.js read armor without it).
+ * openpgp.js's own armoring took two thirds of the time at 100 KB (bench/RESULTS.md).
+ *
+ * The CRC-24 line (RFC 4880 §6.1) is written although RFC 9580 §6.1 makes it optional: GnuPG 2.2
+ * finds the end of the base64 data at the padding or at that line, so without it, whenever the
+ * binary length is a multiple of 3 (no padding), it reads on into the END line, reports
+ * "invalid radix64 character" and exits 2 after decrypting.
  */
 const ARMOR_HEAD = '-----BEGIN PGP MESSAGE-----';
 const ARMOR_TAIL = '-----END PGP MESSAGE-----';
 // 48 bytes make one 64-character base64 line.
 const LINE_BYTES = 48;
+
+// RFC 4880 §6.1: CRC-24 with generator 0x864CFB and initial value 0xB704CE, a table per byte.
+const CRC24_INIT = 0xb704ce;
+const CRC24_TABLE = (() => {
+  const table = new Int32Array(256);
+  for (let i = 0; i < 256; i++) {
+    let c = i << 16;
+    for (let bit = 0; bit < 8; bit++) {
+      c <<= 1;
+      if (c & 0x1000000) c ^= 0x1864cfb;
+    }
+    table[i] = c & 0xffffff;
+  }
+  return table;
+})();
+
+function crc24(data: Uint8Array, crc = CRC24_INIT): number {
+  for (let i = 0; i < data.length; i++) {
+    crc = ((crc << 8) ^ CRC24_TABLE[((crc >>> 16) ^ data[i]) & 0xff]) & 0xffffff;
+  }
+  return crc;
+}
+
+/** The checksum line, then the footer. */
+function armorEnd(crc: number, eol: string): Buffer {
+  const sum = Buffer.from([crc >>> 16, (crc >>> 8) & 0xff, crc & 0xff]).toString('base64');
+  return Buffer.from(`=${sum}${eol}${ARMOR_TAIL}`);
+}
 
 /** Base64 in 64-character lines, each ended by `eol`, copied straight into one buffer. */
 function armorLines(data: Buffer, eol: string): Buffer {
@@ -200,31 +255,47 @@ export function armorMessage(binary: Uint8Array, eol: string): Buffer {
   return Buffer.concat([
     Buffer.from(`${ARMOR_HEAD}${eol}${eol}`),
     armorLines(data, eol),
-    Buffer.from(ARMOR_TAIL),
+    armorEnd(crc24(data), eol),
   ]);
 }
 
 /** Armors a stream of binary chunks as they come, for large messages. */
-async function* armorStream(binary: ReadableStream<Uint8Array>, eol: string): AsyncGenerator<Buffer> {
+async function* armorStream(binary: AsyncIterable<Uint8Array>, eol: string): AsyncGenerator<Buffer> {
   yield Buffer.from(`${ARMOR_HEAD}${eol}${eol}`);
   let carry = Buffer.alloc(0);
-  const reader = binary.getReader();
-  for (let r = await reader.read(); !r.done; r = await reader.read()) {
-    const c = r.value;
+  let crc = CRC24_INIT;
+  for await (const c of binary) {
+    crc = crc24(c, crc);
     const data = Buffer.concat([carry, Buffer.from(c.buffer, c.byteOffset, c.byteLength)]);
     const whole = data.length - (data.length % LINE_BYTES);
     carry = Buffer.from(data.subarray(whole));
     if (whole) yield armorLines(data.subarray(0, whole), eol);
   }
-  yield Buffer.concat([armorLines(carry, eol), Buffer.from(ARMOR_TAIL)]);
+  yield Buffer.concat([armorLines(carry, eol), armorEnd(crc, eol)]);
 }
 
-async function encryptBinary(entity: Buffer, keys: openpgp.PublicKey[]): Promise<Uint8Array> {
-  return openpgp.encrypt({
-    message: await openpgp.createMessage({ binary: entity }),
+/** The keys in native form when all of them can take the native session-key wrap. */
+async function ecdhRecipients(keys: openpgp.PublicKey[]): Promise<EcdhRecipient[] | null> {
+  const found = await Promise.all(keys.map(ecdhRecipient));
+  return found.every((r) => r !== null) ? (found as EcdhRecipient[]) : null;
+}
+
+/** Binary OpenPGP of `entity` for `keys`, whole or as a stream of chunks. */
+async function encryptBinary(
+  entity: Buffer | ReadableStream<Uint8Array>,
+  keys: openpgp.PublicKey[],
+): Promise<Array<Uint8Array | ReadableStream<Uint8Array>>> {
+  const native = await ecdhRecipients(keys);
+  if (native) {
+    const { head, body } = await encryptForEcdhRecipients(entity, native);
+    return [head, body];
+  }
+  const encrypted = await openpgp.encrypt({
+    message: await openpgp.createMessage({ binary: entity as Uint8Array }),
     encryptionKeys: keys,
     format: 'binary',
   });
+  return [encrypted as Uint8Array | ReadableStream<Uint8Array>];
 }
 
 /** The whole PGP/MIME message for these keys, or undefined when it is already encrypted. */
@@ -235,10 +306,22 @@ export async function encryptMessage(
 ): Promise<Buffer | undefined> {
   if (keys.length === 0) throw new Error('no encryption key');
   const message = splitMessage(raw);
-  if (isAlreadyEncrypted(message)) return undefined;
+  if (await isAlreadyEncrypted(raw, message)) return undefined;
   const boundary = newBoundary();
-  const armored = armorMessage(await encryptBinary(innerEntity(message, opts), keys), message.eol);
+  const parts = (await encryptBinary(innerEntity(message, opts), keys)) as Uint8Array[];
+  const armored = armorMessage(parts.length === 1 ? parts[0] : Buffer.concat(parts), message.eol);
   return Buffer.concat([outerHead(message, boundary, opts), armored, outerTail(boundary, message.eol)]);
+}
+
+/** The chunks of byte arrays and streams, in order. */
+async function* chunksOf(parts: Array<Uint8Array | ReadableStream<Uint8Array>>): AsyncGenerator<Uint8Array> {
+  for (const part of parts) {
+    if (part instanceof Uint8Array) yield part;
+    else {
+      const reader = part.getReader();
+      for (let r = await reader.read(); !r.done; r = await reader.read()) yield r.value;
+    }
+  }
 }
 
 // The body is handed to openpgp.js as a stream of views into the received message (no copy).
@@ -278,7 +361,7 @@ export async function encryptLargeMessage(
 ): Promise<(() => Readable) | undefined> {
   if (keys.length === 0) throw new Error('no encryption key');
   const message = splitMessage(raw);
-  if (isAlreadyEncrypted(message)) return undefined;
+  if (await isAlreadyEncrypted(raw, message)) return undefined;
   for (const key of keys) await key.getEncryptionKey();
   const boundary = newBoundary();
   const head = outerHead(message, boundary, opts);
@@ -286,13 +369,9 @@ export async function encryptLargeMessage(
   return () =>
     Readable.from(
       (async function* () {
-        const encrypted = await openpgp.encrypt({
-          message: await openpgp.createMessage({ binary: entityStream(message, opts) }),
-          encryptionKeys: keys,
-          format: 'binary',
-        });
+        const parts = await encryptBinary(entityStream(message, opts), keys);
         yield head;
-        yield* armorStream(encrypted, message.eol);
+        yield* armorStream(chunksOf(parts), message.eol);
         yield tail;
       })(),
     );

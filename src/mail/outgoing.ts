@@ -55,9 +55,9 @@ export function prepareOutgoing(raw: Buffer, identities: Identity[], maxBytes: n
  * A copy the webmail stores (draft, sent copy) must already be encrypted for the owner when the
  * mailbox encrypts its mail: the server never stores what it was not asked to send in clear.
  */
-export function assertStorable(raw: Buffer, encryptionMode: string): void {
+export async function assertStorable(raw: Buffer, encryptionMode: string): Promise<void> {
   if (encryptionMode === 'none') return;
-  if (!isAlreadyEncrypted(splitMessage(raw))) {
+  if (!(await isAlreadyEncrypted(raw))) {
     throw errors.badRequest('not_encrypted', {
       fr: 'Cette boîte chiffre son courrier : le message doit être chiffré avant d’être enregistré.',
       en: 'This mailbox encrypts its mail: the message must be encrypted before it is stored.',

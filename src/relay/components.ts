@@ -4,13 +4,34 @@ import { getSigningKeys } from '../dns/dkim-keys';
 import { logger } from '../logger';
 import type { Component } from '../component';
 import { CircuitBreakers } from './circuit-breaker';
+import type { SigningKeysLookup } from './dkim-sign-message';
 import { dns2DnsblQuery } from './dnsbl';
+import { LookupCache } from './lookup-cache';
 import { startOutboundGateway } from './outbound-gateway';
 import { probeRelays, type ProbeDeps } from './probe-relays';
-import { RelayTransports } from './relay-transport';
+import { RelayTransports, type RelayTarget } from './relay-transport';
 import { loadRoutingTargets } from './routing-targets';
 import { allowedSenders, sameSenderOwner } from './sender-identities';
 import { startSubmissionMilter } from './submission-milter';
+
+/** How long the outbound gateway reuses relays and signing keys it read: changes apply within it. */
+export const OUTBOUND_LOOKUP_MS = 2000;
+
+/**
+ * The outbound gateway's reads, cached for OUTBOUND_LOOKUP_MS: without it every message cost a
+ * relays query with a password unwrap per relay, and a keys query with a private-key unwrap.
+ */
+export function outboundLookups(
+  ctx: AppContext,
+  clock: () => number = () => performance.now(),
+): { loadRelays: () => Promise<RelayTarget[]>; signingKeys: SigningKeysLookup } {
+  const relays = new LookupCache(() => loadRoutingTargets(ctx), OUTBOUND_LOOKUP_MS, clock);
+  const keys = new LookupCache((domain: string) => getSigningKeys(ctx, domain), OUTBOUND_LOOKUP_MS, clock);
+  return {
+    loadRelays: () => relays.get('pool'),
+    signingKeys: (domain) => keys.get(domain),
+  };
+}
 
 function transportsFor(ctx: AppContext): RelayTransports {
   const t = ctx.config.relay.timeoutMs;
@@ -29,8 +50,7 @@ export const outboundGatewayComponent: Component = {
     const transports = transportsFor(ctx);
     const gateway = await startOutboundGateway({
       listen: ctx.config.outbound,
-      loadRelays: () => loadRoutingTargets(ctx),
-      signingKeys: (domain) => getSigningKeys(ctx, domain),
+      ...outboundLookups(ctx),
       sameSenderOwner: (envelopeSender, from) => sameSenderOwner(ctx, envelopeSender, from),
       send: (relay, envelope, message) => transports.send(relay, envelope, message),
       breakers: new CircuitBreakers({

@@ -1,8 +1,9 @@
-import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import type { Endpoint } from '../config';
 import { logger } from '../logger';
+import { gatewayServerOptions, listen, type RunningServer } from '../smtp/gateway-server';
+import { SmtpReplyError } from '../smtp/reply';
 import type { CircuitBreakers } from './circuit-breaker';
 import { dkimSignatures, fromAddress, headerBlock, type SigningKeysLookup } from './dkim-sign-message';
 import { outboundMetrics } from '../metrics/metrics';
@@ -11,7 +12,7 @@ import { routeMessage, type SendAttempt } from './route-message';
 
 export interface OutboundGatewayOptions {
   listen: Endpoint;
-  /** Relays in routing order (see routingOrder), read for every message. */
+  /** Relays in routing order (see routingOrder), asked for every message (cached by the caller). */
   loadRelays: () => Promise<RelayTarget[]>;
   signingKeys: SigningKeysLookup;
   /** Whether the owner of the envelope sender may also send as the From address (sender-identities.ts). */
@@ -23,19 +24,10 @@ export interface OutboundGatewayOptions {
   maxMessageBytes: number;
 }
 
-export interface RunningGateway {
-  port: number;
-  stop(): Promise<void>;
-}
+export type RunningGateway = RunningServer;
 
-class SmtpReply extends Error {
-  constructor(
-    readonly responseCode: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+// smtp-server's default inactivity timeout: relay attempts may take a while before the reply.
+const SESSION_TIMEOUT_MS = 60_000;
 
 /** Holds the message as the chunks it arrived in: no concatenated copy, replayable per attempt. */
 async function collect(stream: SMTPServerDataStream): Promise<Buffer[]> {
@@ -51,7 +43,7 @@ async function handleMessage(
 ): Promise<string> {
   const chunks = await collect(stream);
   if (stream.sizeExceeded) {
-    throw new SmtpReply(552, '5.3.4 Message too big for the outbound gateway');
+    throw new SmtpReplyError({ code: 552, text: '5.3.4 Message too big for the outbound gateway' });
   }
   const mailFrom = session.envelope.mailFrom;
   const envelopeSender = mailFrom ? mailFrom.address : '';
@@ -78,7 +70,7 @@ async function handleMessage(
     // Unsigned mail from a hosted domain would fail DMARC at the recipient: hold it instead.
     logger.error({ err: e }, 'outbound gateway: DKIM signing failed');
     outboundMetrics.messages.inc({ result: 'deferred' });
-    throw new SmtpReply(451, '4.3.0 DKIM signing failed; try again later');
+    throw new SmtpReplyError({ code: 451, text: '4.3.0 DKIM signing failed; try again later' });
   }
   const prefix = Buffer.from(signed.headers, 'utf8');
   const relays = await o.loadRelays();
@@ -104,7 +96,7 @@ async function handleMessage(
     },
     `outbound gateway: ${outcome}`,
   );
-  if (code >= 400) throw new SmtpReply(code, text);
+  if (code >= 400) throw new SmtpReplyError({ code, text });
   return text;
 }
 
@@ -115,38 +107,24 @@ async function handleMessage(
  */
 export async function startOutboundGateway(o: OutboundGatewayOptions): Promise<RunningGateway> {
   const server = new SMTPServer({
-    name: o.hostname,
-    banner: 'giroflee outbound gateway',
-    // Only Postfix on loopback talks to us: no AUTH, no STARTTLS, and never a reverse lookup.
-    disabledCommands: ['AUTH', 'STARTTLS'],
-    authOptional: true,
-    disableReverseLookup: true,
-    size: o.maxMessageBytes,
-    logger: false,
+    ...gatewayServerOptions({
+      name: o.hostname,
+      banner: 'giroflee outbound gateway',
+      maxMessageBytes: o.maxMessageBytes,
+      timeoutMs: SESSION_TIMEOUT_MS,
+    }),
     onData(stream, session, callback) {
       handleMessage(o, stream, session).then(
         (text) => callback(null, text),
         (e: unknown) => {
-          if (e instanceof SmtpReply) return callback(e);
+          if (e instanceof SmtpReplyError) return callback(e);
           // Anything unexpected (database down, a bug): defer, never drop (RFC 5321 §4.2.1).
           logger.error({ err: e }, 'outbound gateway: message deferred on error');
           stream.resume();
-          callback(new SmtpReply(451, '4.3.0 Temporary gateway error; try again later'));
+          callback(new SmtpReplyError({ code: 451, text: '4.3.0 Temporary gateway error; try again later' }));
         },
       );
     },
   });
-  server.on('error', (e) => logger.error({ err: e }, 'outbound gateway: server error'));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(o.listen.port, o.listen.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.server.address() as AddressInfo).port;
-  return {
-    port,
-    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
+  return listen(server, o.listen, 'outbound gateway');
 }

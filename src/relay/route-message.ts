@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { SmtpReply } from '../smtp/reply';
 import type { CircuitBreakers } from './circuit-breaker';
 import type { AttemptResult, RelayTarget } from './relay-transport';
 
@@ -7,15 +8,10 @@ export type RecipientOutcome =
   | { status: 'temporary'; text: string }
   | { status: 'permanent'; code: number; text: string; relay: string };
 
-/** The gateway's single answer to Postfix's end of DATA. */
-export interface GatewayReply {
-  code: number;
-  text: string;
-}
-
 export interface RouteResult {
   recipients: Map<string, RecipientOutcome>;
-  reply: GatewayReply;
+  /** The gateway's single answer to Postfix's end of DATA. */
+  reply: SmtpReply;
   /** Relays tried, in order, with how each attempt ended (for metrics and logs). */
   attempts: Array<{ relay: string; result: AttemptResult['kind'] | 'skipped' }>;
 }
@@ -104,7 +100,7 @@ export async function routeMessage(input: {
  * text, so Postfix bounces to the sender. Postfix's `*_destination_recipient_limit = 1` on the
  * content_filter transport makes every transaction single-recipient, and this exact.
  */
-export function replyFor(outcomes: Map<string, RecipientOutcome>): GatewayReply {
+export function replyFor(outcomes: Map<string, RecipientOutcome>): SmtpReply {
   const all = [...outcomes.entries()];
   const delivered = all.filter(([, o]) => o.status === 'delivered');
   const temporary = all.filter(([, o]) => o.status === 'temporary');

@@ -1,5 +1,7 @@
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { ImapFlow } from 'imapflow';
 import nodemailer from 'nodemailer';
 import type { Actor } from '../../src/auth/actor';
@@ -8,6 +10,7 @@ import { LmtpGateway, startLmtpGateway } from '../../src/encryption/lmtp-gateway
 import { listMailboxKeys, provisionMailboxKeys } from '../../src/encryption/mailbox-keys';
 import { derivePassphrase, KdfParams } from '../../src/encryption/passphrase';
 import { splitMessage } from '../../src/encryption/pgp-mime';
+import { startDovecot, stopDovecot, waitForPort } from '../../src/mailstack/processes';
 import { createTestContext, TestContext } from '../support/context';
 import { makeCollective, makeDomain, makeMailbox, TEST_PASSWORD } from '../support/factories';
 import { startTestApp, TestClient } from '../support/http';
@@ -18,7 +21,7 @@ import {
   TestMailstack,
   waitUntilDeferred,
 } from '../support/mailstack';
-import { armoredPart, decryptStored, unlockKey, withGpg } from '../support/openpgp';
+import { armoredDataLength, armoredPart, decryptStored, unlockKey, withGpg } from '../support/openpgp';
 import { REAL_STACK_TEST_MS, waitUntil } from '../support/wait-until';
 
 jest.setTimeout(REAL_STACK_TEST_MS);
@@ -58,6 +61,15 @@ function storedFiles(mailRoot: string, address: string): Buffer[] {
     const dir = path.join(maildir, sub);
     return fs.existsSync(dir) ? fs.readdirSync(dir).map((f) => fs.readFileSync(path.join(dir, f))) : [];
   });
+}
+
+const run = promisify(execFile);
+
+/** The Message-ID of every message Dovecot stored for a mailbox (it stays in clear). */
+function storedMessageIds(mailRoot: string, address: string): string[] {
+  return storedFiles(mailRoot, address).map(
+    (f) => /^Message-ID:\s*(\S+)/im.exec(f.toString('latin1'))?.[1] ?? '(none)',
+  );
 }
 
 /**
@@ -134,17 +146,19 @@ describe('inbound mail through the encrypting gateway, on the real Postfix and D
     expect(fetched).not.toMatch(/multipart\/encrypted/i);
   });
 
-  it('stores only ciphertext, which GnuPG decrypts with the key exported through the API', async () => {
+  it('stores only ciphertext, which GnuPG decrypts with the key exported through the API, exit status 0 for every length modulo 3 from 0 B to 1 MB', async () => {
     const box = await makeMailbox(ctx, { domainId, encryptionMode: 'generated' });
     await provisionMailboxKeys(ctx, box, TEST_PASSWORD);
     const secret = 'Rendez-vous jeudi à 18 h, code 5531.';
-    await send(box.address, secret);
-    const [stored] = await waitUntil('the stored message', () => {
+    const line = 'y'.repeat(75) + '\n';
+    // Consecutive small bodies give consecutive ciphertext lengths; the last is streamed (> 1 MiB).
+    const bodies = [0, 1, 2, 3, 4, 5].map((n) => secret + 'z'.repeat(n));
+    bodies.push(secret + '\n' + line.repeat(1024), secret + '\n' + line.repeat(14_000));
+    for (const [i, body] of bodies.entries()) await send(box.address, body, `taille ${i}`);
+    const stored = await waitUntil('the stored messages', () => {
       const files = storedFiles(stack.mailRoot, box.address);
-      return files.length > 0 && files;
+      return files.length === bodies.length && files;
     });
-    expect(stored.toString('latin1')).toMatch(/multipart\/encrypted/);
-    expect(stored.toString('latin1')).not.toContain('5531');
 
     const owner = (await loadMailboxActor(ctx, box.id)) as Actor;
     const res = await client.request('GET', `/api/v1/mailboxes/${box.address}/keys/private`, { as: owner });
@@ -153,10 +167,86 @@ describe('inbound mail through the encrypting gateway, on the real Postfix and D
       const pass = path.join(home, 'pass');
       fs.writeFileSync(pass, await derivePassphrase(TEST_PASSWORD, passphrase), { mode: 0o600 });
       gpg(['--passphrase-file', pass, '--import'], privateKey);
-      const inner = splitMessage(gpg(['--passphrase-file', pass, '--decrypt'], armoredPart(stored)));
-      expect(inner.fields.some((f) => f.name === 'content-type')).toBe(true);
-      expect(inner.body.toString('utf8')).toContain('5531');
+      const remainders = new Set<number>();
+      for (const file of stored) {
+        expect(file.toString('latin1')).toMatch(/multipart\/encrypted/);
+        expect(file.toString('latin1')).not.toContain('code 5531');
+        const armored = armoredPart(file);
+        remainders.add(armoredDataLength(armored) % 3);
+        // Throws with GnuPG's messages unless it exits 0.
+        const inner = splitMessage(gpg(['--passphrase-file', pass, '--decrypt'], armored));
+        expect(inner.fields.some((f) => f.name === 'content-type')).toBe(true);
+        expect(inner.body.toString('utf8')).toContain('5531');
+      }
+      expect([...remainders].sort()).toEqual([0, 1, 2]);
+      expect(Math.max(...stored.map((f) => f.length))).toBeGreaterThan(1024 * 1024);
     });
+  });
+
+  it('keeps mail in Postfix’s queue while Dovecot is down mid-stream, and delivers each message exactly once when it is back', async () => {
+    const box = await makeMailbox(ctx, { domainId, encryptionMode: 'generated' });
+    await provisionMailboxKeys(ctx, box, TEST_PASSWORD);
+    const p = stack.settings.paths;
+    const postfix = (...args: string[]) => run(args[0], ['-c', p.postfixConfigDir, ...args.slice(1)]);
+    const N = 40;
+    const ids = Array.from({ length: N }, (_, i) => `<dovecot-down-${i}@remote.example>`);
+    // Queue every message first (delivery to the gateway transport deferred), so that the
+    // stream to Dovecot starts at once when released, and the MX never needs Dovecot's
+    // quota-status service while it is down.
+    await postfix('postconf', '-e', 'defer_transports = smtp, inbound');
+    await postfix('postfix', 'reload');
+    try {
+      const smtp = nodemailer.createTransport({
+        host: '127.0.0.1',
+        port: stack.ports.mx,
+        secure: false,
+        ignoreTLS: true,
+        pool: true,
+        maxConnections: 4,
+      });
+      await Promise.all(
+        ids.map((messageId, i) =>
+          smtp.sendMail({
+            from: 'alice@remote.example',
+            to: box.address,
+            subject: `n° ${i}`,
+            text: 'x',
+            messageId,
+          }),
+        ),
+      );
+      smtp.close();
+    } finally {
+      await postfix('postconf', '-e', 'defer_transports = smtp');
+      await postfix('postfix', 'reload');
+    }
+    await waitUntil('every message queued', async () => (await stack.queue()).length === N);
+
+    await stack.flush();
+    await waitUntil('the first deliveries', () => storedFiles(stack.mailRoot, box.address).length >= 3);
+    await stopDovecot(p.dovecotConfigFile, p.dovecotBaseDir);
+    // Every message the gateway could not hand to Dovecot is answered 4.4.2 and stays queued.
+    const deferred = await waitUntil('the gateway’s answers for the rest', async () => {
+      const queue = await stack.queue();
+      const stored = storedFiles(stack.mailRoot, box.address).length;
+      const answered = queue.filter((e) => JSON.stringify(e).includes('4.4.2'));
+      return stored + answered.length === N && queue.length === answered.length ? answered.length : undefined;
+    });
+    expect(deferred).toBeGreaterThan(0);
+
+    await startDovecot(p.dovecotConfigFile, p.dovecotLogFile);
+    await waitForPort(stack.ports.dovecotLmtp);
+    await waitForPort(stack.ports.quotaStatus);
+    await retryQueueUntil(
+      stack,
+      'every message stored',
+      () => storedFiles(stack.mailRoot, box.address).length >= N,
+    );
+    await waitUntil('an empty queue', async () => (await stack.queue()).length === 0);
+    expect(storedMessageIds(stack.mailRoot, box.address).sort()).toEqual([...ids].sort());
+    for (const f of storedFiles(stack.mailRoot, box.address)) {
+      expect(f.toString('latin1')).toMatch(/multipart\/encrypted/);
+    }
   });
 
   it('keeps a message that cannot be encrypted in Postfix’s queue, and delivers it once the key exists', async () => {

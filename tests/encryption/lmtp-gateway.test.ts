@@ -5,8 +5,9 @@ import { createTestContext, TestContext } from '../support/context';
 import { makeCollective, makeDomain, makeMailbox } from '../support/factories';
 import { decryptStored, unlockKey } from '../support/openpgp';
 import { waitUntil } from '../support/wait-until';
+import { deadPort, startSilentServer } from '../relay/support/fake-relay';
 import { lmtpTransaction, startFakeDownstream } from './lmtp-helpers';
-import { alreadyEncrypted, corpus } from './mime-corpus';
+import { alreadyEncrypted, corpus, lookAlikes } from './mime-corpus';
 
 const PASSWORD = 'mailbox password';
 
@@ -28,6 +29,26 @@ describe('inbound LMTP gateway', () => {
     const keys = await Promise.all(rows.map((r) => unlockKey(r.private_key!, PASSWORD, r.password_kdf!)));
     return decryptStored(stored, keys);
   }
+
+  /** Fails instead of hanging: a gateway that never answers is the bug these tests guard. */
+  const within = <T>(ms: number, what: Promise<T>): Promise<T> => {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    });
+    return Promise.race([what, late]).finally(() => clearTimeout(timer));
+  };
+
+  const gatewayTo = (port: number, timeoutMs: number) =>
+    startLmtpGateway(ctx.db, ctx.now, {
+      listen: { host: '127.0.0.1', port: 0 },
+      nextHop: { host: '127.0.0.1', port },
+      name: 'gateway.test',
+      maxMessageBytes: 64 * 1024,
+      timeoutMs,
+      nextHopConnections: 2,
+      keyCacheMs: 0,
+    });
 
   const storedFor = (rcpt: string) => downstream.stored.filter((s) => s.rcpt === rcpt);
 
@@ -112,6 +133,18 @@ describe('inbound LMTP gateway', () => {
     expect(storedFor(m.address)[0].message.equals(alreadyEncrypted[0][1])).toBe(true);
   });
 
+  it('encrypts S/MIME that is only signed, whatever its smime-type says', async () => {
+    const m = await mailbox('signedonly');
+    const signed = lookAlikes.find(([n]) => n.startsWith('S/MIME signed-data labelled'))![1];
+    const r = await lmtpTransaction(gateway.port, 's@example.net', [m.address], signed);
+    expect(r.dataReplies).toEqual([expect.stringMatching(/^250 /)]);
+    const [stored] = storedFor(m.address);
+    expect(stored.message.includes(splitMessage(signed).body)).toBe(false);
+    expect(splitMessage(await decryptFor(m.id, stored.message)).body.equals(splitMessage(signed).body)).toBe(
+      true,
+    );
+  });
+
   it('hides the subject for a mailbox with the protected-subject option', async () => {
     const m = await mailbox('discreet');
     await ctx.db('mailboxes').where({ id: m.id }).update({ protected_subject: true });
@@ -171,6 +204,48 @@ describe('inbound LMTP gateway', () => {
     const hang = await mailbox('hang');
     const r = await lmtpTransaction(gateway.port, 's@example.net', [hang.address], message);
     expect(r.dataReplies).toEqual([expect.stringMatching(/^451 4\.4\.2 /)]);
+  });
+
+  it('answers 451 4.4.2 at once while the next hop refuses connections, never leaking a slot, and delivers when it is back', async () => {
+    const m = await mailbox('comeback', 'none');
+    const port = await deadPort();
+    const g = await gatewayTo(port, 1500);
+    let back: Awaited<ReturnType<typeof startFakeDownstream>> | undefined;
+    try {
+      // Twice as many transactions as the pool has connections: a leaked slot would block the last.
+      for (let i = 0; i < 4; i++) {
+        const r = await within(
+          10_000,
+          lmtpTransaction(g.port, 's@example.net', [m.address, m.address], message),
+        );
+        expect(r.dataReplies).toEqual([
+          expect.stringMatching(/^451 4\.4\.2 /),
+          expect.stringMatching(/^451 4\.4\.2 /),
+        ]);
+      }
+      back = await startFakeDownstream(port);
+      const r = await within(10_000, lmtpTransaction(g.port, 's@example.net', [m.address], message));
+      expect(r.dataReplies).toEqual([expect.stringMatching(/^250 /)]);
+      expect(back.stored.filter((s) => s.rcpt === m.address)).toHaveLength(1);
+    } finally {
+      await g.stop();
+      await back?.close();
+    }
+  });
+
+  it('answers 451 4.4.2 within its timeout when the next hop accepts connections but never greets', async () => {
+    const m = await mailbox('mute', 'none');
+    const silent = await startSilentServer();
+    const g = await gatewayTo(silent.port, 1000);
+    try {
+      for (let i = 0; i < 3; i++) {
+        const r = await within(10_000, lmtpTransaction(g.port, 's@example.net', [m.address], message));
+        expect(r.dataReplies).toEqual([expect.stringMatching(/^451 4\.4\.2 /)]);
+      }
+    } finally {
+      await g.stop();
+      await silent.stop();
+    }
   });
 
   it('defers with 451 4.7.0 when it cannot encrypt, stores nothing, and delivers once the key is fixed', async () => {

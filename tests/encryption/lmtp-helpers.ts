@@ -8,7 +8,7 @@ import { SMTPServer } from 'smtp-server';
  * `full…` after DATA (452, mailbox full), `hang…` never gets a reply to DATA, `slow…` gets it
  * when the test calls `releaseSlow()`; anyone else is stored in `stored`.
  */
-export async function startFakeDownstream() {
+export async function startFakeDownstream(port = 0) {
   const stored: Array<{ rcpt: string; from: string; message: Buffer }> = [];
   let connections = 0;
   const slow: Array<() => void> = [];
@@ -61,7 +61,7 @@ export async function startFakeDownstream() {
       });
     },
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   return {
     port: (server.server.address() as AddressInfo).port,
     stored,
@@ -90,8 +90,14 @@ export async function lmtpTransaction(
   const socket = net.connect(port, '127.0.0.1');
   let buffer = '';
   const waiters: Array<() => void> = [];
+  let failure: Error | undefined;
   socket.on('data', (d) => {
     buffer += d.toString('latin1');
+    waiters.splice(0).forEach((w) => w());
+  });
+  // A refused or reset connection fails the transaction instead of crashing the test run.
+  socket.on('error', (e) => {
+    failure = e;
     waiters.splice(0).forEach((w) => w());
   });
   /** The next complete reply (multi-line replies joined). */
@@ -102,6 +108,7 @@ export async function lmtpTransaction(
         buffer = buffer.slice(m[0].length);
         return m[1];
       }
+      if (failure) throw failure;
       await new Promise<void>((resolve, reject) => {
         waiters.push(resolve);
         socket.once('close', () => reject(new Error(`connection closed; buffer: ${buffer}`)));

@@ -12,6 +12,12 @@ export function armoredPart(stored: Buffer | string): string {
   return text.slice(text.indexOf('-----BEGIN PGP MESSAGE-----'), text.indexOf(end) + end.length);
 }
 
+/** Length of the binary OpenPGP data an armored block carries (its base64 lines, no checksum). */
+export function armoredDataLength(armored: string): number {
+  const lines = armored.split(/\r?\n/).filter((l) => /^[A-Za-z0-9+/]+=*$/.test(l));
+  return Buffer.from(lines.join(''), 'base64').length;
+}
+
 /** A private key as the webmail opens it: the passphrase derived from the password, then unlocked. */
 export async function unlockKey(
   armoredKey: string,
@@ -41,7 +47,8 @@ export type Gpg = (args: string[], input?: string | Buffer) => Buffer;
 
 /**
  * Runs `fn` with Debian's GnuPG in a fresh home directory (batch mode, passphrases from files),
- * then stops its agent and removes the directory.
+ * then stops its agent and removes the directory. `gpg` throws, with GnuPG's messages, unless it
+ * exits 0: scripts and mail clients check that status, so a test passes only when they would.
  */
 export async function withGpg<T>(fn: (gpg: Gpg, home: string) => Promise<T> | T): Promise<T> {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'giroflee-gpg-'));
@@ -49,6 +56,7 @@ export async function withGpg<T>(fn: (gpg: Gpg, home: string) => Promise<T> | T)
     execFileSync('gpg', ['--homedir', home, '--batch', '--no-tty', '--pinentry-mode', 'loopback', ...args], {
       input,
       stdio: ['pipe', 'pipe', 'pipe'],
+      maxBuffer: 64 * 1024 * 1024,
     });
   try {
     return await fn(gpg, home);

@@ -261,7 +261,7 @@ export function mountMail(router: Router, app: AppContext): void {
     handler: async ({ ctx, params, query, req }) => {
       const { mailbox } = await own(ctx, params.address);
       const raw = rawBody(req.body);
-      assertStorable(raw, mailbox.encryption_mode);
+      await assertStorable(raw, mailbox.encryption_mode);
       const flags = (query.flags ?? '').split(',').filter(Boolean);
       for (const f of flags) FLAG.parse(f);
       return imap(ctx, params.address, (client) =>

@@ -1,0 +1,107 @@
+import type { Readable } from 'node:stream';
+import type { SmtpReply } from '../smtp/reply';
+import type { RecipientPolicy } from './recipient-keys';
+
+/** The stored form of a message: a buffer, or for a large message a factory of it as a stream. */
+export type Payload = Buffer | (() => Readable);
+
+/** What one inbound transaction needs from the world, passed in (tests give fakes). */
+export interface TransactionDeps {
+  /** Policy per lowercase address; null for an address that is no active mailbox here. */
+  policies(addresses: string[]): Promise<Map<string, RecipientPolicy | null>>;
+  /**
+   * The message encrypted for the policy's keys, or undefined when it is already encrypted and
+   * passes unchanged. Throws when it cannot be encrypted.
+   */
+  encrypt(raw: Buffer, policy: RecipientPolicy): Promise<Payload | undefined>;
+  /**
+   * One delivery to the next hop for distinct recipients, with each one's final reply. Never
+   * throws: a failure is a reply (4xx).
+   */
+  deliver(from: string, to: string[], payload: Payload): Promise<Map<string, SmtpReply>>;
+}
+
+export interface Transaction {
+  from: string;
+  /** Lowercase addresses in RCPT order, duplicates included. */
+  recipients: string[];
+  message: Buffer;
+}
+
+const cannotEncrypt = (why: string): SmtpReply => ({
+  code: 451,
+  text: `4.7.0 cannot encrypt for this mailbox: ${why}`,
+});
+
+/** Recipients sharing keys and options share one encryption and one next-hop delivery. */
+function policyKey(policy: RecipientPolicy): string {
+  return `${policy.protectedSubject ? 'p' : 'c'}:${policy.keys.map((k) => k.getFingerprint()).join(',')}`;
+}
+
+/**
+ * One inbound transaction, from the recipients' policies to one reply per RCPT, in RCPT order,
+ * duplicates included (RFC 2033 §4.2). Fails closed: a recipient that is no active mailbox gets
+ * 550 5.1.1 and nothing reaches the next hop for it; one whose mailbox requires encryption and
+ * cannot have it gets 451 4.7.0, never a copy in clear; any other doubt is a 4xx, so Postfix
+ * keeps the message.
+ */
+export async function deliverTransaction(deps: TransactionDeps, tx: Transaction): Promise<SmtpReply[]> {
+  const distinct = [...new Set(tx.recipients)];
+  let policies: Map<string, RecipientPolicy | null>;
+  try {
+    policies = await deps.policies(distinct);
+  } catch {
+    const later: SmtpReply = { code: 451, text: '4.3.0 mailbox lookup failed, try again later' };
+    return tx.recipients.map(() => later);
+  }
+  const replies = new Map<string, SmtpReply>();
+  const groups = new Map<string, { payload: Payload; to: string[] }>();
+  const encryptions = new Map<string, Promise<Payload | undefined>>();
+  for (const rcpt of distinct) {
+    const policy = policies.get(rcpt);
+    // Deleted or disabled since Postfix accepted it: answer for Dovecot rather than hand it
+    // anything in clear.
+    if (!policy) {
+      replies.set(rcpt, { code: 550, text: '5.1.1 no such mailbox here' });
+      continue;
+    }
+    let group = 'clear';
+    let payload: Payload = tx.message;
+    if (policy.mode !== 'none') {
+      if (policy.keys.length === 0) {
+        replies.set(rcpt, cannotEncrypt('no usable active key'));
+        continue;
+      }
+      const key = policyKey(policy);
+      let encryption = encryptions.get(key);
+      if (!encryption) {
+        encryption = deps.encrypt(tx.message, policy);
+        encryptions.set(key, encryption);
+      }
+      try {
+        const encrypted = await encryption;
+        if (encrypted !== undefined) [group, payload] = [key, encrypted];
+      } catch {
+        replies.set(rcpt, cannotEncrypt('encryption error'));
+        continue;
+      }
+    }
+    const g = groups.get(group) ?? { payload, to: [] };
+    g.to.push(rcpt);
+    groups.set(group, g);
+  }
+  await Promise.all(
+    [...groups.values()].map(async ({ payload, to }) => {
+      let delivered: Map<string, SmtpReply>;
+      try {
+        delivered = await deps.deliver(tx.from, to, payload);
+      } catch {
+        delivered = new Map();
+      }
+      for (const r of to) {
+        replies.set(r, delivered.get(r) ?? { code: 451, text: '4.4.2 no reply from the next hop' });
+      }
+    }),
+  );
+  return tx.recipients.map((r) => replies.get(r)!);
+}
