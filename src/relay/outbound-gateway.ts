@@ -61,7 +61,10 @@ async function handleMessage(
     !(await o.sameSenderOwner(envelopeSender, from!))
   ) {
     outboundMetrics.messages.inc({ result: 'refused' });
-    throw new SmtpReply(550, '5.7.1 From is not an address of the envelope sender; not signed');
+    throw new SmtpReplyError({
+      code: 550,
+      text: '5.7.1 From is not an address of the envelope sender; not signed',
+    });
   }
   let signed: Awaited<ReturnType<typeof dkimSignatures>>;
   try {
