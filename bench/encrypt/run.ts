@@ -23,6 +23,13 @@ import { machineLine } from '../lib/stats';
 
 // BENCH_PARTS=rates,gateway,memory (default: all) runs some of the three parts.
 const PARTS = new Set((process.env.BENCH_PARTS ?? 'rates,gateway,memory').split(','));
+// The gateway part's messages; 1 MB and more take the streamed path. BENCH_GATEWAY_SIZES picks.
+const GATEWAY_CASES = [
+  ['10 KB', 10 * 1024, 2000],
+  ['100 KB', 100 * 1024, 1000],
+  ['1 MB', 1024 * 1024, 200],
+] as const;
+const GATEWAY_SIZES = (process.env.BENCH_GATEWAY_SIZES ?? '10 KB,100 KB,1 MB').split(',');
 
 /** A received message of about `size` bytes: headers, then 76-character text lines. */
 function message(size: number): Buffer {
@@ -216,10 +223,7 @@ async function main(): Promise<void> {
     say('| message | messages | msg/s | gateway CPU ms/msg | failed |');
     say('|---|---|---|---|---|');
     for (const [label, size, count] of PARTS.has('gateway')
-      ? ([
-          ['10 KB', 10 * 1024, 2000],
-          ['100 KB', 100 * 1024, 1000],
-        ] as const)
+      ? GATEWAY_CASES.filter(([label]) => GATEWAY_SIZES.includes(label))
       : []) {
       await throughput(gw.port, message(size), m.address, 2, 10);
       const before = await ask<{ cpuMs: number }>(gw.child, 'cpu');
