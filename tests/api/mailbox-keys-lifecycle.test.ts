@@ -129,5 +129,5 @@ describe('mailbox key lifecycle through the API', () => {
       (k: { state: string }) => k.state,
     );
     expect(finalStates).toEqual(['retired', 'retired', 'active']);
-  });
+  }, 300_000); // a dozen argon2id derivations: minutes on a loaded 2-core machine
 });
