@@ -31,6 +31,8 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Do not treat a 401 as the end of the session (the login form itself expects them). */
   expectUnauthenticated?: boolean;
+  /** Another representation than JSON (a zone snippet: `text/dns`). */
+  accept?: string;
 }
 
 const SAFE = new Set(['GET', 'HEAD']);
@@ -38,7 +40,7 @@ const SAFE = new Set(['GET', 'HEAD']);
 /** A fetch of the API with the session cookie. The raw Response, for streams and non-JSON bodies. */
 export async function apiRaw(method: string, path: string, options: RequestOptions = {}): Promise<Response> {
   const headers: Record<string, string> = {
-    accept: 'application/json',
+    accept: options.accept ?? 'application/json',
     'accept-language': currentLanguage(),
   };
   // The API refuses a cookie-authenticated change without this header (CSRF defence).

@@ -6,7 +6,7 @@ import { LiveRegion } from '../ui/live-region';
 import { Redirect } from '../ui/redirect';
 import { announce } from './announce';
 import { onUnauthenticated } from './api';
-import type { Area } from './areas';
+import { areaPath, type Area } from './areas';
 import { describeError } from './errors';
 import { currentLanguage, LanguageContext, onLanguageChanged, t, useI18n, type Language } from './i18n';
 import { ChangePasswordScreen } from './screens/change-password';
@@ -148,7 +148,11 @@ function LoggedIn(props: { me: Me; areas: Area[]; setState: (s: State) => void }
       <SessionContext.Provider value={session}>
         {location.path === '/password' ? (
           <Frame>
-            <ChangePasswordScreen onChanged={() => location.route(home)} />
+            <ChangePasswordScreen
+              onChanged={() =>
+                location.route(areas[0]?.firstLogin ? areaPath(areas[0], areas[0].firstLogin) : home)
+              }
+            />
           </Frame>
         ) : (
           <Redirect to="/password" />

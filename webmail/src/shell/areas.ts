@@ -34,6 +34,11 @@ export interface Area {
   audience: (me: Me) => boolean;
   /** Lower comes first when several areas accept a session. */
   order: number;
+  /**
+   * Where an account goes right after choosing its own password at first login (relative to
+   * the area's base; the console's optional two-factor step). Default: the area's home.
+   */
+  firstLogin?: string;
   catalogs: CatalogLoaders;
   routes: AreaRoute[];
   nav: NavLink[];

@@ -5,8 +5,10 @@ export interface TextFieldProps {
   label: string;
   value: string;
   onValue: (value: string) => void;
-  type?: 'text' | 'password' | 'email';
+  type?: 'text' | 'password' | 'email' | 'search';
   hint?: string;
+  /** Ids of more descriptions read with the field (a strength meter under it). */
+  describedBy?: string;
   error?: string;
   autoComplete?: string;
   inputMode?: 'text' | 'email' | 'numeric';
@@ -18,7 +20,9 @@ export interface TextFieldProps {
 export function TextField(props: TextFieldProps) {
   const hintId = `${props.id}-hint`;
   const errorId = `${props.id}-error`;
-  const describedBy = [props.hint ? hintId : '', props.error ? errorId : ''].filter(Boolean).join(' ');
+  const describedBy = [props.hint ? hintId : '', props.error ? errorId : '', props.describedBy ?? '']
+    .filter(Boolean)
+    .join(' ');
   return (
     <div class={props.error ? 'field field-invalid' : 'field'}>
       <label for={props.id}>{props.label}</label>

@@ -1,6 +1,7 @@
 import { useRef, useState } from 'preact/hooks';
 import { Alert } from '../../ui/alert';
 import { TextField } from '../../ui/field';
+import { StrengthMeter } from '../../ui/strength-meter';
 import { Screen } from '../../ui/screen';
 import { announce } from '../announce';
 import { api, ApiError } from '../api';
@@ -88,6 +89,12 @@ export function ChangePasswordScreen(props: { onChanged: () => void }) {
           autoComplete="new-password"
           error={fields.next}
           inputRef={inputs.next}
+          describedBy="new-password-strength"
+        />
+        <StrengthMeter
+          id="new-password-strength"
+          password={next}
+          inputs={session.me.type === 'account' ? [session.me.email] : []}
         />
         <TextField
           id="confirm-password"
