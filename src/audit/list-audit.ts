@@ -6,6 +6,7 @@ export interface AuditFilter {
   since?: Date;
   until?: Date;
   actor?: string;
+  action?: string;
   collectiveId?: string;
   limit: number;
   before?: number;
@@ -38,6 +39,10 @@ export async function listAudit(ctx: CommandContext, filter: AuditFilter) {
     q.where((w) =>
       w.where('actor_label', filter.actor as string).orWhere('actor_id', filter.actor as string),
     );
+  if (filter.action) {
+    if (filter.action.endsWith('.')) q.whereLike('action', `${filter.action.replace(/_/g, '\\_')}%`);
+    else q.where({ action: filter.action });
+  }
   if (filter.before) q.where('id', '<', filter.before);
   const rows = await q.select('*');
   const more = rows.length > filter.limit;

@@ -62,4 +62,26 @@ describe('GET /api/v1/audit', () => {
     const rows = await app.ctx.db('audit_log').select('details');
     expect(JSON.stringify(rows)).not.toMatch(/127\.0\.0\.1|::1|::ffff/);
   });
+
+  it('filters by an action, or by every action of a kind when it ends with a dot', async () => {
+    const t = await makeTenant(app.ctx.db);
+    await renameTwice(t);
+    await app.client.request('POST', `/api/v1/collectives/${t.collective.slug}/tokens`, {
+      as: t.actors.admin,
+      body: { name: 'script' },
+    });
+    const get = async (action: string) =>
+      (
+        await app.client.request('GET', `/api/v1/audit?collective=${t.collective.slug}&action=${action}`, {
+          as: t.actors.admin,
+        })
+      ).body.items.map((i: { action: string }) => i.action);
+    expect(await get('collective.update')).toEqual(['collective.update', 'collective.update']);
+    expect(await get('token.')).toEqual(['token.create']);
+    expect(await get('collective_.')).toEqual([]);
+    const bad = await app.client.request('GET', `/api/v1/audit?action=${encodeURIComponent('%')}`, {
+      as: t.actors.admin,
+    });
+    expect(bad.status).toBe(400);
+  });
 });

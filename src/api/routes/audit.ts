@@ -15,6 +15,12 @@ export function mountAudit(router: Router, app: AppContext): void {
       since: z.coerce.date().optional(),
       until: z.coerce.date().optional(),
       actor: z.string().max(320).optional(),
+      /** An action (`mailbox.create`), or every action of a kind when it ends with a dot (`mailbox.`). */
+      action: z
+        .string()
+        .regex(/^[a-z_]+(\.[a-z_]+)*\.?$/)
+        .max(100)
+        .optional(),
       collective: slugSchema.optional(),
       limit: z.coerce.number().int().min(1).max(500).default(100),
       before: z.coerce.number().int().positive().optional(),
