@@ -52,6 +52,8 @@ export interface WebApp {
   readonly client: TestClient;
   readonly url: string;
   newPage(options?: PageOptions): Promise<WatchedPage>;
+  /** Runs `stop` at the end of the file, before the server and database go (a DNS world). */
+  beforeStop(stop: () => Promise<void>): void;
 }
 
 /**
@@ -65,6 +67,7 @@ export function useWebApp(overrides: Partial<Config> = {}): WebApp {
   let ctx: TestContext | undefined;
   let client: TestClient | undefined;
   let browser: Browser | undefined;
+  const stops: Array<() => Promise<void>> = [];
   beforeAll(async () => {
     ensureWebBuild();
     ctx = await createTestContext(overrides);
@@ -81,6 +84,7 @@ export function useWebApp(overrides: Partial<Config> = {}): WebApp {
     browser = await launchChromium();
   }, 120_000);
   afterAll(async () => {
+    for (const stop of stops.splice(0).reverse()) await stop();
     await browser?.close();
     await client?.close();
     await ctx?.destroy();
@@ -98,6 +102,9 @@ export function useWebApp(overrides: Partial<Config> = {}): WebApp {
     },
     get url() {
       return ready(client).url;
+    },
+    beforeStop(stop) {
+      stops.push(stop);
     },
     async newPage(options = {}) {
       const url = ready(client).url;

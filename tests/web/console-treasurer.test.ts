@@ -1,0 +1,259 @@
+import { authenticator } from 'otplib';
+import type { Page } from 'playwright-core';
+import { rr } from '../dns/fixture-dns';
+import { startDnsEnv } from '../dns/dns-env';
+import { makeAccount, makeCollective, makeDomain, makeMailbox, makeRacine } from '../support/factories';
+import type { Actor } from '../../src/auth/actor';
+import { expectAccessible } from './support/axe';
+import { useWebApp } from './support/browser';
+import { headingIs, logIn, screenshot, sidewaysOverflow } from './support/pages';
+
+/**
+ * The treasurer's Sunday afternoon, in Chromium against the real server and a DNS world on
+ * loopback: one-time password, her own password, two-factor authentication, her domain linked
+ * and proven, the checklist going green row by row as her zone is completed, a mailbox and an
+ * alias. A plain member of the same collective sees none of the admin screens.
+ */
+describe('console: a treasurer links her domain', () => {
+  const web = useWebApp();
+  let env: Awaited<ReturnType<typeof startDnsEnv>>;
+  let collective: { id: string; slug: string; name: string };
+  let racine: Actor;
+  const DOMAIN = 'les-amis-du-jardin.example';
+
+  beforeAll(async () => {
+    env = await startDnsEnv(web.ctx);
+    web.beforeStop(() => env.stop());
+    collective = await makeCollective(web.ctx.db, { name: 'Les Amis du Jardin' });
+    racine = (await makeRacine(web.ctx.db)).actor;
+  });
+  // Pages of a failed test are closed too, so their automatic re-checks stop before the server.
+  const opened: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((close) => close().catch(() => undefined)));
+  });
+
+  const status = (page: Page, check: string) =>
+    page.locator(`li.check[data-check="${check}"] .check-head .status`);
+
+  /** Waits until a checklist row says `word` (its status in words). */
+  const rowSays = (page: Page, check: string, word: string) =>
+    status(page, check).filter({ hasText: word }).waitFor();
+
+  it('takes her from a one-time password to a proven domain with a mailbox and an alias', async () => {
+    // A racine invites her: a new account with a one-time password, given to her by hand.
+    const invited = await web.client.request('POST', `/api/v1/collectives/${collective.slug}/members`, {
+      as: racine,
+      body: { email: 'tresoriere@amis-du-jardin.example', role: 'admin' },
+    });
+    expect(invited.status).toBe(201);
+    const oneTime: string = invited.body.oneTimePassword;
+
+    const { page, context, assertClean, close } = await web.newPage();
+    opened.push(close);
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: web.url });
+    await page.goto(`${web.url}/`);
+    await logIn(page, 'tresoriere@amis-du-jardin.example', oneTime);
+
+    // Her own password, with the strength meter saying how strong it is in words.
+    await page.waitForURL(/\/password$/);
+    await page.getByLabel('Mot de passe à usage unique').fill(oneTime);
+    const next = page.getByLabel('Nouveau mot de passe', { exact: true });
+    await next.fill('jardin');
+    await page.getByText('Solidité : très faible').waitFor();
+    const chosen = 'les radis poussent sous la pluie de mars';
+    await next.fill(chosen);
+    await page
+      .locator('#new-password-strength')
+      .getByText(/Solidité : (bonne|excellente)/)
+      .waitFor();
+    await page.getByText('Respecté : Au moins 12 caractères').waitFor();
+    await expectAccessible(page, 'forced password change with the meter (fr)');
+    await page.getByLabel('Nouveau mot de passe, une seconde fois').fill(chosen);
+    await page.getByRole('button', { name: 'Enregistrer le mot de passe' }).click();
+
+    // The optional second factor, with the QR code drawn in the page.
+    await page.waitForURL(/\/console\/welcome$/);
+    await headingIs(page, 'Bienvenue');
+    await expectAccessible(page, 'welcome (fr)');
+    await page.getByRole('button', { name: 'Configurer la double authentification' }).click();
+    await page
+      .getByRole('img', { name: 'Code QR à scanner avec l’application d’authentification' })
+      .waitFor();
+    const secret = ((await page.getByTestId('totp-secret').textContent()) ?? '').replace(/\s/g, '');
+    expect(secret).toMatch(/^[A-Z2-7]{16,}$/);
+    await expectAccessible(page, 'two-factor enrolment (fr)');
+    await screenshot(page, 'console-totp');
+    await page.getByLabel('Code à 6 chiffres').fill('000000');
+    await page.getByRole('button', { name: 'Activer' }).click();
+    await page.getByText('Code refusé', { exact: false }).waitFor();
+    const code = authenticator.clone({ epoch: web.ctx.now().getTime() }).generate(secret);
+    await page.getByLabel('Code à 6 chiffres').fill(code);
+    await page.getByRole('button', { name: 'Activer' }).click();
+    await page.getByText('C’est fait : votre compte demande désormais un code').waitFor();
+    await page.getByRole('link', { name: 'Aller à la console' }).click();
+
+    // Home → her collective → link the domain.
+    await headingIs(page, 'Console');
+    await page.getByRole('heading', { level: 3, name: 'Les Amis du Jardin' }).getByRole('link').click();
+    await headingIs(page, 'Collectif Les Amis du Jardin');
+    await expectAccessible(page, 'collective (fr)');
+    await page.getByLabel('Nom de domaine').fill(`https://${DOMAIN}/`);
+    await page.getByRole('button', { name: 'Relier ce domaine' }).click();
+    await headingIs(page, DOMAIN);
+    await page.getByText('Étape 1 : prouvez que le domaine est à vous').waitFor();
+    await expectAccessible(page, 'domain, proof step (fr)');
+    await screenshot(page, 'console-domain-proof');
+
+    // The proof, field by field: each copy button copies exactly that field.
+    const domain = (await web.client.request('GET', `/api/v1/domains/${DOMAIN}`, { as: racine })).body;
+    await page.locator('.proof').getByRole('button', { name: 'Copier le nom (TXT _giroflee)' }).click();
+    await expect(page.evaluate(() => navigator.clipboard.readText())).resolves.toBe('_giroflee');
+    await page.locator('.proof').getByRole('button', { name: 'Copier : Valeur (_giroflee)' }).click();
+    await expect(page.evaluate(() => navigator.clipboard.readText())).resolves.toBe(
+      domain.verification.value,
+    );
+    await page.locator('#announcements', { hasText: 'Copié dans le presse-papiers.' }).waitFor();
+    await page.getByText('Vous collez une zone entière ?').click();
+    await page
+      .getByLabel('Extrait de zone')
+      .getByText(`_giroflee.${DOMAIN}.`, { exact: false })
+      .first()
+      .waitFor();
+
+    // Not published yet: said in words.
+    env.delegate(DOMAIN);
+    await page.getByRole('button', { name: 'Vérifier maintenant' }).first().click();
+    await page.getByText('Preuve pas encore trouvée').waitFor();
+    // Published: the proof is found and the domain is hers.
+    env.zone.push(rr.txt(`_giroflee.${DOMAIN}`, domain.verification.value));
+    await page.getByRole('button', { name: 'Vérifier maintenant' }).first().click();
+    await page
+      .locator('.domain-state')
+      .getByText(/Tout est correct|À corriger|À améliorer/)
+      .waitFor();
+    await page.locator('#announcements', { hasText: `Preuve trouvée : ${DOMAIN}` }).waitFor();
+
+    // The checklist: MX is missing, then published and re-checked on its own row.
+    await rowSays(page, 'verification', 'Correct');
+    await rowSays(page, 'mx', 'À corriger');
+    await expectAccessible(page, 'domain checklist (fr)');
+    const plan: Array<{ id: string; type: string; name: string; value: string }> = (
+      await web.client.request('GET', `/api/v1/domains/${DOMAIN}/records`, { as: racine })
+    ).body;
+    const publish = (id: string) => {
+      const r = plan.find((p) => p.id === id);
+      if (!r) throw new Error(`no planned record ${id}`);
+      if (r.type === 'MX') env.zone.push(rr.mx(r.name, Number(r.value.split(' ')[0]), r.value.split(' ')[1]));
+      else if (r.type === 'CNAME') env.zone.push(rr.cname(r.name, r.value));
+      else if (r.type === 'SRV')
+        env.zone.push(rr.srv(r.name, Number(r.value.split(' ')[2]), r.value.split(' ')[3]));
+      else env.zone.push(rr.txt(r.name, r.value));
+    };
+    publish('mx-1');
+    publish('mx-2');
+    await page.getByRole('button', { name: 'Revérifier « MX — réception du courrier »' }).click();
+    await rowSays(page, 'mx', 'Correct');
+    await page.locator('#announcements', { hasText: 'MX — réception du courrier : Correct' }).waitFor();
+    await rowSays(page, 'spf', 'À corriger');
+
+    // An SPF record of her own already exists: the trap is named.
+    env.zone.push(rr.txt(DOMAIN, 'v=spf1 include:_spf.newsletter.example ~all'));
+    await page.getByRole('button', { name: 'Revérifier « SPF — serveurs autorisés à envoyer »' }).click();
+    await page
+      .locator('li.check[data-check="spf"]')
+      .getByText('Vous avez déjà un SPF', { exact: false })
+      .waitFor();
+    env.zone.splice(
+      env.zone.findIndex((r) => r.type === 'TXT' && r.name === DOMAIN),
+      1,
+    );
+
+    // Everything else, published at once: every row goes green.
+    for (const r of plan) if (!['verification', 'mx-1', 'mx-2'].includes(r.id)) publish(r.id);
+    await env.refreshPlatformZone();
+    await page.getByRole('button', { name: 'Vérifier maintenant' }).first().click();
+    const rows = await page.locator('li.check').count();
+    await page.getByTestId('checklist-summary').getByText(`${rows} sur ${rows} corrects`).waitFor();
+    for (const id of ['spf', 'dkim', 'dmarc', 'mta-sts', 'tls-rpt']) await rowSays(page, id, 'Correct');
+    await page.locator('.domain-state').getByText('Tout est correct').waitFor();
+    await expectAccessible(page, 'domain checklist, all green (fr)');
+    await screenshot(page, 'console-domain-checklist');
+
+    // A mailbox: its recovery code on a screen of its own.
+    await page
+      .getByRole('navigation', { name: 'Sections du domaine' })
+      .getByRole('link', { name: 'Boîtes aux lettres' })
+      .click();
+    await headingIs(page, `Boîtes aux lettres de ${DOMAIN}`);
+    await page.getByRole('link', { name: 'Créer une boîte aux lettres' }).click();
+    await headingIs(page, `Nouvelle boîte aux lettres sur ${DOMAIN}`);
+    await page.getByLabel('Début de l’adresse').fill('tresorerie');
+    await page.getByText(`L’adresse sera tresorerie@${DOMAIN}`).waitFor();
+    await page.getByLabel('Nom affiché (facultatif)').fill('Trésorerie');
+    await page.getByLabel('Mot de passe de la boîte').fill('des carottes pour tout le quartier');
+    await page
+      .getByLabel('Nouveau mot de passe, une seconde fois')
+      .fill('des carottes pour tout le quartier');
+    await expectAccessible(page, 'new mailbox (fr)');
+    await page.getByRole('button', { name: 'Créer la boîte' }).click();
+    await headingIs(page, `Code de récupération de tresorerie@${DOMAIN}`);
+    const recovery = await page.getByTestId('recovery-code').textContent();
+    expect(recovery?.length).toBeGreaterThan(10);
+    await expectAccessible(page, 'recovery code (fr)');
+    await page.getByRole('button', { name: 'C’est fait : le code est remis' }).click();
+    await headingIs(page, `tresorerie@${DOMAIN}`);
+    // Shown once: coming back finds nothing.
+    await page.goBack();
+    await page.getByText('Ce code a déjà été affiché une fois').waitFor();
+
+    // An alias forwarding outside the platform, with the SPF/DMARC caveat.
+    await page.goto(`${web.url}/console/domains/${DOMAIN}/aliases`);
+    await headingIs(page, `Alias de ${DOMAIN}`);
+    await page.getByLabel('Début de l’adresse').fill('bureau');
+    await page.getByLabel('Faire suivre à').fill(`tresorerie@${DOMAIN}\npresidente@exemple-perso.example`);
+    await page.getByText('Transfert hors de la plateforme : presidente@exemple-perso.example.').waitFor();
+    await expectAccessible(page, 'aliases with the forwarding caveat (fr)');
+    await page.getByRole('button', { name: 'Créer l’alias' }).click();
+    await page.getByText(`Alias bureau@${DOMAIN} créé.`).waitFor();
+    await page.getByRole('row', { name: new RegExp(`bureau@${DOMAIN}`) }).waitFor();
+    assertClean();
+    await close();
+  });
+
+  it('keeps the admin screens from a plain member of the same collective', async () => {
+    const member = await makeAccount(web.ctx.db, { collectiveId: collective.id, role: 'member' });
+    const domain = await makeDomain(web.ctx.db, { collectiveId: collective.id });
+    const mailbox = await makeMailbox(web.ctx.db, { domainId: domain.id });
+    const { page, assertClean, close } = await web.newPage({ language: 'en' });
+    opened.push(close);
+    await page.goto(`${web.url}/login`);
+    await logIn(page, member.email, 'correct horse battery staple');
+    await headingIs(page, 'Console');
+    await page.getByText('Les Amis du Jardin (member)').waitFor();
+    for (const name of ['Members', 'API tokens', 'Log', 'Relays', 'Collectives']) {
+      expect(await page.getByRole('link', { name, exact: true }).count()).toBe(0);
+    }
+    await page.goto(`${web.url}/console/domains/${domain.name}`);
+    await headingIs(page, domain.name);
+    await page.getByRole('heading', { name: 'The DNS records' }).waitFor();
+    expect(await page.getByRole('button', { name: /^Delete / }).count()).toBe(0);
+    await page.goto(`${web.url}/console/domains/${domain.name}/mailboxes`);
+    await page.getByRole('link', { name: mailbox.address }).waitFor();
+    expect(await page.getByRole('link', { name: 'Create a mailbox' }).count()).toBe(0);
+    await expectAccessible(page, 'mailboxes as a member (en)');
+    for (const path of [
+      `/console/c/${collective.slug}/members`,
+      `/console/c/${collective.slug}/tokens`,
+      `/console/domains/${domain.name}/mailboxes/new`,
+      '/console/racine/relays',
+      '/console/racine/collectives',
+    ]) {
+      await page.goto(`${web.url}${path}`);
+      await headingIs(page, 'Page not found');
+    }
+    expect(await sidewaysOverflow(page)).toBe(0);
+    assertClean();
+    await close();
+  });
+});

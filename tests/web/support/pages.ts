@@ -1,0 +1,30 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+
+/** Fills the one login form (console account or mailbox) and submits it. */
+export async function logIn(page: Page, login: string, password: string): Promise<void> {
+  await page.getByRole('textbox', { name: /Adresse e-mail|E-mail address/ }).fill(login);
+  await page.getByLabel(/^(Mot de passe|Password)$/).fill(password);
+  await page.getByRole('button', { name: /^(Se connecter|Log in)$/ }).click();
+}
+
+/** Waits for the screen whose h1 says `text` (screens load and re-render asynchronously). */
+export const headingIs = (page: Page, text: string | RegExp) =>
+  page.getByRole('heading', { level: 1, name: text, exact: typeof text === 'string' }).waitFor();
+
+/** The width the page scrolls sideways by; 0 when it reflows into the viewport. */
+export const sidewaysOverflow = (page: Page) =>
+  page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+
+const SHOTS = process.env.GIROFLEE_SCREENSHOTS;
+
+/**
+ * With GIROFLEE_SCREENSHOTS=<folder>, saves the page as `<name>.png` there (the README's images
+ * in docs/screenshots are made this way); otherwise does nothing.
+ */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  if (!SHOTS) return;
+  fs.mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+}

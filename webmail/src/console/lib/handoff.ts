@@ -1,0 +1,16 @@
+/**
+ * Secrets the server returns once (a new mailbox's recovery code), handed from the screen that
+ * received them to the screen that shows them, in this tab's memory only: never in the URL,
+ * never in storage, gone after being shown or on reload.
+ */
+const recoveryCodes = new Map<string, string>();
+
+export function handOverRecoveryCode(address: string, code: string): void {
+  recoveryCodes.set(address, code);
+}
+
+export function takeRecoveryCode(address: string): string | undefined {
+  const code = recoveryCodes.get(address);
+  recoveryCodes.delete(address);
+  return code;
+}

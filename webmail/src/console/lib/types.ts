@@ -1,0 +1,175 @@
+/** The shapes `/api/v1` answers with, as the console reads them. */
+
+export interface Localized {
+  fr: string;
+  en: string;
+}
+
+export interface Page<T> {
+  items: T[];
+}
+
+export interface Collective {
+  id: string;
+  slug: string;
+  name: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type Role = 'admin' | 'member';
+
+export interface Member {
+  accountId: string;
+  email: string;
+  role: Role;
+  since: string;
+}
+
+export type CheckStatus = 'ok' | 'warning' | 'error' | 'unknown';
+
+export interface CheckMessage {
+  level: 'info' | 'warning' | 'error' | 'unknown';
+  code: string;
+  text: Localized;
+  /** The exact record(s) to publish, when something must change. */
+  publish?: string[];
+}
+
+export interface CheckResult {
+  id: string;
+  status: CheckStatus;
+  expected: string[];
+  found: string[];
+  messages: CheckMessage[];
+}
+
+export interface CheckReport {
+  domain: string;
+  checkedAt: string;
+  status: CheckStatus;
+  checks: CheckResult[];
+}
+
+export interface Domain {
+  id: string;
+  name: string;
+  unicodeName: string;
+  collective?: string;
+  status: 'pending' | 'active' | 'suspended';
+  verification: { type: 'TXT'; name: string; value: string } | null;
+  verifiedAt: string | null;
+  lastCheck: CheckReport | null;
+  lastCheckedAt: string | null;
+  createdAt: string;
+}
+
+export interface VerifyOutcome {
+  name: string;
+  status: Domain['status'];
+  verified: boolean;
+  check: CheckResult;
+}
+
+export interface PlannedRecord {
+  id: string;
+  type: string;
+  name: string;
+  value: string;
+  ttl: number;
+  purpose: Localized;
+}
+
+export interface DkimKey {
+  id: string;
+  selector: string;
+  algorithm: 'rsa' | 'ed25519';
+  mode: 'delegated' | 'txt';
+  state: 'pending' | 'active' | 'retiring' | 'retired';
+  publicKey: string;
+  createdAt: string;
+  activatedAt: string | null;
+  retiringAt: string | null;
+  retiredAt: string | null;
+}
+
+export interface Mailbox {
+  id: string;
+  address: string;
+  localPart: string;
+  displayName: string | null;
+  quotaBytes: number;
+  status: 'active' | 'disabled';
+  encryptionMode: 'generated' | 'public-key' | 'none';
+  protectedSubject: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface MailboxPage {
+  items: Mailbox[];
+  nextCursor: string | null;
+}
+
+export interface PasswordOutcome {
+  kind: 'change' | 'reset';
+  recoveryCode: string | null;
+  consequences: Localized;
+}
+
+export interface Alias {
+  id: string;
+  source: string;
+  localPart: string;
+  catchAll: boolean;
+  destinations: string[];
+  system: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ApiToken {
+  id: string;
+  name: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+export interface AuditEntry {
+  id: number;
+  at: string;
+  actor: { type: string; id: string | null; label: string };
+  collectiveId: string | null;
+  action: string;
+  target: { type: string | null; id: string | null };
+  details: Record<string, unknown> | null;
+}
+
+export interface AuditPage {
+  items: AuditEntry[];
+  nextBefore: number | null;
+}
+
+export interface Relay {
+  name: string;
+  kind: 'smarthost' | 'direct';
+  host: string | null;
+  port: number | null;
+  tlsMode: 'implicit' | 'starttls' | 'none' | null;
+  username: string | null;
+  hasPassword: boolean;
+  priority: number;
+  role: 'primary' | 'fallback';
+  state: 'active' | 'draining' | 'disabled';
+  sendingIps: string[];
+  health: {
+    status: 'up' | 'down' | 'unknown';
+    checkedAt: string | null;
+    latencyMs: number | null;
+    error: string | null;
+    dnsblListings: Array<{ ip: string; zone: string; answer?: string }> | null;
+  };
+  createdAt: string;
+  updatedAt: string;
+}

@@ -1,0 +1,209 @@
+import '../console.css';
+import { useRef, useState } from 'preact/hooks';
+import { announce } from '../../shell/announce';
+import { api } from '../../shell/api';
+import { fieldErrors } from '../../shell/errors';
+import { useI18n } from '../../shell/i18n';
+import { useSession } from '../../shell/session';
+import { Alert } from '../../ui/alert';
+import { TextField } from '../../ui/field';
+import { Screen } from '../../ui/screen';
+import { ConfirmDialog } from '../components/confirm-dialog';
+import { Breadcrumbs, collectivePath, CollectiveTabs, Only } from '../components/layout';
+import { LoadState } from '../components/load-state';
+import { ShownOnce } from '../components/shown-once';
+import { isAccount } from '../lib/access';
+import { consoleError } from '../lib/errors';
+import { formatDate } from '../lib/format';
+import type { Collective, Member, Page, Role } from '../lib/types';
+import { useLoad } from '../lib/use-load';
+
+/** A collective's members and their roles; invite, remove. */
+export default function MembersScreen(props: { params: { slug: string } }) {
+  const { t, language } = useI18n();
+  const { me } = useSession();
+  const slug = props.params.slug;
+  const base = `/collectives/${encodeURIComponent(slug)}`;
+  const [removing, setRemoving] = useState<Member | null>(null);
+  const [invited, setInvited] = useState<{ email: string; oneTimePassword: string } | null>(null);
+  const [notice, setNotice] = useState('');
+  const state = useLoad(
+    async (signal) => {
+      const [collective, members] = await Promise.all([
+        api<Collective>('GET', base, { signal }),
+        api<Page<Member>>('GET', `${base}/members`, { signal }),
+      ]);
+      return { collective, members: members.items };
+    },
+    [slug],
+  );
+  const name = state.data?.collective.name ?? slug;
+  const say = (text: string) => {
+    setNotice(text);
+    announce(text);
+  };
+  return (
+    <Screen title={t('console:members.title', { name })}>
+      <Breadcrumbs
+        items={[
+          { href: '/console', label: t('console:nav.home') },
+          { href: collectivePath(slug), label: name },
+          { label: t('console:collective.tabs.members') },
+        ]}
+      />
+      <CollectiveTabs slug={slug} />
+      <Only adminOf={slug}>
+        {notice && <Alert kind="success">{notice}</Alert>}
+        {invited && (
+          <ShownOnce
+            title={t('console:members.otpTitle', { email: invited.email })}
+            label={t('console:members.otpLabel')}
+            value={invited.oneTimePassword}
+            explanation={t('console:members.otpExplain', {
+              email: invited.email,
+              url: `${location.origin}/login`,
+            })}
+            onDone={() => setInvited(null)}
+          />
+        )}
+        <LoadState state={state}>
+          {({ members }) => (
+            <>
+              <table class="table">
+                <caption class="visually-hidden">{t('console:members.caption', { name })}</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">{t('console:members.columns.email')}</th>
+                    <th scope="col">{t('console:members.columns.role')}</th>
+                    <th scope="col">{t('console:members.columns.since')}</th>
+                    <th scope="col">{t('console:members.columns.actions')}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {members.map((m) => (
+                    <tr key={m.accountId}>
+                      <th scope="row" data-label={t('console:members.columns.email')}>
+                        {m.email}
+                        {isAccount(me) && me.id === m.accountId && (
+                          <span class="tag">{t('console:members.you')}</span>
+                        )}
+                      </th>
+                      <td data-label={t('console:members.columns.role')}>{t(`console:roles.${m.role}`)}</td>
+                      <td data-label={t('console:members.columns.since')}>{formatDate(m.since, language)}</td>
+                      <td data-label={t('console:members.columns.actions')}>
+                        <button type="button" class="button button-quiet" onClick={() => setRemoving(m)}>
+                          {t('console:members.remove', { email: m.email })}
+                        </button>
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+              <InviteForm
+                slug={slug}
+                onInvited={(member, otp) => {
+                  state.reload();
+                  if (otp) setInvited({ email: member.email, oneTimePassword: otp });
+                  else say(t('console:members.added', { email: member.email }));
+                }}
+              />
+            </>
+          )}
+        </LoadState>
+        {removing && (
+          <ConfirmDialog
+            title={t('console:members.removeTitle', { email: removing.email })}
+            confirmLabel={t('console:members.removeConfirm')}
+            danger
+            onConfirm={async () => {
+              await api('DELETE', `${base}/members/${removing.accountId}`);
+              state.reload();
+              say(t('console:members.removed', { email: removing.email }));
+            }}
+            onClose={() => setRemoving(null)}
+          >
+            <p>{t('console:members.removeWhat', { email: removing.email, name })}</p>
+          </ConfirmDialog>
+        )}
+      </Only>
+    </Screen>
+  );
+}
+
+function InviteForm(props: { slug: string; onInvited: (m: Member, otp: string | null) => void }) {
+  const { t, language } = useI18n();
+  const [email, setEmail] = useState('');
+  const [role, setRole] = useState<Role>('member');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState('');
+  const [emailError, setEmailError] = useState('');
+  const input = useRef<HTMLInputElement>(null);
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    if (busy) return;
+    if (!email.trim()) {
+      setEmailError(t('console:members.emailMissing'));
+      input.current?.focus();
+      return;
+    }
+    setBusy(true);
+    setError('');
+    setEmailError('');
+    try {
+      const res = await api<Member & { oneTimePassword: string | null }>(
+        'POST',
+        `/collectives/${encodeURIComponent(props.slug)}/members`,
+        { body: { email: email.trim(), role } },
+      );
+      setEmail('');
+      props.onInvited(res, res.oneTimePassword);
+    } catch (e) {
+      const fields = fieldErrors(e, language);
+      if (fields.email) {
+        setEmailError(fields.email);
+        input.current?.focus();
+      } else setError(consoleError(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <section class="card" aria-labelledby="invite-title">
+      <h2 id="invite-title">{t('console:members.inviteTitle')}</h2>
+      <p>{t('console:members.inviteIntro')}</p>
+      {error && <Alert kind="error">{error}</Alert>}
+      <form class="form form-medium" onSubmit={submit} noValidate aria-busy={busy}>
+        <TextField
+          id="invite-email"
+          type="email"
+          label={t('console:members.email')}
+          value={email}
+          onValue={setEmail}
+          autoComplete="off"
+          inputMode="email"
+          maxLength={320}
+          error={emailError}
+          inputRef={input}
+        />
+        <fieldset class="field">
+          <legend>{t('console:members.role')}</legend>
+          {(['member', 'admin'] as const).map((r) => (
+            <label key={r} class="checkbox">
+              <input
+                type="radio"
+                name="invite-role"
+                value={r}
+                checked={role === r}
+                onChange={() => setRole(r)}
+              />
+              {t(`console:members.roleChoice.${r}`)}
+            </label>
+          ))}
+        </fieldset>
+        <button type="submit" class="button button-primary" disabled={busy}>
+          {t('console:members.invite')}
+        </button>
+      </form>
+    </section>
+  );
+}
