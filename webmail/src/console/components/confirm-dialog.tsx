@@ -39,6 +39,8 @@ export function ConfirmDialog(props: ConfirmDialogProps) {
   useEffect(() => {
     const d = dialog.current;
     if (!d) return;
+    // The dialog leaves the DOM when it closes, before the browser could give the focus back.
+    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     d.showModal();
     // A field to fill comes first; otherwise "Cancel", the safe answer.
     (
@@ -48,6 +50,7 @@ export function ConfirmDialog(props: ConfirmDialogProps) {
     )?.focus();
     return () => {
       if (d.open) d.close();
+      if (opener?.isConnected) opener.focus();
     };
   }, []);
 
