@@ -110,6 +110,7 @@ const envSchema = z.object({
     .string()
     .optional()
     .refine((v) => !v || v.length >= 24, 'GIROFLEE_METRICS_TOKEN must be at least 24 characters'),
+  GIROFLEE_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.string().default('production'),
 });
@@ -152,6 +153,11 @@ export interface Config {
    */
   trustProxy: string | false;
   metrics: MetricsSettings;
+  /**
+   * Where people reach the web app (`https://mail.example.org`), for the links giroflee writes
+   * in e-mails and command output. Default: the HTTP listener's own address.
+   */
+  publicUrl: string;
   logLevel: string;
   development: boolean;
 }
@@ -382,7 +388,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         e.GIROFLEE_METRICS_LISTEN === 'off' ? undefined : parseEndpoint(e.GIROFLEE_METRICS_LISTEN, 9464),
       token: e.GIROFLEE_METRICS_TOKEN || undefined,
     },
+    publicUrl: (e.GIROFLEE_PUBLIC_URL ?? `http://${e.GIROFLEE_HTTP}`).replace(/\/+$/, ''),
     logLevel: e.LOG_LEVEL,
     development: e.NODE_ENV === 'development' || e.NODE_ENV === 'test',
   };
+}
+
+/** A link to a screen of the web app (`/console/domains/example.org`) as people reach it. */
+export function webLink(config: Pick<Config, 'publicUrl'>, path: string): string {
+  return `${config.publicUrl}${path}`;
 }

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AppContext } from './context';
 import type { Component } from './component';
+import { webLink } from './config';
 import { createApp } from './api/app';
 import { createMetricsApp } from './api/metrics-app';
 import type { Endpoint } from './config';
@@ -37,8 +38,13 @@ export const httpComponent: Component = {
   async start(ctx) {
     const server = await listenHttp(createApp(ctx), ctx.config.http);
     logger.info(
-      { listen: `${ctx.config.http.host}:${ctx.config.http.port}` },
-      'HTTP API, console and webmail',
+      {
+        listen: `${ctx.config.http.host}:${ctx.config.http.port}`,
+        console: webLink(ctx.config, '/console'),
+        webmail: webLink(ctx.config, '/mail'),
+        api: webLink(ctx.config, '/api/v1'),
+      },
+      `HTTP API, console and webmail: log in at ${webLink(ctx.config, '/login')}`,
     );
     return {
       async stop() {

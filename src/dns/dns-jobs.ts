@@ -1,6 +1,7 @@
 import type { Actor } from '../auth/actor';
 import { adminEmails } from '../collectives/members';
 import type { Component } from '../component';
+import { webLink } from '../config';
 import type { AppContext } from '../context';
 import { runInTransaction, tryAdvisoryLock } from '../db/transaction';
 import { countDomains, domainsDueForCheck, storeDomainCheck } from '../domains/domains';
@@ -32,7 +33,7 @@ export async function eachLimited<T>(
 }
 
 /** The e-mail telling admins what broke and what to publish. */
-function brokenNotice(report: DomainCheckReport) {
+function brokenNotice(report: DomainCheckReport, link: string) {
   const broken = report.checks.filter((c) => c.status === 'error');
   const lines = (lang: 'fr' | 'en') =>
     broken
@@ -44,8 +45,8 @@ function brokenNotice(report: DomainCheckReport) {
       en: `Domain ${report.domain}: the DNS setup is broken`,
     },
     text: {
-      fr: `La vérification de ${report.domain} du ${report.checkedAt} a trouvé des erreurs. Le courrier du domaine peut ne plus arriver ou être refusé.\n\n${lines('fr')}\n\nLa liste complète des enregistrements à publier est dans la console (Domaines → ${report.domain}).`,
-      en: `The check of ${report.domain} at ${report.checkedAt} found errors. The domain's mail may no longer arrive or may be rejected.\n\n${lines('en')}\n\nThe full list of records to publish is in the console (Domains → ${report.domain}).`,
+      fr: `La vérification de ${report.domain} du ${report.checkedAt} a trouvé des erreurs. Le courrier du domaine peut ne plus arriver ou être refusé.\n\n${lines('fr')}\n\nLa liste complète des enregistrements à publier, avec ce que nous voyons et un bouton « Vérifier maintenant », est dans la console : ${link}`,
+      en: `The check of ${report.domain} at ${report.checkedAt} found errors. The domain's mail may no longer arrive or may be rejected.\n\n${lines('en')}\n\nThe full list of records to publish, with what we see and a "Check now" button, is in the console: ${link}`,
     },
   };
 }
@@ -65,7 +66,10 @@ export async function recheckDomain(ctx: AppContext, domain: DomainRow): Promise
   await saveDnsState(ctx, domain.id, { definite_status: definite, notice_due: noticeDue });
   if (noticeDue) {
     try {
-      await sendNotice(ctx, { to: await adminEmails(ctx, domain.collective_id), ...brokenNotice(report) });
+      await sendNotice(ctx, {
+        to: await adminEmails(ctx, domain.collective_id),
+        ...brokenNotice(report, webLink(ctx.config, `/console/domains/${domain.name}`)),
+      });
       await markNoticeSent(ctx, domain.id);
     } catch (err) {
       // Kept due: the next re-check tries again.

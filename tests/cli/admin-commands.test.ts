@@ -16,6 +16,18 @@ describe('giroflee racine, collective, domain and mailbox commands', () => {
     expect(JSON.stringify(audit.details)).not.toContain(out.oneTimePassword);
   });
 
+  it('tells a new racine where to log in: the web app’s login screen at GIROFLEE_PUBLIC_URL', async () => {
+    process.env.GIROFLEE_PUBLIC_URL = 'https://courrier.exemple.org/';
+    try {
+      const res = await cli.run('racine', 'add', 'nuit@exemple.org');
+      expect(res.code).toBe(0);
+      expect(res.out).toContain('Connectez-vous sur https://courrier.exemple.org/login');
+      expect(res.out).toContain('Log in at https://courrier.exemple.org/login');
+    } finally {
+      delete process.env.GIROFLEE_PUBLIC_URL;
+    }
+  });
+
   it('refuses a bad slug with a clear message and a non-zero exit', async () => {
     const res = await cli.run('collective', 'add', 'Pas Bon', '--name', 'x');
     expect(res.code).toBe(1);

@@ -49,6 +49,8 @@ describe('scheduled DNS re-checks', () => {
     expect(sent[0].to.sort()).toEqual(admins.map((a) => a.email).sort());
     expect(sent[0].subject).toContain(d.name);
     expect(sent[0].text).toContain('mx1.giroflee.test');
+    // The e-mail leads to the domain's screen in the console, where the checklist is.
+    expect(sent[0].text).toContain(`${ctx.config.publicUrl}/console/domains/${d.name}`);
     expect(sent[0].text).toContain('-- English --');
 
     expect((await recheckDomain(ctx, row)).status).toBe('error');

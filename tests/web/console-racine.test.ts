@@ -118,6 +118,7 @@ describe('console: a racine runs the platform', () => {
       .getByRole('link', { name: 'Domaines' })
       .click();
     await headingIs(page, 'Tous les domaines');
+    await screenshot(page, 'console-every-domain');
     await page.getByRole('link', { name: tenant.domain.name }).click();
     await headingIs(page, tenant.domain.name);
     await page.getByRole('cell', { name: 'Signe le courrier' }).waitFor();

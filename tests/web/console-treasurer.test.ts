@@ -6,7 +6,8 @@ import { makeAccount, makeCollective, makeDomain, makeMailbox, makeRacine } from
 import type { Actor } from '../../src/auth/actor';
 import { expectAccessible } from './support/axe';
 import { useWebApp } from './support/browser';
-import { headingIs, logIn, screenshot, sidewaysOverflow } from './support/pages';
+import { headingIs, logIn, screenshot, sidewaysOverflow, until } from './support/pages';
+import { readQrCode } from './support/qr';
 
 /**
  * The treasurer's Sunday afternoon, in Chromium against the real server and a DNS world on
@@ -77,11 +78,14 @@ describe('console: a treasurer links her domain', () => {
     await headingIs(page, 'Bienvenue');
     await expectAccessible(page, 'welcome (fr)');
     await page.getByRole('button', { name: 'Configurer la double authentification' }).click();
-    await page
-      .getByRole('img', { name: 'Code QR à scanner avec l’application d’authentification' })
-      .waitFor();
+    const qr = page.getByRole('img', { name: 'Code QR à scanner avec l’application d’authentification' });
+    await qr.waitFor();
     const secret = ((await page.getByTestId('totp-secret').textContent()) ?? '').replace(/\s/g, '');
     expect(secret).toMatch(/^[A-Z2-7]{16,}$/);
+    // What a phone would read from the code drawn in the page: the otpauth URI with this secret.
+    const uri = new URL((await readQrCode(qr)) ?? 'about:blank');
+    expect(uri.protocol).toBe('otpauth:');
+    expect(uri.searchParams.get('secret')).toBe(secret);
     await expectAccessible(page, 'two-factor enrolment (fr)');
     await screenshot(page, 'console-totp');
     await page.getByLabel('Code à 6 chiffres').fill('000000');
@@ -215,7 +219,7 @@ describe('console: a treasurer links her domain', () => {
     await page.getByText('Transfert hors de la plateforme : presidente@exemple-perso.example.').waitFor();
     await expectAccessible(page, 'aliases with the forwarding caveat (fr)');
     await page.getByRole('button', { name: 'Créer l’alias' }).click();
-    await page.getByText(`Alias bureau@${DOMAIN} créé.`).waitFor();
+    await page.getByRole('main').getByText(`Alias bureau@${DOMAIN} créé.`).waitFor();
     await page.getByRole('row', { name: new RegExp(`bureau@${DOMAIN}`) }).waitFor();
     assertClean();
     await close();
@@ -234,9 +238,26 @@ describe('console: a treasurer links her domain', () => {
     for (const name of ['Members', 'API tokens', 'Log', 'Relays', 'Collectives']) {
       expect(await page.getByRole('link', { name, exact: true }).count()).toBe(0);
     }
+    // The page checks again by itself every 30 s while open, until the person turns it off.
+    const checks: string[] = [];
+    page.on('request', (r) => {
+      if (r.method() === 'POST' && r.url().endsWith(`/domains/${domain.name}/check`)) checks.push(r.url());
+    });
+    await page.clock.install();
     await page.goto(`${web.url}/console/domains/${domain.name}`);
     await headingIs(page, domain.name);
     await page.getByRole('heading', { name: 'The DNS records' }).waitFor();
+    await page.getByTestId('checklist-summary').waitFor();
+    expect(checks).toHaveLength(1);
+    await page.clock.fastForward(31_000);
+    await until(() => checks.length === 2, 'the page checked again by itself');
+    await page.getByLabel('Check again every 30 seconds while the page is open').uncheck();
+    await page.clock.fastForward(61_000);
+    // A request made now is seen after any the timers made before it: none was.
+    await page.evaluate(() => fetch('/api/v1/me').then(() => undefined));
+    expect(checks).toHaveLength(2);
+    await page.getByRole('button', { name: 'Check now' }).click();
+    await until(() => checks.length === 3, 'the button checked');
     expect(await page.getByRole('button', { name: /^Delete / }).count()).toBe(0);
     await page.goto(`${web.url}/console/domains/${domain.name}/mailboxes`);
     await page.getByRole('link', { name: mailbox.address }).waitFor();

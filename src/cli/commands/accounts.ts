@@ -2,14 +2,15 @@ import type { Command } from 'commander';
 import { findAccountByEmail, presentAccount } from '../../accounts/accounts';
 import { createRacine } from '../../accounts/commands/create-racine';
 import { resetAccountPassword } from '../../accounts/commands/reset-account-password';
+import { type Config, webLink } from '../../config';
 import { errors } from '../../errors';
 import { emailAddressSchema } from '../../names/email-address';
 import { action, commandGroup, inTransaction, output, withContext } from '../run-context';
 
-/** Where a person uses a one-time password: the API's login, then its password change. */
-const firstLogin = (base: string) => [
-  `Connectez-vous avec lui (POST ${base}/api/v1/session) puis changez-le (POST ${base}/api/v1/me/password).`,
-  `Log in with it (POST ${base}/api/v1/session), then change it (POST ${base}/api/v1/me/password).`,
+/** Where a person uses a one-time password: the web app's login screen, which asks for a new one. */
+const firstLogin = (config: Pick<Config, 'publicUrl'>) => [
+  `Connectez-vous sur ${webLink(config, '/login')} et choisissez votre mot de passe.`,
+  `Log in at ${webLink(config, '/login')} and choose your own password.`,
 ];
 
 export function registerAccounts(program: Command): void {
@@ -26,7 +27,7 @@ export function registerAccounts(program: Command): void {
             [
               `racine ${account.email} créé / created.`,
               `Mot de passe à usage unique / one-time password : ${oneTimePassword}`,
-              ...firstLogin(`http://${ctx.config.http.host}:${ctx.config.http.port}`),
+              ...firstLogin(ctx.config),
             ].join('\n'),
           );
         });
@@ -52,7 +53,7 @@ export function registerAccounts(program: Command): void {
             [
               `Mot de passe de ${account.email} réinitialisé / password reset.`,
               `Mot de passe à usage unique / one-time password : ${oneTimePassword}`,
-              ...firstLogin(`http://${ctx.config.http.host}:${ctx.config.http.port}`),
+              ...firstLogin(ctx.config),
             ].join('\n'),
           );
         });

@@ -22,10 +22,11 @@ async function copyText(text: string): Promise<boolean> {
 }
 
 /**
- * A button that copies one value. Its accessible name says what it copies ("Copier le nom"),
- * and the result is shown on the button and said through the live region.
+ * A button that copies one value. It shows "Copier"; its accessible name, which starts with the
+ * same word, says what it copies ("Copier le nom (TXT _giroflee)"). The result is shown on the
+ * button and said through the live region.
  */
-export function CopyButton(props: { text: string; label: string }) {
+export function CopyButton(props: { text: string; label: string; visible?: string }) {
   const { t } = useI18n();
   const [state, setState] = useState<'idle' | 'copied' | 'failed'>('idle');
   useEffect(() => {
@@ -39,14 +40,19 @@ export function CopyButton(props: { text: string; label: string }) {
     announce(ok ? t('console:copy.done') : t('console:copy.failed'));
   };
   return (
-    <button type="button" class="button button-quiet copy-button" onClick={copy}>
+    <button
+      type="button"
+      class="button button-quiet copy-button"
+      onClick={copy}
+      aria-label={state === 'idle' ? props.label : undefined}
+    >
       {state === 'copied' ? (
         <>
           <span aria-hidden="true">✓ </span>
           {t('console:copy.doneShort')}
         </>
       ) : (
-        props.label
+        (props.visible ?? t('console:copy.short'))
       )}
     </button>
   );

@@ -51,6 +51,8 @@ export function DnsChecklist(props: {
   checkOnOpen?: boolean;
   /** Told of every new report, so the rest of the page shows the same state. */
   onReport?: (report: CheckReport) => void;
+  /** The domain still waits for its proof: the button checks the other records too. */
+  pending?: boolean;
 }) {
   const { t, language } = useI18n();
   const [report, setReport] = useState<CheckReport | null>(props.initial);
@@ -117,7 +119,11 @@ export function DnsChecklist(props: {
       <p>{t('console:checklist.intro')}</p>
       <div class="toolbar">
         <button type="button" class="button button-primary" onClick={() => void run('all')}>
-          {running === 'all' ? t('console:checklist.checking') : t('console:checklist.checkNow')}
+          {running === 'all'
+            ? t('console:checklist.checking')
+            : props.pending
+              ? t('console:checklist.checkAll')
+              : t('console:checklist.checkNow')}
         </button>
         <label class="checkbox">
           <input
@@ -223,8 +229,13 @@ function CheckRow(props: {
           </div>
         </div>
       </details>
-      <button type="button" class="button button-quiet" onClick={props.onRecheck}>
-        {props.running ? t('console:checklist.checking') : t('console:checklist.recheckRow', { name: title })}
+      <button
+        type="button"
+        class="button button-quiet"
+        onClick={props.onRecheck}
+        aria-label={props.running ? undefined : t('console:checklist.recheckRow', { name: title })}
+      >
+        {props.running ? t('console:checklist.checking') : t('console:checklist.recheck')}
       </button>
     </li>
   );

@@ -78,6 +78,7 @@ export default function DomainScreen(props: { params: { name: string } }) {
               initial={domain.lastCheck}
               checkOnOpen={domain.status === 'active'}
               onReport={setReport}
+              pending={domain.status === 'pending'}
             />
             {domain.status !== 'pending' && (
               <DkimSection domain={domain.name} canManage={admin} onChanged={state.reload} />
