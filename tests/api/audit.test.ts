@@ -64,7 +64,7 @@ describe('GET /api/v1/audit', () => {
   });
 
   it('filters by an action, or by every action of a kind when it ends with a dot', async () => {
-    const t = await makeTenant(app.ctx.db);
+    const t = await makeTenant(app.ctx);
     await renameTwice(t);
     await app.client.request('POST', `/api/v1/collectives/${t.collective.slug}/tokens`, {
       as: t.actors.admin,

@@ -18,8 +18,8 @@ describe('console: a racine runs the platform', () => {
   beforeAll(async () => {
     const env = await startDnsEnv(web.ctx);
     web.beforeStop(() => env.stop());
-    racine = await makeRacine(web.ctx.db);
-    tenant = await makeTenant(web.ctx.db);
+    racine = await makeRacine(web.ctx);
+    tenant = await makeTenant(web.ctx);
     env.delegate(tenant.domain.name);
   });
 
@@ -151,8 +151,8 @@ describe('console: a racine runs the platform', () => {
   });
 
   it('passes axe on every screen in French and English, and fits 320 px in English', async () => {
-    const mailbox = await makeMailbox(web.ctx.db, { domainId: tenant.domain.id, localPart: 'compta' });
-    const pending = await makeDomain(web.ctx.db, { collectiveId: tenant.collective.id, status: 'pending' });
+    const mailbox = await makeMailbox(web.ctx, { domainId: tenant.domain.id, localPart: 'compta' });
+    const pending = await makeDomain(web.ctx, { collectiveId: tenant.collective.id, status: 'pending' });
     const slug = tenant.collective.slug;
     const screens: Array<[string, string]> = [
       ['/console', 'home'],
@@ -198,7 +198,7 @@ describe('console: a racine runs the platform', () => {
   });
 
   it('can be used with the keyboard alone: dialogs keep and give back the focus, focus stays visible', async () => {
-    const mailbox = await makeMailbox(web.ctx.db, { domainId: tenant.domain.id, localPart: 'clavier' });
+    const mailbox = await makeMailbox(web.ctx, { domainId: tenant.domain.id, localPart: 'clavier' });
     const { page, assertClean } = await racinePage();
     await visit(page, `/console/mailboxes/${mailbox.address}`);
     const focusedText = () => page.evaluate(() => document.activeElement?.textContent ?? '');

@@ -25,8 +25,8 @@ describe('console: a treasurer links her domain', () => {
   beforeAll(async () => {
     env = await startDnsEnv(web.ctx);
     web.beforeStop(() => env.stop());
-    collective = await makeCollective(web.ctx.db, { name: 'Les Amis du Jardin' });
-    racine = (await makeRacine(web.ctx.db)).actor;
+    collective = await makeCollective(web.ctx, { name: 'Les Amis du Jardin' });
+    racine = (await makeRacine(web.ctx)).actor;
   });
   // Pages of a failed test are closed too, so their automatic re-checks stop before the server.
   const opened: Array<() => Promise<void>> = [];
@@ -68,7 +68,7 @@ describe('console: a treasurer links her domain', () => {
       .locator('#new-password-strength')
       .getByText(/Solidité : (bonne|excellente)/)
       .waitFor();
-    await page.getByText('Respecté : Au moins 12 caractères').waitFor();
+    await page.getByText('Respecté : 12 caractères ou plus').waitFor();
     await expectAccessible(page, 'forced password change with the meter (fr)');
     await page.getByLabel('Nouveau mot de passe, une seconde fois').fill(chosen);
     await page.getByRole('button', { name: 'Enregistrer le mot de passe' }).click();
@@ -226,9 +226,9 @@ describe('console: a treasurer links her domain', () => {
   });
 
   it('keeps the admin screens from a plain member of the same collective', async () => {
-    const member = await makeAccount(web.ctx.db, { collectiveId: collective.id, role: 'member' });
-    const domain = await makeDomain(web.ctx.db, { collectiveId: collective.id });
-    const mailbox = await makeMailbox(web.ctx.db, { domainId: domain.id });
+    const member = await makeAccount(web.ctx, { collectiveId: collective.id, role: 'member' });
+    const domain = await makeDomain(web.ctx, { collectiveId: collective.id });
+    const mailbox = await makeMailbox(web.ctx, { domainId: domain.id });
     const { page, assertClean, close } = await web.newPage({ language: 'en' });
     opened.push(close);
     await page.goto(`${web.url}/login`);

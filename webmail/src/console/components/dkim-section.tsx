@@ -19,13 +19,22 @@ const TONE = { active: 'ok', pending: 'warning', retiring: 'neutral', retired: '
  * retired, how they are published (delegated to the platform or TXT kept by the owner); a racine
  * may start a rotation now.
  */
-export function DkimSection(props: { domain: string; canManage: boolean; onChanged: () => void }) {
+export function DkimSection(props: {
+  domain: string;
+  canManage: boolean;
+  onChanged: () => void;
+  /** Changes when a new check ran (it makes a domain's first key), to read the keys again. */
+  checkedAt?: string;
+}) {
   const { t, language } = useI18n();
   const { me } = useSession();
   const [confirm, setConfirm] = useState<'rotate' | 'delegated' | 'txt' | null>(null);
   const [notice, setNotice] = useState('');
   const base = `/domains/${encodeURIComponent(props.domain)}/dkim`;
-  const state = useLoad((signal) => api<Page<DkimKey>>('GET', base, { signal }), [props.domain]);
+  const state = useLoad(
+    (signal) => api<Page<DkimKey>>('GET', base, { signal }),
+    [props.domain, props.checkedAt],
+  );
   const keys = state.data?.items.filter((k) => k.state !== 'retired') ?? [];
   const mode = keys.some((k) => k.mode === 'txt') ? 'txt' : 'delegated';
 
@@ -38,35 +47,39 @@ export function DkimSection(props: { domain: string; canManage: boolean; onChang
         {() => (
           <>
             <p>{mode === 'txt' ? t('console:dkim.modeTxt') : t('console:dkim.modeDelegated')}</p>
-            <table class="table">
-              <caption class="visually-hidden">{t('console:dkim.caption', { name: props.domain })}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">{t('console:dkim.selector')}</th>
-                  <th scope="col">{t('console:dkim.state')}</th>
-                  <th scope="col">{t('console:dkim.algorithm')}</th>
-                  <th scope="col">{t('console:dkim.since')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {keys.map((k) => (
-                  <tr key={k.id}>
-                    <th scope="row" data-label={t('console:dkim.selector')}>
-                      <code>{k.selector}</code>
-                    </th>
-                    <td data-label={t('console:dkim.state')}>
-                      <StateBadge tone={TONE[k.state]} label={t(`console:dkim.states.${k.state}`)} />
-                    </td>
-                    <td data-label={t('console:dkim.algorithm')}>
-                      {k.algorithm === 'rsa' ? 'RSA' : 'Ed25519'}
-                    </td>
-                    <td data-label={t('console:dkim.since')}>
-                      {formatDateTime(k.retiringAt ?? k.activatedAt ?? k.createdAt, language)}
-                    </td>
+            {keys.length === 0 ? (
+              <p>{t('console:dkim.none')}</p>
+            ) : (
+              <table class="table">
+                <caption class="visually-hidden">{t('console:dkim.caption', { name: props.domain })}</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">{t('console:dkim.selector')}</th>
+                    <th scope="col">{t('console:dkim.state')}</th>
+                    <th scope="col">{t('console:dkim.algorithm')}</th>
+                    <th scope="col">{t('console:dkim.since')}</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
+                </thead>
+                <tbody>
+                  {keys.map((k) => (
+                    <tr key={k.id}>
+                      <th scope="row" data-label={t('console:dkim.selector')}>
+                        <code>{k.selector}</code>
+                      </th>
+                      <td data-label={t('console:dkim.state')}>
+                        <StateBadge tone={TONE[k.state]} label={t(`console:dkim.states.${k.state}`)} />
+                      </td>
+                      <td data-label={t('console:dkim.algorithm')}>
+                        {k.algorithm === 'rsa' ? 'RSA' : 'Ed25519'}
+                      </td>
+                      <td data-label={t('console:dkim.since')}>
+                        {formatDateTime(k.retiringAt ?? k.activatedAt ?? k.createdAt, language)}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
             <div class="actions">
               {props.canManage && (
                 <button

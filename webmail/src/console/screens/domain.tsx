@@ -81,7 +81,12 @@ export default function DomainScreen(props: { params: { name: string } }) {
               pending={domain.status === 'pending'}
             />
             {domain.status !== 'pending' && (
-              <DkimSection domain={domain.name} canManage={admin} onChanged={state.reload} />
+              <DkimSection
+                domain={domain.name}
+                canManage={admin}
+                onChanged={state.reload}
+                checkedAt={report?.checkedAt}
+              />
             )}
             {admin && (
               <section class="card danger-zone" aria-labelledby="domain-delete-title">
