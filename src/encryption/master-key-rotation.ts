@@ -26,7 +26,8 @@ const ENVELOPE_PATTERN = '^v1:[0-9a-f]{8}:[A-Za-z0-9_-]{16}:';
 const stopped = (code: string, fr: string, en: string, details?: unknown) =>
   new AppError(409, code, { fr, en }, details);
 
-async function existingColumns(db: Knex): Promise<WrappedColumn[]> {
+/** The registered envelope columns that exist in this database (a table may come with a later migration). */
+export async function existingColumns(db: Knex): Promise<WrappedColumn[]> {
   const cols = wrappedColumns();
   const { rows } = await db.raw(
     `SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema()`,

@@ -3,6 +3,7 @@ import type { AppContext } from '../context';
 import { getSigningKeys } from '../dns/dkim-keys';
 import { logger } from '../logger';
 import type { Component } from '../component';
+import { publishBreakers } from './breaker-state';
 import { CircuitBreakers } from './circuit-breaker';
 import type { SigningKeysLookup } from './dkim-sign-message';
 import { dns2DnsblQuery } from './dnsbl';
@@ -48,23 +49,26 @@ export const outboundGatewayComponent: Component = {
   name: 'outbound-gateway',
   async start(ctx) {
     const transports = transportsFor(ctx);
+    const breakers = new CircuitBreakers({
+      failureThreshold: ctx.config.relay.breakerFailures,
+      coolDownMs: ctx.config.relay.breakerCoolDownMs,
+      now: ctx.now,
+    });
     const gateway = await startOutboundGateway({
       listen: ctx.config.outbound,
       ...outboundLookups(ctx),
       sameSenderOwner: (envelopeSender, from) => sameSenderOwner(ctx, envelopeSender, from),
       send: (relay, envelope, message) => transports.send(relay, envelope, message),
-      breakers: new CircuitBreakers({
-        failureThreshold: ctx.config.relay.breakerFailures,
-        coolDownMs: ctx.config.relay.breakerCoolDownMs,
-        now: ctx.now,
-      }),
+      breakers,
       now: ctx.now,
       hostname: ctx.config.platformHostname,
       maxMessageBytes: ctx.config.relay.maxMessageBytes,
     });
+    publishBreakers(breakers);
     logger.info({ listen: `${ctx.config.outbound.host}:${gateway.port}` }, 'outbound SMTP gateway');
     return {
       async stop() {
+        publishBreakers(undefined);
         await gateway.stop();
         transports.close();
       },

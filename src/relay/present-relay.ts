@@ -1,3 +1,4 @@
+import { circuitStateOf } from './breaker-state';
 import type { RelayRow } from './relays';
 
 /** A relay as the API and CLI show it: never the password nor its envelope. */
@@ -20,6 +21,8 @@ export function presentRelay(r: RelayRow) {
       latencyMs: r.health_latency_ms,
       error: r.health_error,
       dnsblListings: r.dnsbl_listings,
+      /** This node's circuit breaker: `open` skips the relay until its cool-down ends. */
+      circuit: circuitStateOf(r.id),
     },
     createdAt: r.created_at.toISOString(),
     updatedAt: r.updated_at.toISOString(),

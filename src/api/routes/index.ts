@@ -12,6 +12,7 @@ import { mountMailboxKeys } from './mailbox-keys';
 import { mountMailboxes } from './mailboxes';
 import { mountMail } from './mail';
 import { mountMetrics } from './metrics';
+import { mountPlatform } from './platform';
 import { mountRelays } from './relays';
 import { mountSession } from './session';
 import { mountWkd } from './wkd';
@@ -30,6 +31,7 @@ export const apiRoutes: Array<(router: Router, ctx: AppContext) => void> = [
   mountAudit,
   mountRelays,
   mountMail,
+  mountPlatform,
 ];
 
 /** Routes at the root: health, well-known endpoints, static console and webmail. */
