@@ -38,6 +38,7 @@ export default defineArea({
     { path: '/racine/relays', component: lazy(() => import('./screens/racine/relays')) },
     { path: '/racine/relays/:relay', component: lazy(() => import('./screens/racine/relay')) },
     { path: '/racine/audit', component: lazy(() => import('./screens/audit')) },
+    { path: '/racine/platform', component: lazy(() => import('./screens/racine/platform')) },
   ],
   nav: [
     { path: '/', label: 'console:nav.home' },
@@ -45,6 +46,7 @@ export default defineArea({
     { path: '/racine/domains', label: 'console:nav.domains', visible: racine },
     { path: '/racine/relays', label: 'console:nav.relays', visible: racine },
     { path: '/racine/audit', label: 'console:nav.audit', visible: racine },
+    { path: '/racine/platform', label: 'console:nav.platform', visible: racine },
     { path: '/account', label: 'console:nav.account' },
   ],
 });

@@ -43,3 +43,12 @@ export function DnsblHits(props: { relay: Relay }) {
     </>
   );
 }
+
+const CIRCUIT_TONE = { closed: 'ok', open: 'error', 'half-open': 'warning', unknown: 'unknown' } as const;
+
+/** This node's circuit breaker for the relay: open means the gateway skips it for now. */
+export function CircuitBadge(props: { relay: Relay }) {
+  const { t } = useI18n();
+  const c = props.relay.health.circuit;
+  return <StateBadge tone={CIRCUIT_TONE[c]} label={t(`console:relays.circuit.${c}`)} />;
+}

@@ -169,7 +169,41 @@ export interface Relay {
     latencyMs: number | null;
     error: string | null;
     dnsblListings: Array<{ ip: string; zone: string; answer?: string }> | null;
+    /** This node's circuit breaker for the relay. */
+    circuit: 'closed' | 'open' | 'half-open' | 'unknown';
   };
   createdAt: string;
   updatedAt: string;
+}
+
+export interface HealthItem {
+  id:
+    | 'database'
+    | 'inbound-gateway'
+    | 'outbound-gateway'
+    | 'dovecot'
+    | 'postfix'
+    | 'dns-zone'
+    | 'relays'
+    | 'domains';
+  status: CheckStatus;
+  facts: Record<string, unknown>;
+  message?: Localized;
+}
+
+export interface PlatformHealth {
+  checkedAt: string;
+  status: CheckStatus;
+  items: HealthItem[];
+  outbound: Record<string, number>;
+}
+
+export interface MasterKeyStatus {
+  keys: Array<{ id: string; current: boolean; envelopes: number }>;
+  columns: Array<{ column: string; total: number; onCurrent: number }>;
+  total: number;
+  onCurrent: number;
+  state: 'complete' | 'resumable';
+  retirable: string[];
+  commands: { rotate: string; retire: string };
 }

@@ -72,6 +72,9 @@ export default function ConsoleHome() {
             <li>
               <a href="/console/racine/audit">{t('console:nav.audit')}</a>
             </li>
+            <li>
+              <a href="/console/racine/platform">{t('console:nav.platform')}</a>
+            </li>
           </ul>
         </>
       )}

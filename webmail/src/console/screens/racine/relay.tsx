@@ -10,9 +10,9 @@ import { Screen } from '../../../ui/screen';
 import { ConfirmDialog } from '../../components/confirm-dialog';
 import { Breadcrumbs, Only } from '../../components/layout';
 import { LoadState } from '../../components/load-state';
-import { DnsblHits, RelayHealthBadge, RelayStateBadge } from '../../components/relay-health';
+import { CircuitBadge, DnsblHits, RelayHealthBadge, RelayStateBadge } from '../../components/relay-health';
 import { formatDateTime } from '../../lib/format';
-import type { Relay } from '../../lib/types';
+import type { HealthItem, Relay } from '../../lib/types';
 import { useLoad } from '../../lib/use-load';
 
 type Dialog = 'promote' | 'drain' | 'resume' | 'disable' | 'credentials' | 'priority' | 'remove' | null;
@@ -85,6 +85,12 @@ export default function RelayScreen(props: { params: { relay: string } }) {
                   <dd>
                     <RelayHealthBadge relay={r} />
                     {r.health.error && <span class="muted"> {r.health.error}</span>}
+                  </dd>
+                </div>
+                <div>
+                  <dt>{t('console:relays.columns.circuit')}</dt>
+                  <dd>
+                    <CircuitBadge relay={r} />
                   </dd>
                 </div>
                 <div>
@@ -169,6 +175,7 @@ export default function RelayScreen(props: { params: { relay: string } }) {
                   onClose={() => setDialog(null)}
                 >
                   <p>{t('console:relay.drainWhat')}</p>
+                  <QueueNow />
                 </ConfirmDialog>
               )}
               {(dialog === 'resume' || dialog === 'disable') && (
@@ -214,6 +221,21 @@ export default function RelayScreen(props: { params: { relay: string } }) {
         </LoadState>
       </Only>
     </Screen>
+  );
+}
+
+/** What still waits to leave, said in the drain dialog before the racine decides. */
+function QueueNow() {
+  const { t } = useI18n();
+  const queue = useLoad((signal) => api<HealthItem>('GET', '/platform/queue', { signal }), []);
+  if (!queue.data) return null;
+  const f = queue.data.facts as { total?: number; byQueue?: Record<string, number> };
+  return (
+    <p>
+      {typeof f.total === 'number'
+        ? t('console:relay.queueNow', { total: f.total, deferred: f.byQueue?.deferred ?? 0 })
+        : t('console:relay.queueUnknown')}
+    </p>
   );
 }
 

@@ -9,7 +9,7 @@ import { TextField } from '../../../ui/field';
 import { Screen } from '../../../ui/screen';
 import { Only } from '../../components/layout';
 import { LoadState } from '../../components/load-state';
-import { DnsblHits, RelayHealthBadge, RelayStateBadge } from '../../components/relay-health';
+import { CircuitBadge, DnsblHits, RelayHealthBadge, RelayStateBadge } from '../../components/relay-health';
 import { consoleError } from '../../lib/errors';
 import { formatRelative } from '../../lib/format';
 import type { Page, Relay } from '../../lib/types';
@@ -39,6 +39,7 @@ export default function RelaysScreen() {
                     <th scope="col">{t('console:relays.columns.role')}</th>
                     <th scope="col">{t('console:relays.columns.state')}</th>
                     <th scope="col">{t('console:relays.columns.health')}</th>
+                    <th scope="col">{t('console:relays.columns.circuit')}</th>
                     <th scope="col">{t('console:relays.columns.latency')}</th>
                     <th scope="col">{t('console:relays.columns.dnsbl')}</th>
                     <th scope="col">{t('console:relays.columns.probed')}</th>
@@ -64,6 +65,9 @@ export default function RelaysScreen() {
                       <td data-label={t('console:relays.columns.health')}>
                         <RelayHealthBadge relay={r} />
                         {r.health.error && <div class="muted">{r.health.error}</div>}
+                      </td>
+                      <td data-label={t('console:relays.columns.circuit')}>
+                        <CircuitBadge relay={r} />
                       </td>
                       <td data-label={t('console:relays.columns.latency')}>
                         {r.health.latencyMs === null
