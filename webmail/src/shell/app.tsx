@@ -82,21 +82,31 @@ function Gate(props: { areas: Area[] }) {
     );
   }
   if (state.status === 'out') {
+    const onLoggedIn = (me: Me, next?: string) => {
+      setState({ status: 'in', me });
+      const wanted = next ?? intended;
+      intended = undefined;
+      location.route(wanted && canVisit(props.areas, me, wanted) ? wanted : homeOf(props.areas, me));
+    };
+    const publicRoutes = props.areas.flatMap((area) => area.publicRoutes ?? []);
+    if (publicRoutes.some((route) => route.path === location.path)) {
+      return (
+        <PublicFrame>
+          <Router>
+            {publicRoutes.map((route) => (
+              <Route key={route.path} path={route.path} component={route.component} onLoggedIn={onLoggedIn} />
+            ))}
+          </Router>
+        </PublicFrame>
+      );
+    }
     if (location.path !== '/login') {
       if (location.path !== '/') intended = location.url;
       return <Redirect to="/login" />;
     }
     return (
       <PublicFrame>
-        <LoginScreen
-          notice={state.notice && t(state.notice)}
-          onLoggedIn={(me) => {
-            setState({ status: 'in', me });
-            const next = intended;
-            intended = undefined;
-            location.route(next && canVisit(props.areas, me, next) ? next : homeOf(props.areas, me));
-          }}
-        />
+        <LoginScreen notice={state.notice && t(state.notice)} onLoggedIn={(me) => onLoggedIn(me)} />
       </PublicFrame>
     );
   }
@@ -167,6 +177,12 @@ function LoggedIn(props: { me: Me; areas: Area[]; setState: (s: State) => void }
         <Route path="/" component={Redirect} to={home} />
         <Route path="/login" component={Redirect} to={home} />
         <Route path="/password" component={Redirect} to={home} />
+        {props.areas.flatMap((area) =>
+          (area.publicRoutes ?? []).map((route) => (
+            // Logged in already: what a public screen offers waits in the area (an invitation).
+            <Route key={route.path} path={route.path} component={Redirect} to={home} />
+          )),
+        )}
         {areas.flatMap((area) => [
           // `/console/*` does not match `/console` itself in preact-iso; the same key keeps the
           // frame mounted when moving between the two.

@@ -10,6 +10,21 @@ export interface AreaRoute {
   component: AnyComponent<any>;
 }
 
+/**
+ * A screen for people not logged in (joining with an invitation's code). Its path is absolute
+ * (`/join`); once it has logged the person in, it hands the session over with `onLoggedIn`,
+ * naming where to go next.
+ */
+export interface PublicRoute {
+  path: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  component: AnyComponent<any>;
+}
+
+export interface PublicScreenProps {
+  onLoggedIn: (me: Me, next?: string) => void;
+}
+
 export interface NavLink {
   /** Relative to the area's base. */
   path: string;
@@ -41,6 +56,7 @@ export interface Area {
   firstLogin?: string;
   catalogs: CatalogLoaders;
   routes: AreaRoute[];
+  publicRoutes?: PublicRoute[];
   nav: NavLink[];
 }
 

@@ -1,8 +1,9 @@
 import { useEffect, useState } from 'preact/hooks';
 import { useI18n } from '../shell/i18n';
 
-/** The server's rule (src/auth/password-policy.ts): at least 12 characters. */
+/** The server's rules (src/auth/password-policy.ts): at least 12 characters, zxcvbn's score 3. */
 export const MIN_PASSWORD_LENGTH = 12;
+const MIN_SCORE = 3;
 
 type Estimator = (password: string, inputs: string[]) => 0 | 1 | 2 | 3 | 4;
 let estimator: Promise<Estimator> | undefined;
@@ -61,6 +62,7 @@ export function StrengthMeter(props: { id: string; password: string; inputs: str
       text: t('shell:strength.ruleLength', { count: MIN_PASSWORD_LENGTH }),
     },
     { ok: props.password !== '' && !containsLogin, text: t('shell:strength.ruleLogin') },
+    { ok: props.password !== '' && (score ?? 0) >= MIN_SCORE, text: t('shell:strength.ruleGuess') },
   ];
   const shown = props.password ? (score ?? 0) : 0;
   return (
