@@ -4,14 +4,17 @@ import { rr } from '../dns/fixture-dns';
 import { startDnsEnv } from '../dns/dns-env';
 import { makeAccount, makeCollective, makeDomain, makeMailbox, makeRacine } from '../support/factories';
 import type { Actor } from '../../src/auth/actor';
+import type { Notifier } from '../../src/context';
 import { expectAccessible } from './support/axe';
 import { useWebApp } from './support/browser';
 import { headingIs, logIn, screenshot, sidewaysOverflow, until } from './support/pages';
 import { readQrCode } from './support/qr';
 
+type Mail = Parameters<Notifier['send']>[0];
+
 /**
  * The treasurer's Sunday afternoon, in Chromium against the real server and a DNS world on
- * loopback: one-time password, her own password, two-factor authentication, her domain linked
+ * loopback: the invitation e-mail, her own password, two-factor authentication, her domain linked
  * and proven, the checklist going green row by row as her zone is completed, a mailbox and an
  * alias. A plain member of the same collective sees none of the admin screens.
  */
@@ -22,7 +25,9 @@ describe('console: a treasurer links her domain', () => {
   let racine: Actor;
   const DOMAIN = 'les-amis-du-jardin.example';
 
+  const mails: Mail[] = [];
   beforeAll(async () => {
+    web.ctx.notifier = { send: async (m) => void mails.push(m) };
     env = await startDnsEnv(web.ctx);
     web.beforeStop(() => env.stop());
     collective = await makeCollective(web.ctx, { name: 'Les Amis du Jardin' });
@@ -41,37 +46,45 @@ describe('console: a treasurer links her domain', () => {
   const rowSays = (page: Page, check: string, word: string) =>
     status(page, check).filter({ hasText: word }).waitFor();
 
-  it('takes her from a one-time password to a proven domain with a mailbox and an alias', async () => {
-    // A racine invites her: a new account with a one-time password, given to her by hand.
-    const invited = await web.client.request('POST', `/api/v1/collectives/${collective.slug}/members`, {
+  it('takes her from the invitation e-mail to a proven domain with a mailbox and an alias', async () => {
+    // A racine invites her; she gets the e-mail, whose link leads to the console's join screen.
+    const invited = await web.client.request('POST', `/api/v1/collectives/${collective.slug}/invitations`, {
       as: racine,
       body: { email: 'tresoriere@amis-du-jardin.example', role: 'admin' },
     });
     expect(invited.status).toBe(201);
-    const oneTime: string = invited.body.oneTimePassword;
+    const mailed = () => mails.find((m) => m.to.includes('tresoriere@amis-du-jardin.example'));
+    await until(() => mailed() !== undefined, 'the invitation was mailed');
+    const link = new URL(/(https?:\/\/\S+\/join#\S+)/.exec(mailed()?.text ?? '')?.[1] ?? 'about:blank');
+    expect(link.pathname).toBe('/join');
 
     const { page, context, assertClean, close } = await web.newPage();
     opened.push(close);
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: web.url });
-    await page.goto(`${web.url}/`);
-    await logIn(page, 'tresoriere@amis-du-jardin.example', oneTime);
+    await page.goto(`${web.url}/join${link.hash}`);
+    await headingIs(page, 'Rejoindre un collectif');
+    // The code came with the link, after '#': no server ever saw it in a URL.
+    await expect(page.getByLabel('Code d’invitation').inputValue()).resolves.toBe(link.hash.slice(1));
 
     // Her own password, with the strength meter saying how strong it is in words.
-    await page.waitForURL(/\/password$/);
-    await page.getByLabel('Mot de passe à usage unique').fill(oneTime);
-    const next = page.getByLabel('Nouveau mot de passe', { exact: true });
+    const next = page.getByLabel('Votre mot de passe', { exact: true });
     await next.fill('jardin');
     await page.getByText('Solidité : très faible').waitFor();
+    await page.getByLabel('Votre mot de passe, une seconde fois').fill('jardin');
+    await page.getByRole('button', { name: 'Créer mon compte et rejoindre' }).click();
+    await page.getByText('au moins 12 caractères', { exact: false }).waitFor();
+    expect(await next.getAttribute('aria-invalid')).toBe('true');
     const chosen = 'les radis poussent sous la pluie de mars';
     await next.fill(chosen);
     await page
-      .locator('#new-password-strength')
+      .locator('#join-password-strength')
       .getByText(/Solidité : (bonne|excellente)/)
       .waitFor();
     await page.getByText('Respecté : 12 caractères ou plus').waitFor();
-    await expectAccessible(page, 'forced password change with the meter (fr)');
-    await page.getByLabel('Nouveau mot de passe, une seconde fois').fill(chosen);
-    await page.getByRole('button', { name: 'Enregistrer le mot de passe' }).click();
+    await page.getByText('Respecté : Difficile à deviner').waitFor();
+    await expectAccessible(page, 'joining with an invitation, with the meter (fr)');
+    await page.getByLabel('Votre mot de passe, une seconde fois').fill(chosen);
+    await page.getByRole('button', { name: 'Créer mon compte et rejoindre' }).click();
 
     // The optional second factor, with the QR code drawn in the page.
     await page.waitForURL(/\/console\/welcome$/);

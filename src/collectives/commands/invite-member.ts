@@ -3,6 +3,7 @@ import { authorize } from '../../auth/authorize';
 import { recordAudit } from '../../audit/record-audit';
 import type { CommandContext } from '../../context';
 import { afterCommit } from '../../db/transaction';
+import { webLink } from '../../config';
 import { errors } from '../../errors';
 import { logger } from '../../logger';
 import { sendNotice } from '../../notify/send-notice';
@@ -44,6 +45,9 @@ export async function inviteMember(
   const by = isRacine(ctx.actor) && ctx.actor.type === 'system' ? null : actorLabel(ctx.actor);
   const until = row.expires_at.toISOString().slice(0, 10);
   const role = ROLE[row.role];
+  const login = webLink(ctx.config, '/login');
+  // The code after '#': a browser never sends it to a server, so it stays out of access logs.
+  const join = `${webLink(ctx.config, '/join')}#${code}`;
   await afterCommit(ctx.db, () =>
     sendNotice(ctx, {
       to: [row.email],
@@ -54,16 +58,16 @@ export async function inviteMember(
       text: {
         fr: [
           `${by ?? 'Une racine de la plateforme'} vous invite à rejoindre le collectif « ${collective.name} » (${collective.slug}) sur giroflee, comme ${role.fr}.`,
-          `Si vous avez déjà un compte giroflee à cette adresse, connectez-vous : l’invitation vous y attend (GET /api/v1/me/invitations), acceptez-la ou refusez-la.`,
-          `Sinon, créez votre compte avec ce code, valable jusqu’au ${until} : ${code}`,
-          `(POST /api/v1/invitations/accept avec {"code": "…", "password": "le mot de passe de votre choix"}).`,
+          `Si vous avez déjà un compte giroflee à cette adresse, connectez-vous sur ${login} : l’invitation vous attend sur l’accueil de la console, acceptez-la ou refusez-la.`,
+          `Sinon, créez votre compte en suivant ce lien, valable jusqu’au ${until} : ${join}`,
+          `(Le code : ${code} ; par l’API : POST /api/v1/invitations/accept avec {"code": "…", "password": "le mot de passe de votre choix"}.)`,
           `Si vous n’attendiez pas cette invitation, ignorez ce message : rien ne se fera sans vous.`,
         ].join('\n'),
         en: [
           `${by ?? 'A racine of the platform'} invites you to join the collective "${collective.name}" (${collective.slug}) on giroflee, as ${role.en}.`,
-          `If you already have a giroflee account with this address, log in: the invitation waits for you there (GET /api/v1/me/invitations); accept or decline it.`,
-          `Otherwise, create your account with this code, valid until ${until}: ${code}`,
-          `(POST /api/v1/invitations/accept with {"code": "…", "password": "a password of your choice"}).`,
+          `If you already have a giroflee account with this address, log in at ${login}: the invitation waits for you on the console's home page; accept or decline it.`,
+          `Otherwise, create your account by following this link, valid until ${until}: ${join}`,
+          `(The code: ${code}; through the API: POST /api/v1/invitations/accept with {"code": "…", "password": "a password of your choice"}.)`,
           `If you did not expect this invitation, ignore this message: nothing happens without you.`,
         ].join('\n'),
       },

@@ -40,6 +40,7 @@ export default defineArea({
     { path: '/racine/audit', component: lazy(() => import('./screens/audit')) },
     { path: '/racine/platform', component: lazy(() => import('./screens/racine/platform')) },
   ],
+  publicRoutes: [{ path: '/join', component: lazy(() => import('./screens/join')) }],
   nav: [
     { path: '/', label: 'console:nav.home' },
     { path: '/racine/collectives', label: 'console:nav.collectives', visible: racine },

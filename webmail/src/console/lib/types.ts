@@ -207,3 +207,12 @@ export interface MasterKeyStatus {
   retirable: string[];
   commands: { rotate: string; retire: string };
 }
+
+export interface Invitation {
+  id: string;
+  email: string;
+  role: Role;
+  createdAt: string;
+  expiresAt: string;
+  collective?: { slug: string; name: string };
+}

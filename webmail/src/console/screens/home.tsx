@@ -3,6 +3,7 @@ import { useI18n } from '../../shell/i18n';
 import { useSession } from '../../shell/session';
 import { Screen } from '../../ui/screen';
 import { collectivePath } from '../components/layout';
+import { MyInvitations } from '../components/my-invitations';
 import { isAccount } from '../lib/access';
 
 /**
@@ -16,6 +17,7 @@ export default function ConsoleHome() {
   return (
     <Screen title={t('console:home.title')}>
       <p>{t('console:home.welcome', { email: me.email })}</p>
+      <MyInvitations />
       {!me.totpEnabled && (
         <div class="alert alert-info">
           <p>{t('console:home.totpNudge')}</p>

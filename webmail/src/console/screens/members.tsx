@@ -11,29 +11,29 @@ import { Screen } from '../../ui/screen';
 import { ConfirmDialog } from '../components/confirm-dialog';
 import { Breadcrumbs, collectivePath, CollectiveTabs, Only } from '../components/layout';
 import { LoadState } from '../components/load-state';
-import { ShownOnce } from '../components/shown-once';
 import { isAccount } from '../lib/access';
 import { consoleError } from '../lib/errors';
 import { formatDate } from '../lib/format';
-import type { Collective, Member, Page, Role } from '../lib/types';
+import type { Collective, Invitation, Member, Page, Role } from '../lib/types';
 import { useLoad } from '../lib/use-load';
 
-/** A collective's members and their roles; invite, remove. */
+/** A collective's members and their roles; invite (the person consents), withdraw an invitation, remove. */
 export default function MembersScreen(props: { params: { slug: string } }) {
   const { t, language } = useI18n();
   const { me } = useSession();
   const slug = props.params.slug;
   const base = `/collectives/${encodeURIComponent(slug)}`;
   const [removing, setRemoving] = useState<Member | null>(null);
-  const [invited, setInvited] = useState<{ email: string; oneTimePassword: string } | null>(null);
+  const [withdrawing, setWithdrawing] = useState<Invitation | null>(null);
   const [notice, setNotice] = useState('');
   const state = useLoad(
     async (signal) => {
-      const [collective, members] = await Promise.all([
+      const [collective, members, invitations] = await Promise.all([
         api<Collective>('GET', base, { signal }),
         api<Page<Member>>('GET', `${base}/members`, { signal }),
+        api<{ items: Invitation[] }>('GET', `${base}/invitations`, { signal }),
       ]);
-      return { collective, members: members.items };
+      return { collective, members: members.items, invitations: invitations.items };
     },
     [slug],
   );
@@ -54,20 +54,8 @@ export default function MembersScreen(props: { params: { slug: string } }) {
       <CollectiveTabs slug={slug} />
       <Only adminOf={slug}>
         {notice && <Alert kind="success">{notice}</Alert>}
-        {invited && (
-          <ShownOnce
-            title={t('console:members.otpTitle', { email: invited.email })}
-            label={t('console:members.otpLabel')}
-            value={invited.oneTimePassword}
-            explanation={t('console:members.otpExplain', {
-              email: invited.email,
-              url: `${location.origin}/login`,
-            })}
-            onDone={() => setInvited(null)}
-          />
-        )}
         <LoadState state={state}>
-          {({ members }) => (
+          {({ members, invitations }) => (
             <>
               <table class="table">
                 <caption class="visually-hidden">{t('console:members.caption', { name })}</caption>
@@ -99,17 +87,50 @@ export default function MembersScreen(props: { params: { slug: string } }) {
                   ))}
                 </tbody>
               </table>
+              {invitations.length > 0 && (
+                <section aria-labelledby="pending-title">
+                  <h2 id="pending-title">{t('console:members.pendingTitle')}</h2>
+                  <ul>
+                    {invitations.map((i) => (
+                      <li key={i.id}>
+                        {t('console:members.pending', {
+                          email: i.email,
+                          role: t(`console:roles.${i.role}`),
+                          until: formatDate(i.expiresAt, language),
+                        })}{' '}
+                        <button type="button" class="button button-quiet" onClick={() => setWithdrawing(i)}>
+                          {t('console:members.withdraw', { email: i.email })}
+                        </button>
+                      </li>
+                    ))}
+                  </ul>
+                </section>
+              )}
               <InviteForm
                 slug={slug}
-                onInvited={(member, otp) => {
+                onInvited={(invitation) => {
                   state.reload();
-                  if (otp) setInvited({ email: member.email, oneTimePassword: otp });
-                  else say(t('console:members.added', { email: member.email }));
+                  say(t('console:members.invited', { email: invitation.email }));
                 }}
               />
             </>
           )}
         </LoadState>
+        {withdrawing && (
+          <ConfirmDialog
+            title={t('console:members.withdrawTitle', { email: withdrawing.email })}
+            confirmLabel={t('console:members.withdrawConfirm')}
+            danger
+            onConfirm={async () => {
+              await api('DELETE', `${base}/invitations/${withdrawing.id}`);
+              state.reload();
+              say(t('console:members.withdrawn', { email: withdrawing.email }));
+            }}
+            onClose={() => setWithdrawing(null)}
+          >
+            <p>{t('console:members.withdrawWhat', { email: withdrawing.email })}</p>
+          </ConfirmDialog>
+        )}
         {removing && (
           <ConfirmDialog
             title={t('console:members.removeTitle', { email: removing.email })}
@@ -130,7 +151,7 @@ export default function MembersScreen(props: { params: { slug: string } }) {
   );
 }
 
-function InviteForm(props: { slug: string; onInvited: (m: Member, otp: string | null) => void }) {
+function InviteForm(props: { slug: string; onInvited: (invitation: Invitation) => void }) {
   const { t, language } = useI18n();
   const [email, setEmail] = useState('');
   const [role, setRole] = useState<Role>('member');
@@ -150,13 +171,15 @@ function InviteForm(props: { slug: string; onInvited: (m: Member, otp: string | 
     setError('');
     setEmailError('');
     try {
-      const res = await api<Member & { oneTimePassword: string | null }>(
+      const res = await api<Invitation>(
         'POST',
-        `/collectives/${encodeURIComponent(props.slug)}/members`,
-        { body: { email: email.trim(), role } },
+        `/collectives/${encodeURIComponent(props.slug)}/invitations`,
+        {
+          body: { email: email.trim(), role },
+        },
       );
       setEmail('');
-      props.onInvited(res, res.oneTimePassword);
+      props.onInvited(res);
     } catch (e) {
       const fields = fieldErrors(e, language);
       if (fields.email) {
