@@ -14,15 +14,9 @@ import { Unlocked } from '../ui/unlock';
 
 const href = (folder: string, uid?: number) => `/mail/f/${encodeURIComponent(folder)}${uid ? `/${uid}` : ''}`;
 
-function FolderList(props: { address: string; current: string }) {
+function FolderList(props: { folders: Folder[]; current: string }) {
   const { t } = useI18n();
-  const [folders, setFolders] = useState<Folder[]>([]);
-  useEffect(() => {
-    mailApi.folders(props.address).then(
-      (r) => setFolders(r.folders),
-      () => setFolders([]),
-    );
-  }, [props.address, props.current]);
+  const { folders } = props;
   const label = (f: Folder) =>
     f.specialUse
       ? t(`mail:folders.${f.specialUse.slice(1).toLowerCase()}`, { defaultValue: f.name })
@@ -82,7 +76,10 @@ function MessageList(props: { address: string; folder: string; selected?: number
   );
 }
 
-function Reader(props: { address: string; folder: string; uid: number }) {
+const composeHref = (mode: string, folder: string, uid: number) =>
+  `/mail/compose?${new URLSearchParams({ mode, folder, uid: String(uid) })}`;
+
+function Reader(props: { address: string; folder: string; uid: number; isDrafts: boolean }) {
   const { t, language } = useI18n();
   const [message, setMessage] = useState<OpenedMessage | null>(null);
   const [error, setError] = useState('');
@@ -148,6 +145,25 @@ function Reader(props: { address: string; folder: string; uid: number }) {
         <dt>{t('mail:read.date')}</dt>
         <dd>{date}</dd>
       </dl>
+      <nav class="mail-actions" aria-label={t('mail:read.actions')}>
+        {props.isDrafts ? (
+          <a class="button" href={composeHref('draft', props.folder, props.uid)}>
+            {t('mail:read.editDraft')}
+          </a>
+        ) : (
+          <>
+            <a class="button" href={composeHref('reply', props.folder, props.uid)}>
+              {t('mail:read.reply')}
+            </a>
+            <a class="button button-quiet" href={composeHref('all', props.folder, props.uid)}>
+              {t('mail:read.replyAll')}
+            </a>
+            <a class="button button-quiet" href={composeHref('forward', props.folder, props.uid)}>
+              {t('mail:read.forward')}
+            </a>
+          </>
+        )}
+      </nav>
       <p class="mail-status">{message.encrypted ? t('mail:read.encrypted') : t('mail:read.notEncrypted')}</p>
       {failed.length > 0 && (
         <Alert kind="error">{t('mail:read.authFailed', { from: message.from[0]?.address ?? '' })}</Alert>
@@ -212,15 +228,23 @@ export default function MailboxScreen() {
   const address = me.type === 'mailbox' ? me.address : '';
   const folder = params.folder ?? 'INBOX';
   const uid = params.uid ? Number(params.uid) : undefined;
+  const [folders, setFolders] = useState<Folder[]>([]);
+  useEffect(() => {
+    mailApi.folders(address).then(
+      (r) => setFolders(r.folders),
+      () => setFolders([]),
+    );
+  }, [address, folder]);
+  const isDrafts = folders.some((f) => f.path === folder && f.specialUse === '\\Drafts');
   return (
     <Unlocked>
       <Screen title={t('mail:home.title')} class="screen mail-screen">
         <div class="mail-layout">
-          <FolderList address={address} current={folder} />
+          <FolderList folders={folders} current={folder} />
           <section class="mail-list-pane" aria-label={t('mail:list.label')}>
             <MessageList address={address} folder={folder} selected={uid} />
           </section>
-          {uid && <Reader address={address} folder={folder} uid={uid} />}
+          {uid && <Reader address={address} folder={folder} uid={uid} isDrafts={isDrafts} />}
         </div>
       </Screen>
     </Unlocked>
