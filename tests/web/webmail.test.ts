@@ -21,6 +21,7 @@ import {
 } from '../support/factories';
 import { startFakeRelay, type FakeRelay } from '../relay/support/fake-relay';
 import { freePorts, startTestMailstack, type TestMailstack } from '../support/mailstack';
+import { fakeInternet } from '../support/fake-internet';
 import { waitUntil } from '../support/wait-until';
 import { expectAccessible } from './support/axe';
 import { useWebApp } from './support/browser';
@@ -53,8 +54,13 @@ describe('webmail in Chromium', () => {
   let stack: TestMailstack;
   let box: { id: string; address: string };
   const secret = 'Le code de la porte est 4827.';
+  const internet = fakeInternet();
+  // A 1×1 GIF: the sender's tracking pixel, on a server standing in for the sender's.
+  const pixel = Buffer.from('R0lGODlhAQABAAAAACH5BAEKAAEALAAAAAABAAEAAAICTAEAOw==', 'base64');
 
   beforeAll(async () => {
+    web.ctx.remoteHttp = internet;
+    internet.serve('https://tracker.example/pixel.gif', { contentType: 'image/gif', body: pixel });
     const [dovecotLmtp] = await freePorts(1);
     gateway = await startLmtpGateway(web.ctx.db, web.ctx.now, {
       listen: { host: '127.0.0.1', port: 0 },
@@ -148,6 +154,18 @@ describe('webmail in Chromium', () => {
     await frame.getByText(secret).waitFor();
     await page.getByText('1 contenu distant a été bloqué', { exact: false }).waitFor();
     expect(await frame.locator('img').getAttribute('src')).toBeNull();
+    expect(internet.requested).toEqual([]);
+    await expectAccessible(page, 'message with remote content blocked (fr)');
+    // "Always for this sender": remembered on the server, encrypted; the image comes through it.
+    await page.getByRole('button', { name: 'Toujours pour alice@remote.example' }).click();
+    await page.getByText('vous faites confiance à alice@remote.example', { exact: false }).waitFor();
+    await waitUntil('the image through the server', () =>
+      internet.requested.includes('https://tracker.example/pixel.gif'),
+    );
+    expect(await frame.locator('img').getAttribute('src')).toMatch(/^\/api\/v1\/mail\/.+\/remote\?url=/);
+    const [preferences] = await web.ctx.db('webmail_preferences').select('blob');
+    expect(preferences.blob).toMatch(/^-----BEGIN PGP MESSAGE-----/);
+    expect(preferences.blob).not.toContain('remote.example');
     await page.getByRole('link', { name: 'ordre-du-jour.txt' }).waitFor();
     await page.getByText('Chiffré : seul ce navigateur', { exact: false }).waitFor();
     await expectAccessible(page, 'message (fr)');
@@ -156,6 +174,8 @@ describe('webmail in Chromium', () => {
     await page.reload();
     await page.getByRole('heading', { level: 2, name: 'Réunion du bureau' }).waitFor();
     await page.frameLocator('iframe.message-frame').getByText(secret).waitFor();
+    // Remembered: the images load without asking, after a reload too.
+    await page.getByText('vous faites confiance à alice@remote.example', { exact: false }).waitFor();
     const blob = await page.evaluate(() => sessionStorage.getItem('giroflee.mail.key'));
     expect(blob).toBeTruthy();
     expect(blob).not.toContain('PRIVATE KEY');
@@ -183,12 +203,16 @@ describe('webmail in Chromium', () => {
   it('replies by keyboard only: the draft and the Sent copy are stored PGP/MIME, the relay gets it DKIM-signed', async () => {
     const { page, assertClean, close } = await web.newPage();
     await logInAndUnlock(page);
-    const message = page.getByRole('link', { name: /Réunion du bureau/ });
-    await message.focus();
-    await page.keyboard.press('Enter');
+    // Shortcuts are on by default: j opens the next message, ? shows them all, r replies.
+    await page.getByRole('link', { name: /Réunion du bureau/ }).waitFor();
+    await page.keyboard.press('j');
     await page.getByRole('heading', { level: 2, name: 'Réunion du bureau' }).waitFor();
-    await page.getByRole('link', { name: 'Répondre', exact: true }).focus();
-    await page.keyboard.press('Enter');
+    await page.keyboard.press('?');
+    await page.getByRole('dialog', { name: 'Raccourcis clavier' }).waitFor();
+    await expectAccessible(page, 'shortcut sheet (fr)');
+    await page.keyboard.press('Escape');
+    await page.getByRole('dialog').waitFor({ state: 'hidden' });
+    await page.keyboard.press('r');
     await page.getByRole('heading', { level: 1, name: 'Répondre' }).waitFor();
     // The reply comes from the address the message was written to, to its author, quoted.
     const body = page.getByLabel('Message', { exact: true });
@@ -242,6 +266,13 @@ describe('webmail in Chromium', () => {
       'the draft removed',
       () => storedFiles(stack.mailRoot, box.address, 'Drafts').length === 0,
     );
+
+    // New mail, pushed over SSE while the list is open, is shown and announced.
+    await nodemailer
+      .createTransport({ host: '127.0.0.1', port: stack.ports.mx, secure: false, ignoreTLS: true })
+      .sendMail({ from: 'bob@remote.example', to: box.address, subject: 'Ordre du jour', text: 'Voici.' });
+    await page.getByRole('link', { name: /Ordre du jour/ }).waitFor();
+    await page.getByText('1 nouveau message.').waitFor({ state: 'attached' });
     assertClean();
     await close();
   });
