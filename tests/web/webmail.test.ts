@@ -1,19 +1,36 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { dkimVerify } from 'mailauth';
 import nodemailer from 'nodemailer';
+import type { Page } from 'playwright-core';
+import { dkimTxtValue, getSigningKeys, type DkimKeyRow } from '../../src/dns/dkim-keys';
 import { LmtpGateway, startLmtpGateway } from '../../src/encryption/lmtp-gateway';
 import { provisionMailboxKeys } from '../../src/encryption/mailbox-keys';
 import { webmailMasterCredentials } from '../../src/mailstack/master-user';
-import { makeCollective, makeDomain, makeMailbox, TEST_PASSWORD } from '../support/factories';
+import { CircuitBreakers } from '../../src/relay/circuit-breaker';
+import { startOutboundGateway, type RunningGateway } from '../../src/relay/outbound-gateway';
+import { RelayTransports } from '../../src/relay/relay-transport';
+import { loadRoutingTargets } from '../../src/relay/routing-targets';
+import {
+  makeCollective,
+  makeDkimKeys,
+  makeDomain,
+  makeMailbox,
+  makeRelay,
+  TEST_PASSWORD,
+} from '../support/factories';
+import { startFakeRelay, type FakeRelay } from '../relay/support/fake-relay';
 import { freePorts, startTestMailstack, type TestMailstack } from '../support/mailstack';
+import { fakeInternet } from '../support/fake-internet';
 import { waitUntil } from '../support/wait-until';
 import { expectAccessible } from './support/axe';
 import { useWebApp } from './support/browser';
 
-/** The message files Dovecot stored for a mailbox (new/ and cur/ of its Maildir). */
-function storedFiles(mailRoot: string, address: string): string[] {
+/** The message files Dovecot stored in a folder of a mailbox (new/ and cur/, Maildir++ names). */
+function storedFiles(mailRoot: string, address: string, folder = 'INBOX'): string[] {
   const [local, domain] = address.split('@');
-  const maildir = path.join(mailRoot, domain, local, 'Maildir');
+  const root = path.join(mailRoot, domain, local, 'Maildir');
+  const maildir = folder === 'INBOX' ? root : path.join(root, `.${folder}`);
   return ['new', 'cur'].flatMap((sub) => {
     const dir = path.join(maildir, sub);
     return fs.existsSync(dir)
@@ -29,11 +46,21 @@ function storedFiles(mailRoot: string, address: string): string[] {
 describe('webmail in Chromium', () => {
   const web = useWebApp();
   let gateway: LmtpGateway;
+  let outbound: RunningGateway;
+  let transports: RelayTransports;
+  let relay: FakeRelay;
+  let dkim: DkimKeyRow[];
+  let domainName: string;
   let stack: TestMailstack;
   let box: { id: string; address: string };
   const secret = 'Le code de la porte est 4827.';
+  const internet = fakeInternet();
+  // A 1×1 GIF: the sender's tracking pixel, on a server standing in for the sender's.
+  const pixel = Buffer.from('R0lGODlhAQABAAAAACH5BAEKAAEALAAAAAABAAEAAAICTAEAOw==', 'base64');
 
   beforeAll(async () => {
+    web.ctx.remoteHttp = internet;
+    internet.serve('https://tracker.example/pixel.gif', { contentType: 'image/gif', body: pixel });
     const [dovecotLmtp] = await freePorts(1);
     gateway = await startLmtpGateway(web.ctx.db, web.ctx.now, {
       listen: { host: '127.0.0.1', port: 0 },
@@ -44,8 +71,30 @@ describe('webmail in Chromium', () => {
       nextHopConnections: 2,
       keyCacheMs: 0,
     });
+    // What the webmail sends leaves through the outbound gateway (DKIM) to a relay standing in
+    // for the internet.
+    relay = await startFakeRelay();
+    await makeRelay(web.ctx, { name: 'primary', port: relay.port, priority: 10, role: 'primary' });
+    transports = new RelayTransports({
+      reinject: web.ctx.config.reinject,
+      heloName: 'mail.giroflee.test',
+      connectionTimeoutMs: 5000,
+      greetingTimeoutMs: 5000,
+      socketTimeoutMs: 20_000,
+    });
+    outbound = await startOutboundGateway({
+      listen: { host: '127.0.0.1', port: 0 },
+      loadRelays: () => loadRoutingTargets(web.ctx),
+      signingKeys: (name) => getSigningKeys(web.ctx, name),
+      send: (target, envelope, message) => transports.send(target, envelope, message),
+      breakers: new CircuitBreakers({ failureThreshold: 3, coolDownMs: 60_000, now: web.ctx.now }),
+      now: web.ctx.now,
+      hostname: 'mail.giroflee.test',
+      maxMessageBytes: 10 * 1024 * 1024,
+    });
     stack = await startTestMailstack(web.ctx.databaseUrl, {
       inboundTransport: 'gateway',
+      outboundFilter: { host: '127.0.0.1', port: outbound.port },
       gatewayLmtp: { host: '127.0.0.1', port: gateway.port },
       ports: { dovecotLmtp },
       masterUser: await webmailMasterCredentials(web.ctx),
@@ -57,6 +106,8 @@ describe('webmail in Chromium', () => {
     };
     const collective = await makeCollective(web.ctx);
     const domain = await makeDomain(web.ctx, { collectiveId: collective.id });
+    domainName = domain.name;
+    dkim = await makeDkimKeys(web.ctx, domain.id);
     box = await makeMailbox(web.ctx, { domainId: domain.id, encryptionMode: 'generated' });
     await provisionMailboxKeys(web.ctx, box, TEST_PASSWORD);
     await nodemailer
@@ -74,6 +125,9 @@ describe('webmail in Chromium', () => {
   afterAll(async () => {
     await stack?.stop();
     await gateway?.stop();
+    await outbound?.stop();
+    transports?.close();
+    await relay?.stop();
   });
 
   it('stores the message encrypted, and the owner reads it decrypted in the browser', async () => {
@@ -100,6 +154,18 @@ describe('webmail in Chromium', () => {
     await frame.getByText(secret).waitFor();
     await page.getByText('1 contenu distant a été bloqué', { exact: false }).waitFor();
     expect(await frame.locator('img').getAttribute('src')).toBeNull();
+    expect(internet.requested).toEqual([]);
+    await expectAccessible(page, 'message with remote content blocked (fr)');
+    // "Always for this sender": remembered on the server, encrypted; the image comes through it.
+    await page.getByRole('button', { name: 'Toujours pour alice@remote.example' }).click();
+    await page.getByText('vous faites confiance à alice@remote.example', { exact: false }).waitFor();
+    await waitUntil('the image through the server', () =>
+      internet.requested.includes('https://tracker.example/pixel.gif'),
+    );
+    expect(await frame.locator('img').getAttribute('src')).toMatch(/^\/api\/v1\/mail\/.+\/remote\?url=/);
+    const [preferences] = await web.ctx.db('webmail_preferences').select('blob');
+    expect(preferences.blob).toMatch(/^-----BEGIN PGP MESSAGE-----/);
+    expect(preferences.blob).not.toContain('remote.example');
     await page.getByRole('link', { name: 'ordre-du-jour.txt' }).waitFor();
     await page.getByText('Chiffré : seul ce navigateur', { exact: false }).waitFor();
     await expectAccessible(page, 'message (fr)');
@@ -108,6 +174,8 @@ describe('webmail in Chromium', () => {
     await page.reload();
     await page.getByRole('heading', { level: 2, name: 'Réunion du bureau' }).waitFor();
     await page.frameLocator('iframe.message-frame').getByText(secret).waitFor();
+    // Remembered: the images load without asking, after a reload too.
+    await page.getByText('vous faites confiance à alice@remote.example', { exact: false }).waitFor();
     const blob = await page.evaluate(() => sessionStorage.getItem('giroflee.mail.key'));
     expect(blob).toBeTruthy();
     expect(blob).not.toContain('PRIVATE KEY');
@@ -119,6 +187,92 @@ describe('webmail in Chromium', () => {
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.waitForURL(/\/login$/);
     expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+    assertClean();
+    await close();
+  });
+
+  async function logInAndUnlock(page: Page): Promise<void> {
+    await page.goto(`${web.url}/login`);
+    await page.getByRole('textbox', { name: 'Adresse e-mail' }).fill(box.address);
+    await page.getByLabel('Mot de passe', { exact: true }).fill(TEST_PASSWORD);
+    await page.getByRole('button', { name: 'Se connecter' }).click();
+    await page.getByLabel('Mot de passe de la boîte').fill(TEST_PASSWORD);
+    await page.getByRole('button', { name: 'Ouvrir' }).click();
+  }
+
+  it('replies by keyboard only: the draft and the Sent copy are stored PGP/MIME, the relay gets it DKIM-signed', async () => {
+    const { page, assertClean, close } = await web.newPage();
+    await logInAndUnlock(page);
+    // Shortcuts are on by default: j opens the next message, ? shows them all, r replies.
+    await page.getByRole('link', { name: /Réunion du bureau/ }).waitFor();
+    await page.keyboard.press('j');
+    await page.getByRole('heading', { level: 2, name: 'Réunion du bureau' }).waitFor();
+    await page.keyboard.press('?');
+    await page.getByRole('dialog', { name: 'Raccourcis clavier' }).waitFor();
+    await expectAccessible(page, 'shortcut sheet (fr)');
+    await page.keyboard.press('Escape');
+    await page.getByRole('dialog').waitFor({ state: 'hidden' });
+    await page.keyboard.press('r');
+    await page.getByRole('heading', { level: 1, name: 'Répondre' }).waitFor();
+    // The reply comes from the address the message was written to, to its author, quoted.
+    const body = page.getByLabel('Message', { exact: true });
+    await waitUntil('the cursor in the body', () => body.evaluate((el) => el === document.activeElement));
+    expect(await page.getByLabel('De', { exact: true }).inputValue()).toBe(box.address);
+    expect(await page.getByLabel('À', { exact: true }).inputValue()).toBe('Alice <alice@remote.example>');
+    expect(await page.getByLabel('Objet').inputValue()).toBe('Re: Réunion du bureau');
+    expect(await body.inputValue()).toContain(`> ${secret}`);
+    const reply = 'Merci, je serai là mardi.';
+    await page.keyboard.type(reply);
+    // Alice has no key anywhere: no end-to-end encryption to offer.
+    await page.getByText('aucune clé connue pour alice@remote.example').waitFor();
+    await expectAccessible(page, 'compose (fr)');
+
+    await page.getByText('Brouillon enregistré (chiffré)', { exact: false }).waitFor();
+    const [draft] = storedFiles(stack.mailRoot, box.address, 'Drafts');
+    expect(draft).toMatch(/multipart\/encrypted/);
+    expect(draft).not.toContain('mardi');
+
+    await page.keyboard.press('Control+Enter');
+    await page.getByText('Message envoyé.').waitFor({ state: 'attached' });
+    const got = await waitUntil('the reply at the relay', () =>
+      relay.received.find((m) => m.raw.includes('mardi')),
+    );
+    expect(got.from).toBe(box.address);
+    expect(got.to).toEqual(['alice@remote.example']);
+    expect(got.raw).toContain('In-Reply-To: <');
+    expect(got.raw).toContain('mardi');
+    const zone = new Map(dkim.map((k) => [`${k.selector}._domainkey.${domainName}`, dkimTxtValue(k)]));
+    const verdict = await dkimVerify(Buffer.from(got.raw), {
+      resolver: async (name: string) => {
+        const txt = zone.get(name.toLowerCase());
+        if (!txt) throw Object.assign(new Error('ENOTFOUND'), { code: 'ENOTFOUND' });
+        return [[txt]];
+      },
+      curTime: web.ctx.now(),
+    });
+    expect(verdict.results.length).toBeGreaterThan(0);
+    expect(verdict.results.every((r) => r.status.result === 'pass' && r.signingDomain === domainName)).toBe(
+      true,
+    );
+
+    const [copy] = await waitUntil('the Sent copy', () => {
+      const files = storedFiles(stack.mailRoot, box.address, 'Sent');
+      return files.length ? files : undefined;
+    });
+    expect(copy).toMatch(/multipart\/encrypted/);
+    expect(copy).not.toContain('mardi');
+    // The draft it was is gone once the message left.
+    await waitUntil(
+      'the draft removed',
+      () => storedFiles(stack.mailRoot, box.address, 'Drafts').length === 0,
+    );
+
+    // New mail, pushed over SSE while the list is open, is shown and announced.
+    await nodemailer
+      .createTransport({ host: '127.0.0.1', port: stack.ports.mx, secure: false, ignoreTLS: true })
+      .sendMail({ from: 'bob@remote.example', to: box.address, subject: 'Ordre du jour', text: 'Voici.' });
+    await page.getByRole('link', { name: /Ordre du jour/ }).waitFor();
+    await page.getByText('1 nouveau message.').waitFor({ state: 'attached' });
     assertClean();
     await close();
   });

@@ -16,6 +16,10 @@ export default defineArea({
     { path: '/', component: lazy(() => import('./screens/mailbox')) },
     { path: '/f/:folder', component: lazy(() => import('./screens/mailbox')) },
     { path: '/f/:folder/:uid', component: lazy(() => import('./screens/mailbox')) },
+    { path: '/compose', component: lazy(() => import('./screens/compose')) },
   ],
-  nav: [{ path: '/', label: 'mail:nav.inbox' }],
+  nav: [
+    { path: '/', label: 'mail:nav.inbox' },
+    { path: '/compose', label: 'mail:nav.write' },
+  ],
 });

@@ -256,11 +256,13 @@ export function protectedEntity(
 export function pgpMimeMessage(
   f: MessageFields,
   armored: string,
-  options: { protectSubject: boolean },
+  options: { protectSubject: boolean; bcc?: boolean },
 ): Uint8Array {
   const boundary = newBoundary();
   const head = [
-    ...headerFields(f, { bcc: false, subject: options.protectSubject ? '...' : f.subject }),
+    // An outgoing message names its Bcc for the server, which takes them as recipients and drops
+    // the field; a stored copy keeps them inside only.
+    ...headerFields(f, { bcc: options.bcc ?? false, subject: options.protectSubject ? '...' : f.subject }),
     'MIME-Version: 1.0',
     `Content-Type: multipart/encrypted; protocol="application/pgp-encrypted"; boundary="${boundary}"`,
   ];

@@ -4,7 +4,8 @@ import DOMPurify from 'dompurify';
  * Mail HTML made safe to show: DOMPurify removes scripts, event handlers, forms, `javascript:`
  * links, <base>, meta refresh and anything executable; then every reference to another origin
  * (images, backgrounds, fonts, CSS url()) is cut unless the reader allowed remote content for
- * this message. <style> sheets are taken out and applied by the frame as constructed
+ * this message, and then rewritten by `remote` to the server's image proxy: the reader's
+ * browser never contacts the sender's servers. <style> sheets are taken out and applied by the frame as constructed
  * stylesheets, which the page's CSP (style-src 'self') allows.
  */
 
@@ -21,10 +22,15 @@ export interface Sanitised {
   blocked: number;
 }
 
-function cutCssUrls(css: string, allowRemote: boolean, count: () => void): string {
+type Rewrite = ((url: string) => string) | undefined;
+
+/** A protocol-relative URL is an https one here: the page is served over https. */
+const absolute = (url: string) => (url.trim().startsWith('//') ? `https:${url.trim()}` : url.trim());
+
+function cutCssUrls(css: string, remote: Rewrite, count: () => void): string {
   return css.replace(CSS_URL, (whole, _q, url: string) => {
     if (/^(data|cid):/i.test(url.trim())) return whole;
-    if (allowRemote && REMOTE.test(url)) return whole;
+    if (remote && REMOTE.test(url)) return `url("${remote(absolute(url)).replace(/["\\]/g, '')}")`;
     count();
     return 'none';
   });
@@ -32,7 +38,7 @@ function cutCssUrls(css: string, allowRemote: boolean, count: () => void): strin
 
 export function sanitiseMail(
   html: string,
-  options: { allowRemote: boolean; cid?: (id: string) => string | undefined },
+  options: { remote?: (url: string) => string; cid?: (id: string) => string | undefined },
 ): Sanitised {
   let blocked = 0;
   const count = () => {
@@ -42,7 +48,7 @@ export function sanitiseMail(
   const purify = DOMPurify();
   purify.addHook('uponSanitizeElement', (node, data) => {
     if (data.tagName === 'style') {
-      styles.push(cutCssUrls(node.textContent ?? '', options.allowRemote, count));
+      styles.push(cutCssUrls(node.textContent ?? '', options.remote, count));
       node.textContent = '';
     }
   });
@@ -64,12 +70,15 @@ export function sanitiseMail(
         continue;
       }
       if (/^data:image\//i.test(value.trim())) continue;
-      if (options.allowRemote && REMOTE.test(value) && name !== 'srcset') continue;
+      if (options.remote && REMOTE.test(value) && name !== 'srcset') {
+        el.setAttribute(name, options.remote(absolute(value)));
+        continue;
+      }
       el.removeAttribute(name);
       if (REMOTE.test(value)) count();
     }
     const style = el.getAttribute('style');
-    if (style !== null) el.setAttribute('style', cutCssUrls(style, options.allowRemote, count));
+    if (style !== null) el.setAttribute('style', cutCssUrls(style, options.remote, count));
   });
   const body = purify.sanitize(html, {
     RETURN_DOM_FRAGMENT: true,

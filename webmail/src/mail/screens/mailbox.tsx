@@ -1,5 +1,6 @@
 import { useRoute } from 'preact-iso';
 import { useEffect, useMemo, useState } from 'preact/hooks';
+import { announce } from '../../shell/announce';
 import { describeError } from '../../shell/errors';
 import { useI18n } from '../../shell/i18n';
 import { useSession } from '../../shell/session';
@@ -8,21 +9,17 @@ import { Screen } from '../../ui/screen';
 import { crypto, CryptoError } from '../crypto/client';
 import type { OpenedMessage } from '../crypto/protocol';
 import { mailApi, type Folder, type Summary } from '../mail-api';
+import { loadPreferences, updatePreferences } from '../preferences';
 import { MessageFrame } from '../reading/message-frame';
 import { sanitiseMail } from '../reading/sanitize';
+import { Shortcuts } from '../ui/shortcuts';
 import { Unlocked } from '../ui/unlock';
 
 const href = (folder: string, uid?: number) => `/mail/f/${encodeURIComponent(folder)}${uid ? `/${uid}` : ''}`;
 
-function FolderList(props: { address: string; current: string }) {
+function FolderList(props: { folders: Folder[]; current: string }) {
   const { t } = useI18n();
-  const [folders, setFolders] = useState<Folder[]>([]);
-  useEffect(() => {
-    mailApi.folders(props.address).then(
-      (r) => setFolders(r.folders),
-      () => setFolders([]),
-    );
-  }, [props.address, props.current]);
+  const { folders } = props;
   const label = (f: Folder) =>
     f.specialUse
       ? t(`mail:folders.${f.specialUse.slice(1).toLowerCase()}`, { defaultValue: f.name })
@@ -46,53 +43,121 @@ function FolderList(props: { address: string; current: string }) {
 function MessageList(props: { address: string; folder: string; selected?: number }) {
   const { t, language } = useI18n();
   const [messages, setMessages] = useState<Summary[] | null>(null);
+  const [next, setNext] = useState<number | null>(null);
+  const [more, setMore] = useState(false);
   const [error, setError] = useState('');
   useEffect(() => {
     setMessages(null);
     mailApi.page(props.address, props.folder).then(
-      (p) => setMessages(p.messages),
+      (p) => {
+        setMessages(p.messages);
+        setNext(p.next);
+      },
       (e) => setError(describeError(e)),
     );
   }, [props.address, props.folder]);
+
+  // New mail, pushed by the server (SSE fed by IMAP IDLE): added on top and announced.
+  useEffect(() => {
+    const source = new EventSource(mailApi.eventsUrl(props.address, props.folder));
+    let known: number | null = null;
+    source.addEventListener('folder', (event) => {
+      const state = JSON.parse((event as MessageEvent<string>).data) as { messages: number };
+      const arrived = known === null ? 0 : state.messages - known;
+      known = state.messages;
+      if (arrived <= 0) return;
+      void mailApi.page(props.address, props.folder).then((p) => {
+        setMessages((current) => {
+          const have = new Set((current ?? []).map((m) => m.uid));
+          const fresh = p.messages.filter((m) => !have.has(m.uid));
+          if (fresh.length) announce(t('mail:list.arrived', { count: fresh.length }));
+          return [...fresh, ...(current ?? [])];
+        });
+      });
+    });
+    return () => source.close();
+  }, [props.address, props.folder]);
+
+  /** Anchored paging: the next page starts below the last UID shown, whatever arrived since. */
+  const loadMore = async () => {
+    if (!next) return;
+    setMore(true);
+    try {
+      const p = await mailApi.page(props.address, props.folder, { anchor: next });
+      setMessages((current) => [...(current ?? []), ...p.messages]);
+      setNext(p.next);
+      announce(t('mail:list.loaded', { count: p.messages.length }));
+    } catch (e) {
+      setError(describeError(e));
+    } finally {
+      setMore(false);
+    }
+  };
+
   const date = new Intl.DateTimeFormat(language, { dateStyle: 'short', timeStyle: 'short' });
   if (error) return <Alert kind="error">{error}</Alert>;
   if (!messages) return <p aria-busy="true">{t('shell:app.loading')}</p>;
   if (messages.length === 0) return <p>{t('mail:list.empty')}</p>;
   return (
-    <ul class="mail-list" aria-label={t('mail:list.label')}>
-      {messages.map((m) => {
-        const unread = !m.flags.includes('\\Seen');
-        const from = m.from[0]?.name || m.from[0]?.address || t('mail:list.noSender');
-        return (
-          <li key={m.uid} class={unread ? 'unread' : undefined}>
-            <a href={href(props.folder, m.uid)} aria-current={m.uid === props.selected ? 'true' : undefined}>
-              <span class="from">
-                {unread && <span class="visually-hidden">{t('mail:list.unread')} </span>}
-                {from}
-              </span>
-              <span class="subject">
-                {m.subject === '...' ? t('mail:list.protected') : m.subject || t('mail:list.noSubject')}
-              </span>
-              <time dateTime={m.date}>{date.format(new Date(m.date))}</time>
-            </a>
-          </li>
-        );
-      })}
-    </ul>
+    <>
+      <ul class="mail-list" aria-label={t('mail:list.label')}>
+        {messages.map((m) => {
+          const unread = !m.flags.includes('\\Seen');
+          const from = m.from[0]?.name || m.from[0]?.address || t('mail:list.noSender');
+          return (
+            <li key={m.uid} class={unread ? 'unread' : undefined}>
+              <a
+                href={href(props.folder, m.uid)}
+                aria-current={m.uid === props.selected ? 'true' : undefined}
+              >
+                <span class="from">
+                  {unread && <span class="visually-hidden">{t('mail:list.unread')} </span>}
+                  {from}
+                </span>
+                <span class="subject">
+                  {m.subject === '...' ? t('mail:list.protected') : m.subject || t('mail:list.noSubject')}
+                </span>
+                <time dateTime={m.date}>{date.format(new Date(m.date))}</time>
+              </a>
+            </li>
+          );
+        })}
+      </ul>
+      {next && (
+        <p>
+          <button type="button" class="button button-quiet" disabled={more} onClick={() => void loadMore()}>
+            {more ? t('shell:app.loading') : t('mail:list.more')}
+          </button>
+        </p>
+      )}
+    </>
   );
 }
 
-function Reader(props: { address: string; folder: string; uid: number }) {
+const composeHref = (mode: string, folder: string, uid: number) =>
+  `/mail/compose?${new URLSearchParams({ mode, folder, uid: String(uid) })}`;
+
+function Reader(props: { address: string; folder: string; uid: number; isDrafts: boolean }) {
   const { t, language } = useI18n();
   const [message, setMessage] = useState<OpenedMessage | null>(null);
   const [error, setError] = useState('');
   const [remote, setRemote] = useState(false);
   const [plain, setPlain] = useState(false);
+  const [remembered, setRemembered] = useState(false);
   useEffect(() => {
     setMessage(null);
     setRemote(false);
+    setRemembered(false);
     crypto('open', { address: props.address, folder: props.folder, uid: props.uid }).then(
-      (m) => {
+      async (m) => {
+        // Remote content loads at once for the senders the owner chose "always" for.
+        const sender = m.from[0]?.address.toLowerCase();
+        const trusted = await loadPreferences(props.address).then(
+          (p) => Boolean(sender && p.remoteSenders.includes(sender)),
+          () => false,
+        );
+        setRemote(trusted);
+        setRemembered(trusted);
         setMessage(m);
         void mailApi
           .flags(props.address, props.folder, [props.uid], { add: ['\\Seen'] })
@@ -116,14 +181,45 @@ function Reader(props: { address: string; folder: string; uid: number }) {
         .filter((a) => a.contentId)
         .map((a) => [a.contentId!.replace(/[<>]/g, ''), urls.get(a.filename)]),
     );
-    return sanitiseMail(message.html, { allowRemote: remote, cid: (id) => byCid.get(id) });
+    return sanitiseMail(message.html, {
+      remote: remote ? (url) => mailApi.remoteUrl(props.address, url) : undefined,
+      cid: (id) => byCid.get(id),
+    });
   }, [message, remote, urls]);
 
   if (error) return <Alert kind="error">{error}</Alert>;
   if (!message) return <p aria-busy="true">{t('mail:read.opening')}</p>;
   const failed = message.authentication.filter(
-    (a) => a.method !== 'arc' && ['fail', 'softfail', 'permerror'].includes(a.result),
+    (a) =>
+      ['spf', 'dkim', 'dmarc'].includes(a.method) && ['fail', 'softfail', 'permerror'].includes(a.result),
   );
+  const sender = message.from[0]?.address ?? '';
+  const alwaysLoad = async () => {
+    setRemote(true);
+    try {
+      await updatePreferences(props.address, (p) => ({
+        ...p,
+        remoteSenders: [...new Set([...p.remoteSenders, sender.toLowerCase()])],
+      }));
+      setRemembered(true);
+      announce(t('mail:read.remembered', { sender }));
+    } catch (e) {
+      setError(describeError(e));
+    }
+  };
+  const forget = async () => {
+    try {
+      await updatePreferences(props.address, (p) => ({
+        ...p,
+        remoteSenders: p.remoteSenders.filter((s) => s !== sender.toLowerCase()),
+      }));
+      setRemembered(false);
+      setRemote(false);
+      announce(t('mail:read.forgotten', { sender }));
+    } catch (e) {
+      setError(describeError(e));
+    }
+  };
   const date = message.date
     ? new Intl.DateTimeFormat(language, { dateStyle: 'full', timeStyle: 'short' }).format(
         new Date(message.date),
@@ -148,17 +244,81 @@ function Reader(props: { address: string; folder: string; uid: number }) {
         <dt>{t('mail:read.date')}</dt>
         <dd>{date}</dd>
       </dl>
+      <nav class="mail-actions" aria-label={t('mail:read.actions')}>
+        <a class="button button-quiet" href={href(props.folder)} data-shortcut="u" aria-keyshortcuts="u">
+          {t('mail:read.back')}
+        </a>
+        {props.isDrafts ? (
+          <a class="button" href={composeHref('draft', props.folder, props.uid)}>
+            {t('mail:read.editDraft')}
+          </a>
+        ) : (
+          <>
+            <a
+              class="button"
+              href={composeHref('reply', props.folder, props.uid)}
+              data-shortcut="r"
+              aria-keyshortcuts="r"
+            >
+              {t('mail:read.reply')}
+            </a>
+            <a
+              class="button button-quiet"
+              href={composeHref('all', props.folder, props.uid)}
+              data-shortcut="a"
+              aria-keyshortcuts="a"
+            >
+              {t('mail:read.replyAll')}
+            </a>
+            <a
+              class="button button-quiet"
+              href={composeHref('forward', props.folder, props.uid)}
+              data-shortcut="f"
+              aria-keyshortcuts="f"
+            >
+              {t('mail:read.forward')}
+            </a>
+          </>
+        )}
+      </nav>
       <p class="mail-status">{message.encrypted ? t('mail:read.encrypted') : t('mail:read.notEncrypted')}</p>
+      {message.signature !== 'none' && (
+        <p class={message.signature === 'valid' ? 'mail-status' : 'mail-status mail-warning'}>
+          {t(`mail:read.signature.${message.signature}`, { from: sender })}
+        </p>
+      )}
       {failed.length > 0 && (
-        <Alert kind="error">{t('mail:read.authFailed', { from: message.from[0]?.address ?? '' })}</Alert>
+        <div class="alert alert-error" role="alert">
+          <p>{t('mail:read.authFailed', { from: sender })}</p>
+          <ul>
+            {failed.map((a) => (
+              <li key={a.method}>{t(`mail:read.auth.${a.method}`)}</li>
+            ))}
+          </ul>
+        </div>
       )}
       {content && content.blocked > 0 && !remote && (
         <div class="alert alert-info">
           <p>{t('mail:read.remoteBlocked', { count: content.blocked })}</p>
-          <button type="button" class="button" onClick={() => setRemote(true)}>
-            {t('mail:read.loadOnce')}
-          </button>
+          <div class="mail-actions">
+            <button type="button" class="button" onClick={() => setRemote(true)}>
+              {t('mail:read.loadOnce')}
+            </button>
+            {sender && (
+              <button type="button" class="button button-quiet" onClick={() => void alwaysLoad()}>
+                {t('mail:read.loadAlways', { sender })}
+              </button>
+            )}
+          </div>
         </div>
+      )}
+      {remembered && (
+        <p class="mail-status">
+          {t('mail:read.remoteTrusted', { sender })}{' '}
+          <button type="button" class="button button-quiet" onClick={() => void forget()}>
+            {t('mail:read.forget')}
+          </button>
+        </p>
       )}
       {message.html && (
         <p>
@@ -212,15 +372,29 @@ export default function MailboxScreen() {
   const address = me.type === 'mailbox' ? me.address : '';
   const folder = params.folder ?? 'INBOX';
   const uid = params.uid ? Number(params.uid) : undefined;
+  const [folders, setFolders] = useState<Folder[]>([]);
+  useEffect(() => {
+    mailApi.folders(address).then(
+      (r) => setFolders(r.folders),
+      () => setFolders([]),
+    );
+  }, [address, folder]);
+  const isDrafts = folders.some((f) => f.path === folder && f.specialUse === '\\Drafts');
   return (
     <Unlocked>
       <Screen title={t('mail:home.title')} class="screen mail-screen">
         <div class="mail-layout">
-          <FolderList address={address} current={folder} />
+          <div class="mail-side">
+            <a class="button" href="/mail/compose" data-shortcut="c" aria-keyshortcuts="c">
+              {t('mail:nav.write')}
+            </a>
+            <FolderList folders={folders} current={folder} />
+            <Shortcuts />
+          </div>
           <section class="mail-list-pane" aria-label={t('mail:list.label')}>
             <MessageList address={address} folder={folder} selected={uid} />
           </section>
-          {uid && <Reader address={address} folder={folder} uid={uid} />}
+          {uid && <Reader address={address} folder={folder} uid={uid} isDrafts={isDrafts} />}
         </div>
       </Screen>
     </Unlocked>

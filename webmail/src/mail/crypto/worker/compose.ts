@@ -45,7 +45,7 @@ export async function compose(args: {
     outgoing = pgpMimeMessage(
       fields,
       await encryptTo(protectedEntity(fields, draft.text, draft.attachments, false), to, own),
-      { protectSubject: args.protectSubject },
+      { protectSubject: args.protectSubject, bcc: true },
     );
   } else {
     outgoing = clearMessage(fields, draft.text, draft.attachments, true);

@@ -1,0 +1,122 @@
+import { useLocation } from 'preact-iso';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { useI18n } from '../../shell/i18n';
+
+/**
+ * Single-key shortcuts, on by default (as in the mail clients people come from), off by choice in
+ * the `?` sheet. A key acts on the element of the page that carries it (`data-shortcut`), so a
+ * shortcut does nothing a click there would not; j and k move through the message list.
+ */
+const STORAGE = 'giroflee.mail.shortcuts';
+const KEYS = ['c', 'r', 'a', 'f', 'j', 'k', 'u', '?'] as const;
+
+function enabled(): boolean {
+  try {
+    return localStorage.getItem(STORAGE) !== 'off';
+  } catch {
+    return true;
+  }
+}
+
+function typing(target: EventTarget | null): boolean {
+  const el = target as HTMLElement | null;
+  return Boolean(el?.closest('input, textarea, select, [contenteditable=""], [contenteditable="true"]'));
+}
+
+function step(by: 1 | -1): string | null {
+  const links = [...document.querySelectorAll<HTMLAnchorElement>('.mail-list a')];
+  if (links.length === 0) return null;
+  const at = links.findIndex((a) => a.getAttribute('aria-current') === 'true');
+  const next = at < 0 ? 0 : Math.min(links.length - 1, Math.max(0, at + by));
+  return links[next].getAttribute('href');
+}
+
+export function Shortcuts() {
+  const { t } = useI18n();
+  const { route } = useLocation();
+  const sheet = useRef<HTMLDialogElement>(null);
+  const [on, setOn] = useState(enabled);
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.ctrlKey || e.metaKey || e.altKey || typing(e.target)) return;
+      if (e.key === '?') {
+        e.preventDefault();
+        sheet.current?.showModal();
+        return;
+      }
+      if (!on || sheet.current?.open) return;
+      if (e.key === 'j' || e.key === 'k') {
+        const href = step(e.key === 'j' ? 1 : -1);
+        if (href) {
+          e.preventDefault();
+          route(href);
+        }
+        return;
+      }
+      const target = document.querySelector<HTMLElement>(`[data-shortcut="${e.key}"]`);
+      if (target) {
+        e.preventDefault();
+        target.click();
+      }
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [on]);
+
+  const toggle = (value: boolean) => {
+    setOn(value);
+    try {
+      localStorage.setItem(STORAGE, value ? 'on' : 'off');
+    } catch {
+      // Not kept past this page.
+    }
+  };
+
+  return (
+    <>
+      <p class="mail-shortcuts-hint">
+        <button type="button" class="button button-quiet" onClick={() => sheet.current?.showModal()}>
+          {t('mail:shortcuts.open')}
+        </button>
+      </p>
+      <dialog ref={sheet} class="shortcut-sheet" aria-labelledby="shortcuts-title">
+        <h2 id="shortcuts-title">{t('mail:shortcuts.title')}</h2>
+        <table>
+          <caption class="visually-hidden">{t('mail:shortcuts.title')}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{t('mail:shortcuts.key')}</th>
+              <th scope="col">{t('mail:shortcuts.action')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {KEYS.map((key) => (
+              <tr key={key}>
+                <td>
+                  <kbd>{key}</kbd>
+                </td>
+                <td>{t(`mail:shortcuts.keys.${key === '?' ? 'help' : key}`)}</td>
+              </tr>
+            ))}
+            <tr>
+              <td>
+                <kbd>Ctrl</kbd> + <kbd>{t('mail:shortcuts.enter')}</kbd>
+              </td>
+              <td>{t('mail:shortcuts.keys.send')}</td>
+            </tr>
+          </tbody>
+        </table>
+        <label class="checkbox">
+          <input type="checkbox" checked={on} onChange={(e) => toggle(e.currentTarget.checked)} />{' '}
+          {t('mail:shortcuts.enabled')}
+        </label>
+        <form method="dialog">
+          <button type="submit" class="button">
+            {t('mail:shortcuts.close')}
+          </button>
+        </form>
+      </dialog>
+    </>
+  );
+}
