@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -14,6 +14,7 @@ import {
   mkdirTraversable,
   NOBODY,
   systemUserIds,
+  ensureSystemUser,
   willReach,
 } from '../system/folder-access';
 
@@ -94,28 +95,6 @@ function programsVersion(programs: string): string {
 }
 
 const isRoot = () => process.getuid?.() === 0;
-
-function ensureUser(name: string): Ids {
-  const existing = systemUserIds(name);
-  if (existing) return existing;
-  const r = spawnSync(
-    'useradd',
-    [
-      '--system',
-      '--user-group',
-      '--home-dir',
-      '/nonexistent',
-      '--no-create-home',
-      '--shell',
-      '/usr/sbin/nologin',
-      name,
-    ],
-    { encoding: 'utf8' },
-  );
-  const created = systemUserIds(name);
-  if (!created) throw new Error(`could not create the system user "${name}": ${r.stderr || r.error}`);
-  return created;
-}
 
 function unreachable(
   what: { fr: string; en: string },
@@ -307,7 +286,7 @@ export async function startEmbeddedPostgres(
 ): Promise<EmbeddedDatabase> {
   const requested = path.resolve(dir);
   const plan = planEmbeddedCluster(requested, opts);
-  if (plan.runAs) plan.runAs = ensureUser(CLUSTER_USER);
+  if (plan.runAs) plan.runAs = ensureSystemUser(CLUSTER_USER);
   if (plan.copyFrom) copyPrograms(plan.copyFrom, plan.programs);
   const port = opts.port ?? (await freePort());
   const database = opts.database ?? 'giroflee';

@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { ensureSystemUser, systemUserIds } from '../system/folder-access';
 import type { RenderedFiles } from './render-postfix';
 
 const run = promisify(execFile);
@@ -17,29 +18,12 @@ export async function systemUser(name: string): Promise<{ user: string; uid: num
 
 /** The system user owning the mail store; created (as a system user) when missing and root. */
 export async function ensureVmailUser(name = 'vmail'): Promise<{ user: string; uid: number; gid: number }> {
-  try {
-    return await systemUser(name);
-  } catch {
-    if (process.getuid?.() !== 0) {
-      throw new MailstackError(
-        `system user "${name}" is missing; create it as root (useradd --system ${name})`,
-      );
-    }
-    await run('useradd', [
-      '--system',
-      '--user-group',
-      '--home-dir',
-      '/nonexistent',
-      '--no-create-home',
-      '--shell',
-      '/usr/sbin/nologin',
-      name,
-    ]).catch((e) => {
-      // Another stack may have created it at the same moment.
-      if (!/already exists/.test(String(e.stderr))) throw e;
-    });
-    return systemUser(name);
+  if (!systemUserIds(name) && process.getuid?.() !== 0) {
+    throw new MailstackError(
+      `system user "${name}" is missing; create it as root (useradd --system ${name})`,
+    );
   }
+  return { user: name, ...ensureSystemUser(name) };
 }
 
 async function groupId(name: string): Promise<number> {

@@ -24,6 +24,33 @@ export function systemUserIds(name: string): Ids | undefined {
   return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
 }
 
+/**
+ * The ids of system user `name`, created when missing (as root): a system user with its own
+ * group, no home and no shell, the way Debian's packages make theirs. Another process creating
+ * it at the same moment is no failure: the user is looked up again afterwards.
+ */
+export function ensureSystemUser(name: string): Ids {
+  const existing = systemUserIds(name);
+  if (existing) return existing;
+  const r = spawnSync(
+    'useradd',
+    [
+      '--system',
+      '--user-group',
+      '--home-dir',
+      '/nonexistent',
+      '--no-create-home',
+      '--shell',
+      '/usr/sbin/nologin',
+      name,
+    ],
+    { encoding: 'utf8' },
+  );
+  const created = systemUserIds(name);
+  if (!created) throw new Error(`could not create the system user "${name}": ${r.stderr || r.error}`);
+  return created;
+}
+
 /** Whether `ids` may search (traverse) the folder, or execute the file, `target`. */
 export function canReach(target: string, ids: Ids): boolean {
   return spawnSync('test', ['-x', target], { uid: ids.uid, gid: ids.gid, stdio: 'ignore' }).status === 0;

@@ -23,7 +23,7 @@ interface Case {
   /** The recursive resolver's (older) view, when it differs. */
   recursive?: (records: DnsRecord[], d: string) => DnsRecord[];
   /** `unreachable`: even the recursive resolvers never answer for the name. */
-  nameserver?: 'dead' | 'servfail' | 'none' | 'unreachable';
+  nameserver?: 'dead' | 'servfail' | 'none' | 'unreachable' | 'private';
   expect: Partial<Record<CheckId | 'overall', CheckStatus>>;
   codes?: string[];
 }
@@ -177,6 +177,13 @@ const cases: Case[] = [
     expect: { overall: 'unknown', mx: 'unknown', spf: 'unknown', dkim: 'unknown' },
     codes: ['nameservers_unknown'],
   },
+  {
+    name: 'nameservers on a non-public address, never queried',
+    domain: 'private-ns.example',
+    nameserver: 'private',
+    expect: { overall: 'error', mx: 'error', spf: 'error' },
+    codes: ['nameservers_private'],
+  },
   { name: 'an IDN domain', domain: 'école-idn.example', expect: { overall: 'ok' } },
   {
     name: 'an authoritative answer differing from the recursive one',
@@ -200,6 +207,9 @@ describe('checkDomain against fixture nameservers', () => {
     const recursive: DnsRecord[] = [
       rr.a('ns1.fixture.test', '127.0.0.2'),
       rr.a('ns-dead.fixture.test', '127.0.0.3'),
+      // Not public (0.0.0.0/8), and not allowed by these tests' settings (only 127.0.0.0/8 is):
+      // never queried. Were it queried by mistake, the packet would stay on this machine.
+      rr.a('ns-private.fixture.test', '0.0.0.1'),
       rr.txt('_spf.giroflee.test', 'v=spf1 ip4:192.0.2.10 ip4:192.0.2.11 -all'),
       rr.txt('_spf.other.example', 'v=spf1 ip4:198.51.100.1 -all'),
       // Each link: one include plus three more querying terms.
@@ -228,7 +238,8 @@ describe('checkDomain against fixture nameservers', () => {
         unreachable.push(d);
         continue;
       }
-      recursive.push(rr.ns(d, c.nameserver === 'dead' ? 'ns-dead.fixture.test' : 'ns1.fixture.test'));
+      const ns = { dead: 'ns-dead', private: 'ns-private' }[c.nameserver as string] ?? 'ns1';
+      recursive.push(rr.ns(d, `${ns}.fixture.test`));
       if (c.nameserver === 'servfail') servfail.push(d);
       auth.push(...records);
       recursive.push(...(c.recursive ? c.recursive(records, d) : records));
