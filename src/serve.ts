@@ -31,6 +31,7 @@ async function listenHttp(app: http.RequestListener, at: Endpoint): Promise<{ st
       }),
   };
 }
+import { quotaWarningsComponent } from './quota/quota-warning-job';
 
 export const httpComponent: Component = {
   name: 'http',
@@ -79,6 +80,7 @@ export const components: Component[] = [
   alertsComponent,
   monitoringComponent,
   retentionComponent,
+  quotaWarningsComponent,
   // Last: Postfix finds the gateways listening; stopped first, so nothing is handed to a stopped gateway.
   mailstackComponent,
 ];

@@ -1,4 +1,4 @@
-import type { Config, Endpoint } from '../config';
+import { PRODUCTION_CLIENT_PORTS, type Config, type Endpoint } from '../config';
 import { hashPassword } from '../auth/password-hash';
 import type { MasterCredentials } from './master-user';
 import { MailstackError, systemUser } from './processes';
@@ -18,12 +18,14 @@ export interface ProductionOptions {
   tls: { certFile: string; keyFile: string };
   relayhost?: Endpoint;
   masterUser: MasterCredentials;
+  doveadmApiKey: string;
   stripUserAgent?: boolean;
 }
 
 /**
- * Production settings: Debian's paths, MX on 25, submission on 587 (STARTTLS required before
- * AUTH), IMAPS on 993, DNS on, chroot as Debian ships it; gateways and Dovecot LMTP on loopback.
+ * Production settings: Debian's paths, MX on 25, submission on 465 (implicit TLS) and 587
+ * (STARTTLS required before AUTH), IMAPS on 993, DNS on, chroot as Debian ships it; gateways,
+ * Dovecot LMTP, ManageSieve and the doveadm HTTP API on loopback.
  */
 export async function productionSettings(config: Config, o: ProductionOptions): Promise<MailstackSettings> {
   const vmail = await systemUser('vmail').catch(() => {
@@ -38,10 +40,13 @@ export async function productionSettings(config: Config, o: ProductionOptions): 
     ports: {
       ...DEFAULT_PORTS,
       mx: 25,
-      submission: 587,
-      imap: 993,
+      submission: PRODUCTION_CLIENT_PORTS.submission,
+      submissions: PRODUCTION_CLIENT_PORTS.submissions,
+      imap: PRODUCTION_CLIENT_PORTS.imaps,
       dovecotLmtp: config.dovecotLmtp.port,
       reinject: config.reinject.port,
+      managesieve: config.managesieve.port,
+      doveadm: config.doveadm.port,
     },
     paths: PRODUCTION_PATHS,
     database: databaseParams(o.databaseUrl),
@@ -55,6 +60,7 @@ export async function productionSettings(config: Config, o: ProductionOptions): 
       passwordHash: `{ARGON2ID}${await hashPassword(o.masterUser.password)}`,
     },
     tls: o.tls,
+    doveadmApiKey: o.doveadmApiKey,
     vmail,
     defence: { ...DEFAULT_DEFENCE, dnsServers: config.dnsServers ?? [] },
   };

@@ -2,6 +2,7 @@ import type { Express, Router } from 'express';
 import type { AppContext } from '../../context';
 import { mountAccounts } from './accounts';
 import { mountAliases } from './aliases';
+import { mountAppPasswords } from './app-passwords';
 import { mountAudit } from './audit';
 import { mountCollectives } from './collectives';
 import { mountDns, mountMtaSts } from './dns';
@@ -12,6 +13,7 @@ import { mountMailboxKeys } from './mailbox-keys';
 import { mountMailboxes } from './mailboxes';
 import { mountMail } from './mail';
 import { mountMetrics } from './metrics';
+import { mountQuota } from './quota';
 import { mountRelays } from './relays';
 import { mountSession } from './session';
 import { mountWkd } from './wkd';
@@ -26,6 +28,8 @@ export const apiRoutes: Array<(router: Router, ctx: AppContext) => void> = [
   mountDns,
   mountMailboxes,
   mountMailboxKeys,
+  mountAppPasswords,
+  mountQuota,
   mountAliases,
   mountAudit,
   mountRelays,

@@ -5,7 +5,7 @@ import { loadConfig, parseEndpoint } from '../../config';
 import { errors } from '../../errors';
 import { ensureMailPackages } from '../../mailstack/ensure-packages';
 import { databaseUrlOf, mailstackDir, mailstackOptions } from '../../mailstack/from-config';
-import { webmailMasterCredentials } from '../../mailstack/master-user';
+import { doveadmApiKey, webmailMasterCredentials } from '../../mailstack/master-user';
 import { MailstackError } from '../../mailstack/processes';
 import { productionSettings, renderProduction } from '../../mailstack/render-production';
 import { mailstackStatus, startMailstack, stopMailstack } from '../../mailstack/start-mailstack';
@@ -39,7 +39,13 @@ export function registerMailstack(program: Command): void {
           explained(async () => {
             ensureMailPackages();
             const master = await webmailMasterCredentials(ctx);
-            const stack = await startMailstack(mailstackOptions(ctx.config, databaseUrlOf(ctx.db), master));
+            const options = mailstackOptions(
+              ctx.config,
+              databaseUrlOf(ctx.db),
+              master,
+              await doveadmApiKey(ctx),
+            );
+            const stack = await startMailstack(options);
             output(opts.json, { dir: stack.dir, ports: stack.ports }, () =>
               [
                 `mail stack up in ${stack.dir} / pile mail démarrée`,
@@ -122,6 +128,7 @@ export function registerMailstack(program: Command): void {
                 tls: { certFile: opts.tlsCert, keyFile: opts.tlsKey },
                 relayhost: opts.relayhost ? parseEndpoint(opts.relayhost, 25) : undefined,
                 masterUser: await webmailMasterCredentials(ctx),
+                doveadmApiKey: await doveadmApiKey(ctx),
                 stripUserAgent: opts.stripUserAgent,
               });
               const written: string[] = [];

@@ -1,0 +1,233 @@
+import { ImapFlow } from 'imapflow';
+import nodemailer from 'nodemailer';
+import type { Actor } from '../../src/auth/actor';
+import { loadMailboxActor } from '../../src/auth/sessions';
+import type { Notifier } from '../../src/context';
+import { doveadmApiKey, masterLogin, type MasterCredentials } from '../../src/mailstack/master-user';
+import { runQuotaWarnings } from '../../src/quota/quota-warning-job';
+import { useTestApp } from '../support/app';
+import { makeCollective, makeDomain, makeMailbox, TEST_PASSWORD } from '../support/factories';
+import { freePorts, startTestMailstack, type TestMailstack } from '../support/mailstack';
+import { REAL_STACK_TEST_MS, waitUntil } from '../support/wait-until';
+
+jest.setTimeout(REAL_STACK_TEST_MS);
+
+const MASTER: MasterCredentials = { user: 'webmail', password: 'webmail master secret for tests' };
+
+/** Logs in to IMAP (plain, the private stack) and out; throws when the login is refused. */
+async function imapLogin(port: number, user: string, pass: string): Promise<void> {
+  const client = new ImapFlow({
+    host: '127.0.0.1',
+    port,
+    secure: false,
+    auth: { user, pass },
+    logger: false,
+  });
+  await client.connect();
+  await client.logout();
+}
+
+/** Sends one message through Postfix submission with SMTP AUTH; throws when AUTH is refused. */
+async function smtpSend(port: number, user: string, pass: string, tls = false): Promise<void> {
+  const transport = nodemailer.createTransport({
+    host: '127.0.0.1',
+    port,
+    secure: tls,
+    ignoreTLS: !tls,
+    tls: { rejectUnauthorized: false },
+    auth: { user, pass },
+  });
+  try {
+    await transport.sendMail({ from: user, to: user, subject: 'essai', text: 'Bonjour.' });
+  } finally {
+    transport.close();
+  }
+}
+
+/**
+ * Mail programs on the real Postfix and Dovecot: app passwords made through the API open IMAP
+ * and SMTP submission, the main password can be refused there, and neither changes the web
+ * login or the webmail's master-user access.
+ */
+describe('mail programs on the real stack', () => {
+  let stack: TestMailstack;
+  const notices: Parameters<Notifier['send']>[0][] = [];
+  // Known before the app starts: its settings name the Dovecot services it calls.
+  let ports: { imap: number; submission: number; submissions: number; managesieve: number; doveadm: number };
+  beforeAll(async () => {
+    const [imap, submission, submissions, managesieve, doveadm] = await freePorts(5);
+    ports = { imap, submission, submissions, managesieve, doveadm };
+  });
+  const app = useTestApp({
+    config: () => ({
+      managesieve: { host: '127.0.0.1', port: ports.managesieve },
+      doveadm: { host: '127.0.0.1', port: ports.doveadm },
+      mailClients: {
+        imap: [{ host: '127.0.0.1', port: ports.imap, security: 'none' }],
+        smtp: [
+          { host: '127.0.0.1', port: ports.submissions, security: 'tls' },
+          { host: '127.0.0.1', port: ports.submission, security: 'none' },
+        ],
+      },
+    }),
+    setup: async (ctx) => {
+      ctx.notifier = { send: async (m) => void notices.push(m) };
+      stack = await startTestMailstack(ctx.databaseUrl, {
+        ports,
+        masterUser: MASTER,
+        doveadmApiKey: await doveadmApiKey(ctx),
+      });
+      return () => stack.stop();
+    },
+  });
+  let domainId: string;
+
+  beforeAll(async () => {
+    const collective = await makeCollective(app.ctx);
+    domainId = (await makeDomain(app.ctx, { collectiveId: collective.id })).id;
+  });
+
+  async function newOwner(): Promise<{ address: string; actor: Actor }> {
+    const box = await makeMailbox(app.ctx, { domainId });
+    return { address: box.address, actor: (await loadMailboxActor(app.ctx, box.id)) as Actor };
+  }
+
+  async function newAppPassword(owner: { address: string; actor: Actor }, name: string) {
+    const res = await app.client.request('POST', `/api/v1/mailboxes/${owner.address}/app-passwords`, {
+      as: owner.actor,
+      body: { name },
+    });
+    expect(res.status).toBe(201);
+    return res.body as { id: string; password: string };
+  }
+
+  describe('app passwords', () => {
+    it('open IMAP and SMTP submission (587 and implicit TLS) and record their last use', async () => {
+      const owner = await newOwner();
+      const { password } = await newAppPassword(owner, 'Thunderbird');
+      expect(password).toMatch(/^([a-z2-7]{4}-){5}[a-z2-7]{4}$/);
+
+      await imapLogin(stack.ports.imap, owner.address, password);
+      await smtpSend(stack.ports.submission, owner.address, password);
+      await smtpSend(stack.ports.submissions, owner.address, password, true);
+
+      const list = await app.client.request('GET', `/api/v1/mailboxes/${owner.address}/app-passwords`, {
+        as: owner.actor,
+      });
+      expect(list.body.items).toEqual([
+        expect.objectContaining({ name: 'Thunderbird', lastUsedAt: expect.any(String) }),
+      ]);
+      expect(JSON.stringify(list.body)).not.toContain(password);
+    });
+
+    it('refuse a wrong app password and a revoked one', async () => {
+      const owner = await newOwner();
+      const { id, password } = await newAppPassword(owner, 'Téléphone');
+      const wrong = password.slice(0, -1) + (password.endsWith('a') ? 'b' : 'a');
+      await expect(imapLogin(stack.ports.imap, owner.address, wrong)).rejects.toThrow();
+
+      const revoked = await app.client.request(
+        'DELETE',
+        `/api/v1/mailboxes/${owner.address}/app-passwords/${id}`,
+        {
+          as: owner.actor,
+        },
+      );
+      expect(revoked.status).toBe(204);
+      await expect(imapLogin(stack.ports.imap, owner.address, password)).rejects.toThrow();
+      await expect(smtpSend(stack.ports.submission, owner.address, password)).rejects.toThrow(/auth/i);
+    });
+
+    it('refuse the main password over IMAP and SMTP once the owner asks, not on the web or for the webmail', async () => {
+      const owner = await newOwner();
+      await imapLogin(stack.ports.imap, owner.address, TEST_PASSWORD);
+      const { id, password } = await newAppPassword(owner, 'Nextcloud Mail');
+
+      const set = await app.client.request(
+        'PATCH',
+        `/api/v1/mailboxes/${owner.address}/app-passwords/settings`,
+        {
+          as: owner.actor,
+          body: { mainPasswordRefused: true },
+        },
+      );
+      expect(set.body).toEqual({ mainPasswordRefused: true });
+
+      await expect(imapLogin(stack.ports.imap, owner.address, TEST_PASSWORD)).rejects.toThrow();
+      await expect(smtpSend(stack.ports.submission, owner.address, TEST_PASSWORD)).rejects.toThrow(/auth/i);
+      await imapLogin(stack.ports.imap, owner.address, password);
+      await imapLogin(stack.ports.imap, masterLogin(owner.address, MASTER), MASTER.password);
+      const web = await app.client.request('POST', '/api/v1/session', {
+        body: { login: owner.address, password: TEST_PASSWORD },
+      });
+      expect(web.status).toBe(200);
+
+      // With no app password left the option has nothing to stand on: the main password works again.
+      await app.client.request('DELETE', `/api/v1/mailboxes/${owner.address}/app-passwords/${id}`, {
+        as: owner.actor,
+      });
+      await imapLogin(stack.ports.imap, owner.address, TEST_PASSWORD);
+    });
+
+    it('never open the web login', async () => {
+      const owner = await newOwner();
+      const { password } = await newAppPassword(owner, 'K-9');
+      const web = await app.client.request('POST', '/api/v1/session', {
+        body: { login: owner.address, password },
+      });
+      expect(web.status).toBe(401);
+    });
+  });
+
+  describe('quota', () => {
+    /** A message of about `bytes` from outside, through the MX. */
+    const deliver = (to: string, bytes: number) =>
+      nodemailer
+        .createTransport({ host: '127.0.0.1', port: stack.ports.mx, secure: false, ignoreTLS: true })
+        .sendMail({ from: 'ami@ailleurs.example', to, subject: 'Photos', text: 'x'.repeat(bytes) });
+
+    it('shows what Dovecot counts, warns the mailbox once past 90 %, and again only after it went under', async () => {
+      const box = await makeMailbox(app.ctx, { domainId, quotaBytes: 1024 * 1024 });
+      const owner = (await loadMailboxActor(app.ctx, box.id)) as Actor;
+      const empty = await app.client.request('GET', `/api/v1/mailboxes/${box.address}/quota`, { as: owner });
+      expect(empty.body).toEqual({ usedBytes: 0, limitBytes: 1024 * 1024, usedMessages: 0, percent: 0 });
+
+      await deliver(box.address, 950 * 1024);
+      const full = await waitUntil('the message counted by Dovecot', async () => {
+        const res = await app.client.request('GET', `/api/v1/mailboxes/${box.address}/quota`, { as: owner });
+        return res.body.usedMessages === 1 && res.body;
+      });
+      expect(full.usedBytes).toBeGreaterThan(950 * 1024);
+      expect(full.percent).toBeGreaterThanOrEqual(90);
+
+      const before = notices.length;
+      await runQuotaWarnings(app.ctx);
+      const mine = notices.slice(before).filter((n) => n.to.includes(box.address));
+      expect(mine).toHaveLength(1);
+      expect(mine[0].subject).toContain(`pleine à ${full.percent} %`);
+      expect(mine[0].text).toContain('empty the Trash');
+      await runQuotaWarnings(app.ctx);
+      expect(notices.filter((n) => n.to.includes(box.address))).toHaveLength(1);
+
+      const imap = new ImapFlow({
+        host: '127.0.0.1',
+        port: stack.ports.imap,
+        secure: false,
+        auth: { user: box.address, pass: TEST_PASSWORD },
+        logger: false,
+      });
+      await imap.connect();
+      await imap.mailboxOpen('INBOX');
+      await imap.messageDelete('1:*');
+      await imap.logout();
+      await runQuotaWarnings(app.ctx);
+      await deliver(box.address, 950 * 1024);
+      await waitUntil('the new message counted', async () => {
+        const res = await app.client.request('GET', `/api/v1/mailboxes/${box.address}/quota`, { as: owner });
+        return res.body.usedMessages === 1;
+      });
+      await runQuotaWarnings(app.ctx);
+      expect(notices.filter((n) => n.to.includes(box.address))).toHaveLength(2);
+    });
+  });
+});
