@@ -1,5 +1,8 @@
+import http from 'node:http';
+import { DOMParser, type Element } from '@xmldom/xmldom';
 import { ImapFlow } from 'imapflow';
 import nodemailer from 'nodemailer';
+import { parse as parsePlist } from 'plist';
 import type { Actor } from '../../src/auth/actor';
 import { loadMailboxActor } from '../../src/auth/sessions';
 import type { Notifier } from '../../src/context';
@@ -44,6 +47,73 @@ async function smtpSend(port: number, user: string, pass: string, tls = false): 
   }
 }
 
+/** The server settings a mail program takes from an automatic setup document. */
+interface Given {
+  host: string;
+  port: number;
+  tls: boolean;
+  starttls: boolean;
+}
+
+/** Logs in with the settings a document gave; `tls` means implicit TLS (the private stack's certificate is self-signed). */
+async function imapWith(s: Given, user: string, pass: string): Promise<void> {
+  const client = new ImapFlow({
+    host: s.host,
+    port: s.port,
+    secure: s.tls,
+    doSTARTTLS: s.starttls ? true : undefined,
+    tls: { rejectUnauthorized: false },
+    auth: { user, pass },
+    logger: false,
+  });
+  await client.connect();
+  await client.logout();
+}
+
+async function smtpWith(s: Given, user: string, pass: string): Promise<void> {
+  const transport = nodemailer.createTransport({
+    host: s.host,
+    port: s.port,
+    secure: s.tls,
+    requireTLS: s.starttls,
+    ignoreTLS: !s.tls && !s.starttls,
+    tls: { rejectUnauthorized: false },
+    auth: { user, pass },
+  });
+  try {
+    await transport.sendMail({ from: user, to: user, subject: 'configuré', text: 'Bonjour.' });
+  } finally {
+    transport.close();
+  }
+}
+
+/** A strict XML parse: any well-formedness error fails the test. */
+function parseXml(text: string) {
+  return new DOMParser({
+    onError: (level, message) => {
+      throw new Error(`XML ${level}: ${message}`);
+    },
+  }).parseFromString(text, 'text/xml');
+}
+
+const child = (e: Element, name: string) => e.getElementsByTagName(name)[0]?.textContent ?? '';
+
+/** GET with an explicit Host header (fetch may not set one), as a reverse proxy forwards it. */
+function getWithHost(url: string, host: string): Promise<{ status: number; type: string; body: string }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { headers: { host } }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode!, type: String(res.headers['content-type']), body }),
+        );
+      })
+      .on('error', reject);
+  });
+}
+
 /**
  * Mail programs on the real Postfix and Dovecot: app passwords made through the API open IMAP
  * and SMTP submission, the main password can be refused there, and neither changes the web
@@ -81,10 +151,13 @@ describe('mail programs on the real stack', () => {
     },
   });
   let domainId: string;
+  let domainName: string;
 
   beforeAll(async () => {
     const collective = await makeCollective(app.ctx);
-    domainId = (await makeDomain(app.ctx, { collectiveId: collective.id })).id;
+    const domain = await makeDomain(app.ctx, { collectiveId: collective.id });
+    domainId = domain.id;
+    domainName = domain.name;
   });
 
   async function newOwner(): Promise<{ address: string; actor: Actor }> {
@@ -228,6 +301,161 @@ describe('mail programs on the real stack', () => {
       });
       await runQuotaWarnings(app.ctx);
       expect(notices.filter((n) => n.to.includes(box.address))).toHaveLength(2);
+    });
+  });
+
+  describe('automatic setup', () => {
+    it('Thunderbird: both autoconfig addresses give servers that accept an app password', async () => {
+      const owner = await newOwner();
+      const { password } = await newAppPassword(owner, 'Thunderbird');
+      const byHost = await getWithHost(`${app.client.url}/mail/config-v1.1.xml`, `autoconfig.${domainName}`);
+      const wellKnown = await app.client.request(
+        'GET',
+        `/.well-known/autoconfig/mail/config-v1.1.xml?emailaddress=${encodeURIComponent(owner.address)}`,
+      );
+      expect(byHost.status).toBe(200);
+      expect(byHost.type).toMatch(/^application\/xml/);
+      expect(wellKnown.text).toBe(byHost.body);
+
+      const doc = parseXml(byHost.body);
+      const root = doc.documentElement!;
+      expect([root.tagName, root.getAttribute('version')]).toEqual(['clientConfig', '1.1']);
+      const provider = root.getElementsByTagName('emailProvider')[0];
+      expect(provider.getAttribute('id')).toBe(domainName);
+      expect(child(provider, 'domain')).toBe(domainName);
+      const servers = (tag: string) =>
+        Array.from(provider.getElementsByTagName(tag)).map((e) => ({
+          type: e.getAttribute('type'),
+          host: child(e, 'hostname'),
+          port: Number(child(e, 'port')),
+          socketType: child(e, 'socketType'),
+          username: child(e, 'username'),
+          authentication: child(e, 'authentication'),
+        }));
+      const incoming = servers('incomingServer');
+      const outgoing = servers('outgoingServer');
+      expect(incoming.map((x) => [x.type, x.port, x.socketType])).toEqual([
+        ['imap', stack.ports.imap, 'plain'],
+      ]);
+      expect(outgoing.map((x) => [x.type, x.port, x.socketType])).toEqual([
+        ['smtp', stack.ports.submissions, 'SSL'],
+        ['smtp', stack.ports.submission, 'plain'],
+      ]);
+      for (const x of [...incoming, ...outgoing]) {
+        expect([x.username, x.authentication]).toEqual(['%EMAILADDRESS%', 'password-cleartext']);
+      }
+      const given = (x: (typeof incoming)[number]): Given => ({
+        host: x.host,
+        port: x.port,
+        tls: x.socketType === 'SSL',
+        starttls: x.socketType === 'STARTTLS',
+      });
+      const user = incoming[0].username.replace('%EMAILADDRESS%', owner.address);
+      for (const x of incoming) await imapWith(given(x), user, password);
+      for (const x of outgoing) await smtpWith(given(x), user, password);
+    });
+
+    it('Outlook: the POX answer to the POSTed address gives servers that accept an app password', async () => {
+      const owner = await newOwner();
+      const { password } = await newAppPassword(owner, 'Outlook');
+      const request = `<?xml version="1.0" encoding="utf-8"?>
+<Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/outlook/requestschema/2006">
+  <Request>
+    <EMailAddress>${owner.address.toUpperCase()}</EMailAddress>
+    <AcceptableResponseSchema>http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a</AcceptableResponseSchema>
+  </Request>
+</Autodiscover>`;
+      const res = await app.client.request('POST', '/Autodiscover/Autodiscover.xml', {
+        raw: request,
+        headers: { 'content-type': 'text/xml' },
+      });
+      expect(res.status).toBe(200);
+      const doc = parseXml(res.text);
+      const root = doc.documentElement!;
+      expect(root.namespaceURI).toBe(
+        'http://schemas.microsoft.com/exchange/autodiscover/responseschema/2006',
+      );
+      const response = root.getElementsByTagName('Response')[0];
+      expect(response.namespaceURI).toBe(
+        'http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a',
+      );
+      const account = response.getElementsByTagName('Account')[0];
+      expect([child(account, 'AccountType'), child(account, 'Action')]).toEqual(['email', 'settings']);
+      const protocols = Array.from(account.getElementsByTagName('Protocol')).map((p) => ({
+        type: child(p, 'Type'),
+        given: {
+          host: child(p, 'Server'),
+          port: Number(child(p, 'Port')),
+          tls: child(p, 'Encryption') === 'SSL',
+          starttls: child(p, 'Encryption') === 'TLS',
+        },
+        login: child(p, 'LoginName'),
+      }));
+      expect(protocols.map((p) => [p.type, p.given.port, p.login])).toEqual([
+        ['IMAP', stack.ports.imap, owner.address],
+        ['SMTP', stack.ports.submissions, owner.address],
+      ]);
+      await imapWith(protocols[0].given, protocols[0].login, password);
+      await smtpWith(protocols[1].given, protocols[1].login, password);
+    });
+
+    it('answers only for active hosted domains, and only to an autodiscover request', async () => {
+      const pending = await makeDomain(app.ctx, {
+        collectiveId: (await makeCollective(app.ctx)).id,
+        status: 'pending',
+      });
+      for (const domain of [pending.name, 'elsewhere.example']) {
+        const res = await getWithHost(`${app.client.url}/mail/config-v1.1.xml`, `autoconfig.${domain}`);
+        expect(res.status).toBe(404);
+      }
+      const unknown = await app.client.request('POST', '/autodiscover/autodiscover.xml', {
+        raw: '<Autodiscover><Request><EMailAddress>a@elsewhere.example</EMailAddress></Request></Autodiscover>',
+      });
+      expect(unknown.status).toBe(404);
+      const notXml = await app.client.request('POST', '/autodiscover/autodiscover.xml', { raw: 'hello' });
+      expect(notXml.status).toBe(400);
+    });
+
+    it('Apple: the signed-in owner downloads a profile whose servers accept an app password', async () => {
+      const owner = await newOwner();
+      const { password } = await newAppPassword(owner, 'iPhone');
+      const res = await app.client.request('GET', `/api/v1/mailboxes/${owner.address}/mobileconfig`, {
+        as: owner.actor,
+      });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/^application\/x-apple-aspen-config/);
+      expect(res.headers.get('content-disposition')).toContain('.mobileconfig');
+      const profile = parsePlist(res.text) as Record<string, any>;
+      expect([profile.PayloadType, profile.PayloadVersion]).toEqual(['Configuration', 1]);
+      const [mail] = profile.PayloadContent as Array<Record<string, any>>;
+      expect(mail.PayloadType).toBe('com.apple.mail.managed');
+      expect(mail.EmailAccountType).toBe('EmailTypeIMAP');
+      expect(mail.EmailAddress).toBe(owner.address);
+      expect(JSON.stringify(profile)).not.toMatch(/Password"\s*:\s*"[^"]/);
+      await imapWith(
+        {
+          host: mail.IncomingMailServerHostName,
+          port: mail.IncomingMailServerPortNumber,
+          tls: mail.IncomingMailServerUseSSL,
+          starttls: false,
+        },
+        mail.IncomingMailServerUsername,
+        password,
+      );
+      await smtpWith(
+        {
+          host: mail.OutgoingMailServerHostName,
+          port: mail.OutgoingMailServerPortNumber,
+          tls: mail.OutgoingMailServerUseSSL,
+          starttls: false,
+        },
+        mail.OutgoingMailServerUsername,
+        password,
+      );
+      const again = await app.client.request('GET', `/api/v1/mailboxes/${owner.address}/mobileconfig`, {
+        as: owner.actor,
+      });
+      expect(again.text).toBe(res.text);
     });
   });
 });

@@ -4,6 +4,7 @@ import { mountAccounts } from './accounts';
 import { mountAliases } from './aliases';
 import { mountAppPasswords } from './app-passwords';
 import { mountAudit } from './audit';
+import { mountAutoconfig, mountMobileconfig } from './autoconfig';
 import { mountCollectives } from './collectives';
 import { mountDns, mountMtaSts } from './dns';
 import { mountDomains } from './domains';
@@ -30,6 +31,7 @@ export const apiRoutes: Array<(router: Router, ctx: AppContext) => void> = [
   mountMailboxKeys,
   mountAppPasswords,
   mountQuota,
+  mountMobileconfig,
   mountAliases,
   mountAudit,
   mountRelays,
@@ -42,4 +44,5 @@ export const rootRoutes: Array<(app: Express, ctx: AppContext) => void> = [
   mountMetrics,
   mountWkd,
   mountMtaSts,
+  mountAutoconfig,
 ];
