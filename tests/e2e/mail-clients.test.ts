@@ -6,7 +6,12 @@ import { parse as parsePlist } from 'plist';
 import type { Actor } from '../../src/auth/actor';
 import { loadMailboxActor } from '../../src/auth/sessions';
 import type { Notifier } from '../../src/context';
-import { doveadmApiKey, masterLogin, type MasterCredentials } from '../../src/mailstack/master-user';
+import {
+  doveadmApiKey,
+  masterLogin,
+  webmailMasterCredentials,
+  type MasterCredentials,
+} from '../../src/mailstack/master-user';
 import { runQuotaWarnings } from '../../src/quota/quota-warning-job';
 import { useTestApp } from '../support/app';
 import { makeCollective, makeDomain, makeMailbox, TEST_PASSWORD } from '../support/factories';
@@ -14,8 +19,6 @@ import { freePorts, startTestMailstack, type TestMailstack } from '../support/ma
 import { REAL_STACK_TEST_MS, waitUntil } from '../support/wait-until';
 
 jest.setTimeout(REAL_STACK_TEST_MS);
-
-const MASTER: MasterCredentials = { user: 'webmail', password: 'webmail master secret for tests' };
 
 /** Logs in to IMAP (plain, the private stack) and out; throws when the login is refused. */
 async function imapLogin(port: number, user: string, pass: string): Promise<void> {
@@ -121,6 +124,7 @@ function getWithHost(url: string, host: string): Promise<{ status: number; type:
  */
 describe('mail programs on the real stack', () => {
   let stack: TestMailstack;
+  let master: MasterCredentials;
   const notices: Parameters<Notifier['send']>[0][] = [];
   // Known before the app starts: its settings name the Dovecot services it calls.
   let ports: { imap: number; submission: number; submissions: number; managesieve: number; doveadm: number };
@@ -142,9 +146,10 @@ describe('mail programs on the real stack', () => {
     }),
     setup: async (ctx) => {
       ctx.notifier = { send: async (m) => void notices.push(m) };
+      master = await webmailMasterCredentials(ctx);
       stack = await startTestMailstack(ctx.databaseUrl, {
         ports,
-        masterUser: MASTER,
+        masterUser: master,
         doveadmApiKey: await doveadmApiKey(ctx),
       });
       return () => stack.stop();
@@ -229,7 +234,7 @@ describe('mail programs on the real stack', () => {
       await expect(imapLogin(stack.ports.imap, owner.address, TEST_PASSWORD)).rejects.toThrow();
       await expect(smtpSend(stack.ports.submission, owner.address, TEST_PASSWORD)).rejects.toThrow(/auth/i);
       await imapLogin(stack.ports.imap, owner.address, password);
-      await imapLogin(stack.ports.imap, masterLogin(owner.address, MASTER), MASTER.password);
+      await imapLogin(stack.ports.imap, masterLogin(owner.address, master), master.password);
       const web = await app.client.request('POST', '/api/v1/session', {
         body: { login: owner.address, password: TEST_PASSWORD },
       });
@@ -456,6 +461,117 @@ describe('mail programs on the real stack', () => {
         as: owner.actor,
       });
       expect(again.text).toBe(res.text);
+    });
+  });
+
+  describe('vacation reply and filters', () => {
+    /** Subjects in a folder, read as the mailbox itself. */
+    async function subjects(address: string, folder = 'INBOX'): Promise<string[]> {
+      const client = new ImapFlow({
+        host: '127.0.0.1',
+        port: stack.ports.imap,
+        secure: false,
+        auth: { user: address, pass: TEST_PASSWORD },
+        logger: false,
+      });
+      await client.connect();
+      try {
+        const box = await client.mailboxOpen(folder).catch(() => undefined);
+        if (!box || box.exists === 0) return [];
+        const out: string[] = [];
+        for await (const m of client.fetch('1:*', { envelope: true })) out.push(m.envelope?.subject ?? '');
+        return out;
+      } finally {
+        await client.logout();
+      }
+    }
+
+    /** Sends through the MX and waits until Postfix handed everything on (Dovecot ran the script). */
+    async function deliver(message: nodemailer.SendMailOptions): Promise<void> {
+      await nodemailer
+        .createTransport({ host: '127.0.0.1', port: stack.ports.mx, secure: false, ignoreTLS: true })
+        .sendMail(message);
+      await waitUntil('an empty Postfix queue', async () => (await stack.queue()).length === 0);
+    }
+
+    it('Dovecot applies the rules set through the API at delivery: files, discards, replies once', async () => {
+      const owner = await newOwner();
+      const friend = await newOwner();
+      const rules = {
+        vacation: { subject: 'Absente jusqu’à lundi', body: 'Bonjour,\nje lis mes messages lundi.', days: 7 },
+        filters: [
+          {
+            field: 'list-id',
+            match: 'contains',
+            value: 'annonces',
+            action: 'move',
+            folder: 'Listes/Annonces',
+          },
+          { field: 'from', match: 'is', value: 'pub@ailleurs.example', action: 'discard' },
+        ],
+      };
+      const put = await app.client.request('PUT', `/api/v1/mailboxes/${owner.address}/sieve`, {
+        as: owner.actor,
+        body: rules,
+      });
+      expect(put.status).toBe(200);
+      const got = await app.client.request('GET', `/api/v1/mailboxes/${owner.address}/sieve`, {
+        as: owner.actor,
+      });
+      expect(got.body).toMatchObject({ rules, otherScriptActive: false });
+      expect(got.body.notice.en).toContain('clear headers');
+
+      await deliver({ from: friend.address, to: owner.address, subject: 'Bonjour', text: 'Un café ?' });
+      await deliver({ from: friend.address, to: owner.address, subject: 'Re: Bonjour', text: 'Alors ?' });
+      await deliver({
+        from: 'liste@ailleurs.example',
+        to: owner.address,
+        subject: 'Annonce du mois',
+        text: 'Nouvelles',
+        headers: { 'List-Id': 'Annonces <annonces.ailleurs.example>' },
+      });
+      await deliver({ from: 'pub@ailleurs.example', to: owner.address, subject: 'Promo', text: 'Achetez' });
+
+      expect(await subjects(owner.address)).toEqual(['Bonjour', 'Re: Bonjour']);
+      expect(await subjects(owner.address, 'Listes/Annonces')).toEqual(['Annonce du mois']);
+      // RFC 5230 §4.2: one reply per sender within `days`.
+      expect(await subjects(friend.address)).toEqual(['Absente jusqu’à lundi']);
+    });
+
+    it('sends no reply outside the dates given, and shows no rules until some are set', async () => {
+      const owner = await newOwner();
+      const friend = await newOwner();
+      const none = await app.client.request('GET', `/api/v1/mailboxes/${owner.address}/sieve`, {
+        as: owner.actor,
+      });
+      expect(none.body).toMatchObject({ rules: { vacation: null, filters: [] }, otherScriptActive: false });
+      const put = await app.client.request('PUT', `/api/v1/mailboxes/${owner.address}/sieve`, {
+        as: owner.actor,
+        body: {
+          vacation: { subject: 'Absent', body: 'En congé.', from: '2001-01-01', until: '2001-01-31' },
+          // Quotes and backslashes stay inside their Sieve strings (RFC 5228 §2.4.2).
+          filters: [
+            {
+              field: 'subject',
+              match: 'contains',
+              value: 'a "b" \\ c"; discard; #',
+              action: 'move',
+              folder: 'Tri "spécial"',
+            },
+          ],
+        },
+      });
+      expect(put.status).toBe(200);
+      const back = await app.client.request('GET', `/api/v1/mailboxes/${owner.address}/sieve`, {
+        as: owner.actor,
+      });
+      expect(back.body.rules.filters[0]).toMatchObject({
+        value: 'a "b" \\ c"; discard; #',
+        folder: 'Tri "spécial"',
+      });
+      await deliver({ from: friend.address, to: owner.address, subject: 'Hors période', text: 'Salut' });
+      expect(await subjects(owner.address)).toEqual(['Hors période']);
+      expect(await subjects(friend.address)).toEqual([]);
     });
   });
 });

@@ -17,6 +17,7 @@ import { mountMetrics } from './metrics';
 import { mountQuota } from './quota';
 import { mountRelays } from './relays';
 import { mountSession } from './session';
+import { mountSieve } from './sieve';
 import { mountWkd } from './wkd';
 
 /** Routes under /api/v1. Each file mounts one resource. */
@@ -32,6 +33,7 @@ export const apiRoutes: Array<(router: Router, ctx: AppContext) => void> = [
   mountAppPasswords,
   mountQuota,
   mountMobileconfig,
+  mountSieve,
   mountAliases,
   mountAudit,
   mountRelays,
