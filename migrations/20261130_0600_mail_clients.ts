@@ -9,6 +9,11 @@ import type { Knex } from 'knex';
  * a mailbox may hold several app passwords while each login reads one row. The whole password is
  * stored as SHA-256: with 120 random bits a slow hash protects nothing more, and Dovecot checks
  * it without the 20 ms an argon2id verification costs on every connection a client opens.
+ *
+ * New views and a new function only: the `mta` views and lookup functions of the earlier
+ * migrations are unchanged. An admin's reset (mailboxes.must_change_password) locks the mailbox's
+ * main password out of Dovecot; the owner's app passwords are hers, not the admin's, and keep
+ * working (she revokes them herself, or the mailbox is suspended).
  */
 export async function up(knex: Knex): Promise<void> {
   await knex.raw(`

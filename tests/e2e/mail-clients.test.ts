@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { DOMParser, type Element } from '@xmldom/xmldom';
 import { ImapFlow } from 'imapflow';
-import nodemailer from 'nodemailer';
+import nodemailer, { type SendMailOptions } from 'nodemailer';
 import { parse as parsePlist } from 'plist';
 import type { Actor } from '../../src/auth/actor';
 import { loadMailboxActor } from '../../src/auth/sessions';
@@ -487,7 +487,7 @@ describe('mail programs on the real stack', () => {
     }
 
     /** Sends through the MX and waits until Postfix handed everything on (Dovecot ran the script). */
-    async function deliver(message: nodemailer.SendMailOptions): Promise<void> {
+    async function deliver(message: SendMailOptions): Promise<void> {
       await nodemailer
         .createTransport({ host: '127.0.0.1', port: stack.ports.mx, secure: false, ignoreTLS: true })
         .sendMail(message);

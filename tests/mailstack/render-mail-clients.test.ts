@@ -141,6 +141,22 @@ describe('mail programs in the rendered Postfix and Dovecot', () => {
     ]);
 
     const plan = recordPlan(config.dns, { name: 'collectif.example', verification_token: 't' }, []);
+    // Nothing else is advertised: each other record names a host or a policy giroflee answers
+    // (mail, MTA-STS) or a plain DNS fact (verification, SPF, DKIM's advice, DMARC, TLS reports).
+    expect(new Set(plan.map((r) => r.check))).toEqual(
+      new Set([
+        'verification',
+        'mx',
+        'spf',
+        'dkim',
+        'dmarc',
+        'mta-sts',
+        'tls-rpt',
+        'autoconfig',
+        'autodiscover',
+        'srv',
+      ]),
+    );
     expect(plan.filter((r) => r.check === 'srv').map((r) => [r.name, r.value])).toEqual([
       ['_submissions._tcp.collectif.example', '0 1 465 mail.collectif.example'],
       ['_submission._tcp.collectif.example', '10 1 587 mail.collectif.example'],
