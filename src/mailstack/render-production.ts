@@ -20,6 +20,48 @@ export interface ProductionOptions {
   masterUser: MasterCredentials;
   doveadmApiKey: string;
   stripUserAgent?: boolean;
+  /** The mail store's owner whose ids the files name (see mailStoreOwner). */
+  vmail: { user: string; uid: number; gid: number };
+}
+
+/** The ids a new mail store user gets unless told otherwise: above Debian's system range. */
+export const DEFAULT_VMAIL_ID = 5000;
+
+export interface MailStoreOwner {
+  owner: { user: string; uid: number; gid: number };
+  /** Commands that create the owner and the mail store, when the user does not exist yet. */
+  create: string[];
+}
+
+/**
+ * Whom Dovecot stores mail as. Rendering is a file step, done before the machine is ready: an
+ * existing user's own ids are used (given ids must match them); a missing one gets the given ids,
+ * or DEFAULT_VMAIL_ID, and the commands that create it with exactly those.
+ */
+export async function mailStoreOwner(
+  user: string,
+  ids: { uid?: number; gid?: number } = {},
+): Promise<MailStoreOwner> {
+  const existing = await systemUser(user).catch(() => null);
+  if (existing) {
+    if ((ids.uid ?? existing.uid) !== existing.uid || (ids.gid ?? existing.gid) !== existing.gid) {
+      throw new MailstackError(
+        `user ${user} exists with uid ${existing.uid} and gid ${existing.gid}: drop --vmail-uid/--vmail-gid or name other ids`,
+      );
+    }
+    return { owner: existing, create: [] };
+  }
+  const uid = ids.uid ?? DEFAULT_VMAIL_ID;
+  const gid = ids.gid ?? uid;
+  const home = PRODUCTION_PATHS.mailRoot;
+  return {
+    owner: { user, uid, gid },
+    create: [
+      `groupadd --system --gid ${gid} ${user}`,
+      `useradd --system --uid ${uid} --gid ${gid} --home-dir ${home} --no-create-home --shell /usr/sbin/nologin ${user}`,
+      `install -d -o ${user} -g ${user} -m 0700 ${home}`,
+    ],
+  };
 }
 
 /**
@@ -28,11 +70,6 @@ export interface ProductionOptions {
  * Dovecot LMTP, ManageSieve and the doveadm HTTP API on loopback.
  */
 export async function productionSettings(config: Config, o: ProductionOptions): Promise<MailstackSettings> {
-  const vmail = await systemUser('vmail').catch(() => {
-    throw new MailstackError(
-      'create the mail store user first: adduser --system --group --home /var/vmail vmail',
-    );
-  });
   return {
     profile: 'production',
     hostname: o.hostname,
@@ -61,7 +98,7 @@ export async function productionSettings(config: Config, o: ProductionOptions): 
     },
     tls: o.tls,
     doveadmApiKey: o.doveadmApiKey,
-    vmail,
+    vmail: o.vmail,
     defence: { ...DEFAULT_DEFENCE, dnsServers: config.dnsServers ?? [] },
   };
 }

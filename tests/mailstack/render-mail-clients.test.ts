@@ -58,8 +58,9 @@ describe('mail programs in the rendered Postfix and Dovecot', () => {
   let privateStack: MailstackSettings;
 
   beforeAll(async () => {
-    await ensureVmailUser();
+    const vmail = await ensureVmailUser();
     production = await productionSettings(loadConfig(env), {
+      vmail,
       hostname: 'mail.collectif.example',
       databaseUrl: 'postgres://mta:pw@127.0.0.1:5432/giroflee',
       tls: { certFile: '/etc/ssl/mx.pem', keyFile: '/etc/ssl/mx.key' },
