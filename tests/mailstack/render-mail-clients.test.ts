@@ -84,6 +84,10 @@ describe('mail programs in the rendered Postfix and Dovecot', () => {
     expect(masterOptions).toContain(
       'submissions/inet/smtpd_sender_restrictions = reject_sender_login_mismatch',
     );
+    // 465 holds From and Sender to the login exactly as 587 does (giroflee's submission milter).
+    const milter = /^submission\/inet\/smtpd_milters = (.+)$/m.exec(masterOptions)?.[1];
+    expect(milter).toMatch(/^inet:127\.0\.0\.1:\d+$/);
+    expect(masterOptions).toContain(`submissions/inet/smtpd_milters = ${milter}`);
     expect(dovecot).toMatch(/inet_listener imaps \{\s+port = 993/);
     expect(dovecot).toMatch(/protocols = imap lmtp sieve/);
     expect(dovecot).toMatch(/inet_listener sieve \{\s+address = 127\.0\.0\.1\s+port = 4190/);
