@@ -80,7 +80,7 @@ describe('two giroflee nodes on one PostgreSQL', () => {
   let domain: { id: string; name: string };
 
   async function startNode(name: string, doveadmPort: number, lmtp: number): Promise<Node> {
-    const [httpPort, outbound, reinject, zone, silent, metrics] = await freePorts(6);
+    const [httpPort, outbound, reinject, zone, silent, metrics, milter] = await freePorts(7);
     const dataDir = path.join(dir, name);
     fs.mkdirSync(dataDir, { mode: 0o700 });
     const child = spawn(process.execPath, [path.join(REPO, 'bin/giroflee.js'), 'serve'], {
@@ -107,6 +107,7 @@ describe('two giroflee nodes on one PostgreSQL', () => {
         GIROFLEE_QUOTA_CHECK_MINUTES: '0.005',
         GIROFLEE_MAILSTACK: '0',
         GIROFLEE_METRICS_LISTEN: `127.0.0.1:${metrics}`,
+        GIROFLEE_SUBMISSION_MILTER: `127.0.0.1:${milter}`,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -115,9 +116,14 @@ describe('two giroflee nodes on one PostgreSQL', () => {
     child.stderr!.on('data', (c: Buffer) => output.push(c.toString()));
     const node = { name, http: httpPort, lmtp, outbound, process: child, output };
     nodes.push(node);
+    // A node that stops at start-up (a taken port, a bad setting) fails the wait at once.
+    const exited = new Promise<never>((_, reject) =>
+      child.once('exit', (code) => reject(new Error(`exited with code ${code}`))),
+    );
+    exited.catch(() => undefined);
     try {
       // The gateways start after the HTTP listener: the outbound one is the last of the three.
-      for (const port of [httpPort, lmtp, outbound]) await waitForPort(port, 120_000);
+      for (const port of [httpPort, lmtp, outbound]) await Promise.race([waitForPort(port, 120_000), exited]);
     } catch (e) {
       throw new Error(`${name} did not start: ${(e as Error).message}\n${output.join('')}`, { cause: e });
     }
