@@ -11,6 +11,7 @@ import * as mtaLookups from './20261130_0250_mta_lookups';
 import * as webmailPreferences from './20261130_0300_webmail_preferences';
 import * as backups from './20261130_0500_backups';
 import * as auditDetailsIndex from './20261130_0510_audit_details_index';
+import * as mailClients from './20261130_0600_mail_clients';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -34,6 +35,7 @@ const migrations: Array<[string, Migration]> = [
   ['20261130_0300_webmail_preferences', webmailPreferences],
   ['20261130_0500_backups', backups],
   ['20261130_0510_audit_details_index', auditDetailsIndex],
+  ['20261130_0600_mail_clients', mailClients],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

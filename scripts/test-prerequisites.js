@@ -26,6 +26,8 @@ const REQUIRED = [
   { what: '/usr/lib/dovecot/imap', package: 'dovecot-imapd' },
   { what: '/usr/lib/dovecot/lmtp', package: 'dovecot-lmtpd' },
   { what: '/usr/lib/dovecot/modules/auth/libdriver_pgsql.so', package: 'dovecot-pgsql' },
+  { what: '/usr/lib/dovecot/modules/lib90_sieve_plugin.so', package: 'dovecot-sieve' },
+  { what: '/usr/lib/dovecot/managesieve', package: 'dovecot-managesieved' },
   { what: 'swaks', package: 'swaks' },
   { what: 'rspamd', package: 'rspamd' },
   { what: 'gpg', package: 'gnupg' },

@@ -14,6 +14,17 @@ export function parseEndpoint(value: string, defaultPort: number): Endpoint {
   return { host: match[1], port: match[2] ? Number(match[2]) : defaultPort };
 }
 
+/** The ports production serves mail programs on (RFC 8314): rendered, announced and published. */
+export const PRODUCTION_CLIENT_PORTS = { imaps: 993, submissions: 465, submission: 587 } as const;
+
+/** One way a mail program reaches IMAP or SMTP submission, as autoconfig files announce it. */
+export interface ClientService {
+  host: string;
+  port: number;
+  /** `tls`: implicit TLS (RFC 8314); `starttls`: upgrade required; `none`: private stack only. */
+  security: 'tls' | 'starttls' | 'none';
+}
+
 const envSchema = z.object({
   GIROFLEE_DATA_DIR: z.string().default('./data'),
   DATABASE_URL: z.string().optional(),
@@ -101,6 +112,12 @@ const envSchema = z.object({
   // What giroflee keeps about traffic (sessions, failed-login counters, audit details), and the audit log itself.
   GIROFLEE_TRAFFIC_RETENTION_DAYS: z.coerce.number().positive().default(7),
   GIROFLEE_AUDIT_RETENTION_DAYS: z.coerce.number().positive().default(365),
+  GIROFLEE_MAILSTACK_SUBMISSIONS: z.coerce.number().int().min(1).max(65535).default(2465),
+  // Mail programs (src/autoconfig, src/sieve, src/quota): Dovecot's loopback services giroflee calls.
+  GIROFLEE_MANAGESIEVE: z.string().default('127.0.0.1:4190'),
+  GIROFLEE_DOVEADM: z.string().default('127.0.0.1:12341'),
+  GIROFLEE_QUOTA_WARNING_PERCENT: z.coerce.number().int().min(1).max(100).default(90),
+  GIROFLEE_QUOTA_CHECK_MINUTES: z.coerce.number().positive().default(30),
   GIROFLEE_SESSION_HOURS: z.coerce.number().positive().default(12),
   GIROFLEE_SECURE_COOKIES: z.enum(['0', '1']).default('0'),
   GIROFLEE_TRUST_PROXY: z.string().optional(),
@@ -140,10 +157,24 @@ export interface Config {
   platformHostname: string;
   mailstack: boolean;
   /** Loopback ports of the private mail stack (`giroflee mailstack up`). */
-  mailstackPorts: { mx: number; submission: number; imap: number; auth: number; quotaStatus: number };
+  mailstackPorts: {
+    mx: number;
+    submission: number;
+    submissions: number;
+    imap: number;
+    auth: number;
+    quotaStatus: number;
+  };
   /** Where the private stack sends mail leaving the platform; unset keeps it queued. */
   mailstackRelayhost?: Endpoint;
   webmail: WebmailSettings;
+  /** Dovecot's ManageSieve, where giroflee writes each mailbox's filters and vacation reply. */
+  managesieve: Endpoint;
+  /** Dovecot's doveadm HTTP API, where giroflee reads quota usage. */
+  doveadm: Endpoint;
+  /** What autoconfig, autodiscover and the Apple profile tell mail programs. */
+  mailClients: { imap: ClientService[]; smtp: ClientService[] };
+  quota: { warningPercent: number; checkIntervalMs: number };
   sessionHours: number;
   retention: RetentionSettings;
   secureCookies: boolean;
@@ -282,6 +313,32 @@ export interface EncryptionSettings {
   allowUnencrypted: boolean;
 }
 
+/**
+ * What mail programs are told: production's ports (IMAPS, then submission over implicit TLS
+ * before STARTTLS, RFC 8314 §5.1), or the private stack's loopback ports when giroflee runs it.
+ */
+function mailClients(e: z.output<typeof envSchema>): Config['mailClients'] {
+  const imapHost = e.GIROFLEE_IMAP_HOST ?? e.GIROFLEE_PLATFORM_HOSTNAME;
+  const smtpHost = e.GIROFLEE_SUBMISSION_HOST ?? e.GIROFLEE_PLATFORM_HOSTNAME;
+  if (e.GIROFLEE_MAILSTACK === '1') {
+    return {
+      imap: [{ host: imapHost, port: e.GIROFLEE_MAILSTACK_IMAP, security: 'none' }],
+      smtp: [
+        { host: smtpHost, port: e.GIROFLEE_MAILSTACK_SUBMISSIONS, security: 'tls' },
+        { host: smtpHost, port: e.GIROFLEE_MAILSTACK_SUBMISSION, security: 'none' },
+      ],
+    };
+  }
+  const ports = PRODUCTION_CLIENT_PORTS;
+  return {
+    imap: [{ host: imapHost, port: ports.imaps, security: 'tls' }],
+    smtp: [
+      { host: smtpHost, port: ports.submissions, security: 'tls' },
+      { host: smtpHost, port: ports.submission, security: 'starttls' },
+    ],
+  };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = envSchema.parse(env);
   const dataDir = path.resolve(e.GIROFLEE_DATA_DIR);
@@ -363,6 +420,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mailstackPorts: {
       mx: e.GIROFLEE_MAILSTACK_MX,
       submission: e.GIROFLEE_MAILSTACK_SUBMISSION,
+      submissions: e.GIROFLEE_MAILSTACK_SUBMISSIONS,
       imap: e.GIROFLEE_MAILSTACK_IMAP,
       auth: e.GIROFLEE_MAILSTACK_AUTH,
       quotaStatus: e.GIROFLEE_MAILSTACK_QUOTA_STATUS,
@@ -378,6 +436,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         587,
       ),
       idleMs: e.GIROFLEE_WEBMAIL_IDLE_SECONDS * 1000,
+    },
+    managesieve: parseEndpoint(e.GIROFLEE_MANAGESIEVE, 4190),
+    doveadm: parseEndpoint(e.GIROFLEE_DOVEADM, 12341),
+    mailClients: mailClients(e),
+    quota: {
+      warningPercent: e.GIROFLEE_QUOTA_WARNING_PERCENT,
+      checkIntervalMs: e.GIROFLEE_QUOTA_CHECK_MINUTES * 60_000,
     },
     sessionHours: e.GIROFLEE_SESSION_HOURS,
     retention: { trafficDays: e.GIROFLEE_TRAFFIC_RETENTION_DAYS, auditDays: e.GIROFLEE_AUDIT_RETENTION_DAYS },

@@ -32,6 +32,7 @@ async function listenHttp(app: http.RequestListener, at: Endpoint): Promise<{ st
       }),
   };
 }
+import { quotaWarningsComponent } from './quota/quota-warning-job';
 
 export const httpComponent: Component = {
   name: 'http',
@@ -85,6 +86,7 @@ export const components: Component[] = [
   alertsComponent,
   monitoringComponent,
   retentionComponent,
+  quotaWarningsComponent,
   // Last: Postfix finds the gateways listening; stopped first, so nothing is handed to a stopped gateway.
   mailstackComponent,
 ];

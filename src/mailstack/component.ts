@@ -2,7 +2,7 @@ import { logger } from '../logger';
 import type { Component } from '../component';
 import { ensureMailPackages } from './ensure-packages';
 import { databaseUrlOf, mailstackOptions } from './from-config';
-import { webmailMasterCredentials } from './master-user';
+import { doveadmApiKey, webmailMasterCredentials } from './master-user';
 import { startMailstack } from './start-mailstack';
 
 /** `GIROFLEE_MAILSTACK=1`: giroflee starts (and stops) a private Postfix + Dovecot with itself. */
@@ -12,7 +12,8 @@ export const mailstackComponent: Component = {
   async start(ctx) {
     ensureMailPackages();
     const master = await webmailMasterCredentials(ctx);
-    const stack = await startMailstack(mailstackOptions(ctx.config, databaseUrlOf(ctx.db), master));
+    const options = mailstackOptions(ctx.config, databaseUrlOf(ctx.db), master, await doveadmApiKey(ctx));
+    const stack = await startMailstack(options);
     logger.info({ ports: stack.ports, dir: stack.dir }, 'mail stack (Postfix, Dovecot) started');
     return { stop: () => stack.stop() };
   },

@@ -15,6 +15,8 @@ const NEEDED = [
   '/usr/lib/dovecot/imap',
   '/usr/lib/dovecot/lmtp',
   '/usr/lib/dovecot/quota-status',
+  '/usr/lib/dovecot/modules/lib90_sieve_plugin.so',
+  '/usr/lib/dovecot/managesieve',
   '/usr/lib/dovecot/modules/auth/libdriver_pgsql.so',
   '/usr/bin/rspamd',
 ];

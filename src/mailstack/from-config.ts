@@ -26,6 +26,7 @@ export function mailstackOptions(
   config: Config,
   databaseUrl: string,
   masterUser: MasterCredentials,
+  doveadmApiKey?: string,
 ): StartMailstackOptions {
   return {
     dir: mailstackDir(config),
@@ -35,6 +36,8 @@ export function mailstackOptions(
       ...config.mailstackPorts,
       dovecotLmtp: config.dovecotLmtp.port,
       reinject: config.reinject.port,
+      managesieve: config.managesieve.port,
+      doveadm: config.doveadm.port,
     },
     inboundTransport: 'gateway',
     gatewayLmtp: config.lmtp,
@@ -42,5 +45,6 @@ export function mailstackOptions(
     submissionMilter: config.submissionMilter,
     relayhost: config.mailstackRelayhost,
     masterUser,
+    doveadmApiKey,
   };
 }

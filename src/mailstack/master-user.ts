@@ -17,22 +17,27 @@ export function masterLogin(address: string, master: MasterCredentials): string 
 }
 
 /**
- * The webmail's Dovecot master credentials, made on first use. The secret is stored wrapped by
- * the master key; concurrent first uses agree on one row (ON CONFLICT DO NOTHING).
+ * A secret of the mail stack, made on first use and stored wrapped by the master key; concurrent
+ * first uses agree on one row (ON CONFLICT DO NOTHING).
  */
-export async function webmailMasterCredentials(ctx: ServiceContext): Promise<MasterCredentials> {
-  const context = envelopeContext('mailstack_secrets', 'secret', SECRET_NAME);
+async function stackSecret(ctx: ServiceContext, name: string): Promise<string> {
+  const context = envelopeContext('mailstack_secrets', 'secret', name);
   await ctx
     .db('mailstack_secrets')
     .insert({
-      name: SECRET_NAME,
+      name,
       secret: wrapSecret(ctx.keyring, crypto.randomBytes(32).toString('base64url'), context),
     })
     .onConflict('name')
     .ignore();
-  const row = await ctx.db('mailstack_secrets').where({ name: SECRET_NAME }).first('secret');
-  return {
-    user: WEBMAIL_MASTER_USER,
-    password: unwrapSecret(ctx.keyring, row.secret, context).toString('utf8'),
-  };
+  const row = await ctx.db('mailstack_secrets').where({ name }).first('secret');
+  return unwrapSecret(ctx.keyring, row.secret, context).toString('utf8');
 }
+
+/** The webmail's Dovecot master credentials. */
+export async function webmailMasterCredentials(ctx: ServiceContext): Promise<MasterCredentials> {
+  return { user: WEBMAIL_MASTER_USER, password: await stackSecret(ctx, SECRET_NAME) };
+}
+
+/** The key of Dovecot's doveadm HTTP API, where giroflee reads quota usage. */
+export const doveadmApiKey = (ctx: ServiceContext): Promise<string> => stackSecret(ctx, 'doveadm-api');

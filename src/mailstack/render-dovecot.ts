@@ -1,4 +1,10 @@
 import path from 'node:path';
+import {
+  appPasswordPassdbs,
+  mailClientFiles,
+  managesieveAndDoveadmLines,
+  sievePluginLines,
+} from './render-mail-clients';
 import type { RenderedFiles } from './render-postfix';
 import { DIGEST_HEADER, FUZZY_JUNK_FLAG } from './render-rspamd';
 import type { MailstackSettings } from './settings';
@@ -6,11 +12,8 @@ import type { MailstackSettings } from './settings';
 /** Dovecot quotes values containing spaces or `=` with double quotes. */
 const quote = (v: string) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 
-/**
- * passdb/userdb over the `mta.mailboxes` view, through its lookup function (a plan kept per
- * connection, see render-postfix.ts); `%u` is escaped by Dovecot's sql driver.
- */
-function sqlConf(s: MailstackSettings): string {
+/** The driver and connect lines shared by every SQL file of Dovecot. */
+function sqlConnection(s: MailstackSettings): string[] {
   const db = s.database;
   const connect = [
     `host=${db.host}`,
@@ -19,11 +22,18 @@ function sqlConf(s: MailstackSettings): string {
     `user=${db.user}`,
     `password=${db.password}`,
   ].join(' ');
+  return ['driver = pgsql', `connect = ${quote(connect)}`];
+}
+
+/**
+ * passdb/userdb over the `mta.mailboxes` view, through its lookup function (a plan kept per
+ * connection, see render-postfix.ts); `%u` is escaped by Dovecot's sql driver.
+ */
+function sqlConf(s: MailstackSettings): string {
   const mailRoot = s.paths.mailRoot.replace(/'/g, "''");
   return [
     '# Rendered by giroflee: do not edit, re-render instead.',
-    'driver = pgsql',
-    `connect = ${quote(connect)}`,
+    ...sqlConnection(s),
     'default_pass_scheme = ARGON2ID',
     // password_hash already carries the {ARGON2ID} prefix.
     "password_query = SELECT address AS user, password_hash AS password FROM mta.mailbox_lookup('%u')",
@@ -40,7 +50,7 @@ function dovecotConf(s: MailstackSettings): string {
   const listen = priv ? s.listen : '*';
   const lines: string[] = [
     '# Rendered by giroflee: do not edit, re-render instead.',
-    'protocols = imap lmtp',
+    'protocols = imap lmtp sieve',
     `listen = ${listen}`,
     `base_dir = ${p.dovecotBaseDir}`,
     `state_dir = ${p.dovecotStateDir}`,
@@ -115,6 +125,7 @@ function dovecotConf(s: MailstackSettings): string {
   }
   const sql = path.join(dir, 'dovecot-sql.conf.ext');
   lines.push(
+    ...appPasswordPassdbs(dir),
     'passdb {',
     '  driver = sql',
     `  args = ${sql}`,
@@ -175,6 +186,7 @@ function dovecotConf(s: MailstackSettings): string {
     '}',
     'plugin {',
     '  sieve = file:~/sieve;active=~/.dovecot.sieve',
+    ...sievePluginLines(),
     ...(s.defence ? defencePlugin(s) : []),
     // Maildir++ quota: the usage is one small file per mailbox (maildirsize), read by
     // quota-status at RCPT and by LMTP, and appended to at each delivery. The count backend
@@ -184,6 +196,7 @@ function dovecotConf(s: MailstackSettings): string {
     '  quota_status_nouser = DUNNO',
     '  quota_status_overquota = "552 5.2.2 Mailbox is full / Boite pleine"',
     '}',
+    ...managesieveAndDoveadmLines(s, dir),
     '',
   );
   return lines.filter((l, i, all) => l !== '' || all[i - 1] !== '').join('\n');
@@ -311,6 +324,7 @@ export function renderDovecot(s: MailstackSettings): RenderedFiles {
   const files: RenderedFiles = {
     'dovecot.conf': { content: dovecotConf(s), mode: 0o644 },
     'dovecot-sql.conf.ext': { content: sqlConf(s), mode: 0o640 },
+    ...mailClientFiles(s, sqlConnection(s)),
   };
   if (s.masterUser) {
     files['master-users'] = {

@@ -224,6 +224,21 @@ function masterCf(s: MailstackSettings): string {
       'smtpd',
       submissionOptions,
     ),
+    // RFC 8314 §3.3: submission over implicit TLS, preferred by mail programs (SRV
+    // _submissions._tcp, autoconfig); the private profile's certificate is self-signed.
+    service(prod ? 'submissions' : at(s.ports.submissions)!, 'inet', 'n', y, '-', '-', 'smtpd', [
+      ...submissionOptions.map((o) =>
+        o.startsWith('syslog_name=')
+          ? 'syslog_name=postfix/submissions'
+          : o.startsWith('smtpd_tls_security_level=')
+            ? 'smtpd_tls_security_level=encrypt'
+            : o,
+      ),
+      'smtpd_tls_wrappermode=yes',
+      ...(prod || !s.tls
+        ? []
+        : [`smtpd_tls_cert_file=${s.tls.certFile}`, `smtpd_tls_key_file=${s.tls.keyFile}`]),
+    ]),
   ];
   if (s.outboundFilter) {
     // The outbound gateway hands mail back here; it already passed every check.

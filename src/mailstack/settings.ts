@@ -20,6 +20,12 @@ export interface MailstackPorts {
   rspamdMilter: number;
   /** rspamd's fuzzy storage (UDP): junk reports are written there. */
   rspamdFuzzy: number;
+  /** Postfix submission over implicit TLS (RFC 8314 §3.3; 465 in production). */
+  submissions: number;
+  /** Dovecot ManageSieve (RFC 5804), on loopback: giroflee's API edits the filters through it. */
+  managesieve: number;
+  /** Dovecot's doveadm HTTP API, on loopback: giroflee reads quota usage there. */
+  doveadm: number;
 }
 
 export const DEFAULT_PORTS: MailstackPorts = {
@@ -32,6 +38,9 @@ export const DEFAULT_PORTS: MailstackPorts = {
   reinject: 10026,
   rspamdMilter: 11332,
   rspamdFuzzy: 11335,
+  submissions: 2465,
+  managesieve: 4190,
+  doveadm: 12341,
 };
 
 /** How Postfix and Dovecot reach PostgreSQL (the `mta` views). */
@@ -102,8 +111,13 @@ export interface MailstackSettings {
   stripUserAgent: boolean;
   /** Dovecot master user for the webmail; the hash is Dovecot's `{ARGON2ID}` form. */
   masterUser?: { user: string; passwordHash: string };
-  /** Production: certificate and key files for submission and IMAPS. */
+  /**
+   * Certificate and key files: production's for submission and IMAPS; the private profile's,
+   * self-signed at each start, for submission over implicit TLS only.
+   */
   tls?: { certFile: string; keyFile: string };
+  /** Secret of Dovecot's doveadm HTTP API (quota usage); the listener is off without it. */
+  doveadmApiKey?: string;
   /** uid/gid that own the mail store. */
   vmail: { user: string; uid: number; gid: number };
   /** rspamd in front of the MX; null runs none (Postfix accepts what its own checks pass). */
@@ -128,6 +142,8 @@ export interface MailstackPaths {
   rspamdLogFile?: string;
   /** Sieve scripts rendered by giroflee (Junk filing, junk reports) and the program they call. */
   sieveDir: string;
+  /** Private profile only: the self-signed certificate made at each start. */
+  tlsDir?: string;
 }
 
 /** The layout of a private stack under one folder (`<data>/mailstack`, or a test's temp dir). */
@@ -147,6 +163,7 @@ export function privatePaths(dir: string): MailstackPaths {
     rspamdRunDir: path.join(root, 'rspamd-run'),
     rspamdLogFile: path.join(root, 'log', 'rspamd.log'),
     sieveDir: path.join(root, 'sieve'),
+    tlsDir: path.join(root, 'tls'),
   };
 }
 

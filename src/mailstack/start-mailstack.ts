@@ -22,6 +22,7 @@ import {
 } from './processes';
 import { JUNK_SCRIPT, renderDovecot, renderSieve, REPORT_SCRIPTS } from './render-dovecot';
 import { renderPostfix } from './render-postfix';
+import { makeSelfSignedCertificate } from './self-signed-certificate';
 import { renderRspamd } from './render-rspamd';
 import {
   databaseParams,
@@ -51,6 +52,8 @@ export interface StartMailstackOptions {
   relayhost?: Endpoint;
   /** Dovecot master user for the webmail (see master-user.ts). */
   masterUser?: { user: string; password: string };
+  /** Key of Dovecot's doveadm HTTP API (quota usage); without it the listener stays off. */
+  doveadmApiKey?: string;
   stripUserAgent?: boolean;
   /**
    * The inbound defence (rspamd milter on the MX), when given. Its resolvers must be named
@@ -79,12 +82,13 @@ export async function privateSettings(opts: StartMailstackOptions): Promise<Mail
     (opts.inboundTransport ?? 'gateway') === 'gateway'
       ? { kind: 'gateway', endpoint: opts.gatewayLmtp ?? { host: '127.0.0.1', port: 10024 } }
       : { kind: 'dovecot' };
+  const paths = privatePaths(opts.dir);
   return {
     profile: 'private',
     hostname: opts.hostname ?? 'mail.giroflee.test',
     listen: '127.0.0.1',
     ports,
-    paths: privatePaths(opts.dir),
+    paths,
     database: databaseParams(opts.databaseUrl),
     inbound,
     outboundFilter: opts.outboundFilter ?? null,
@@ -94,6 +98,11 @@ export async function privateSettings(opts: StartMailstackOptions): Promise<Mail
     masterUser: opts.masterUser && {
       user: opts.masterUser.user,
       passwordHash: `{ARGON2ID}${await hashPassword(opts.masterUser.password)}`,
+    },
+    doveadmApiKey: opts.doveadmApiKey,
+    tls: {
+      certFile: path.join(paths.tlsDir!, 'cert.pem'),
+      keyFile: path.join(paths.tlsDir!, 'key.pem'),
     },
     vmail: await ensureVmailUser(),
     defence: opts.defence ? { ...DEFAULT_DEFENCE, ...opts.defence } : null,
@@ -146,6 +155,7 @@ export async function startMailstack(opts: StartMailstackOptions): Promise<Runni
   const s = await privateSettings(opts);
   const p = s.paths;
   await prepareFolders(s, path.resolve(opts.dir));
+  await makeSelfSignedCertificate(p.tlsDir!, s.hostname);
   await writeConfiguration(s);
   const stop = async () => {
     await stopPostfix(p.postfixConfigDir, p.postfixQueueDir);
@@ -160,11 +170,19 @@ export async function startMailstack(opts: StartMailstackOptions): Promise<Runni
       await waitForPort(s.ports.rspamdMilter, 60_000);
     }
     await startDovecot(p.dovecotConfigFile, p.dovecotLogFile);
-    for (const port of [s.ports.auth, s.ports.quotaStatus, s.ports.dovecotLmtp, s.ports.imap]) {
+    const dovecotPorts = [
+      s.ports.auth,
+      s.ports.quotaStatus,
+      s.ports.dovecotLmtp,
+      s.ports.imap,
+      s.ports.managesieve,
+    ];
+    if (s.doveadmApiKey) dovecotPorts.push(s.ports.doveadm);
+    for (const port of dovecotPorts) {
       await waitForPort(port);
     }
     await startPostfix(p.postfixConfigDir, p.postfixLogFile);
-    const listening = [s.ports.mx, s.ports.submission];
+    const listening = [s.ports.mx, s.ports.submission, s.ports.submissions];
     if (s.outboundFilter) listening.push(s.ports.reinject);
     for (const port of listening) await waitForPort(port);
   } catch (e) {

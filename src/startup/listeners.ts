@@ -77,7 +77,25 @@ export function listenersOf(config: Config): Listener[] {
         fr: 'la soumission de Postfix',
         en: 'Postfix’s submission',
       }),
+      stackPort('GIROFLEE_MAILSTACK_SUBMISSIONS', p.submissions, {
+        fr: 'la soumission TLS de Postfix',
+        en: 'Postfix’s TLS submission',
+      }),
       stackPort('GIROFLEE_MAILSTACK_IMAP', p.imap, { fr: 'l’IMAP de Dovecot', en: 'Dovecot’s IMAP' }),
+      {
+        ...stackPort('GIROFLEE_MANAGESIEVE', config.managesieve.port, {
+          fr: 'le ManageSieve de Dovecot',
+          en: 'Dovecot’s ManageSieve',
+        }),
+        example: endpointExample('GIROFLEE_MANAGESIEVE', '127.0.0.1'),
+      },
+      {
+        ...stackPort('GIROFLEE_DOVEADM', config.doveadm.port, {
+          fr: 'l’API HTTP doveadm de Dovecot',
+          en: 'Dovecot’s doveadm HTTP API',
+        }),
+        example: endpointExample('GIROFLEE_DOVEADM', '127.0.0.1'),
+      },
       {
         ...stackPort('GIROFLEE_DOVECOT_LMTP', config.dovecotLmtp.port, {
           fr: 'le LMTP de Dovecot',

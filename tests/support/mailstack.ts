@@ -21,8 +21,20 @@ export async function startTestMailstack(
   overrides: Partial<Omit<StartMailstackOptions, 'databaseUrl'>> = {},
 ): Promise<TestMailstack> {
   const dir = overrides.dir ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'giroflee-mailstack-')));
-  const [mx, submission, imap, dovecotLmtp, auth, quotaStatus, reinject, rspamdMilter, rspamdFuzzy] =
-    await freeLoopbackPorts(9);
+  const [
+    mx,
+    submission,
+    imap,
+    dovecotLmtp,
+    auth,
+    quotaStatus,
+    reinject,
+    rspamdMilter,
+    rspamdFuzzy,
+    submissions,
+    managesieve,
+    doveadm,
+  ] = await freeLoopbackPorts(12);
   const ports: MailstackPorts = {
     mx,
     submission,
@@ -33,6 +45,9 @@ export async function startTestMailstack(
     reinject,
     rspamdMilter,
     rspamdFuzzy,
+    submissions,
+    managesieve,
+    doveadm,
   };
   const stack = await startMailstack({
     inboundTransport: 'dovecot',

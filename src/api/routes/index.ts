@@ -2,7 +2,9 @@ import type { Express, Router } from 'express';
 import type { AppContext } from '../../context';
 import { mountAccounts } from './accounts';
 import { mountAliases } from './aliases';
+import { mountAppPasswords } from './app-passwords';
 import { mountAudit } from './audit';
+import { mountAutoconfig, mountMobileconfig } from './autoconfig';
 import { mountCollectives } from './collectives';
 import { mountDns, mountMtaSts } from './dns';
 import { mountDomains } from './domains';
@@ -13,8 +15,10 @@ import { mountMailboxes } from './mailboxes';
 import { mountMail } from './mail';
 import { mountMetrics } from './metrics';
 import { mountPlatform } from './platform';
+import { mountQuota } from './quota';
 import { mountRelays } from './relays';
 import { mountSession } from './session';
+import { mountSieve } from './sieve';
 import { mountWkd } from './wkd';
 
 /** Routes under /api/v1. Each file mounts one resource. */
@@ -27,6 +31,10 @@ export const apiRoutes: Array<(router: Router, ctx: AppContext) => void> = [
   mountDns,
   mountMailboxes,
   mountMailboxKeys,
+  mountAppPasswords,
+  mountQuota,
+  mountMobileconfig,
+  mountSieve,
   mountAliases,
   mountAudit,
   mountRelays,
@@ -40,4 +48,5 @@ export const rootRoutes: Array<(app: Express, ctx: AppContext) => void> = [
   mountMetrics,
   mountWkd,
   mountMtaSts,
+  mountAutoconfig,
 ];

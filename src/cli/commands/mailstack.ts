@@ -1,13 +1,13 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { loadConfig, parseEndpoint } from '../../config';
 import { errors } from '../../errors';
 import { ensureMailPackages } from '../../mailstack/ensure-packages';
 import { databaseUrlOf, mailstackDir, mailstackOptions } from '../../mailstack/from-config';
-import { webmailMasterCredentials } from '../../mailstack/master-user';
+import { doveadmApiKey, webmailMasterCredentials } from '../../mailstack/master-user';
 import { MailstackError } from '../../mailstack/processes';
-import { productionSettings, renderProduction } from '../../mailstack/render-production';
+import { mailStoreOwner, productionSettings, renderProduction } from '../../mailstack/render-production';
 import { mailstackStatus, startMailstack, stopMailstack } from '../../mailstack/start-mailstack';
 import { action, commandGroup, output, withContext } from '../run-context';
 
@@ -26,6 +26,16 @@ async function explained<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
+/** A uid or gid given on the command line: a whole number a system user may have. */
+function systemId(value: string): number {
+  const id = Number(value);
+  if (!/^\d+$/.test(value) || id < 1 || id > 2 ** 31 - 2) {
+    // Commander prints it after naming the option, and exits 1.
+    throw new InvalidArgumentError(`1 à 2147483646 attendu / expected 1 to 2147483646.`);
+  }
+  return id;
+}
+
 export function registerMailstack(program: Command): void {
   const mailstack = commandGroup(program, 'mailstack');
 
@@ -39,7 +49,13 @@ export function registerMailstack(program: Command): void {
           explained(async () => {
             ensureMailPackages();
             const master = await webmailMasterCredentials(ctx);
-            const stack = await startMailstack(mailstackOptions(ctx.config, databaseUrlOf(ctx.db), master));
+            const options = mailstackOptions(
+              ctx.config,
+              databaseUrlOf(ctx.db),
+              master,
+              await doveadmApiKey(ctx),
+            );
+            const stack = await startMailstack(options);
             output(opts.json, { dir: stack.dir, ports: stack.ports }, () =>
               [
                 `mail stack up in ${stack.dir} / pile mail démarrée`,
@@ -101,6 +117,9 @@ export function registerMailstack(program: Command): void {
     .option('--database-url <url>', 'what Postfix and Dovecot connect to (default DATABASE_URL)')
     .option('--relayhost <host:port>', 'send outbound mail through this host instead of MX delivery')
     .option('--strip-user-agent', 'also remove User-Agent and X-Mailer from submitted mail')
+    .option('--vmail-user <name>', 'system user owning the mail store', 'vmail')
+    .option('--vmail-uid <id>', 'its uid, when it does not exist yet (default 5000)', systemId)
+    .option('--vmail-gid <id>', 'its gid, when it does not exist yet (default: the uid)', systemId)
     .option('--json', 'print JSON')
     .action(
       action(
@@ -112,16 +131,22 @@ export function registerMailstack(program: Command): void {
           databaseUrl?: string;
           relayhost?: string;
           stripUserAgent?: boolean;
+          vmailUser: string;
+          vmailUid?: number;
+          vmailGid?: number;
           json?: boolean;
         }) =>
           withContext((ctx) =>
             explained(async () => {
+              const vmail = await mailStoreOwner(opts.vmailUser, { uid: opts.vmailUid, gid: opts.vmailGid });
               const settings = await productionSettings(ctx.config, {
+                vmail: vmail.owner,
                 hostname: opts.hostname ?? ctx.config.platformHostname,
                 databaseUrl: opts.databaseUrl ?? databaseUrlOf(ctx.db),
                 tls: { certFile: opts.tlsCert, keyFile: opts.tlsKey },
                 relayhost: opts.relayhost ? parseEndpoint(opts.relayhost, 25) : undefined,
                 masterUser: await webmailMasterCredentials(ctx),
+                doveadmApiKey: await doveadmApiKey(ctx),
                 stripUserAgent: opts.stripUserAgent,
               });
               const written: string[] = [];
@@ -134,9 +159,18 @@ export function registerMailstack(program: Command): void {
                   written.push(path.join(dir, name));
                 }
               }
-              output(opts.json, { written }, () =>
+              output(opts.json, { written, create: vmail.create }, () =>
                 [
                   ...written,
+                  ...(vmail.create.length
+                    ? [
+                        `The mail store user ${opts.vmailUser} does not exist yet; the files name uid ${vmail.owner.uid}` +
+                          ` and gid ${vmail.owner.gid}. Create it before starting Dovecot, as root:`,
+                        `L'utilisateur du stockage ${opts.vmailUser} n'existe pas encore ; les fichiers nomment uid` +
+                          ` ${vmail.owner.uid} et gid ${vmail.owner.gid}. Créez-le avant de démarrer Dovecot, en root :`,
+                        ...vmail.create.map((c) => `  ${c}`),
+                      ]
+                    : []),
                   'install: see docs/production-mta.md / installation : voir docs/production-mta.md',
                 ].join('\n'),
               );

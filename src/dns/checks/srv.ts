@@ -1,3 +1,4 @@
+import { PRODUCTION_CLIENT_PORTS } from '../../config';
 import { zoneLine } from '../zone-file';
 import type { CheckMessage } from './common';
 import {
@@ -11,7 +12,7 @@ import {
   temporary,
 } from './common';
 
-/** RFC 6186 / RFC 8314 §5.1 service records for IMAP and submission over implicit TLS. */
+/** RFC 6186 / RFC 8314 §5.1 service records for IMAP and submission. */
 const check: Check = async (env) => {
   const found: string[] = [];
   const messages: CheckMessage[] = [];
@@ -44,7 +45,10 @@ const check: Check = async (env) => {
   return result('srv', expectedLines(env, 'srv'), found.sort(), messages);
 };
 
-// RFC 6186 §3 and RFC 8314 §5.1: implicit TLS services first.
+const { imaps, submissions, submission } = PRODUCTION_CLIENT_PORTS;
+
+// RFC 6186 §3 and RFC 8314 §5.1: the services production serves (src/mailstack/render-*.ts),
+// implicit TLS preferred by priority; the same ports autoconfig and autodiscover announce.
 export const srv = defineProtocol({
   id: 'srv',
   publish: (settings, domain) => [
@@ -52,20 +56,30 @@ export const srv = defineProtocol({
       id: 'srv-submissions',
       type: 'SRV',
       name: `_submissions._tcp.${domain.name}`,
-      value: `0 1 465 ${settings.submissionHost}`,
+      value: `0 1 ${submissions} ${settings.submissionHost}`,
       purpose: {
-        fr: 'Indique aux logiciels de courrier le serveur d’envoi (port 465, chiffré).',
-        en: 'Tells mail programs where to send mail (port 465, encrypted).',
+        fr: `Indique aux logiciels de courrier le serveur d’envoi (port ${submissions}, chiffré).`,
+        en: `Tells mail programs where to send mail (port ${submissions}, encrypted).`,
+      },
+    },
+    {
+      id: 'srv-submission',
+      type: 'SRV',
+      name: `_submission._tcp.${domain.name}`,
+      value: `10 1 ${submission} ${settings.submissionHost}`,
+      purpose: {
+        fr: `Serveur d’envoi de repli (port ${submission}, chiffrement STARTTLS), pour les logiciels qui ignorent le port ${submissions}.`,
+        en: `Fallback sending server (port ${submission}, STARTTLS encryption), for programs that do not know port ${submissions}.`,
       },
     },
     {
       id: 'srv-imaps',
       type: 'SRV',
       name: `_imaps._tcp.${domain.name}`,
-      value: `0 1 993 ${settings.imapHost}`,
+      value: `0 1 ${imaps} ${settings.imapHost}`,
       purpose: {
-        fr: 'Indique aux logiciels de courrier le serveur de lecture (IMAP, port 993, chiffré).',
-        en: 'Tells mail programs where to read mail (IMAP, port 993, encrypted).',
+        fr: `Indique aux logiciels de courrier le serveur de lecture (IMAP, port ${imaps}, chiffré).`,
+        en: `Tells mail programs where to read mail (IMAP, port ${imaps}, encrypted).`,
       },
     },
   ],
