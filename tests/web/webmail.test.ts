@@ -267,6 +267,14 @@ describe('webmail in Chromium', () => {
       () => storedFiles(stack.mailRoot, box.address, 'Drafts').length === 0,
     );
 
+    // Back on the message: the conversation includes the owner's own reply, from Sent.
+    await page
+      .getByRole('region', { name: 'Dans cette conversation' })
+      .getByRole('link', { name: new RegExp(box.address.replace(/\./g, '\\.')) })
+      .waitFor();
+    // Conversations by default, a flat list by choice.
+    await page.getByRole('button', { name: 'Conversations', pressed: true }).click();
+    await page.getByRole('button', { name: 'Conversations', pressed: false }).waitFor();
     // New mail, pushed over SSE while the list is open, is shown and announced.
     await nodemailer
       .createTransport({ host: '127.0.0.1', port: stack.ports.mx, secure: false, ignoreTLS: true })
