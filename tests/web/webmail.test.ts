@@ -10,6 +10,7 @@ import { webmailMasterCredentials } from '../../src/mailstack/master-user';
 import { CircuitBreakers } from '../../src/relay/circuit-breaker';
 import { startOutboundGateway, type RunningGateway } from '../../src/relay/outbound-gateway';
 import { RelayTransports } from '../../src/relay/relay-transport';
+import { sameSenderOwner } from '../../src/relay/sender-identities';
 import { loadRoutingTargets } from '../../src/relay/routing-targets';
 import {
   makeCollective,
@@ -86,6 +87,7 @@ describe('webmail in Chromium', () => {
       listen: { host: '127.0.0.1', port: 0 },
       loadRelays: () => loadRoutingTargets(web.ctx),
       signingKeys: (name) => getSigningKeys(web.ctx, name),
+      sameSenderOwner: (envelopeSender, from) => sameSenderOwner(web.ctx, envelopeSender, from),
       send: (target, envelope, message) => transports.send(target, envelope, message),
       breakers: new CircuitBreakers({ failureThreshold: 3, coolDownMs: 60_000, now: web.ctx.now }),
       now: web.ctx.now,
