@@ -10,8 +10,8 @@ import { webmailMasterCredentials } from '../../src/mailstack/master-user';
 import { CircuitBreakers } from '../../src/relay/circuit-breaker';
 import { startOutboundGateway, type RunningGateway } from '../../src/relay/outbound-gateway';
 import { RelayTransports } from '../../src/relay/relay-transport';
-import { loadRoutingTargets } from '../../src/relay/routing-targets';
 import { sameSenderOwner } from '../../src/relay/sender-identities';
+import { loadRoutingTargets } from '../../src/relay/routing-targets';
 import {
   makeCollective,
   makeDkimKeys,
@@ -87,7 +87,7 @@ describe('webmail in Chromium', () => {
       listen: { host: '127.0.0.1', port: 0 },
       loadRelays: () => loadRoutingTargets(web.ctx),
       signingKeys: (name) => getSigningKeys(web.ctx, name),
-      sameSenderOwner: (sender, from) => sameSenderOwner(web.ctx, sender, from),
+      sameSenderOwner: (envelopeSender, from) => sameSenderOwner(web.ctx, envelopeSender, from),
       send: (target, envelope, message) => transports.send(target, envelope, message),
       breakers: new CircuitBreakers({ failureThreshold: 3, coolDownMs: 60_000, now: web.ctx.now }),
       now: web.ctx.now,
@@ -269,6 +269,14 @@ describe('webmail in Chromium', () => {
       () => storedFiles(stack.mailRoot, box.address, 'Drafts').length === 0,
     );
 
+    // Back on the message: the conversation includes the owner's own reply, from Sent.
+    await page
+      .getByRole('region', { name: 'Dans cette conversation' })
+      .getByRole('link', { name: new RegExp(box.address.replace(/\./g, '\\.')) })
+      .waitFor();
+    // Conversations by default, a flat list by choice.
+    await page.getByRole('button', { name: 'Conversations', pressed: true }).click();
+    await page.getByRole('button', { name: 'Conversations', pressed: false }).waitFor();
     // New mail, pushed over SSE while the list is open, is shown and announced.
     await nodemailer
       .createTransport({ host: '127.0.0.1', port: stack.ports.mx, secure: false, ignoreTLS: true })

@@ -10,10 +10,27 @@ import { crypto, CryptoError } from '../crypto/client';
 import type { OpenedMessage } from '../crypto/protocol';
 import { mailApi, type Folder, type Summary } from '../mail-api';
 import { loadPreferences, updatePreferences } from '../preferences';
+import { groupThreads } from '../threads';
 import { MessageFrame } from '../reading/message-frame';
 import { sanitiseMail } from '../reading/sanitize';
 import { Shortcuts } from '../ui/shortcuts';
 import { Unlocked } from '../ui/unlock';
+
+const VIEW = 'giroflee.mail.view';
+function storedView(): string | null {
+  try {
+    return localStorage.getItem(VIEW);
+  } catch {
+    return null;
+  }
+}
+function storeView(view: 'flat' | 'threads'): void {
+  try {
+    localStorage.setItem(VIEW, view);
+  } catch {
+    // Not kept past this page.
+  }
+}
 
 const href = (folder: string, uid?: number) => `/mail/f/${encodeURIComponent(folder)}${uid ? `/${uid}` : ''}`;
 
@@ -94,18 +111,37 @@ function MessageList(props: { address: string; folder: string; selected?: number
     }
   };
 
+  const [conversations, setConversations] = useState(() => storedView() !== 'flat');
+  const threads = useMemo(
+    () =>
+      conversations
+        ? groupThreads(messages ?? [])
+        : (messages ?? []).map((m) => ({ key: String(m.uid), messages: [m] })),
+    [messages, conversations],
+  );
+  const switchView = () => {
+    setConversations(!conversations);
+    storeView(conversations ? 'flat' : 'threads');
+  };
+
   const date = new Intl.DateTimeFormat(language, { dateStyle: 'short', timeStyle: 'short' });
   if (error) return <Alert kind="error">{error}</Alert>;
   if (!messages) return <p aria-busy="true">{t('shell:app.loading')}</p>;
   if (messages.length === 0) return <p>{t('mail:list.empty')}</p>;
   return (
     <>
+      <p>
+        <button type="button" class="button button-quiet" aria-pressed={conversations} onClick={switchView}>
+          {t('mail:list.conversations')}
+        </button>
+      </p>
       <ul class="mail-list" aria-label={t('mail:list.label')}>
-        {messages.map((m) => {
-          const unread = !m.flags.includes('\\Seen');
+        {threads.map(({ key, messages: inThread }) => {
+          const m = inThread[0];
+          const unread = inThread.some((x) => !x.flags.includes('\\Seen'));
           const from = m.from[0]?.name || m.from[0]?.address || t('mail:list.noSender');
           return (
-            <li key={m.uid} class={unread ? 'unread' : undefined}>
+            <li key={key} class={unread ? 'unread' : undefined}>
               <a
                 href={href(props.folder, m.uid)}
                 aria-current={m.uid === props.selected ? 'true' : undefined}
@@ -117,6 +153,9 @@ function MessageList(props: { address: string; folder: string; selected?: number
                 <span class="subject">
                   {m.subject === '...' ? t('mail:list.protected') : m.subject || t('mail:list.noSubject')}
                 </span>
+                {inThread.length > 1 && (
+                  <span class="count">{t('mail:list.inThread', { count: inThread.length })}</span>
+                )}
                 <time dateTime={m.date}>{date.format(new Date(m.date))}</time>
               </a>
             </li>
@@ -137,7 +176,66 @@ function MessageList(props: { address: string; folder: string; selected?: number
 const composeHref = (mode: string, folder: string, uid: number) =>
   `/mail/compose?${new URLSearchParams({ mode, folder, uid: String(uid) })}`;
 
-function Reader(props: { address: string; folder: string; uid: number; isDrafts: boolean }) {
+/**
+ * The other messages of the open one's conversation: those of this folder and the owner's own
+ * replies from Sent, found on the server by their In-Reply-To and References.
+ */
+function Conversation(props: {
+  address: string;
+  folder: string;
+  sent: string | null;
+  message: OpenedMessage;
+  uid: number;
+}) {
+  const { t, language } = useI18n();
+  const [related, setRelated] = useState<Array<Summary & { folder: string }>>([]);
+  const ids = [...props.message.references, ...(props.message.messageId ? [props.message.messageId] : [])];
+  useEffect(() => {
+    if (ids.length === 0) return;
+    const folders = [...new Set([props.folder, ...(props.sent ? [props.sent] : [])])];
+    void Promise.all(
+      folders.map((f) =>
+        mailApi.related(props.address, f, ids.slice(-100)).then(
+          (r) => r.messages.map((m) => ({ ...m, folder: f })),
+          () => [],
+        ),
+      ),
+    ).then((found) =>
+      setRelated(
+        found
+          .flat()
+          .filter((m) => !(m.folder === props.folder && m.uid === props.uid))
+          .sort((a, b) => Date.parse(a.date) - Date.parse(b.date)),
+      ),
+    );
+  }, [props.address, props.folder, props.uid, props.sent]);
+  if (related.length === 0) return null;
+  const date = new Intl.DateTimeFormat(language, { dateStyle: 'short', timeStyle: 'short' });
+  return (
+    <section class="mail-conversation" aria-labelledby="conversation-title">
+      <h3 id="conversation-title">{t('mail:read.conversation')}</h3>
+      <ul>
+        {related.map((m) => (
+          <li key={`${m.folder}-${m.uid}`}>
+            <a href={href(m.folder, m.uid)}>
+              {m.from[0]?.name || m.from[0]?.address} —{' '}
+              {m.subject === '...' ? t('mail:list.protected') : m.subject || t('mail:list.noSubject')} —{' '}
+              {date.format(new Date(m.date))}
+            </a>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+function Reader(props: {
+  address: string;
+  folder: string;
+  uid: number;
+  isDrafts: boolean;
+  sent: string | null;
+}) {
   const { t, language } = useI18n();
   const [message, setMessage] = useState<OpenedMessage | null>(null);
   const [error, setError] = useState('');
@@ -337,6 +435,13 @@ function Reader(props: { address: string; folder: string; uid: number; isDrafts:
       ) : (
         <pre class="mail-text">{message.text ?? ''}</pre>
       )}
+      <Conversation
+        address={props.address}
+        folder={props.folder}
+        sent={props.sent}
+        message={message}
+        uid={props.uid}
+      />
       {message.attachments.filter((a) => !a.inline).length > 0 && (
         <section aria-labelledby="attachments-title">
           <h3 id="attachments-title">{t('mail:read.attachments')}</h3>
@@ -380,6 +485,7 @@ export default function MailboxScreen() {
     );
   }, [address, folder]);
   const isDrafts = folders.some((f) => f.path === folder && f.specialUse === '\\Drafts');
+  const sent = folders.find((f) => f.specialUse === '\\Sent')?.path ?? null;
   return (
     <Unlocked>
       <Screen title={t('mail:home.title')} class="screen mail-screen">
@@ -394,7 +500,7 @@ export default function MailboxScreen() {
           <section class="mail-list-pane" aria-label={t('mail:list.label')}>
             <MessageList address={address} folder={folder} selected={uid} />
           </section>
-          {uid && <Reader address={address} folder={folder} uid={uid} isDrafts={isDrafts} />}
+          {uid && <Reader address={address} folder={folder} uid={uid} isDrafts={isDrafts} sent={sent} />}
         </div>
       </Screen>
     </Unlocked>
