@@ -4,7 +4,7 @@
  *   base (names, errors, logger, config, per-config, db, system, metrics, smtp)
  *     → core (auth, encryption)
  *       → resources (audit, accounts, collectives, domains, aliases, mailboxes, dns, relay,
- *         notify, alerts, monitoring, retention, backup, mailstack, mail, health, startup)
+ *         notify, alerts, monitoring, retention, backup, mailstack, mail, health, startup, sending)
  *         → entry points (api, cli, serve.ts)
  *
  * A module imports its own layer or those below it, never above, and nothing forms a cycle.
@@ -15,7 +15,7 @@ const BASE =
 const TYPES = '^src/(context|component)[.]ts$';
 const CORE = '^src/(auth|encryption)/';
 const RESOURCES =
-  '^src/(audit|accounts|collectives|domains|aliases|mailboxes|dns|relay|notify|alerts|monitoring|retention|backup|mailstack|mail|health|startup)/';
+  '^src/(audit|accounts|collectives|domains|aliases|mailboxes|dns|relay|notify|alerts|monitoring|retention|backup|mailstack|mail|health|startup|sending)/';
 const ENTRY = '^src/(api/|cli/|serve[.]ts$)';
 
 module.exports = {

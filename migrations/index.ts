@@ -10,6 +10,7 @@ import * as tenants from './20261130_0200_tenants';
 import * as mtaLookups from './20261130_0250_mta_lookups';
 import * as webmailPreferences from './20261130_0300_webmail_preferences';
 import * as backups from './20261130_0500_backups';
+import * as sendingLimits from './20261130_0600_sending_limits';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -32,6 +33,7 @@ const migrations: Array<[string, Migration]> = [
   ['20261130_0250_mta_lookups', mtaLookups],
   ['20261130_0300_webmail_preferences', webmailPreferences],
   ['20261130_0500_backups', backups],
+  ['20261130_0600_sending_limits', sendingLimits],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

@@ -14,6 +14,7 @@ import { mountMail } from './mail';
 import { mountMetrics } from './metrics';
 import { mountPlatform } from './platform';
 import { mountRelays } from './relays';
+import { mountSending } from './sending';
 import { mountSession } from './session';
 import { mountWkd } from './wkd';
 
@@ -30,6 +31,7 @@ export const apiRoutes: Array<(router: Router, ctx: AppContext) => void> = [
   mountAliases,
   mountAudit,
   mountRelays,
+  mountSending,
   mountMail,
   mountPlatform,
 ];
