@@ -5,7 +5,7 @@
  *     → core (auth, encryption)
  *       → resources (audit, accounts, collectives, domains, aliases, mailboxes, dns, relay,
  *         notify, alerts, monitoring, retention, backup, mailstack, mail, health, startup,
- *         app-passwords, autoconfig, sieve, quota)
+ *         app-passwords, autoconfig, sieve, quota, sending)
  *         → entry points (api, cli, serve.ts)
  *
  * A module imports its own layer or those below it, never above, and nothing forms a cycle.
@@ -16,7 +16,7 @@ const BASE =
 const TYPES = '^src/(context|component)[.]ts$';
 const CORE = '^src/(auth|encryption)/';
 const RESOURCES =
-  '^src/(audit|accounts|collectives|domains|aliases|mailboxes|dns|relay|notify|alerts|monitoring|retention|backup|mailstack|mail|health|startup|app-passwords|autoconfig|sieve|quota)/';
+  '^src/(audit|accounts|collectives|domains|aliases|mailboxes|dns|relay|notify|alerts|monitoring|retention|backup|mailstack|mail|health|startup|app-passwords|autoconfig|sieve|quota|sending)/';
 const ENTRY = '^src/(api/|cli/|serve[.]ts$)';
 
 module.exports = {

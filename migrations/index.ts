@@ -12,6 +12,7 @@ import * as webmailPreferences from './20261130_0300_webmail_preferences';
 import * as backups from './20261130_0500_backups';
 import * as auditDetailsIndex from './20261130_0510_audit_details_index';
 import * as mailClients from './20261130_0600_mail_clients';
+import * as sendingLimits from './20261130_0700_sending_limits';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -36,6 +37,7 @@ const migrations: Array<[string, Migration]> = [
   ['20261130_0500_backups', backups],
   ['20261130_0510_audit_details_index', auditDetailsIndex],
   ['20261130_0600_mail_clients', mailClients],
+  ['20261130_0700_sending_limits', sendingLimits],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

@@ -82,6 +82,12 @@ const envSchema = z.object({
   GIROFLEE_RELAY_BREAKER_COOLDOWN_SECONDS: z.coerce.number().positive().default(60),
   GIROFLEE_RELAY_PROBE_SECONDS: z.coerce.number().positive().default(60),
   GIROFLEE_DNSBL_ZONES: z.string().default(''),
+  // Outbound sending limits per mailbox (src/sending), the platform's defaults.
+  GIROFLEE_SENDING_POLICY: z.string().default('127.0.0.1:10028'),
+  GIROFLEE_SENDING_HOUR_MESSAGES: z.coerce.number().int().min(0).default(100),
+  GIROFLEE_SENDING_HOUR_RECIPIENTS: z.coerce.number().int().min(0).default(300),
+  GIROFLEE_SENDING_DAY_MESSAGES: z.coerce.number().int().min(0).default(500),
+  GIROFLEE_SENDING_DAY_RECIPIENTS: z.coerce.number().int().min(0).default(1500),
   GIROFLEE_OUTBOUND_MAX_BYTES: z.coerce
     .number()
     .int()
@@ -152,6 +158,7 @@ export interface Config {
   alerts: AlertSettings;
   monitor: MonitorSettings;
   relay: RelaySettings;
+  sending: SendingSettings;
   masterKeyFile: string;
   encryption: EncryptionSettings;
   platformHostname: string;
@@ -253,6 +260,22 @@ export interface RelaySettings {
   /** DNSBL zones the relays' sending IPs are looked up in (e.g. zen.spamhaus.org). */
   dnsblZones: string[];
   maxMessageBytes: number;
+}
+
+/** How much one mailbox may submit (src/sending). */
+export interface SendingLimits {
+  hourMessages: number;
+  hourRecipients: number;
+  /** Over the last 24 hours. */
+  dayMessages: number;
+  dayRecipients: number;
+}
+
+export interface SendingSettings {
+  /** Where Postfix's submission asks, at DATA, whether a mailbox may send (policy delegation). */
+  policy: Endpoint;
+  /** The platform's defaults; a racine may override them per collective. */
+  limits: SendingLimits;
 }
 
 /** What the record plan asks every domain to publish, and how the checks behave. */
@@ -407,6 +430,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         .map((z) => z.trim().toLowerCase())
         .filter(Boolean),
       maxMessageBytes: e.GIROFLEE_OUTBOUND_MAX_BYTES,
+    },
+    sending: {
+      policy: parseEndpoint(e.GIROFLEE_SENDING_POLICY, 10028),
+      limits: {
+        hourMessages: e.GIROFLEE_SENDING_HOUR_MESSAGES,
+        hourRecipients: e.GIROFLEE_SENDING_HOUR_RECIPIENTS,
+        dayMessages: e.GIROFLEE_SENDING_DAY_MESSAGES,
+        dayRecipients: e.GIROFLEE_SENDING_DAY_RECIPIENTS,
+      },
     },
     encryption: {
       maxMessageBytes: e.GIROFLEE_LMTP_MAX_BYTES,

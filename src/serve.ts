@@ -11,6 +11,7 @@ import { dnsJobsComponent } from './dns/dns-jobs';
 import { platformZoneComponent } from './dns/platform-zone';
 import { inboundGatewayComponent } from './encryption/lmtp-gateway';
 import { outboundGatewayComponent, relayProbeComponent, submissionMilterComponent } from './relay/components';
+import { sendingPolicyComponent } from './sending/component';
 import { mailstackComponent } from './mailstack/component';
 import { alertsComponent } from './alerts/component';
 import { closeWebmail } from './mail/webmail-service';
@@ -80,6 +81,7 @@ export const components: Component[] = [
   inboundGatewayComponent,
   outboundGatewayComponent,
   submissionMilterComponent,
+  sendingPolicyComponent,
   relayProbeComponent,
   platformZoneComponent,
   dnsJobsComponent,

@@ -55,6 +55,10 @@ const COMMANDS: Record<string, { description: string; modules: Array<() => Promi
     description: 'outbound relays (racines)',
     modules: [() => import('./commands/relay').then((m) => m.registerRelay)],
   },
+  sending: {
+    description: 'outbound sending limits and suspensions (racines)',
+    modules: [() => import('./commands/sending').then((m) => m.registerSending)],
+  },
   mailstack: {
     description: 'private Postfix + Dovecot on loopback, driven by giroflee (development, demos)',
     modules: [() => import('./commands/mailstack').then((m) => m.registerMailstack)],

@@ -43,6 +43,7 @@ export function mailstackOptions(
     gatewayLmtp: config.lmtp,
     outboundFilter: config.outbound,
     submissionMilter: config.submissionMilter,
+    sendingPolicy: config.sending.policy,
     relayhost: config.mailstackRelayhost,
     masterUser,
     doveadmApiKey,

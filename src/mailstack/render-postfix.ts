@@ -194,6 +194,12 @@ function masterCf(s: MailstackSettings): string {
       'milter_protocol=6',
     );
   }
+  if (s.sendingPolicy) {
+    // At DATA the recipients are known: giroflee counts the message against the mailbox's
+    // limits and answers 4.7.1 over them (5.7.1 when its sending is suspended). Unreachable,
+    // smtpd_policy_service_default_action defers: nothing leaves unchecked.
+    submissionOptions.push(`smtpd_data_restrictions=check_policy_service,inet:${hostPort(s.sendingPolicy)}`);
+  }
   if (s.outboundFilter) {
     submissionOptions.push(
       `content_filter=outfilter:[${s.outboundFilter.host}]:${s.outboundFilter.port}`,

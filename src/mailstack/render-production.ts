@@ -90,6 +90,7 @@ export async function productionSettings(config: Config, o: ProductionOptions): 
     inbound: { kind: 'gateway', endpoint: config.lmtp },
     outboundFilter: config.outbound,
     submissionMilter: config.submissionMilter,
+    sendingPolicy: config.sending.policy,
     relayhost: o.relayhost,
     stripUserAgent: o.stripUserAgent ?? false,
     masterUser: {

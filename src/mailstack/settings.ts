@@ -105,6 +105,11 @@ export interface MailstackSettings {
   outboundFilter: Endpoint | null;
   /** Milter holding From/Sender to the login at submission; null leaves the headers unchecked. */
   submissionMilter: Endpoint | null;
+  /**
+   * giroflee's sending policy (src/sending), asked by the submission smtpd at DATA: per-mailbox
+   * limits and suspension. Null asks none (test stacks that do not test it).
+   */
+  sendingPolicy: Endpoint | null;
   /** Next hop for mail leaving the platform; unset in the private profile holds it in the queue. */
   relayhost?: Endpoint;
   /** Remove User-Agent and X-Mailer from submitted mail as well. */

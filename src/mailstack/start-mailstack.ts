@@ -48,6 +48,8 @@ export interface StartMailstackOptions {
   /** The submission milter (src/relay/submission-milter.ts); null or absent checks no header. */
   submissionMilter?: Endpoint | null;
   reinjectPort?: number;
+  /** giroflee's sending policy service (limits, suspension) for submission; absent asks none. */
+  sendingPolicy?: Endpoint | null;
   /** Next hop for mail leaving the platform (a local fake MX in tests); absent holds it queued. */
   relayhost?: Endpoint;
   /** Dovecot master user for the webmail (see master-user.ts). */
@@ -93,6 +95,7 @@ export async function privateSettings(opts: StartMailstackOptions): Promise<Mail
     inbound,
     outboundFilter: opts.outboundFilter ?? null,
     submissionMilter: opts.submissionMilter ?? null,
+    sendingPolicy: opts.sendingPolicy ?? null,
     relayhost: opts.relayhost,
     stripUserAgent: opts.stripUserAgent ?? false,
     masterUser: opts.masterUser && {

@@ -24,6 +24,7 @@ const base = (dir: string): MailstackSettings => ({
   inbound: { kind: 'gateway', endpoint: { host: '127.0.0.1', port: 10024 } },
   outboundFilter: { host: '127.0.0.1', port: 10025 },
   submissionMilter: { host: '127.0.0.1', port: 10027 },
+  sendingPolicy: null,
   stripUserAgent: false,
   vmail: { user: 'vmail', uid: 990, gid: 990 },
   defence: null,
@@ -85,6 +86,18 @@ describe('mail stack configuration', () => {
     expect(dovecot).toContain('auth_failure_delay = 0');
     expect(dovecot).toContain('base_dir = /srv/stack/dovecot/run');
     expect(dovecot).toMatch(/port = 1143/);
+  });
+
+  it("asks giroflee's sending policy at submission's DATA, and defers when it cannot", () => {
+    const { main, master } = parse({
+      ...base('/srv/stack'),
+      sendingPolicy: { host: '127.0.0.1', port: 10027 },
+    });
+    const submissionLine = master.split('\n').find((l) => l.startsWith('127.0.0.1:2587 '))!;
+    expect(submissionLine).toContain('smtpd_data_restrictions=check_policy_service,inet:127.0.0.1:10027');
+    expect(main).toMatch(/^smtpd_policy_service_default_action = 451 4\.3\.5/m);
+    const mxLine = master.split('\n').find((l) => l.startsWith('127.0.0.1:2525 '))!;
+    expect(mxLine).not.toContain('smtpd_data_restrictions');
   });
 
   it('delivers straight to Dovecot when asked, and names a relayhost when given one', () => {

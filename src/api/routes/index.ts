@@ -17,6 +17,7 @@ import { mountMetrics } from './metrics';
 import { mountPlatform } from './platform';
 import { mountQuota } from './quota';
 import { mountRelays } from './relays';
+import { mountSending } from './sending';
 import { mountSession } from './session';
 import { mountSieve } from './sieve';
 import { mountWkd } from './wkd';
@@ -38,6 +39,7 @@ export const apiRoutes: Array<(router: Router, ctx: AppContext) => void> = [
   mountAliases,
   mountAudit,
   mountRelays,
+  mountSending,
   mountMail,
   mountPlatform,
 ];

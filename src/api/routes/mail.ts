@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { AppContext, CommandContext } from '../../context';
 import { errors } from '../../errors';
 import { listIdentities } from '../../mail/identities';
+import { markJunk } from '../../mail/mark-junk';
 import { logoutOrClose, openImap } from '../../mail/imap-pool';
 import {
   appendMessage,
@@ -307,6 +308,23 @@ export function mountMail(router: Router, app: AppContext): void {
         inFolder(client, params.folder, () => moveMessages(client, body.uids, body.to)),
       ),
     }),
+  });
+
+  defineRoute(router, app, {
+    method: 'post',
+    transaction: false,
+    path: '/mail/:address/folders/:folder/junk',
+    summary:
+      'Webmail: mark messages as junk (moved into Junk) or not junk (out of Junk into the inbox); the move teaches the platform’s filter through their digests',
+    tags: ['mail'],
+    rateLimit: limit,
+    params: folderParams,
+    body: z.strictObject({ uids: UIDS, junk: z.boolean() }),
+    status: 200,
+    handler: async ({ ctx, params, body }) =>
+      imap(ctx, params.address, (client) =>
+        inFolder(client, params.folder, () => markJunk(client, params.folder, body.uids, body.junk)),
+      ),
   });
 
   defineRoute(router, app, {

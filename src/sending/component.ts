@@ -1,0 +1,37 @@
+import type { Component } from '../component';
+import type { AppContext } from '../context';
+import { logger } from '../logger';
+import { checkSubmission, endSendingLimitAlert, policyAction } from './check-submission';
+import { startPolicyServer, type RunningPolicyServer } from './policy-server';
+
+/**
+ * The sending policy service Postfix's submission asks at DATA (`sasl_username`,
+ * `recipient_count`; SMTPD_POLICY_README). A mailbox that was refused and may send again ends
+ * its alert; that memory is per process, and resolving an alert twice costs nothing.
+ */
+export async function startSendingPolicy(
+  app: AppContext,
+  listen = app.config.sending.policy,
+): Promise<RunningPolicyServer> {
+  const refused = new Set<string>();
+  return startPolicyServer(listen, async (request) => {
+    const login = request.sasl_username ?? '';
+    // Not logged in: the submission's own restrictions refuse it; nothing to count.
+    if (!login) return 'DUNNO';
+    const verdict = await checkSubmission(app, login, Number(request.recipient_count || 1));
+    if (verdict.kind === 'over') refused.add(verdict.sender.mailboxId);
+    if (verdict.kind === 'permit' && verdict.sender && refused.delete(verdict.sender.mailboxId)) {
+      void endSendingLimitAlert(app, verdict.sender.mailboxId);
+    }
+    return policyAction(app, verdict);
+  });
+}
+
+export const sendingPolicyComponent: Component = {
+  name: 'sending-policy',
+  async start(ctx) {
+    const server = await startSendingPolicy(ctx);
+    logger.info({ listen: `${ctx.config.sending.policy.host}:${server.port}` }, 'sending policy service');
+    return { stop: () => server.stop() };
+  },
+};
