@@ -8,14 +8,14 @@ import { createBackup } from '../../src/backup/create-backup';
 import { restoreBackup } from '../../src/backup/restore-backup';
 import { loadConfig } from '../../src/config';
 import { openDatabase } from '../../src/db/open-database';
-import { LmtpGateway, startLmtpGateway } from '../../src/encryption/lmtp-gateway';
+import type { LmtpGateway } from '../../src/encryption/lmtp-gateway';
 import { listMailboxKeys, provisionMailboxKeys } from '../../src/encryption/mailbox-keys';
 import { Keyring, saveKeyring } from '../../src/encryption/master-key';
 import { cliHarness } from '../support/cli';
 import { createTestContext, TestContext } from '../support/context';
 import { createTestDatabase } from '../support/db';
 import { makeCollective, makeDkimKeys, makeDomain, makeMailbox, TEST_PASSWORD } from '../support/factories';
-import { freePorts, startTestMailstack, TestMailstack } from '../support/mailstack';
+import { startEncryptingMailstack, startTestMailstack, TestMailstack } from '../support/mailstack';
 import { decryptStored, unlockKey } from '../support/openpgp';
 import { REAL_STACK_TEST_MS, waitUntil } from '../support/wait-until';
 
@@ -75,21 +75,7 @@ describe('giroflee backup and restore', () => {
     // The embedded cluster of the restored machine runs as `postgres`, who must reach its folder.
     fs.chmodSync(work, 0o711);
     ctx = await createTestContext();
-    const [dovecotLmtp] = await freePorts(1);
-    gateway = await startLmtpGateway(ctx.db, ctx.now, {
-      listen: { host: '127.0.0.1', port: 0 },
-      nextHop: { host: '127.0.0.1', port: dovecotLmtp },
-      name: 'mail.giroflee.test',
-      maxMessageBytes: 10 * 1024 * 1024,
-      timeoutMs: 30000,
-      nextHopConnections: 2,
-      keyCacheMs: 0,
-    });
-    stack = await startTestMailstack(ctx.databaseUrl, {
-      inboundTransport: 'gateway',
-      gatewayLmtp: { host: '127.0.0.1', port: gateway.port },
-      ports: { dovecotLmtp },
-    });
+    ({ gateway, stack } = await startEncryptingMailstack(ctx));
     ctx.config = { ...ctx.config, monitor: { ...ctx.config.monitor, mailRoot: stack.mailRoot } };
 
     const collective = await makeCollective(ctx);

@@ -6,7 +6,7 @@ import { ImapFlow } from 'imapflow';
 import nodemailer from 'nodemailer';
 import type { Actor } from '../../src/auth/actor';
 import { loadMailboxActor } from '../../src/auth/sessions';
-import { LmtpGateway, startLmtpGateway } from '../../src/encryption/lmtp-gateway';
+import type { LmtpGateway } from '../../src/encryption/lmtp-gateway';
 import { listMailboxKeys, provisionMailboxKeys } from '../../src/encryption/mailbox-keys';
 import { derivePassphrase, KdfParams } from '../../src/encryption/passphrase';
 import { splitMessage } from '../../src/encryption/pgp-mime';
@@ -15,9 +15,8 @@ import { createTestContext, TestContext } from '../support/context';
 import { makeCollective, makeDomain, makeMailbox, TEST_PASSWORD } from '../support/factories';
 import { startTestApp, TestClient } from '../support/http';
 import {
-  freePorts,
   retryQueueUntil,
-  startTestMailstack,
+  startEncryptingMailstack,
   TestMailstack,
   waitUntilDeferred,
 } from '../support/mailstack';
@@ -93,21 +92,7 @@ describe('inbound mail through the encrypting gateway, on the real Postfix and D
   beforeAll(async () => {
     ctx = await createTestContext();
     client = await startTestApp(ctx);
-    const [dovecotLmtp] = await freePorts(1);
-    gateway = await startLmtpGateway(ctx.db, ctx.now, {
-      listen: { host: '127.0.0.1', port: 0 },
-      nextHop: { host: '127.0.0.1', port: dovecotLmtp },
-      name: 'mail.giroflee.test',
-      maxMessageBytes: 10 * 1024 * 1024,
-      timeoutMs: 30000,
-      nextHopConnections: 2,
-      keyCacheMs: 0,
-    });
-    stack = await startTestMailstack(ctx.databaseUrl, {
-      inboundTransport: 'gateway',
-      gatewayLmtp: { host: '127.0.0.1', port: gateway.port },
-      ports: { dovecotLmtp },
-    });
+    ({ gateway, stack } = await startEncryptingMailstack(ctx));
     const collective = await makeCollective(ctx);
     domainId = (await makeDomain(ctx, { collectiveId: collective.id })).id;
   });

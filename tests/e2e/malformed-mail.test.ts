@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { LmtpGateway, startLmtpGateway } from '../../src/encryption/lmtp-gateway';
+import type { LmtpGateway } from '../../src/encryption/lmtp-gateway';
 import { listMailboxKeys, provisionMailboxKeys } from '../../src/encryption/mailbox-keys';
 import { splitMessage, type SplitMessage } from '../../src/encryption/pgp-mime';
 import { createTestContext, TestContext } from '../support/context';
 import { makeCollective, makeDomain, makeMailbox, TEST_PASSWORD } from '../support/factories';
-import { freePorts, startTestMailstack, TestMailstack } from '../support/mailstack';
+import { startEncryptingMailstack, TestMailstack } from '../support/mailstack';
 import { decryptStored, unlockKey } from '../support/openpgp';
 import { malformedCorpus } from './malformed-corpus';
 
@@ -102,21 +102,7 @@ describe('malformed mail through the real MX and the encrypting gateway', () => 
 
   beforeAll(async () => {
     ctx = await createTestContext();
-    const [dovecotLmtp] = await freePorts(1);
-    gateway = await startLmtpGateway(ctx.db, ctx.now, {
-      listen: { host: '127.0.0.1', port: 0 },
-      nextHop: { host: '127.0.0.1', port: dovecotLmtp },
-      name: 'mail.giroflee.test',
-      maxMessageBytes: 10 * 1024 * 1024,
-      timeoutMs: 30000,
-      nextHopConnections: 2,
-      keyCacheMs: 0,
-    });
-    stack = await startTestMailstack(ctx.databaseUrl, {
-      inboundTransport: 'gateway',
-      gatewayLmtp: { host: '127.0.0.1', port: gateway.port },
-      ports: { dovecotLmtp },
-    });
+    ({ gateway, stack } = await startEncryptingMailstack(ctx));
   }, 60000);
 
   afterAll(async () => {

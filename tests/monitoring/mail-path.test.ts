@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
-import { LmtpGateway, startLmtpGateway } from '../../src/encryption/lmtp-gateway';
+import type { LmtpGateway } from '../../src/encryption/lmtp-gateway';
 import { provisionMailboxKeys } from '../../src/encryption/mailbox-keys';
 import { freeLoopbackPorts } from '../../src/mailstack/free-ports';
 import { monitorTick } from '../../src/monitoring/component';
@@ -10,9 +10,8 @@ import { metricsComponent } from '../../src/serve';
 import { createTestContext, TestContext } from '../support/context';
 import { makeCollective, makeDkimKeys, makeDomain, makeMailbox, TEST_PASSWORD } from '../support/factories';
 import {
-  freePorts,
   retryQueueUntil,
-  startTestMailstack,
+  startEncryptingMailstack,
   TestMailstack,
   waitUntilDeferred,
 } from '../support/mailstack';
@@ -60,21 +59,7 @@ describe('the mail path in the metrics and the alerts', () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'giroflee-mail-path-'));
     sink = await startWebhookSink();
     ctx = await createTestContext();
-    const [dovecotLmtp] = await freePorts(1);
-    gateway = await startLmtpGateway(ctx.db, ctx.now, {
-      listen: { host: '127.0.0.1', port: 0 },
-      nextHop: { host: '127.0.0.1', port: dovecotLmtp },
-      name: 'mail.giroflee.test',
-      maxMessageBytes: 10 * 1024 * 1024,
-      timeoutMs: 30000,
-      nextHopConnections: 2,
-      keyCacheMs: 0,
-    });
-    stack = await startTestMailstack(ctx.databaseUrl, {
-      inboundTransport: 'gateway',
-      gatewayLmtp: { host: '127.0.0.1', port: gateway.port },
-      ports: { dovecotLmtp },
-    });
+    ({ gateway, stack } = await startEncryptingMailstack(ctx));
     const [metricsPort] = await freeLoopbackPorts(1);
     ctx.config = {
       ...ctx.config,

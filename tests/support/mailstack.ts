@@ -1,6 +1,8 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { Db } from '../../src/db/knex';
+import { startLmtpGateway, type LmtpGateway } from '../../src/encryption/lmtp-gateway';
 import { RunningMailstack, startMailstack, StartMailstackOptions } from '../../src/mailstack/start-mailstack';
 import { freeLoopbackPorts } from '../../src/mailstack/free-ports';
 import type { MailstackPorts } from '../../src/mailstack/settings';
@@ -63,6 +65,39 @@ export async function startTestMailstack(
       if (!overrides.dir) await fs.rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The inbound path as production runs it: Postfix's MX → the encrypting LMTP gateway, reading
+ * keys from the test database → Dovecot. `overrides` adds to the stack (an outbound filter, the
+ * webmail's master user…). The caller stops both.
+ */
+export async function startEncryptingMailstack(
+  ctx: { db: Db; now: () => Date; databaseUrl: string },
+  overrides: Partial<Omit<StartMailstackOptions, 'databaseUrl'>> = {},
+): Promise<{ gateway: LmtpGateway; stack: TestMailstack }> {
+  const [dovecotLmtp] = await freeLoopbackPorts(1);
+  const gateway = await startLmtpGateway(ctx.db, ctx.now, {
+    listen: { host: '127.0.0.1', port: 0 },
+    nextHop: { host: '127.0.0.1', port: dovecotLmtp },
+    name: 'mail.giroflee.test',
+    maxMessageBytes: 10 * 1024 * 1024,
+    timeoutMs: 30000,
+    nextHopConnections: 2,
+    keyCacheMs: 0,
+  });
+  try {
+    const stack = await startTestMailstack(ctx.databaseUrl, {
+      ...overrides,
+      inboundTransport: 'gateway',
+      gatewayLmtp: { host: '127.0.0.1', port: gateway.port },
+      ports: { ...overrides.ports, dovecotLmtp },
+    });
+    return { gateway, stack };
+  } catch (err) {
+    await gateway.stop();
+    throw err;
+  }
 }
 
 /**

@@ -4,7 +4,7 @@ import { dkimVerify } from 'mailauth';
 import nodemailer from 'nodemailer';
 import type { Page } from 'playwright-core';
 import { dkimTxtValue, getSigningKeys, type DkimKeyRow } from '../../src/dns/dkim-keys';
-import { LmtpGateway, startLmtpGateway } from '../../src/encryption/lmtp-gateway';
+import type { LmtpGateway } from '../../src/encryption/lmtp-gateway';
 import { provisionMailboxKeys } from '../../src/encryption/mailbox-keys';
 import { webmailMasterCredentials } from '../../src/mailstack/master-user';
 import { CircuitBreakers } from '../../src/relay/circuit-breaker';
@@ -21,7 +21,7 @@ import {
   TEST_PASSWORD,
 } from '../support/factories';
 import { startFakeRelay, type FakeRelay } from '../relay/support/fake-relay';
-import { freePorts, startTestMailstack, type TestMailstack } from '../support/mailstack';
+import { startEncryptingMailstack, type TestMailstack } from '../support/mailstack';
 import { fakeInternet } from '../support/fake-internet';
 import { waitUntil } from '../support/wait-until';
 import { expectAccessible } from './support/axe';
@@ -62,16 +62,6 @@ describe('webmail in Chromium', () => {
   beforeAll(async () => {
     web.ctx.remoteHttp = internet;
     internet.serve('https://tracker.example/pixel.gif', { contentType: 'image/gif', body: pixel });
-    const [dovecotLmtp] = await freePorts(1);
-    gateway = await startLmtpGateway(web.ctx.db, web.ctx.now, {
-      listen: { host: '127.0.0.1', port: 0 },
-      nextHop: { host: '127.0.0.1', port: dovecotLmtp },
-      name: 'mail.giroflee.test',
-      maxMessageBytes: 10 * 1024 * 1024,
-      timeoutMs: 30000,
-      nextHopConnections: 2,
-      keyCacheMs: 0,
-    });
     // What the webmail sends leaves through the outbound gateway (DKIM) to a relay standing in
     // for the internet.
     relay = await startFakeRelay();
@@ -94,13 +84,10 @@ describe('webmail in Chromium', () => {
       hostname: 'mail.giroflee.test',
       maxMessageBytes: 10 * 1024 * 1024,
     });
-    stack = await startTestMailstack(web.ctx.databaseUrl, {
-      inboundTransport: 'gateway',
+    ({ gateway, stack } = await startEncryptingMailstack(web.ctx, {
       outboundFilter: { host: '127.0.0.1', port: outbound.port },
-      gatewayLmtp: { host: '127.0.0.1', port: gateway.port },
-      ports: { dovecotLmtp },
       masterUser: await webmailMasterCredentials(web.ctx),
-    });
+    }));
     web.ctx.config.webmail = {
       ...web.ctx.config.webmail,
       imap: { host: '127.0.0.1', port: stack.ports.imap },
