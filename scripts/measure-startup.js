@@ -70,7 +70,7 @@ async function startToReady(env, port) {
 async function main() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'giroflee-measure-'));
   fs.chmodSync(dir, 0o711);
-  const [httpPort, lmtp, outbound, zone, metrics, milter] = await freePorts(6);
+  const [httpPort, lmtp, outbound, zone, metrics, milter, policy] = await freePorts(7);
   const env = {
     ...process.env,
     GIROFLEE_DATA_DIR: path.join(dir, 'data'),
@@ -79,6 +79,7 @@ async function main() {
     GIROFLEE_LMTP: `127.0.0.1:${lmtp}`,
     GIROFLEE_OUTBOUND: `127.0.0.1:${outbound}`,
     GIROFLEE_SUBMISSION_MILTER: `127.0.0.1:${milter}`,
+    GIROFLEE_SENDING_POLICY: `127.0.0.1:${policy}`,
     GIROFLEE_DNS_ZONE_LISTEN: `127.0.0.1:${zone}`,
     LOG_LEVEL: 'warn',
   };

@@ -62,6 +62,10 @@ export function listenersOf(config: Config): Listener[] {
       fr: 'le milter de soumission (From/Sender)',
       en: 'the submission milter (From/Sender)',
     }),
+    endpoint('GIROFLEE_SENDING_POLICY', config.sending.policy, {
+      fr: 'le service de limites d’envoi (politique Postfix)',
+      en: 'the sending-limits policy service (Postfix policy)',
+    }),
     endpoint(
       'GIROFLEE_DNS_ZONE_LISTEN',
       config.dnsZoneListen,

@@ -80,7 +80,7 @@ describe('two giroflee nodes on one PostgreSQL', () => {
   let domain: { id: string; name: string };
 
   async function startNode(name: string, doveadmPort: number, lmtp: number): Promise<Node> {
-    const [httpPort, outbound, reinject, zone, silent, metrics, milter] = await freePorts(7);
+    const [httpPort, outbound, reinject, zone, silent, metrics, milter, policy] = await freePorts(8);
     const dataDir = path.join(dir, name);
     fs.mkdirSync(dataDir, { mode: 0o700 });
     const child = spawn(process.execPath, [path.join(REPO, 'bin/giroflee.js'), 'serve'], {
@@ -108,6 +108,7 @@ describe('two giroflee nodes on one PostgreSQL', () => {
         GIROFLEE_MAILSTACK: '0',
         GIROFLEE_METRICS_LISTEN: `127.0.0.1:${metrics}`,
         GIROFLEE_SUBMISSION_MILTER: `127.0.0.1:${milter}`,
+        GIROFLEE_SENDING_POLICY: `127.0.0.1:${policy}`,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -65,7 +65,8 @@ describe('giroflee serve: every listener is checked before anything is created',
       quota,
       metrics,
       milter,
-    ] = await freeLoopbackPorts(13);
+      policy,
+    ] = await freeLoopbackPorts(14);
     const at = (p: number) => `127.0.0.1:${p}`;
     env = {
       GIROFLEE_DATA_DIR: dataDir,
@@ -74,6 +75,7 @@ describe('giroflee serve: every listener is checked before anything is created',
       GIROFLEE_LMTP: at(lmtp),
       GIROFLEE_OUTBOUND: at(outbound),
       GIROFLEE_SUBMISSION_MILTER: at(milter),
+      GIROFLEE_SENDING_POLICY: at(policy),
       GIROFLEE_DNS_ZONE_LISTEN: at(zone),
       GIROFLEE_DOVECOT_LMTP: at(dovecot),
       GIROFLEE_REINJECT: at(reinject),
