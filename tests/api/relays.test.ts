@@ -127,6 +127,8 @@ describe('/api/v1/relays', () => {
         latencyMs: null,
         error: null,
         dnsblListings: [],
+        // No outbound gateway runs in this process, so no breaker to read.
+        circuit: 'unknown',
       });
     });
 
