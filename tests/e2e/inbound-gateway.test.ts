@@ -211,11 +211,15 @@ describe('inbound mail through the encrypting gateway, on the real Postfix and D
     await waitUntil('the first deliveries', () => storedFiles(stack.mailRoot, box.address).length >= 3);
     await stopDovecot(p.dovecotConfigFile, p.dovecotBaseDir);
     // Every message the gateway could not hand to Dovecot is answered 4.4.2 and stays queued.
+    let seen = '';
     const deferred = await waitUntil('the gateway’s answers for the rest', async () => {
       const queue = await stack.queue();
       const stored = storedFiles(stack.mailRoot, box.address).length;
       const answered = queue.filter((e) => JSON.stringify(e).includes('4.4.2'));
+      seen = `${stored} stored; queue: ${JSON.stringify(queue)}`;
       return stored + answered.length === N && queue.length === answered.length ? answered.length : undefined;
+    }).catch((e: Error) => {
+      throw new Error(`${e.message}; last seen: ${seen}`);
     });
     expect(deferred).toBeGreaterThan(0);
 
