@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Config } from '../config';
 import { mailstackDir } from './from-config';
-import { queuedMessages } from './processes';
+import { readPostfixQueue } from './postfix-queue';
 import { PRODUCTION_PATHS, privatePaths } from './settings';
 
 /** The Postfix whose queue giroflee watches: its private stack's, or the system's. */
@@ -17,23 +17,21 @@ export interface QueueSummary {
 }
 
 /**
- * Counts of Postfix's queue, from `postqueue -j`: how many messages wait, and in which queue.
- * Addresses and remote servers' answers stay out (they are people's data).
+ * Counts of Postfix's queue: how many messages wait, and in which queue. Addresses and remote
+ * servers' answers stay out (they are people's data).
  */
 export async function queueSummary(configDir: string): Promise<QueueSummary> {
-  const messages = (await queuedMessages(path.resolve(configDir))) as Array<{
-    queue_name: string;
-    arrival_time?: number;
-  }>;
+  const queues = await readPostfixQueue(path.resolve(configDir));
   const byQueue: Record<string, number> = {};
-  let oldest: number | undefined;
-  for (const m of messages) {
-    byQueue[m.queue_name] = (byQueue[m.queue_name] ?? 0) + 1;
-    if (m.arrival_time !== undefined) oldest = Math.min(oldest ?? m.arrival_time, m.arrival_time);
+  let oldest: Date | null = null;
+  for (const [name, q] of Object.entries(queues)) {
+    if (q.messages === 0) continue;
+    byQueue[name] = q.messages;
+    if (q.oldest && (!oldest || q.oldest < oldest)) oldest = q.oldest;
   }
   return {
-    total: messages.length,
+    total: Object.values(byQueue).reduce((a, b) => a + b, 0),
     byQueue,
-    oldestArrival: oldest === undefined ? null : new Date(oldest * 1000).toISOString(),
+    oldestArrival: oldest?.toISOString() ?? null,
   };
 }

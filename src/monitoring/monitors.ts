@@ -10,7 +10,7 @@ import { privatePaths } from '../mailstack/settings';
 import { queueMetrics } from '../metrics/metrics';
 import { certificateExpiry, diskUsage, postfixCertificateFiles } from './host-checks';
 import { brokenDomains, stuckDkimRotations } from './platform-state';
-import { readPostfixQueue, type QueueSummary } from './postfix-queue';
+import { readPostfixQueue, type PostfixQueueCount } from '../mailstack/postfix-queue';
 
 const DAY = 24 * 3600_000;
 /** A firing disk alert ends only this many points below the threshold, so it does not flap. */
@@ -40,7 +40,7 @@ export interface HostView {
    * This host's Postfix queues; null when Postfix does not run here; undefined when they could
    * not be read (a check that needs them then leaves its alerts as they are).
    */
-  queues: Record<string, QueueSummary> | null | undefined;
+  queues: Record<string, PostfixQueueCount> | null | undefined;
 }
 
 /** Postfix's configuration directory on this host: the private stack's, or production's. */
@@ -145,7 +145,7 @@ const tlsExpiring: Monitor = {
 };
 
 /** The queues `check` needs, or an error that leaves the alerts of that check as they are. */
-function queuesOf(host: HostView): Record<string, QueueSummary> | null {
+function queuesOf(host: HostView): Record<string, PostfixQueueCount> | null {
   if (host.queues === undefined) throw new Error('Postfix queue not read');
   return host.queues;
 }

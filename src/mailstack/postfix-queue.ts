@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import readline from 'node:readline';
 
 /** One Postfix queue (`active`, `deferred`, `hold`, `incoming`, `maildrop`): how many, and since when. */
-export interface QueueSummary {
+export interface PostfixQueueCount {
   messages: number;
   /** Arrival of the oldest message; null when the queue is empty. */
   oldest: Date | null;
@@ -15,9 +15,9 @@ export const POSTFIX_QUEUES = ['maildrop', 'incoming', 'active', 'deferred', 'ho
  * which every local user may run, streamed so that a queue of a million messages is counted
  * without holding it. Only counts and ages are kept: recipients never leave this function.
  */
-export function readPostfixQueue(configDir: string): Promise<Record<string, QueueSummary>> {
+export function readPostfixQueue(configDir: string): Promise<Record<string, PostfixQueueCount>> {
   return new Promise((resolve, reject) => {
-    const summary: Record<string, QueueSummary> = Object.fromEntries(
+    const summary: Record<string, PostfixQueueCount> = Object.fromEntries(
       POSTFIX_QUEUES.map((q) => [q, { messages: 0, oldest: null }]),
     );
     const child = spawn('postqueue', ['-c', configDir, '-j'], { stdio: ['ignore', 'pipe', 'pipe'] });
