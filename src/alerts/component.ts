@@ -1,4 +1,4 @@
-import type { Component } from '../component';
+import { runPeriodically, type Component } from '../component';
 import type { AppContext } from '../context';
 import { logger } from '../logger';
 import { alertMetrics } from '../metrics/metrics';
@@ -41,21 +41,11 @@ export const alertsComponent: Component = {
     if (!usable.email && !usable.webhook) {
       logger.warn({ code: 'no_alert_channel' }, `${NO_CHANNEL_WARNING.fr} / ${NO_CHANNEL_WARNING.en}`);
     }
-    let running: Promise<unknown> | undefined;
-    const tick = () => {
-      running ??= Promise.all([deliverPendingAlerts(ctx), refreshAlertMetrics(ctx)])
-        .catch((err) => logger.error({ err }, 'alerts tick failed'))
-        .finally(() => {
-          running = undefined;
-        });
-    };
-    const timer = setInterval(tick, TICK_MS);
-    timer.unref();
-    return {
-      async stop() {
-        clearInterval(timer);
-        await running;
-      },
-    };
+    return runPeriodically(
+      TICK_MS,
+      () => Promise.all([deliverPendingAlerts(ctx), refreshAlertMetrics(ctx)]),
+      (err) => logger.error({ err }, 'alerts tick failed'),
+      { immediately: false },
+    );
   },
 };

@@ -1,6 +1,6 @@
 import type { Actor } from '../auth/actor';
 import { adminEmails } from '../collectives/members';
-import type { Component } from '../component';
+import { runPeriodically, type Component } from '../component';
 import { webLink } from '../config';
 import type { AppContext } from '../context';
 import { runInTransaction, tryAdvisoryLock } from '../db/transaction';
@@ -122,26 +122,15 @@ const LOCK = 'giroflee:dns-jobs';
 
 /** The scheduled DNS work, run by one giroflee copy at a time (advisory lock). */
 export function startDnsJobs(ctx: AppContext, tickMs = 60_000): { stop(): Promise<void> } {
-  let running: Promise<void> | undefined;
-  const tick = () => {
+  return runPeriodically(
+    tickMs,
     // The lock's transaction only holds the lock: the tick works through the pool.
-    running ??= runInTransaction(ctx, async (lock) => {
-      if (await tryAdvisoryLock(lock.db, LOCK)) await runDnsTick(ctx, tickMs);
-    })
-      .catch((err) => logger.error({ err }, 'DNS jobs tick failed'))
-      .finally(() => {
-        running = undefined;
-      });
-  };
-  const timer = setInterval(tick, tickMs);
-  timer.unref();
-  tick();
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
+    () =>
+      runInTransaction(ctx, async (lock) => {
+        if (await tryAdvisoryLock(lock.db, LOCK)) await runDnsTick(ctx, tickMs);
+      }),
+    (err) => logger.error({ err }, 'DNS jobs tick failed'),
+  );
 }
 
 export const dnsJobsComponent: Component = {

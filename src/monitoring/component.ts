@@ -1,4 +1,4 @@
-import type { Component } from '../component';
+import { runPeriodically, type Component } from '../component';
 import type { AppContext } from '../context';
 import { runInTransaction, tryAdvisoryLock } from '../db/transaction';
 import { logger } from '../logger';
@@ -22,23 +22,10 @@ export async function monitorTick(ctx: AppContext): Promise<void> {
 /** The monitors of `giroflee serve`, every GIROFLEE_MONITOR_SECONDS (60 s). */
 export const monitoringComponent: Component = {
   name: 'monitoring',
-  async start(ctx) {
-    let running: Promise<void> | undefined;
-    const tick = () => {
-      running ??= monitorTick(ctx)
-        .catch((err) => logger.error({ err }, 'monitoring tick failed'))
-        .finally(() => {
-          running = undefined;
-        });
-    };
-    const timer = setInterval(tick, ctx.config.monitor.intervalMs);
-    timer.unref();
-    tick();
-    return {
-      async stop() {
-        clearInterval(timer);
-        await running;
-      },
-    };
-  },
+  start: async (ctx) =>
+    runPeriodically(
+      ctx.config.monitor.intervalMs,
+      () => monitorTick(ctx),
+      (err) => logger.error({ err }, 'monitoring tick failed'),
+    ),
 };

@@ -1,4 +1,4 @@
-import type { Component } from '../component';
+import { runPeriodically, type Component } from '../component';
 import type { AppContext, ServiceContext } from '../context';
 import { runInTransaction, tryAdvisoryLock } from '../db/transaction';
 import { isAppError } from '../errors';
@@ -90,28 +90,19 @@ export async function runQuotaWarnings(ctx: AppContext): Promise<number> {
  * first pass waits one interval: at start-up the private mail stack starts after this component.
  */
 export function startQuotaWarnings(ctx: AppContext): { stop(): Promise<void> } {
-  let running: Promise<void> | undefined;
-  const tick = () => {
-    running ??= runInTransaction(ctx, async (lock) => {
-      if (await tryAdvisoryLock(lock.db, LOCK)) await runQuotaWarnings(ctx);
-    })
-      .catch((err) => {
-        // Dovecot down or not started (a development instance without its mail stack).
-        if (isAppError(err)) logger.warn({ code: err.code, details: err.details }, 'quota warnings skipped');
-        else logger.error({ err }, 'quota warnings failed');
-      })
-      .finally(() => {
-        running = undefined;
-      });
-  };
-  const timer = setInterval(tick, ctx.config.quota.checkIntervalMs);
-  timer.unref();
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
+  return runPeriodically(
+    ctx.config.quota.checkIntervalMs,
+    () =>
+      runInTransaction(ctx, async (lock) => {
+        if (await tryAdvisoryLock(lock.db, LOCK)) await runQuotaWarnings(ctx);
+      }),
+    (err) => {
+      // Dovecot down or not started (a development instance without its mail stack).
+      if (isAppError(err)) logger.warn({ code: err.code, details: err.details }, 'quota warnings skipped');
+      else logger.error({ err }, 'quota warnings failed');
     },
-  };
+    { immediately: false },
+  );
 }
 
 export const quotaWarningsComponent: Component = {

@@ -2,7 +2,7 @@ import { deleteResolvedAlerts } from '../alerts/alerts';
 import { deleteAuditBefore, scrubAuditDetails } from '../audit/record-audit';
 import { deleteStaleThrottles } from '../auth/login-throttle';
 import { deleteEndedSessions } from '../auth/sessions';
-import type { Component } from '../component';
+import { runPeriodically, type Component } from '../component';
 import type { AppContext, ServiceContext } from '../context';
 import { runInTransaction, tryAdvisoryLock } from '../db/transaction';
 import { logger } from '../logger';
@@ -60,23 +60,10 @@ export async function runRetention(ctx: AppContext): Promise<Record<string, numb
 /** The retention job in `giroflee serve`: at start, then every hour. */
 export const retentionComponent: Component = {
   name: 'retention',
-  async start(ctx) {
-    let running: Promise<unknown> | undefined;
-    const tick = () => {
-      running ??= runRetention(ctx)
-        .catch((err) => logger.error({ err }, 'retention pass failed'))
-        .finally(() => {
-          running = undefined;
-        });
-    };
-    const timer = setInterval(tick, TICK_MS);
-    timer.unref();
-    tick();
-    return {
-      async stop() {
-        clearInterval(timer);
-        await running;
-      },
-    };
-  },
+  start: async (ctx) =>
+    runPeriodically(
+      TICK_MS,
+      () => runRetention(ctx),
+      (err) => logger.error({ err }, 'retention pass failed'),
+    ),
 };
