@@ -10,9 +10,21 @@ export function createDb(
   return knex({ client: 'pg', connection: connectionString, pool });
 }
 
-export async function migrateLatest(db: Knex): Promise<string[]> {
-  const [, applied] = (await db.migrate.latest({ migrationSource })) as [number, string[]];
-  return applied;
+/**
+ * Applies every pending migration. When another copy holds knex's migration lock (two nodes
+ * starting at once), waits for it to finish and tries again, rather than exit.
+ */
+export async function migrateLatest(db: Knex, waitMs = 120_000): Promise<string[]> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      const [, applied] = (await db.migrate.latest({ migrationSource })) as [number, string[]];
+      return applied;
+    } catch (err) {
+      if ((err as Error).name !== 'MigrationLocked' || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
 }
 
 export async function migrateRollbackAll(db: Knex): Promise<void> {

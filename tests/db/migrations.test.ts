@@ -18,4 +18,20 @@ describe('migrations', () => {
       await t.destroy();
     }
   });
+
+  it('waits for another copy holding the migration lock, instead of failing', async () => {
+    const t = await createTestDatabase();
+    try {
+      await t.db('knex_migrations_lock').update({ is_locked: 1 });
+      let settled = false;
+      const migrating = migrateLatest(t.db).finally(() => (settled = true));
+      // The other copy is still migrating: nothing settles while its lock is held.
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(settled).toBe(false);
+      await t.db('knex_migrations_lock').update({ is_locked: 0 });
+      await expect(migrating).resolves.toEqual([]);
+    } finally {
+      await t.destroy();
+    }
+  });
 });
