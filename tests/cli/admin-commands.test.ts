@@ -1,3 +1,4 @@
+import { makeDomain } from '../support/factories';
 import { cliHarness } from '../support/cli';
 
 describe('giroflee racine, collective, domain and mailbox commands', () => {
@@ -58,11 +59,8 @@ describe('giroflee racine, collective, domain and mailbox commands', () => {
   it('says which collectives claim a name when several do', async () => {
     for (const slug of ['un', 'deux']) await cli.run('collective', 'add', slug, '--name', slug);
     const ids = await cli.db('collectives').whereIn('slug', ['un', 'deux']).pluck('id');
-    await cli
-      .db('domains')
-      .insert(
-        ids.map((id, i) => ({ name: 'dispute.example', collective_id: id, verification_token: `t${i}` })),
-      );
+    for (const collectiveId of ids)
+      await makeDomain(cli.ctx, { collectiveId, name: 'dispute.example', status: 'pending' });
     const res = await cli.run('domain', 'activate', 'dispute.example');
     expect(res.code).toBe(1);
     expect(res.err).toMatch(/--collective/);

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { version } from '../../package.json';
 import { verifyPassword } from '../../src/auth/password-hash';
+import { createSession } from '../../src/auth/sessions';
 import { cliHarness } from '../support/cli';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -66,11 +67,7 @@ describe('giroflee CLI: errors, version, account password reset, lazy loading', 
     await cli.run('racine', 'add', 'oubli@example.org');
     const account = await cli.db('accounts').where({ email: 'oubli@example.org' }).first();
     await cli.db('accounts').where({ id: account.id }).update({ must_change_password: false });
-    await cli.db('sessions').insert({
-      token_hash: 'h'.repeat(64),
-      account_id: account.id,
-      expires_at: new Date(Date.now() + 3600_000),
-    });
+    await createSession(cli.ctx, { accountId: account.id }, 1);
     const res = await cli.run('account', 'reset-password', 'Oubli@Example.org', '--json');
     expect(res.code).toBe(0);
     const out = JSON.parse(res.out);

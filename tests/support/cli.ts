@@ -2,6 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildProgram } from '../../src/cli/main';
+import { loadConfig } from '../../src/config';
+import type { ServiceContext } from '../../src/context';
+import { Keyring } from '../../src/encryption/master-key';
 import { createTestDatabase } from './db';
 
 export interface CliResult {
@@ -21,6 +24,15 @@ export function cliHarness() {
   return {
     get db() {
       return t.db;
+    },
+    /** A service context on the CLI's database, for the factories. */
+    get ctx(): ServiceContext {
+      return {
+        db: t.db,
+        config: loadConfig({ NODE_ENV: 'test', GIROFLEE_DATA_DIR: dir }),
+        keyring: new Keyring([Keyring.generateKey()]),
+        now: () => new Date(),
+      };
     },
     async start() {
       t = await createTestDatabase();
