@@ -6,6 +6,7 @@ import { startLmtpGateway, type LmtpGateway } from '../../src/encryption/lmtp-ga
 import { RunningMailstack, startMailstack, StartMailstackOptions } from '../../src/mailstack/start-mailstack';
 import { freeLoopbackPorts } from '../../src/mailstack/free-ports';
 import type { MailstackPorts } from '../../src/mailstack/settings';
+import { stopAtFileEnd } from './stop-at-file-end';
 import { waitUntil } from './wait-until';
 
 /** Free loopback ports for fakes that must be known before the stack starts. */
@@ -51,18 +52,25 @@ export async function startTestMailstack(
     managesieve,
     doveadm,
   };
-  const stack = await startMailstack({
+  const removeDir = () => (overrides.dir ? Promise.resolve() : fs.rm(dir, { recursive: true, force: true }));
+  const starting = startMailstack({
     inboundTransport: 'dovecot',
     ...overrides,
     dir,
     databaseUrl,
     ports: { ...ports, ...overrides.ports },
   });
+  const forget = stopAtFileEnd(async () => {
+    await (await starting.catch(() => undefined))?.stop();
+    await removeDir();
+  });
+  const stack = await starting;
   return {
     ...stack,
     async stop() {
+      forget();
       await stack.stop();
-      if (!overrides.dir) await fs.rm(dir, { recursive: true, force: true });
+      await removeDir();
     },
   };
 }

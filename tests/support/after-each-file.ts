@@ -1,0 +1,3 @@
+import { stopLeftovers } from './stop-at-file-end';
+
+afterAll(stopLeftovers, 180_000);
