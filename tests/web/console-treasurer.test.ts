@@ -77,7 +77,7 @@ describe('console: a treasurer links her domain', () => {
     const chosen = 'les radis poussent sous la pluie de mars';
     await next.fill(chosen);
     await page
-      .locator('#join-password-strength')
+      .locator('#new-join-strength')
       .getByText(/Solidité : (bonne|excellente)/)
       .waitFor();
     await page.getByText('Respecté : 12 caractères ou plus').waitFor();
@@ -218,6 +218,10 @@ describe('console: a treasurer links her domain', () => {
     const recovery = await page.getByTestId('recovery-code').textContent();
     expect(recovery?.length).toBeGreaterThan(10);
     await expectAccessible(page, 'recovery code (fr)');
+    // Not without saying it was written down.
+    await page.getByRole('button', { name: 'C’est fait : le code est remis' }).click();
+    await page.getByText('Cochez cette case une fois le code noté').waitFor();
+    await page.getByLabel('Le code est noté', { exact: false }).check();
     await page.getByRole('button', { name: 'C’est fait : le code est remis' }).click();
     await headingIs(page, `tresorerie@${DOMAIN}`);
     // Shown once: coming back finds nothing.

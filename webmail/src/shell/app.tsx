@@ -153,7 +153,7 @@ function LoggedIn(props: { me: Me; areas: Area[]; setState: (s: State) => void }
   const areas = visibleAreas(props.areas, me);
   const home = areas[0]?.base ?? '/';
 
-  if (me.type === 'account' && me.mustChangePassword) {
+  if (me.mustChangePassword) {
     return (
       <SessionContext.Provider value={session}>
         {location.path === '/password' ? (

@@ -19,7 +19,7 @@ export type Me =
       totpEnabled: boolean;
       memberships: Membership[];
     }
-  | { type: 'mailbox'; id: string; address: string };
+  | { type: 'mailbox'; id: string; address: string; mustChangePassword?: boolean };
 
 export function displayName(me: Me): string {
   return me.type === 'account' ? me.email : me.address;
@@ -35,7 +35,12 @@ export async function fetchMe(): Promise<Me | null> {
   }
 }
 
-export async function logIn(input: { login: string; password: string; totp?: string }): Promise<Me> {
+export async function logIn(input: {
+  login: string;
+  password: string;
+  totp?: string;
+  kind?: 'account' | 'mailbox';
+}): Promise<Me> {
   const res = await api<{ me: Me }>('POST', '/session', { body: input, expectUnauthenticated: true });
   return res.me;
 }

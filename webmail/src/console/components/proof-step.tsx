@@ -6,7 +6,7 @@ import { Alert } from '../../ui/alert';
 import { consoleError } from '../lib/errors';
 import type { Domain, PlannedRecord, VerifyOutcome } from '../lib/types';
 import { AUTO_RECHECK_MS } from './dns-checklist';
-import { CopyButton } from './copy-button';
+import { CopyButton } from '../../ui/copy-button';
 import { RecordCard } from './record-card';
 import { StatusBadge } from './status-badge';
 

@@ -1,7 +1,7 @@
 import { useI18n } from '../../shell/i18n';
 import { isLongTxt, relativeName, valueParts } from '../lib/records';
 import type { PlannedRecord } from '../lib/types';
-import { CopyButton } from './copy-button';
+import { CopyButton } from '../../ui/copy-button';
 
 /**
  * One record to publish, field by field as DNS hosts' forms ask for them, each with its own copy

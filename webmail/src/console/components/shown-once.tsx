@@ -1,6 +1,6 @@
 import { useEffect, useRef } from 'preact/hooks';
 import { useI18n } from '../../shell/i18n';
-import { CopyField } from './copy-button';
+import { CopyField } from '../../ui/copy-button';
 
 /**
  * A secret the server gives only once (a new API token, a one-time password): shown with a copy

@@ -5,7 +5,7 @@ import { useI18n } from '../../shell/i18n';
 import { Alert } from '../../ui/alert';
 import { TextField } from '../../ui/field';
 import { consoleError } from '../lib/errors';
-import { CopyButton } from './copy-button';
+import { CopyButton } from '../../ui/copy-button';
 import { QrCode } from './qr-code';
 
 /** The secret in groups of four, easier to type into an app by hand. */

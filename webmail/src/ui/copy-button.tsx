@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
-import { announce } from '../../shell/announce';
-import { useI18n } from '../../shell/i18n';
+import { announce } from '../shell/announce';
+import { useI18n } from '../shell/i18n';
 
 /** Copies through the Clipboard API, or by selecting a hidden field where it is refused. */
 async function copyText(text: string): Promise<boolean> {
@@ -37,7 +37,7 @@ export function CopyButton(props: { text: string; label: string; visible?: strin
   const copy = async () => {
     const ok = await copyText(props.text);
     setState(ok ? 'copied' : 'failed');
-    announce(ok ? t('console:copy.done') : t('console:copy.failed'));
+    announce(ok ? t('shell:copy.done') : t('shell:copy.failed'));
   };
   return (
     <button
@@ -49,10 +49,10 @@ export function CopyButton(props: { text: string; label: string; visible?: strin
       {state === 'copied' ? (
         <>
           <span aria-hidden="true">✓ </span>
-          {t('console:copy.doneShort')}
+          {t('shell:copy.doneShort')}
         </>
       ) : (
-        (props.visible ?? t('console:copy.short'))
+        (props.visible ?? t('shell:copy.short'))
       )}
     </button>
   );
