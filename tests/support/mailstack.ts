@@ -36,7 +36,8 @@ export async function startTestMailstack(
     submissions,
     managesieve,
     doveadm,
-  ] = await freeLoopbackPorts(12);
+    rspamdScan,
+  ] = await freeLoopbackPorts(13);
   const ports: MailstackPorts = {
     mx,
     submission,
@@ -50,6 +51,7 @@ export async function startTestMailstack(
     submissions,
     managesieve,
     doveadm,
+    rspamdScan,
   };
   const stack = await startMailstack({
     inboundTransport: 'dovecot',
