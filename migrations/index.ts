@@ -13,6 +13,7 @@ import * as backups from './20261130_0500_backups';
 import * as auditDetailsIndex from './20261130_0510_audit_details_index';
 import * as mailClients from './20261130_0600_mail_clients';
 import * as sendingLimits from './20261130_0700_sending_limits';
+import * as outboundScans from './20261130_0820_outbound_scans';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -38,6 +39,7 @@ const migrations: Array<[string, Migration]> = [
   ['20261130_0510_audit_details_index', auditDetailsIndex],
   ['20261130_0600_mail_clients', mailClients],
   ['20261130_0700_sending_limits', sendingLimits],
+  ['20261130_0820_outbound_scans', outboundScans],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

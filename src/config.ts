@@ -88,6 +88,16 @@ const envSchema = z.object({
   GIROFLEE_SENDING_HOUR_RECIPIENTS: z.coerce.number().int().min(0).default(300),
   GIROFLEE_SENDING_DAY_MESSAGES: z.coerce.number().int().min(0).default(500),
   GIROFLEE_SENDING_DAY_RECIPIENTS: z.coerce.number().int().min(0).default(1500),
+  // Outbound scanning (src/sending/scan-submission.ts): rspamd's normal worker, asked at submission.
+  GIROFLEE_OUTBOUND_SCAN: z.string().default('off'),
+  GIROFLEE_OUTBOUND_SCAN_TIMEOUT_SECONDS: z.coerce.number().positive().default(20),
+  GIROFLEE_OUTBOUND_REJECT_SCORE: z.coerce.number().positive().default(15),
+  GIROFLEE_OUTBOUND_HIGH_SCORE: z.coerce.number().positive().default(6),
+  GIROFLEE_OUTBOUND_WINDOW_MINUTES: z.coerce.number().positive().default(60),
+  GIROFLEE_OUTBOUND_ALERT_RECIPIENTS: z.coerce.number().int().positive().default(200),
+  GIROFLEE_OUTBOUND_ALERT_NEW_DOMAINS: z.coerce.number().int().positive().default(30),
+  GIROFLEE_OUTBOUND_ALERT_HIGH_SCORES: z.coerce.number().int().positive().default(3),
+  GIROFLEE_OUTBOUND_SUSPEND: z.enum(['0', '1']).default('0'),
   GIROFLEE_OUTBOUND_MAX_BYTES: z.coerce
     .number()
     .int()
@@ -276,6 +286,28 @@ export interface SendingSettings {
   policy: Endpoint;
   /** The platform's defaults; a racine may override them per collective. */
   limits: SendingLimits;
+  /** Content scanning of submitted mail; null scans nothing. */
+  scan: OutboundScanSettings | null;
+}
+
+/**
+ * Outbound scanning: rspamd scores every submitted message before Postfix queues it, and a
+ * mailbox whose sending looks like a compromised account's raises an alert (src/sending).
+ */
+export interface OutboundScanSettings {
+  /** rspamd's normal worker (HTTP /checkv2). */
+  rspamd: Endpoint;
+  timeoutMs: number;
+  /** From this score a message is refused at submission (5.7.1). */
+  rejectScore: number;
+  /** From this score a message counts as a high-scoring one in the pattern. */
+  highScore: number;
+  /** The pattern's sliding window. */
+  windowMs: number;
+  /** Thresholds within the window; reaching any one raises the alert. */
+  alert: { recipients: number; newDomains: number; highScores: number };
+  /** Also suspend the mailbox's sending when the alert is raised. */
+  suspend: boolean;
 }
 
 /** What the record plan asks every domain to publish, and how the checks behave. */
@@ -439,6 +471,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         dayMessages: e.GIROFLEE_SENDING_DAY_MESSAGES,
         dayRecipients: e.GIROFLEE_SENDING_DAY_RECIPIENTS,
       },
+      scan:
+        e.GIROFLEE_OUTBOUND_SCAN === 'off'
+          ? null
+          : {
+              rspamd: parseEndpoint(e.GIROFLEE_OUTBOUND_SCAN, 11333),
+              timeoutMs: e.GIROFLEE_OUTBOUND_SCAN_TIMEOUT_SECONDS * 1000,
+              rejectScore: e.GIROFLEE_OUTBOUND_REJECT_SCORE,
+              highScore: e.GIROFLEE_OUTBOUND_HIGH_SCORE,
+              windowMs: e.GIROFLEE_OUTBOUND_WINDOW_MINUTES * 60_000,
+              alert: {
+                recipients: e.GIROFLEE_OUTBOUND_ALERT_RECIPIENTS,
+                newDomains: e.GIROFLEE_OUTBOUND_ALERT_NEW_DOMAINS,
+                highScores: e.GIROFLEE_OUTBOUND_ALERT_HIGH_SCORES,
+              },
+              suspend: e.GIROFLEE_OUTBOUND_SUSPEND === '1',
+            },
     },
     encryption: {
       maxMessageBytes: e.GIROFLEE_LMTP_MAX_BYTES,

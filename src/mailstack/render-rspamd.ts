@@ -249,6 +249,15 @@ function rspamdConf(s: MailstackSettings): string {
       '    self_scan = yes;',
       '  }',
       '}',
+      // Submitted mail is scanned by giroflee over HTTP (src/sending/scan-submission.ts).
+      ...(s.ports.rspamdScan
+        ? [
+            'worker "normal" {',
+            `  bind_socket = ${ucl(`127.0.0.1:${s.ports.rspamdScan}`)};`,
+            '  count = 1;',
+            '}',
+          ]
+        : []),
       'worker "fuzzy" {',
       `  bind_socket = ${ucl(`127.0.0.1:${s.ports.rspamdFuzzy}`)};`,
       '  count = 1;',

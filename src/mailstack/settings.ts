@@ -20,6 +20,11 @@ export interface MailstackPorts {
   rspamdMilter: number;
   /** rspamd's fuzzy storage (UDP): junk reports are written there. */
   rspamdFuzzy: number;
+  /**
+   * rspamd's normal worker (HTTP /checkv2), where giroflee scans submitted mail
+   * (GIROFLEE_OUTBOUND_SCAN); a private stack runs it only when given.
+   */
+  rspamdScan?: number;
   /** Postfix submission over implicit TLS (RFC 8314 §3.3; 465 in production). */
   submissions: number;
   /** Dovecot ManageSieve (RFC 5804), on loopback: giroflee's API edits the filters through it. */
@@ -38,6 +43,7 @@ export const DEFAULT_PORTS: MailstackPorts = {
   reinject: 10026,
   rspamdMilter: 11332,
   rspamdFuzzy: 11335,
+  rspamdScan: 11333,
   submissions: 2465,
   managesieve: 4190,
   doveadm: 12341,

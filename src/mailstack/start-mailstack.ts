@@ -171,6 +171,7 @@ export async function startMailstack(opts: StartMailstackOptions): Promise<Runni
     if (s.defence) {
       await startRspamd({ configDir: p.rspamdConfigDir, runDir: p.rspamdRunDir!, logFile: p.rspamdLogFile! });
       await waitForPort(s.ports.rspamdMilter, 60_000);
+      if (s.ports.rspamdScan) await waitForPort(s.ports.rspamdScan, 60_000);
     }
     await startDovecot(p.dovecotConfigFile, p.dovecotLogFile);
     const dovecotPorts = [

@@ -14,6 +14,7 @@ import { RelayTransports, type RelayTarget } from './relay-transport';
 import { loadRoutingTargets } from './routing-targets';
 import { allowedSenders, sameSenderOwner } from './sender-identities';
 import { startSubmissionMilter } from './submission-milter';
+import { outboundScanner } from '../sending/check-outbound';
 
 /** How long the outbound gateway reuses relays and signing keys it read: changes apply within it. */
 export const OUTBOUND_LOOKUP_MS = 2000;
@@ -82,10 +83,14 @@ export const submissionMilterComponent: Component = {
     const milter = await startSubmissionMilter({
       listen: ctx.config.submissionMilter,
       allowedSenders: (login, addresses) => allowedSenders(ctx, login, addresses),
+      scan: ctx.config.sending.scan ? outboundScanner(ctx, ctx.config.sending.scan) : undefined,
     });
     logger.info(
-      { listen: `${ctx.config.submissionMilter.host}:${milter.port}` },
-      'submission milter (From/Sender against the login)',
+      {
+        listen: `${ctx.config.submissionMilter.host}:${milter.port}`,
+        scan: Boolean(ctx.config.sending.scan),
+      },
+      'submission milter (From/Sender against the login, outbound scan)',
     );
     return { stop: () => milter.stop() };
   },

@@ -14,8 +14,10 @@ import { headerAddresses } from './header-addresses';
  * only a milter sees both: XFORWARD carries no login, the policy service sees no headers, and
  * a content filter runs after the queue. Postfix sends the login as the `{auth_authen}` macro
  * with MAIL FROM (milter_mail_macros) and every header, so this milter answers at the end of
- * the headers and never reads a body. `milter_default_action = tempfail` makes Postfix answer
- * 4xx whenever the milter is down or slow: nothing is accepted unchecked.
+ * the headers. With outbound scanning (`scan`), it also takes the recipients and the body and
+ * answers at the end of the message: the same hook, before the queue, so a refused message is
+ * a 5.7.1 the member's mail program shows, never a bounce. `milter_default_action = tempfail`
+ * makes Postfix answer 4xx whenever the milter is down or slow: nothing is accepted unchecked.
  *
  * The milter protocol (version 6) is Sendmail's libmilter wire format, as Postfix speaks it
  * (Postfix MILTER_README): each packet is a 32-bit big-endian length, a command byte and data.
@@ -24,9 +26,20 @@ import { headerAddresses } from './header-addresses';
 /** Addresses among `addresses` that `login` may send as (mta.sender_logins). */
 export type AllowedSenders = (login: string, addresses: string[]) => Promise<Set<string>>;
 
+/** The whole submitted message, as the outbound scan needs it. */
+export interface SubmittedMessage {
+  login: string;
+  envelopeFrom: string;
+  recipients: string[];
+  /** Headers then body, CRLF line ends. */
+  message: Buffer[];
+}
+
 export interface SubmissionMilterOptions {
   listen: Endpoint;
   allowedSenders: AllowedSenders;
+  /** Scans the whole message once the headers passed (src/sending/check-outbound.ts). */
+  scan?: (m: SubmittedMessage) => Promise<Verdict>;
 }
 
 export interface RunningMilter {
@@ -47,7 +60,7 @@ const SKIP = {
   replyHeader: 0x80,
 };
 
-type Verdict = { code: 'continue' } | { code: 'reply'; text: string };
+export type Verdict = { code: 'continue' } | { code: 'reply'; text: string };
 
 /** The verdict for one message: every From:/Sender: address must be one the login may send as. */
 export async function judgeHeaders(
@@ -87,12 +100,26 @@ function packet(command: string, data: Buffer = Buffer.alloc(0)): Buffer {
 /** NUL-separated strings of a packet's data. */
 const strings = (data: Buffer) => data.toString('utf8').split('\0');
 
+/** `<a@b>` as Postfix sends MAIL FROM's and RCPT TO's first argument → `a@b`. */
+const unbracket = (arg = '') => arg.replace(/^<|>$/g, '');
+
+/** The header section as it was submitted: milter header values end folded lines with LF only. */
+function headerSection(headers: Array<[string, string]>): Buffer {
+  const lines = headers.map(([name, value]) => `${name}: ${value.replace(/\r?\n/g, '\r\n')}\r\n`);
+  return Buffer.from(`${lines.join('')}\r\n`, 'utf8');
+}
+
 /** One Postfix connection: one SMTP session, possibly several messages. */
 function serveConnection(socket: net.Socket, o: SubmissionMilterOptions): void {
   let buffered = Buffer.alloc(0);
   let macros: Record<string, string> = {};
   let headers: Array<[string, string]> = [];
+  let envelopeFrom = '';
+  let recipients: string[] = [];
+  let body: Buffer[] = [];
   let queue = Promise.resolve();
+  // Scanning needs the recipients and the body: Postfix is asked to skip them only without it.
+  const skip = o.scan ? { ...SKIP, rcpt: 0, body: 0 } : SKIP;
   const send = (command: string, data?: Buffer) => {
     if (!socket.destroyed) socket.write(packet(command, data));
   };
@@ -103,7 +130,7 @@ function serveConnection(socket: net.Socket, o: SubmissionMilterOptions): void {
         // Option negotiation: no changes to the message; skip what is not needed, among what
         // Postfix offers.
         const offered = data.readUInt32BE(8);
-        const wanted = Object.values(SKIP).reduce((a, b) => a | b, 0) & offered;
+        const wanted = Object.values(skip).reduce((a, b) => a | b, 0) & offered;
         const reply = Buffer.alloc(12);
         reply.writeUInt32BE(MILTER_VERSION, 0);
         reply.writeUInt32BE(0, 4);
@@ -119,6 +146,17 @@ function serveConnection(socket: net.Socket, o: SubmissionMilterOptions): void {
       }
       case 'M':
         headers = [];
+        recipients = [];
+        body = [];
+        envelopeFrom = unbracket(strings(data)[0]);
+        send('c');
+        return;
+      case 'R':
+        recipients.push(unbracket(strings(data)[0]));
+        send('c');
+        return;
+      case 'B':
+        body.push(Buffer.from(data));
         send('c');
         return;
       case 'L': {
@@ -142,11 +180,30 @@ function serveConnection(socket: net.Socket, o: SubmissionMilterOptions): void {
         }
         return;
       }
-      case 'E':
-        send('c');
+      case 'E': {
+        if (!o.scan) return void send('c');
+        const login = macros['{auth_authen}'] || macros.auth_authen || '';
+        let verdict: Verdict;
+        try {
+          verdict = await o.scan({
+            login,
+            envelopeFrom,
+            recipients,
+            message: [headerSection(headers), ...body],
+          });
+        } catch (e) {
+          logger.error({ err: e }, 'submission milter: outbound scan failed');
+          verdict = { code: 'reply', text: '451 4.3.0 Scanning unavailable, try again later' };
+        }
+        body = [];
+        if (verdict.code === 'reply') send('y', Buffer.from(`${verdict.text}\0`, 'latin1'));
+        else send('c');
         return;
+      }
       case 'A':
         headers = [];
+        recipients = [];
+        body = [];
         return;
       case 'Q':
         socket.end();
@@ -155,6 +212,8 @@ function serveConnection(socket: net.Socket, o: SubmissionMilterOptions): void {
         // Quit this message and keep the connection for a new session (protocol 6).
         macros = {};
         headers = [];
+        recipients = [];
+        body = [];
         return;
       default:
         send('c');

@@ -37,7 +37,8 @@ export async function startTestMailstack(
     submissions,
     managesieve,
     doveadm,
-  ] = await freeLoopbackPorts(12);
+    rspamdScan,
+  ] = await freeLoopbackPorts(13);
   const ports: MailstackPorts = {
     mx,
     submission,
@@ -51,6 +52,7 @@ export async function startTestMailstack(
     submissions,
     managesieve,
     doveadm,
+    rspamdScan,
   };
   const removeDir = () => (overrides.dir ? Promise.resolve() : fs.rm(dir, { recursive: true, force: true }));
   const starting = startMailstack({

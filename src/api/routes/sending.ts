@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { findCollectiveForActor } from '../../collectives/collectives';
 import type { AppContext } from '../../context';
 import { findMailboxForActor } from '../../mailboxes/mailboxes';
+import { endCompromisedAlert } from '../../sending/check-outbound';
 import { endSendingLimitAlert } from '../../sending/check-submission';
 import { setSendingLimits } from '../../sending/commands/set-sending-limits';
 import { suspendSending } from '../../sending/commands/suspend-sending';
@@ -76,7 +77,10 @@ export function mountSending(router: Router, app: AppContext): void {
         const m = await findMailboxForActor(tx, params.address, 'read');
         return { mailbox: m, result: await suspendSending(tx, m, body.suspended) };
       });
-      if (result.changed && body.suspended) await endSendingLimitAlert(app, mailbox.id);
+      if (result.changed && body.suspended) {
+        await endSendingLimitAlert(app, mailbox.id);
+        await endCompromisedAlert(app, mailbox.id);
+      }
       return { suspended: result.suspended };
     },
   });

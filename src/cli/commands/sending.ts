@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { findCollectiveForActor } from '../../collectives/collectives';
 import { findMailboxForActor } from '../../mailboxes/mailboxes';
 import { emailAddressSchema } from '../../names/email-address';
+import { endCompromisedAlert } from '../../sending/check-outbound';
 import { endSendingLimitAlert } from '../../sending/check-submission';
 import { setSendingLimits } from '../../sending/commands/set-sending-limits';
 import { suspendSending } from '../../sending/commands/suspend-sending';
@@ -80,7 +81,10 @@ export function registerSending(program: Command): void {
               await suspendSending(tx, m, suspended);
               return m;
             });
-            if (suspended) await endSendingLimitAlert(ctx, mailbox.id);
+            if (suspended) {
+              await endSendingLimitAlert(ctx, mailbox.id);
+              await endCompromisedAlert(ctx, mailbox.id);
+            }
             output(false, {}, () =>
               suspended
                 ? `sending suspended for ${mailbox.address}`
