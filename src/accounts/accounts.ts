@@ -2,6 +2,7 @@ import { hashPassword } from '../auth/password-hash';
 import type { AuditEntry } from '../audit/record-audit';
 import { authorize } from '../auth/authorize';
 import type { CommandContext, ServiceContext } from '../context';
+import { decodeCursor, encodeCursor, likeLiteral } from '../db/page-cursor';
 import { errors } from '../errors';
 import { oneTimePassword } from './one-time-password';
 
@@ -75,15 +76,27 @@ export async function setAccountOneTimePassword(
   return account ? { account, oneTimePassword: password } : undefined;
 }
 
-/** Every account, or the one with this e-mail: the racines' view. */
+/**
+ * The racines' view of the accounts, by e-mail, a page at a time: the one with this e-mail, or
+ * those whose e-mail contains `search`.
+ */
 export async function listAccountsForActor(
   ctx: CommandContext,
-  filter: { email?: string } = {},
-): Promise<AccountRow[]> {
+  filter: { email?: string; search?: string; limit?: number; cursor?: string } = {},
+): Promise<{ items: AccountRow[]; nextCursor: string | null }> {
   authorize(ctx.actor, 'read', { type: 'platform' });
-  const q = ctx.db('accounts').orderBy('email');
+  const limit = filter.limit ?? 50;
+  const q = ctx
+    .db('accounts')
+    .orderBy('email')
+    .limit(limit + 1);
   if (filter.email) q.where({ email: filter.email });
-  return q.select(COLUMNS);
+  if (filter.search) q.whereILike('email', `%${likeLiteral(filter.search)}%`);
+  if (filter.cursor) q.where('email', '>', decodeCursor(filter.cursor));
+  const rows: AccountRow[] = await q.select(COLUMNS);
+  const more = rows.length > limit;
+  const items = more ? rows.slice(0, limit) : rows;
+  return { items, nextCursor: more ? encodeCursor(items[items.length - 1].email) : null };
 }
 
 /** A new console account with the password its owner chose (an accepted invitation). */

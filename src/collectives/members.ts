@@ -84,6 +84,42 @@ export async function lockMembership(
     .first('role');
 }
 
+/** One member with their e-mail; undefined when not a member. */
+export async function getMember(
+  ctx: ServiceContext,
+  collectiveId: string,
+  accountId: string,
+): Promise<MemberRow | undefined> {
+  return ctx
+    .db('memberships as m')
+    .join('accounts as a', 'a.id', 'm.account_id')
+    .where({ 'm.collective_id': collectiveId, 'm.account_id': accountId })
+    .first('m.account_id', 'a.email', 'm.role', 'm.created_at');
+}
+
+/**
+ * The collective's admins, their rows locked for the caller's change: two admins demoting each
+ * other at once are served one after the other, so the second sees she would be the last.
+ */
+export async function lockAdmins(ctx: ServiceContext, collectiveId: string): Promise<string[]> {
+  return ctx
+    .db('memberships')
+    .where({ collective_id: collectiveId, role: 'admin' })
+    .orderBy('account_id')
+    .forUpdate()
+    .pluck('account_id');
+}
+
+export async function setMembershipRole(
+  ctx: ServiceContext,
+  input: { collectiveId: string; accountId: string; role: Role },
+): Promise<void> {
+  await ctx
+    .db('memberships')
+    .where({ collective_id: input.collectiveId, account_id: input.accountId })
+    .update({ role: input.role });
+}
+
 export async function countAdmins(ctx: ServiceContext, collectiveId: string): Promise<number> {
   const [{ n }] = await ctx
     .db('memberships')

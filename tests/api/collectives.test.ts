@@ -122,6 +122,69 @@ describe('collectives, members and tokens', () => {
       expect(res.status).toBe(409);
       expect(res.body.error.code).toBe('last_admin');
     });
+
+    it('changes a member’s role on an admin’s word, audited, and never demotes the last admin', async () => {
+      const t = await makeTenant(app.ctx);
+      const path = (id: string) => `/api/v1/collectives/${t.collective.slug}/members/${id}`;
+      const promoted = await app.client.request('PATCH', path(t.member.id), {
+        as: t.actors.admin,
+        body: { role: 'admin' },
+      });
+      expect(promoted.status).toBe(200);
+      expect(promoted.body).toMatchObject({ accountId: t.member.id, email: t.member.email, role: 'admin' });
+      const audit = await app.ctx
+        .db('audit_log')
+        .where({ action: 'member.role', target_id: t.member.id })
+        .first();
+      expect(audit).toMatchObject({
+        collective_id: t.collective.id,
+        details: { from: 'member', to: 'admin' },
+      });
+
+      // Two admins now: the first may step down, and then the other is the last.
+      const down = await app.client.request('PATCH', path(t.admin.id), {
+        as: t.actors.admin,
+        body: { role: 'member' },
+      });
+      expect(down.body.role).toBe('member');
+      const last = await app.client.request('PATCH', path(t.member.id), {
+        as: (await makeRacine(app.ctx)).actor,
+        body: { role: 'member' },
+      });
+      expect(last.status).toBe(409);
+      expect(last.body.error.code).toBe('last_admin');
+      expect(last.body.error.message).toMatch(/admin/);
+      const roles = await app.ctx.db('memberships').where({ collective_id: t.collective.id }).pluck('role');
+      expect(roles.sort()).toEqual(['admin', 'member']);
+    });
+
+    it('lets neither a member nor a token change roles, and says nothing of other collectives', async () => {
+      const t = await makeTenant(app.ctx);
+      const other = await makeTenant(app.ctx);
+      const path = `/api/v1/collectives/${t.collective.slug}/members/${t.member.id}`;
+      const byMember = await app.client.request('PATCH', path, {
+        as: t.actors.member,
+        body: { role: 'admin' },
+      });
+      expect(byMember.status).toBe(403);
+      const token = { type: 'token' as const, id: 't', name: 't', collectiveId: t.collective.id };
+      expect((await app.client.request('PATCH', path, { as: token, body: { role: 'admin' } })).status).toBe(
+        403,
+      );
+      const byStranger = await app.client.request('PATCH', path, {
+        as: other.actors.admin,
+        body: { role: 'admin' },
+      });
+      expect(byStranger.status).toBe(404);
+      const bad = await app.client.request('PATCH', path, { as: t.actors.admin, body: { role: 'racine' } });
+      expect(bad.status).toBe(400);
+      expect(await app.ctx.db('memberships').where({ account_id: t.member.id }).pluck('role')).toEqual([
+        'member',
+      ]);
+      expect(
+        await app.ctx.db('audit_log').where({ action: 'member.role', target_id: t.member.id }),
+      ).toHaveLength(0);
+    });
   });
 
   describe('API tokens', () => {

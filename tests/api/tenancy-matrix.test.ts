@@ -89,6 +89,7 @@ describe('tenancy matrix', () => {
     'PATCH /collectives/{slug}': { name: 'Renamed' },
     'POST /collectives/{slug}/members': { email: 'intrus@ailleurs.example', role: 'admin' },
     'POST /collectives/{slug}/tokens': { name: 'intrus' },
+    'PATCH /collectives/{slug}/members/{accountId}': { role: 'member' },
     'POST /collectives/{slug}/domains': { name: 'intrus.example' },
     'POST /domains/{name}/mailboxes': {
       localPart: 'intrus',

@@ -86,6 +86,33 @@ describe('giroflee CLI: errors, version, account password reset, lazy loading', 
     expect(unknown.err).toBe('giroflee: Introuvable. (not_found)\n');
   });
 
+  it('resets a console account’s TOTP on a racine’s word: enrolment gone, sessions closed, audited', async () => {
+    await cli.run('racine', 'add', 'sans-telephone@example.org');
+    const account = await cli.db('accounts').where({ email: 'sans-telephone@example.org' }).first();
+    await cli.db('accounts').where({ id: account.id }).update({ totp_enabled: true, totp_secret: 'wrapped' });
+    await cli.db('sessions').insert({
+      token_hash: 't'.repeat(64),
+      account_id: account.id,
+      expires_at: new Date(Date.now() + 3600_000),
+    });
+    const res = await cli.run('account', 'reset-totp', 'Sans-Telephone@example.org', '--json');
+    expect(res.code).toBe(0);
+    expect(JSON.parse(res.out)).toMatchObject({ email: 'sans-telephone@example.org', totpEnabled: false });
+    expect(await cli.db('accounts').where({ id: account.id }).first()).toMatchObject({
+      totp_enabled: false,
+      totp_secret: null,
+    });
+    expect(await cli.db('sessions').where({ account_id: account.id }).whereNull('revoked_at')).toHaveLength(
+      0,
+    );
+    const audit = await cli.db('audit_log').where({ action: 'account.totp.reset' }).first();
+    expect(audit).toMatchObject({ target_id: account.id, actor_label: 'cli' });
+
+    const unknown = await cli.run('account', 'reset-totp', 'personne@example.org');
+    expect(unknown.code).toBe(1);
+    expect(await cli.db('audit_log').where({ action: 'account.totp.reset' })).toHaveLength(1);
+  });
+
   it('loads only the modules of the command that runs (no openpgp, relay or DNS code for `collective list`)', async () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     require('../../scripts/build.js').ensureBuilt();

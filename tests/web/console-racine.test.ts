@@ -1,6 +1,14 @@
 import type { Page } from 'playwright-core';
 import { startDnsEnv } from '../dns/dns-env';
-import { makeDomain, makeMailbox, makeRacine, makeTenant, TEST_PASSWORD } from '../support/factories';
+import { verifyPassword } from '../../src/auth/password-hash';
+import {
+  makeAccount,
+  makeDomain,
+  makeMailbox,
+  makeRacine,
+  makeTenant,
+  TEST_PASSWORD,
+} from '../support/factories';
 import { expectAccessible } from './support/axe';
 import { useWebApp } from './support/browser';
 import { headingIs, logIn, screenshot, sidewaysOverflow } from './support/pages';
@@ -150,34 +158,104 @@ describe('console: a racine runs the platform', () => {
     assertClean();
   });
 
-  it('passes axe on every screen in French and English, and fits 320 px in English', async () => {
-    const mailbox = await makeMailbox(web.ctx, { domainId: tenant.domain.id, localPart: 'compta' });
-    const pending = await makeDomain(web.ctx, { collectiveId: tenant.collective.id, status: 'pending' });
-    const slug = tenant.collective.slug;
-    const screens: Array<[string, string]> = [
-      ['/console', 'home'],
-      ['/console/account', 'account'],
-      ['/console/welcome', 'welcome'],
-      [`/console/c/${slug}`, 'collective'],
-      [`/console/c/${slug}/members`, 'members'],
-      [`/console/c/${slug}/tokens`, 'tokens'],
-      [`/console/c/${slug}/audit`, 'collective log'],
-      [`/console/domains/${pending.name}`, 'pending domain'],
-      [`/console/domains/${tenant.domain.name}`, 'active domain'],
-      [`/console/domains/${tenant.domain.name}/mailboxes`, 'mailboxes'],
-      [`/console/domains/${tenant.domain.name}/mailboxes/new`, 'new mailbox'],
-      [`/console/domains/${tenant.domain.name}/aliases`, 'aliases'],
-      [`/console/mailboxes/${mailbox.address}`, 'mailbox'],
-      [`/console/mailboxes/${mailbox.address}/recovery`, 'recovery code (already shown)'],
-      ['/console/racine/collectives', 'collectives'],
-      ['/console/racine/domains', 'every domain'],
-      ['/console/racine/relays', 'relays'],
-      ['/console/racine/audit', 'platform log'],
-    ];
-    for (const [language, viewport] of [
-      ['fr', { width: 1280, height: 800 }],
-      ['en', { width: 320, height: 640 }],
-    ] as const) {
+  it('finds an account and gives it a one-time password, then turns its TOTP off, each confirmed and audited', async () => {
+    const lost = await makeAccount(web.ctx, { email: 'perdu@asso.example' });
+    await makeAccount(web.ctx, { email: 'autre@asso.example' });
+    await web.ctx.db('accounts').where({ id: lost.id }).update({ totp_enabled: true, totp_secret: 'x' });
+    const { page, assertClean } = await racinePage();
+    await page
+      .getByRole('navigation', { name: 'Navigation principale' })
+      .getByRole('link', { name: 'Comptes' })
+      .click();
+    await headingIs(page, 'Comptes de la console');
+    await page.getByRole('searchbox', { name: 'Chercher un compte' }).fill('perdu@');
+    const row = page.getByRole('row', { name: /perdu@asso\.example/ });
+    await page.getByRole('row', { name: /autre@asso\.example/ }).waitFor({ state: 'detached' });
+    await row.getByRole('cell', { name: 'Active', exact: true }).waitFor();
+
+    // The new password: what happens is said first; the password is shown once, then gone.
+    await row.getByRole('button', { name: 'Nouveau mot de passe (perdu@asso.example)' }).click();
+    const dialog = page.getByRole('dialog', {
+      name: 'Donner un nouveau mot de passe à perdu@asso.example ?',
+    });
+    await dialog
+      .getByText('Toutes les sessions ouvertes de ce compte sont fermées', { exact: false })
+      .waitFor();
+    await expectAccessible(page, 'password reset confirmation (fr)');
+    await dialog.getByRole('button', { name: 'Remplacer le mot de passe' }).click();
+    await headingIs(page, 'Comptes de la console');
+    const shown = page.getByRole('region', { name: 'Mot de passe à usage unique de perdu@asso.example' });
+    const oneTimePassword = (await shown.locator('code').textContent()) ?? '';
+    const after = await web.ctx.db('accounts').where({ id: lost.id }).first();
+    expect(await verifyPassword(after.password_hash, oneTimePassword)).toBe(true);
+    expect(after.must_change_password).toBe(true);
+    await row.getByText('à usage unique, à changer').waitFor();
+    await expectAccessible(page, 'one-time password shown once (fr)');
+    await screenshot(page, 'console-accounts');
+    await shown.getByRole('button', { name: 'Je l’ai mis en lieu sûr' }).click();
+    await shown.waitFor({ state: 'detached' });
+
+    // Two-factor authentication, off on the racine's word.
+    await row
+      .getByRole('button', { name: 'Désactiver la double authentification (perdu@asso.example)' })
+      .click();
+    await page
+      .getByRole('dialog')
+      .getByText('vérifié que la demande vient bien de cette personne', { exact: false })
+      .waitFor();
+    await page.getByRole('dialog').getByRole('button', { name: 'Désactiver', exact: true }).click();
+    await page
+      .getByRole('main')
+      .getByText('Double authentification de perdu@asso.example désactivée.')
+      .waitFor();
+    await row.getByRole('cell', { name: 'Inactive', exact: true }).waitFor();
+    expect(await row.getByRole('button', { name: /Désactiver la double/ }).count()).toBe(0);
+    expect(await web.ctx.db('accounts').where({ id: lost.id }).first()).toMatchObject({
+      totp_enabled: false,
+      totp_secret: null,
+    });
+    const actions = await web.ctx
+      .db('audit_log')
+      .where({ actor_id: racine.account.id, target_id: lost.id })
+      .pluck('action');
+    expect(actions.sort()).toEqual(['account.password.reset', 'account.totp.reset']);
+    assertClean();
+  });
+
+  // One test per language: each walks every screen, and the machine may be shared.
+  for (const [language, viewport] of [
+    ['fr', { width: 1280, height: 800 }],
+    ['en', { width: 320, height: 640 }],
+  ] as const) {
+    it(`passes axe on every screen in ${language === 'fr' ? 'French' : 'English, at 320 px wide'}`, async () => {
+      const mailbox = await makeMailbox(web.ctx, {
+        domainId: tenant.domain.id,
+        localPart: `compta-${language}`,
+      });
+      const pending = await makeDomain(web.ctx, { collectiveId: tenant.collective.id, status: 'pending' });
+      const slug = tenant.collective.slug;
+      const screens: Array<[string, string]> = [
+        ['/console', 'home'],
+        ['/console/account', 'account'],
+        ['/console/welcome', 'welcome'],
+        [`/console/c/${slug}`, 'collective'],
+        [`/console/c/${slug}/members`, 'members'],
+        [`/console/c/${slug}/tokens`, 'tokens'],
+        [`/console/c/${slug}/audit`, 'collective log'],
+        [`/console/domains/${pending.name}`, 'pending domain'],
+        [`/console/domains/${tenant.domain.name}`, 'active domain'],
+        [`/console/domains/${tenant.domain.name}/mailboxes`, 'mailboxes'],
+        [`/console/domains/${tenant.domain.name}/mailboxes/new`, 'new mailbox'],
+        [`/console/domains/${tenant.domain.name}/aliases`, 'aliases'],
+        [`/console/mailboxes/${mailbox.address}`, 'mailbox'],
+        [`/console/mailboxes/${mailbox.address}/recovery`, 'recovery code (already shown)'],
+        ['/console/racine/collectives', 'collectives'],
+        ['/console/racine/accounts', 'accounts'],
+        ['/console/racine/domains', 'every domain'],
+        ['/console/racine/relays', 'relays'],
+        ['/console/racine/audit', 'platform log'],
+        ['/console/racine/platform', 'platform'],
+      ];
       const { page, assertClean } = await racinePage({ language, viewport });
       for (const [path, label] of screens) {
         await visit(page, path);
@@ -194,8 +272,17 @@ describe('console: a racine runs the platform', () => {
       await expectAccessible(page, `mailbox delete dialog (${language})`);
       if (language === 'fr') await screenshot(page, 'console-mailbox-delete');
       assertClean();
-    }
-  });
+
+      // The one public screen of the console: joining a collective with an invitation's code.
+      const visitor = await web.newPage({ language, viewport });
+      opened.push(visitor.close);
+      await visitor.page.goto(`${web.url}/join`);
+      await headingIs(visitor.page, language === 'fr' ? 'Rejoindre un collectif' : 'Join a collective');
+      await expectAccessible(visitor.page, `join (${language}, ${viewport.width} px)`);
+      expect(await sidewaysOverflow(visitor.page)).toBe(0);
+      visitor.assertClean();
+    });
+  }
 
   it('can be used with the keyboard alone: dialogs keep and give back the focus, focus stays visible', async () => {
     const mailbox = await makeMailbox(web.ctx, { domainId: tenant.domain.id, localPart: 'clavier' });

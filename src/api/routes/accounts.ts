@@ -22,13 +22,19 @@ export function mountAccounts(router: Router, app: AppContext): void {
   defineRoute(router, app, {
     method: 'get',
     path: '/accounts',
-    summary: 'Racine: console accounts, or the one with this e-mail',
+    summary:
+      'Racine: console accounts by e-mail, a page at a time (opaque cursor): the one with this e-mail, or those whose e-mail contains `search`',
     tags: ['accounts'],
-    query: z.strictObject({ email: emailAddressSchema.optional() }),
-    response: z.object({ items: z.array(account) }),
+    query: z.strictObject({
+      email: emailAddressSchema.optional(),
+      search: z.string().trim().max(254).optional(),
+      limit: z.coerce.number().int().min(1).max(200).default(50),
+      cursor: z.string().max(500).optional(),
+    }),
+    response: z.object({ items: z.array(account), nextCursor: z.string().nullable() }),
     handler: async ({ ctx, query }) => {
-      const rows = await listAccountsForActor(ctx, { email: query.email?.address });
-      return { items: rows.map(presentAccount) };
+      const page = await listAccountsForActor(ctx, { ...query, email: query.email?.address });
+      return { items: page.items.map(presentAccount), nextCursor: page.nextCursor };
     },
   });
 

@@ -7,6 +7,7 @@ import {
   presentCollective,
   slugSchema,
 } from '../../collectives/collectives';
+import { changeMemberRole } from '../../collectives/commands/change-member-role';
 import { createApiToken } from '../../collectives/commands/create-api-token';
 import { createCollective } from '../../collectives/commands/create-collective';
 import { deleteCollective } from '../../collectives/commands/delete-collective';
@@ -151,6 +152,20 @@ export function mountCollectives(router: Router, app: AppContext): void {
     handler: async ({ ctx, params }) => {
       await revokeInvitation(ctx, await findCollectiveForActor(ctx, params.slug, 'read'), params.id);
       return undefined;
+    },
+  });
+
+  defineRoute(router, app, {
+    method: 'patch',
+    path: '/collectives/:slug/members/:accountId',
+    summary: 'Change a member’s role (admin or member); a collective always keeps one admin',
+    tags: ['members'],
+    rateLimit: limit,
+    params: z.strictObject({ slug: slugSchema, accountId: z.uuid() }),
+    body: z.strictObject({ role: z.enum(['admin', 'member']) }),
+    handler: async ({ ctx, params, body }) => {
+      const collective = await findCollectiveForActor(ctx, params.slug, 'read');
+      return presentMember(await changeMemberRole(ctx, collective, params.accountId, body.role));
     },
   });
 

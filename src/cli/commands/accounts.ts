@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
-import { findAccountByEmail, presentAccount } from '../../accounts/accounts';
+import { findAccountByEmail, getAccount, presentAccount } from '../../accounts/accounts';
 import { createRacine } from '../../accounts/commands/create-racine';
 import { resetAccountPassword } from '../../accounts/commands/reset-account-password';
+import { resetTotp } from '../../accounts/commands/reset-totp';
 import { type Config, webLink } from '../../config';
 import { errors } from '../../errors';
 import { emailAddressSchema } from '../../names/email-address';
@@ -54,6 +55,34 @@ export function registerAccounts(program: Command): void {
               `Mot de passe de ${account.email} réinitialisé / password reset.`,
               `Mot de passe à usage unique / one-time password : ${oneTimePassword}`,
               ...firstLogin(ctx.config),
+            ].join('\n'),
+          );
+        });
+      }),
+    );
+
+  commandGroup(program, 'account')
+    .command('reset-totp <email>')
+    .description(
+      'turn off a console account’s two-factor authentication (lost phone); closes its sessions; its owner may enrol again',
+    )
+    .option('--json', 'print JSON')
+    .action(
+      action(async (email: string, opts: { json?: boolean }) => {
+        const address = emailAddressSchema.parse(email).address;
+        await withContext(async (ctx) => {
+          const account = await inTransaction(ctx, async (tx) => {
+            const found = await findAccountByEmail(tx, address);
+            if (!found) throw errors.notFound();
+            await resetTotp(tx, found.id);
+            return getAccount(tx, found.id);
+          });
+          if (!account) throw errors.notFound();
+          output(opts.json, presentAccount(account), () =>
+            [
+              `Double authentification de ${account.email} désactivée / two-factor authentication turned off.`,
+              `Connexion par mot de passe seul ; une nouvelle inscription se fait sur ${webLink(ctx.config, '/console/account')}.`,
+              `Password-only login until its owner enrols again at ${webLink(ctx.config, '/console/account')}.`,
             ].join('\n'),
           );
         });

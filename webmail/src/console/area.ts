@@ -34,6 +34,7 @@ export default defineArea({
     { path: '/mailboxes/:address', component: lazy(() => import('./screens/mailbox')) },
     { path: '/mailboxes/:address/recovery', component: lazy(() => import('./screens/recovery-code')) },
     { path: '/racine/collectives', component: lazy(() => import('./screens/racine/collectives')) },
+    { path: '/racine/accounts', component: lazy(() => import('./screens/racine/accounts')) },
     { path: '/racine/domains', component: lazy(() => import('./screens/racine/domains')) },
     { path: '/racine/relays', component: lazy(() => import('./screens/racine/relays')) },
     { path: '/racine/relays/:relay', component: lazy(() => import('./screens/racine/relay')) },
@@ -44,6 +45,7 @@ export default defineArea({
   nav: [
     { path: '/', label: 'console:nav.home' },
     { path: '/racine/collectives', label: 'console:nav.collectives', visible: racine },
+    { path: '/racine/accounts', label: 'console:nav.accounts', visible: racine },
     { path: '/racine/domains', label: 'console:nav.domains', visible: racine },
     { path: '/racine/relays', label: 'console:nav.relays', visible: racine },
     { path: '/racine/audit', label: 'console:nav.audit', visible: racine },

@@ -216,3 +216,18 @@ export interface Invitation {
   expiresAt: string;
   collective?: { slug: string; name: string };
 }
+
+/** A console account as the racines see it (never its password or TOTP secret). */
+export interface ConsoleAccount {
+  id: string;
+  email: string;
+  racine: boolean;
+  mustChangePassword: boolean;
+  totpEnabled: boolean;
+  createdAt: string;
+}
+
+export interface ConsoleAccountPage {
+  items: ConsoleAccount[];
+  nextCursor: string | null;
+}

@@ -25,6 +25,7 @@ export default function MembersScreen(props: { params: { slug: string } }) {
   const base = `/collectives/${encodeURIComponent(slug)}`;
   const [removing, setRemoving] = useState<Member | null>(null);
   const [withdrawing, setWithdrawing] = useState<Invitation | null>(null);
+  const [changing, setChanging] = useState<Member | null>(null);
   const [notice, setNotice] = useState('');
   const state = useLoad(
     async (signal) => {
@@ -79,9 +80,19 @@ export default function MembersScreen(props: { params: { slug: string } }) {
                       <td data-label={t('console:members.columns.role')}>{t(`console:roles.${m.role}`)}</td>
                       <td data-label={t('console:members.columns.since')}>{formatDate(m.since, language)}</td>
                       <td data-label={t('console:members.columns.actions')}>
-                        <button type="button" class="button button-quiet" onClick={() => setRemoving(m)}>
-                          {t('console:members.remove', { email: m.email })}
-                        </button>
+                        <div class="actions">
+                          <button type="button" class="button button-quiet" onClick={() => setChanging(m)}>
+                            {t(
+                              m.role === 'admin' ? 'console:members.makeMember' : 'console:members.makeAdmin',
+                              {
+                                email: m.email,
+                              },
+                            )}
+                          </button>
+                          <button type="button" class="button button-quiet" onClick={() => setRemoving(m)}>
+                            {t('console:members.remove', { email: m.email })}
+                          </button>
+                        </div>
                       </td>
                     </tr>
                   ))}
@@ -129,6 +140,40 @@ export default function MembersScreen(props: { params: { slug: string } }) {
             onClose={() => setWithdrawing(null)}
           >
             <p>{t('console:members.withdrawWhat', { email: withdrawing.email })}</p>
+          </ConfirmDialog>
+        )}
+        {changing && (
+          <ConfirmDialog
+            title={t(
+              changing.role === 'admin'
+                ? 'console:members.makeMemberTitle'
+                : 'console:members.makeAdminTitle',
+              {
+                email: changing.email,
+              },
+            )}
+            confirmLabel={t('console:members.roleConfirm')}
+            onConfirm={async () => {
+              const role: Role = changing.role === 'admin' ? 'member' : 'admin';
+              await api('PATCH', `${base}/members/${changing.accountId}`, { body: { role } });
+              state.reload();
+              say(
+                t('console:members.roleChanged', { email: changing.email, role: t(`console:roles.${role}`) }),
+              );
+            }}
+            onClose={() => setChanging(null)}
+          >
+            <p>
+              {t(
+                changing.role === 'admin'
+                  ? 'console:members.makeMemberWhat'
+                  : 'console:members.makeAdminWhat',
+                {
+                  email: changing.email,
+                  name,
+                },
+              )}
+            </p>
           </ConfirmDialog>
         )}
         {removing && (
