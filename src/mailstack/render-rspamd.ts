@@ -104,6 +104,8 @@ function optionsInc(s: MailstackSettings): string {
       '  timeout = 1s;',
       '  retransmits = 2;',
       '}',
+      // A private stack keeps its compiled regular expressions with itself (hyperscan-cache.ts).
+      ...(s.paths.rspamdCacheDir ? [`hs_cache_dir = ${ucl(s.paths.rspamdCacheDir)};`] : []),
       // A message rspamd cannot finish in time is refused for now (451), never passed unscored.
       'task_timeout = 20s;',
       'soft_reject_on_timeout = true;',
