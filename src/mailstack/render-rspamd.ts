@@ -150,7 +150,7 @@ function fuzzyCheckConf(s: MailstackSettings): string {
 }
 
 function fuzzyGroupConf(s: MailstackSettings): string {
-  // A message members reported as junk scores the junk threshold on its own.
+  // A message members reported as junk weighs the junk threshold (and is junk: forceActionsConf).
   return (
     HEADER +
     [
@@ -196,7 +196,10 @@ function dmarcConf(): string {
   return CHECK_EVERY_CLIENT + ['actions {', '  quarantine = "add header";', '}'].join('\n') + '\n';
 }
 
-/** p=reject is refused during the SMTP transaction, with a reply that says why (554 5.7.1). */
+/**
+ * p=reject is refused during the SMTP transaction, with a reply that says why (554 5.7.1); a
+ * message members reported as junk is marked junk.
+ */
 function forceActionsConf(): string {
   return (
     HEADER +
@@ -206,6 +209,14 @@ function forceActionsConf(): string {
       '    action = "reject";',
       '    expression = "DMARC_POLICY_REJECT";',
       `    message = ${ucl('Rejected by the DMARC policy of the sender domain / Refuse par la politique DMARC du domaine expediteur')};`,
+      '  }',
+      // rspamd scales a fuzzy match by tanh(e × value / max_score): one report weighs 0.99 of the
+      // symbol, and good authentication takes a little more off. A reported message is junk all
+      // the same; `least`: a score above the reject threshold still refuses it.
+      '  GIROFLEE_REPORTED_JUNK {',
+      '    action = "add header";',
+      '    expression = "GIROFLEE_FUZZY_JUNK";',
+      '    least = true;',
       '  }',
       '}',
     ].join('\n') +
