@@ -36,6 +36,7 @@ import { Keyring } from '../../src/encryption/master-key';
 import { freeLoopbackPorts } from '../../src/mailstack/free-ports';
 import { staticLookup, startZoneServer, type ZoneServer } from '../../src/dns/zone-server';
 import { dovecotPidFile, postfixPidFile, rspamdPidFile } from '../../src/mailstack/processes';
+import { SHARED_HYPERSCAN_CACHE } from '../../src/mailstack/hyperscan-cache';
 import { startMailstack } from '../../src/mailstack/start-mailstack';
 import {
   machineBusySeconds,
@@ -174,6 +175,7 @@ async function girofleePipeline(
     inboundTransport: gateway ? 'gateway' : 'dovecot',
     gatewayLmtp: gateway && { host: '127.0.0.1', port: gateway.port },
     defence: kind === 'defence' ? { dnsServers: [{ host: '127.0.0.1', port: dnsPort! }] } : undefined,
+    hyperscanCache: SHARED_HYPERSCAN_CACHE,
   });
   const p = stack.settings.paths;
   return {

@@ -4,6 +4,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { ensureSystemUser, systemUserIds } from '../system/folder-access';
+import { seedHyperscanCache } from './hyperscan-cache';
 import type { RenderedFiles } from './render-postfix';
 
 const run = promisify(execFile);
@@ -177,10 +178,16 @@ export async function startRspamd(opts: {
   configDir: string;
   runDir: string;
   logFile: string;
+  /** Its own Hyperscan cache, and one shared with other stacks to seed it (hyperscan-cache.ts). */
+  cacheDir: string;
+  sharedCache?: string;
 }): Promise<void> {
   const owner = await systemUser('_rspamd');
-  await fs.mkdir(opts.runDir, { recursive: true, mode: 0o750 });
-  await fs.chown(opts.runDir, owner.uid, owner.gid);
+  for (const dir of [opts.runDir, opts.cacheDir]) {
+    await fs.mkdir(dir, { recursive: true, mode: 0o750 });
+    await fs.chown(dir, owner.uid, owner.gid);
+  }
+  if (opts.sharedCache) await seedHyperscanCache(opts.sharedCache, opts.cacheDir);
   await fs.writeFile(opts.logFile, '', { flag: 'a' });
   await fs.chown(opts.logFile, owner.uid, owner.gid);
   const { code, stderr } = await runStarter('rspamd', [

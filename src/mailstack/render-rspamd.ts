@@ -104,6 +104,8 @@ function optionsInc(s: MailstackSettings): string {
       '  timeout = 1s;',
       '  retransmits = 2;',
       '}',
+      // A private stack keeps its compiled regular expressions with itself (hyperscan-cache.ts).
+      ...(s.paths.rspamdCacheDir ? [`hs_cache_dir = ${ucl(s.paths.rspamdCacheDir)};`] : []),
       // A message rspamd cannot finish in time is refused for now (451), never passed unscored.
       'task_timeout = 20s;',
       'soft_reject_on_timeout = true;',
@@ -148,7 +150,7 @@ function fuzzyCheckConf(s: MailstackSettings): string {
 }
 
 function fuzzyGroupConf(s: MailstackSettings): string {
-  // A message members reported as junk scores the junk threshold on its own.
+  // A message members reported as junk weighs the junk threshold (and is junk: forceActionsConf).
   return (
     HEADER +
     [
@@ -194,7 +196,10 @@ function dmarcConf(): string {
   return CHECK_EVERY_CLIENT + ['actions {', '  quarantine = "add header";', '}'].join('\n') + '\n';
 }
 
-/** p=reject is refused during the SMTP transaction, with a reply that says why (554 5.7.1). */
+/**
+ * p=reject is refused during the SMTP transaction, with a reply that says why (554 5.7.1); a
+ * message members reported as junk is marked junk.
+ */
 function forceActionsConf(): string {
   return (
     HEADER +
@@ -204,6 +209,14 @@ function forceActionsConf(): string {
       '    action = "reject";',
       '    expression = "DMARC_POLICY_REJECT";',
       `    message = ${ucl('Rejected by the DMARC policy of the sender domain / Refuse par la politique DMARC du domaine expediteur')};`,
+      '  }',
+      // rspamd scales a fuzzy match by tanh(e × value / max_score): one report weighs 0.99 of the
+      // symbol, and good authentication takes a little more off. A reported message is junk all
+      // the same; `least`: a score above the reject threshold still refuses it.
+      '  GIROFLEE_REPORTED_JUNK {',
+      '    action = "add header";',
+      '    expression = "GIROFLEE_FUZZY_JUNK";',
+      '    least = true;',
       '  }',
       '}',
     ].join('\n') +

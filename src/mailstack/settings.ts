@@ -150,6 +150,8 @@ export interface MailstackPaths {
   rspamdConfigDir: string;
   /** Private profile: rspamd's pid file and fuzzy database. */
   rspamdRunDir?: string;
+  /** Private profile: rspamd's compiled regular expressions (`hs_cache_dir`, hyperscan-cache.ts). */
+  rspamdCacheDir?: string;
   rspamdLogFile?: string;
   /** Sieve scripts rendered by giroflee (Junk filing, junk reports) and the program they call. */
   sieveDir: string;
@@ -172,6 +174,7 @@ export function privatePaths(dir: string): MailstackPaths {
     mailRoot: path.join(root, 'mail'),
     rspamdConfigDir: path.join(root, 'rspamd'),
     rspamdRunDir: path.join(root, 'rspamd-run'),
+    rspamdCacheDir: path.join(root, 'rspamd-run', 'hyperscan'),
     rspamdLogFile: path.join(root, 'log', 'rspamd.log'),
     sieveDir: path.join(root, 'sieve'),
     tlsDir: path.join(root, 'tls'),

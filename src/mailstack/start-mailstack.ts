@@ -21,6 +21,7 @@ import {
   writeFiles,
 } from './processes';
 import { JUNK_SCRIPT, renderDovecot, renderSieve, REPORT_SCRIPTS } from './render-dovecot';
+import { publishHyperscanCache } from './hyperscan-cache';
 import { renderPostfix } from './render-postfix';
 import { makeSelfSignedCertificate } from './self-signed-certificate';
 import { renderRspamd } from './render-rspamd';
@@ -62,6 +63,11 @@ export interface StartMailstackOptions {
    * (`dnsServers`): a private stack never asks the system's.
    */
   defence?: Partial<DefenceSettings> & Pick<DefenceSettings, 'dnsServers'>;
+  /**
+   * A folder of rspamd's compiled regular expressions shared by stacks in throw-away folders
+   * (tests, benches), so that only the first one compiles them (hyperscan-cache.ts).
+   */
+  hyperscanCache?: string;
 }
 
 export interface RunningMailstack {
@@ -160,18 +166,31 @@ export async function startMailstack(opts: StartMailstackOptions): Promise<Runni
   await prepareFolders(s, path.resolve(opts.dir));
   await makeSelfSignedCertificate(p.tlsDir!, s.hostname);
   await writeConfiguration(s);
+  const publish = () =>
+    opts.hyperscanCache ? publishHyperscanCache(p.rspamdCacheDir!, opts.hyperscanCache) : Promise.resolve();
   const stop = async () => {
     await stopPostfix(p.postfixConfigDir, p.postfixQueueDir);
     await stopDovecot(p.dovecotConfigFile, p.dovecotBaseDir);
     await stopRspamd(p.rspamdRunDir!);
+    // Its helper compiles the regular expressions of its rules after the start.
+    await publish();
   };
   try {
     // A stack left running by a killed process holds the ports and pid files: replace it.
     await stop();
     if (s.defence) {
-      await startRspamd({ configDir: p.rspamdConfigDir, runDir: p.rspamdRunDir!, logFile: p.rspamdLogFile! });
-      await waitForPort(s.ports.rspamdMilter, 60_000);
+      await startRspamd({
+        configDir: p.rspamdConfigDir,
+        runDir: p.rspamdRunDir!,
+        logFile: p.rspamdLogFile!,
+        cacheDir: p.rspamdCacheDir!,
+        sharedCache: opts.hyperscanCache,
+      });
+      // Without a cache, compiling its regular expressions takes minutes on a busy machine.
+      await waitForPort(s.ports.rspamdMilter, 180_000);
       if (s.ports.rspamdScan) await waitForPort(s.ports.rspamdScan, 60_000);
+      // The public suffixes, compiled before rspamd listens, are the longest part.
+      await publish();
     }
     await startDovecot(p.dovecotConfigFile, p.dovecotLogFile);
     const dovecotPorts = [

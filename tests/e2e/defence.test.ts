@@ -1,20 +1,29 @@
+import { generateKeyPairSync } from 'node:crypto';
 import nodemailer from 'nodemailer';
 import { ImapFlow } from 'imapflow';
 import type { Actor } from '../../src/auth/actor';
 import { createSession, loadMailboxActor } from '../../src/auth/sessions';
+import type { LmtpGateway } from '../../src/encryption/lmtp-gateway';
+import { provisionMailboxKeys } from '../../src/encryption/mailbox-keys';
 import { webmailMasterCredentials } from '../../src/mailstack/master-user';
+import { dkimSignatures } from '../../src/relay/dkim-sign-message';
 import { staticLookup } from '../../src/dns/zone-server';
 import type { DnsRecord } from '../../src/dns/resolver';
 import { rr, startFixtureDns } from '../dns/fixture-dns';
 import { createTestContext, TestContext } from '../support/context';
 import { startTestApp, type TestClient } from '../support/http';
 import { makeCollective, makeDomain, makeMailbox, TEST_PASSWORD } from '../support/factories';
-import { startTestMailstack, TestMailstack } from '../support/mailstack';
+import { startEncryptingMailstack, TestMailstack } from '../support/mailstack';
 import { REAL_STACK_TEST_MS, WAIT_MS, waitUntil } from '../support/wait-until';
 
 jest.setTimeout(REAL_STACK_TEST_MS);
 
 const GTUBE = 'XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X';
+
+/** An outside domain that signs its mail: its DKIM key pair (RSA 2048, as most senders use). */
+const signer = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const SIGNER_KEY = signer.publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
+const SIGNER_PEM = signer.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 
 async function storedHeaders(port: number, user: string, folder = 'INBOX'): Promise<string[]> {
   const client = new ImapFlow({
@@ -43,6 +52,7 @@ async function storedHeaders(port: number, user: string, folder = 'INBOX'): Prom
 describe('inbound defence (rspamd) on the real stack', () => {
   let ctx: TestContext;
   let stack: TestMailstack;
+  let gateway: LmtpGateway;
   let dns: Awaited<ReturnType<typeof startFixtureDns>>;
   let api: TestClient;
   let domain: { id: string; name: string };
@@ -50,16 +60,20 @@ describe('inbound defence (rspamd) on the real stack', () => {
     rr.txt('remote.example', 'v=spf1 ip4:127.0.0.1 -all'),
     rr.txt('_dmarc.strict.example', 'v=DMARC1; p=reject'),
     rr.txt('_dmarc.wary.example', 'v=DMARC1; p=quarantine'),
+    rr.txt('signed.example', 'v=spf1 ip4:127.0.0.1 -all'),
+    rr.txt('sel._domainkey.signed.example', `v=DKIM1; k=rsa; p=${SIGNER_KEY}`),
+    rr.txt('_dmarc.signed.example', 'v=DMARC1; p=reject'),
   ];
 
   beforeAll(async () => {
     ctx = await createTestContext();
     dns = await startFixtureDns({ '127.0.0.1': staticLookup(zone) });
-    stack = await startTestMailstack(ctx.databaseUrl, {
+    // The production path: rspamd on the MX, then the encrypting gateway, then Dovecot.
+    ({ gateway, stack } = await startEncryptingMailstack(ctx, {
       defence: { dnsServers: [{ host: '127.0.0.1', port: dns.port }], fuzzySyncSeconds: 1 },
       // The webmail's IMAP proxy, for the junk button.
       masterUser: await webmailMasterCredentials(ctx),
-    });
+    }));
     ctx.config.webmail = {
       imap: { host: '127.0.0.1', port: stack.ports.imap },
       submission: { host: '127.0.0.1', port: stack.ports.submission },
@@ -73,6 +87,7 @@ describe('inbound defence (rspamd) on the real stack', () => {
   afterAll(async () => {
     await api?.close();
     await stack?.stop();
+    await gateway?.stop();
     await dns?.stop();
     await ctx?.destroy();
   });
@@ -110,6 +125,43 @@ describe('inbound defence (rspamd) on the real stack', () => {
     // RFC 8601 comments would name the client's address: none in our header.
     expect(ar).not.toMatch(/127\.0\.0\.1|\(/);
     expect(headers[0]).toMatch(/X-Giroflee-Digest: [0-9a-f]{128}/);
+  });
+
+  it('gives dkim=pass to a message signed by an outside domain, in the clear headers of the encrypted copy', async () => {
+    const box = await makeMailbox(ctx, { domainId: domain.id, encryptionMode: 'generated' });
+    await provisionMailboxKeys(ctx, { id: box.id, address: box.address }, TEST_PASSWORD);
+    const message = Buffer.from(
+      [
+        'From: Alice <alice@signed.example>',
+        `To: ${box.address}`,
+        'Subject: Minutes of the meeting',
+        `Date: ${ctx.now().toUTCString()}`,
+        'Message-ID: <minutes@signed.example>',
+        'MIME-Version: 1.0',
+        'Content-Type: text/plain; charset=utf-8',
+        '',
+        'The minutes are attached to the next message.',
+        '',
+      ].join('\r\n'),
+    );
+    // Signed as giroflee signs its own outbound mail (mailauth), stamped with the test clock:
+    // rspamd refuses signatures from the future, not old ones.
+    const signed = await dkimSignatures(
+      [message],
+      [{ domain: 'signed.example', selector: 'sel', algorithm: 'rsa-sha256', privateKeyPem: SIGNER_PEM }],
+      ctx.now(),
+    );
+    expect(signed.headers).toMatch(/^DKIM-Signature: v=1; a=rsa-sha256;/);
+    await mx().sendMail({
+      envelope: { from: 'alice@signed.example', to: [box.address] },
+      raw: Buffer.concat([Buffer.from(signed.headers), message]),
+    });
+    const [headers] = await waitForHeaders(box.address, 1);
+    expect(headers).toMatch(/^Content-Type: multipart\/encrypted/m);
+    const ar = /^Authentication-Results:.*(?:\r?\n[ \t].*)*/m.exec(headers)?.[0].replace(/\s+/g, ' ') ?? '';
+    expect(ar).toMatch(/dkim=pass header\.d=signed\.example header\.s=sel/);
+    expect(ar).toMatch(/spf=pass smtp\.mailfrom=alice@signed\.example/);
+    expect(ar).toMatch(/dmarc=pass header\.from=signed\.example/);
   });
 
   it("refuses at SMTP a message failing its domain's DMARC p=reject policy, naming DMARC", async () => {

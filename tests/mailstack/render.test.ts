@@ -150,6 +150,14 @@ describe('mail stack configuration', () => {
     }
     expect(rspamd['override.d/fuzzy_check.conf'].content).toMatch(/servers = "127\.0\.0\.1:11335"/);
     expect(rspamd['override.d/fuzzy_check.conf'].content).not.toContain('rspamd.com');
+    // Compiled regular expressions are kept with the stack, not recompiled at each start.
+    expect(rspamd['local.d/options.inc'].content).toContain(
+      'hs_cache_dir = "/srv/stack/rspamd-run/hyperscan";',
+    );
+    // One junk report makes a message junk, though rspamd weighs one report a little under 1.
+    expect(rspamd['local.d/force_actions.conf'].content).toMatch(
+      /GIROFLEE_REPORTED_JUNK \{\s*action = "add header";\s*expression = "GIROFLEE_FUZZY_JUNK";\s*least = true;/,
+    );
   });
 
   it('keeps the database password out of the world-readable files', () => {

@@ -5,6 +5,7 @@ import type { Db } from '../../src/db/knex';
 import { startLmtpGateway, type LmtpGateway } from '../../src/encryption/lmtp-gateway';
 import { RunningMailstack, startMailstack, StartMailstackOptions } from '../../src/mailstack/start-mailstack';
 import { freeLoopbackPorts } from '../../src/mailstack/free-ports';
+import { SHARED_HYPERSCAN_CACHE } from '../../src/mailstack/hyperscan-cache';
 import type { MailstackPorts } from '../../src/mailstack/settings';
 import { stopAtFileEnd } from './stop-at-file-end';
 import { waitUntil } from './wait-until';
@@ -57,6 +58,8 @@ export async function startTestMailstack(
   const removeDir = () => (overrides.dir ? Promise.resolve() : fs.rm(dir, { recursive: true, force: true }));
   const starting = startMailstack({
     inboundTransport: 'dovecot',
+    // rspamd's compiled regular expressions, shared by every test stack on this machine.
+    hyperscanCache: SHARED_HYPERSCAN_CACHE,
     ...overrides,
     dir,
     databaseUrl,
