@@ -36,9 +36,10 @@ function stopPostgres(child: ChildProcess): Promise<void> {
  * process and a PostgreSQL of this file's own: a stream of messages of mixed sizes, one fault
  * while it runs, and nothing may be lost or stored in clear. (Dovecot stopped mid-stream is in
  * inbound-gateway.test.ts; a PostgreSQL restart is in bench/faults only: Postfix's resolver
- * takes minutes to come back, see bench/RESULTS.md.)
+ * takes minutes to come back, see bench/RESULTS.md.) Outbound: submitted mail while the primary
+ * relay flaps, then every relay is down.
  */
-describe('faults during an inbound stream, on the real stack', () => {
+describe('faults during a mail stream, on the real stack', () => {
   let dir: string;
   let pg: { url: string; child: ChildProcess };
   let db: Db;
@@ -61,6 +62,8 @@ describe('faults during an inbound stream, on the real stack', () => {
       databaseUrl: pg.url,
       db,
       gateway: { module: path.join(repo, 'bench', 'encrypt', 'gateway-process.ts'), execArgv: tsRegister },
+      // Short enough for the short flaps below; giroflee's default is 60 s.
+      breakerCoolDownMs: 2000,
       async restartPostgres(downMs) {
         await stopPostgres(pg.child);
         await new Promise((r) => setTimeout(r, downMs));
@@ -98,5 +101,21 @@ describe('faults during an inbound stream, on the real stack', () => {
         storedInClear: 0,
       }),
     );
+  }, 180_000);
+
+  it('loses and duplicates nothing when the primary relay flaps, then every relay is down for a while', async () => {
+    const r = await lab.outboundStream({
+      count: 30,
+      sizes: stream.sizes,
+      faultAfter: 3,
+      flap: { periodMs: 1500, cycles: 2 },
+      downMs: 4000,
+      deadlineMs: 90_000,
+    });
+    expect(r).toEqual(expect.objectContaining({ sent: 30, delivered: 30, lost: 0, duplicated: 0 }));
+    // The flaps sent mail to the fallback, and Postfix held what came while every relay was down.
+    expect(r.detail!.viaPrimary).toBeGreaterThanOrEqual(3);
+    expect(r.detail!.viaFallback).toBeGreaterThan(0);
+    expect(r.detail!.queuedAtOutageEnd).toBeGreaterThan(0);
   }, 180_000);
 });
