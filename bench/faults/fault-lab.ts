@@ -82,6 +82,8 @@ export class FaultLab {
   private readonly relays = { primary: new RelaySink(), fallback: new RelaySink() };
   private transports?: RelayTransports;
   private outbound?: RunningGateway;
+  /** When the gateway was last killed (Date.now()). */
+  private killedAt = 0;
 
   constructor(private readonly o: FaultLabOptions) {
     this.ctx = {
@@ -219,16 +221,18 @@ export class FaultLab {
     return { address: row.address, home: path.join(this.stack!.mailRoot, this.domain!.name, localPart) };
   }
 
-  private storedFiles(home: string): Buffer[] {
+  /** The messages in the mailbox's Maildir: file names (delivery time first), read only when asked. */
+  private storedNames(home: string): string[] {
     return ['new', 'cur'].flatMap((sub) => {
       const dir = path.join(home, 'Maildir', sub);
-      return fs.existsSync(dir) ? fs.readdirSync(dir).map((f) => fs.readFileSync(path.join(dir, f))) : [];
+      return fs.existsSync(dir) ? fs.readdirSync(dir).map((f) => path.join(dir, f)) : [];
     });
   }
 
   /** The faults, each ending (resolving) once the system may work again. */
   readonly faults = {
     'gateway SIGKILL, restarted': async (downMs: number) => {
+      this.killedAt = Date.now();
       this.child!.kill('SIGKILL');
       await new Promise((r) => this.child!.once('exit', r));
       await sleep(downMs);
@@ -276,7 +280,7 @@ export class FaultLab {
     diskFull: boolean,
   ): Promise<FaultResult> {
     const ids = messageIds(opts.count);
-    const stored = () => this.storedFiles(box.home).length;
+    const stored = () => this.storedNames(box.home).length;
     let allSent = false;
     const faultDone = (async () => {
       while (stored() < opts.faultAfter && !allSent) await sleep(20);
@@ -305,21 +309,32 @@ export class FaultLab {
       if (n !== lastCount) [lastCount, lastStoredAt] = [n, Date.now()];
       return n >= opts.count;
     });
-    const files = this.storedFiles(box.home);
     const seen = new Map<string, number>();
+    const firstStored = new Map<string, number>();
     let storedInClear = 0;
-    for (const f of files) {
-      const text = f.toString('latin1');
+    for (const file of this.storedNames(box.home)) {
+      const text = fs.readFileSync(file).toString('latin1');
       const id = /^Message-ID:\s*(\S+)/im.exec(text)?.[1] ?? '';
       seen.set(id, (seen.get(id) ?? 0) + 1);
+      const at = maildirTime(file);
+      firstStored.set(id, Math.min(at, firstStored.get(id) ?? at));
       if (!/^Content-Type: multipart\/encrypted;/im.test(text) || text.includes('texte en clair'))
         storedInClear++;
     }
-    return {
+    const result: FaultResult = {
       ...tally(opts.fault, ids, seen),
       storedInClear,
       recoverySeconds: Math.max(0, (lastStoredAt - faultEnded) / 1000),
     };
+    if (opts.fault === 'gateway SIGKILL, restarted') {
+      // A duplicate the kill explains: its first copy was stored by Dovecot as the gateway died,
+      // so the 250 never reached Postfix, which delivered it again (RFC 5321 §6.1).
+      const atKill = [...seen]
+        .filter(([, n]) => n > 1)
+        .filter(([id]) => Math.abs(firstStored.get(id)! - this.killedAt) <= KILL_WINDOW_MS).length;
+      result.detail = { duplicatesStoredAtTheKill: atKill };
+    }
+    return result;
   }
 
   /**
@@ -487,6 +502,15 @@ export class FaultLab {
       home,
     ]);
   }
+}
+
+/** How close to the kill a first copy must have been stored for the kill to explain its duplicate. */
+const KILL_WINDOW_MS = 3000;
+
+/** When Dovecot delivered a Maildir file: its name starts with seconds, then .M and microseconds. */
+function maildirTime(file: string): number {
+  const m = /^(\d+)\.M(\d+)P/.exec(path.basename(file));
+  return m ? Number(m[1]) * 1000 + Number(m[2]) / 1000 : NaN;
 }
 
 function messageIds(count: number): string[] {
