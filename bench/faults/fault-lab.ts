@@ -513,8 +513,9 @@ function maildirTime(file: string): number {
   return m ? Number(m[1]) * 1000 + Number(m[2]) / 1000 : NaN;
 }
 
+/** Long enough that every Message-ID header is folded, as real ones often are: counting must unfold. */
 function messageIds(count: number): string[] {
-  return Array.from({ length: count }, (_, i) => `<fault-${i}-${crypto.randomUUID()}@remote.example>`);
+  return Array.from({ length: count }, (_, i) => `<fault-${i}-${crypto.randomUUID()}@lab.remote.example>`);
 }
 
 /** Sent, delivered, lost and duplicated, from how many times each Message-ID arrived. */

@@ -8,7 +8,8 @@ import type net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 
-const MESSAGE_ID = /^Message-ID:[ \t]*(<[^>\r\n]*>)/im;
+// The header may be folded (RFC 5322 §2.2.3): nodemailer folds a long Message-ID onto a new line.
+const MESSAGE_ID = /^Message-ID:\s*(<[^>]*>)/im;
 
 export class RelaySink {
   /** Message-ID of every message accepted, in arrival order (a duplicate appears twice). */
