@@ -96,15 +96,20 @@ export class FaultLab {
 
   async start(): Promise<void> {
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'giroflee-faults-'));
-    const [mx, submission, imap, dovecotLmtp, auth, quotaStatus, reinject, gatewayPort] =
-      await freeLoopbackPorts(8);
+    // Every port free, none of the defaults: other stacks (other runs, other tests) may be up.
+    const [mx, submission, imap, dovecotLmtp, auth, quotaStatus, reinject, gatewayPort, ...more] =
+      await freeLoopbackPorts(13);
+    const [submissions, managesieve, doveadm, rspamdMilter, rspamdFuzzy] = more;
     this.gatewayPort = gatewayPort;
     await this.startGateway(dovecotLmtp);
     await this.startOutbound(reinject);
     this.stack = await startMailstack({
       dir: this.dir,
       databaseUrl: this.o.databaseUrl,
-      ports: { mx, submission, imap, dovecotLmtp, auth, quotaStatus, reinject },
+      ports: {
+        ...{ mx, submission, imap, dovecotLmtp, auth, quotaStatus, reinject },
+        ...{ submissions, managesieve, doveadm, rspamdMilter, rspamdFuzzy },
+      },
       inboundTransport: 'gateway',
       gatewayLmtp: { host: '127.0.0.1', port: gatewayPort },
       outboundFilter: { host: '127.0.0.1', port: this.outbound!.port },

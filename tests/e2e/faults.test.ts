@@ -71,7 +71,7 @@ describe('faults during a mail stream, on the real stack', () => {
       },
     });
     await lab.start();
-  }, 120_000);
+  }, 240_000);
 
   afterAll(async () => {
     await lab?.stop();
