@@ -89,6 +89,10 @@ function mainCf(s: MailstackSettings): string {
     // One recipient per LMTP transaction to the gateway: a merged duplicate recipient would
     // otherwise get too few replies and Postfix could count a message as delivered.
     'inbound_destination_recipient_limit = 1',
+    // One recipient per transaction to the outbound gateway too: its one reply after DATA
+    // (RFC 5321 §3.3) then tells exactly whether that recipient was relayed, so a retry never
+    // resends to a recipient a relay already took (src/relay/route-message.ts).
+    ...(s.outboundFilter ? ['outfilter_destination_recipient_limit = 1'] : []),
     '',
     '# MX: only hosted recipients; unknown ones get 550 5.1.1 at RCPT (smtpd_reject_unlisted_recipient).',
     // No permit_mynetworks: on one machine every client is loopback, and the MX must never relay.

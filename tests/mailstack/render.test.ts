@@ -77,6 +77,8 @@ describe('mail stack configuration', () => {
     expect(main).toContain('maillog_file = /srv/stack/log/postfix.log');
     expect(master).toMatch(/^127\.0\.0\.1:2525\s+inet\s+n\s+-\s+n\s/m);
     expect(master).toContain('content_filter=outfilter:[127.0.0.1]:10025');
+    // One recipient per transaction to the outbound gateway: its one reply is exact.
+    expect(main).toContain('outfilter_destination_recipient_limit = 1');
     expect(master).toMatch(/^127\.0\.0\.1:10026\s+inet/m);
     // From/Sender are held to the login before queueing; an absent milter means 4xx, not unchecked mail.
     expect(master).toContain('smtpd_milters=inet:127.0.0.1:10027');
