@@ -27,13 +27,23 @@ type Rewrite = ((url: string) => string) | undefined;
 /** A protocol-relative URL is an https one here: the page is served over https. */
 const absolute = (url: string) => (url.trim().startsWith('//') ? `https:${url.trim()}` : url.trim());
 
+/** A remote address CSS takes as a bare string: `image-set("…" 1x)`, `@import "…"`. */
+const CSS_REMOTE_STRING = /(['"])\s*((?:https?:)?\/\/[^'"]*)\1/gi;
+
 function cutCssUrls(css: string, remote: Rewrite, count: () => void): string {
-  return css.replace(CSS_URL, (whole, _q, url: string) => {
-    if (/^(data|cid):/i.test(url.trim())) return whole;
-    if (remote && REMOTE.test(url)) return `url("${remote(absolute(url)).replace(/["\\]/g, '')}")`;
-    count();
-    return 'none';
-  });
+  const proxied = (url: string) => remote?.(absolute(url)).replace(/["\\]/g, '') ?? '';
+  return css
+    .replace(CSS_URL, (whole, _q, url: string) => {
+      if (/^(data|cid):/i.test(url.trim())) return whole;
+      if (remote && REMOTE.test(url)) return `url("${proxied(url)}")`;
+      count();
+      return 'none';
+    })
+    .replace(CSS_REMOTE_STRING, (_whole, _q, url: string) => {
+      if (remote) return `"${proxied(url)}"`;
+      count();
+      return 'none';
+    });
 }
 
 export function sanitiseMail(
