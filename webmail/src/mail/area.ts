@@ -17,9 +17,12 @@ export default defineArea({
     { path: '/f/:folder', component: lazy(() => import('./screens/mailbox')) },
     { path: '/f/:folder/:uid', component: lazy(() => import('./screens/mailbox')) },
     { path: '/compose', component: lazy(() => import('./screens/compose')) },
+    { path: '/settings', component: lazy(() => import('./screens/settings')) },
   ],
+  publicRoutes: [{ path: '/recover', component: lazy(() => import('./screens/recover')) }],
   nav: [
     { path: '/', label: 'mail:nav.inbox' },
     { path: '/compose', label: 'mail:nav.write' },
+    { path: '/settings', label: 'mail:nav.settings' },
   ],
 });

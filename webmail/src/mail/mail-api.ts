@@ -55,6 +55,41 @@ export interface RecipientKey {
   publicKey: string;
 }
 
+export interface QuotaUsage {
+  usedBytes: number;
+  limitBytes: number | null;
+  usedMessages: number;
+  percent: number;
+}
+
+export interface AppPassword {
+  id: string;
+  name: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+}
+
+export interface Vacation {
+  subject: string;
+  body: string;
+  days: number;
+  from?: string;
+  until?: string;
+}
+
+export interface SieveFilter {
+  field: 'from' | 'to' | 'subject' | 'list-id';
+  match: 'contains' | 'is';
+  value: string;
+  action: 'move' | 'discard';
+  folder?: string;
+}
+
+export interface SieveRules {
+  vacation: Vacation | null;
+  filters: SieveFilter[];
+}
+
 const base = (address: string) => `/mail/${encodeURIComponent(address)}`;
 const folderPath = (address: string, folder: string) =>
   `${base(address)}/folders/${encodeURIComponent(folder)}`;
@@ -63,6 +98,25 @@ async function postMessage<T>(path: string, raw: Uint8Array): Promise<T> {
   const res = await apiRaw('POST', path, { raw, contentType: 'message/rfc822' });
   return (await res.json()) as T;
 }
+
+/** The mailbox's own settings, under /mailboxes/:address (the same routes the console uses). */
+const mailbox = (address: string) => `/mailboxes/${encodeURIComponent(address)}`;
+
+export const accountApi = {
+  changePassword: (address: string, body: { currentPassword: string; newPassword: string }) =>
+    api<{ recoveryCode: string | null }>('POST', `${mailbox(address)}/password`, { body }),
+  quota: (address: string) => api<QuotaUsage>('GET', `${mailbox(address)}/quota`),
+  appPasswords: (address: string) =>
+    api<{ items: AppPassword[]; mainPasswordRefused: boolean }>('GET', `${mailbox(address)}/app-passwords`),
+  createAppPassword: (address: string, name: string) =>
+    api<AppPassword & { password: string }>('POST', `${mailbox(address)}/app-passwords`, { body: { name } }),
+  revokeAppPassword: (address: string, id: string) =>
+    api('DELETE', `${mailbox(address)}/app-passwords/${encodeURIComponent(id)}`),
+  sieve: (address: string) =>
+    api<{ rules: SieveRules; otherScriptActive: boolean }>('GET', `${mailbox(address)}/sieve`),
+  saveSieve: (address: string, rules: SieveRules) =>
+    api<{ rules: SieveRules }>('PUT', `${mailbox(address)}/sieve`, { body: rules }),
+};
 
 export const mailApi = {
   folders: (address: string) => api<{ folders: Folder[] }>('GET', `${base(address)}/folders`),

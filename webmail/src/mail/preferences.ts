@@ -10,9 +10,13 @@ import { mailApi } from './mail-api';
 export interface Preferences {
   /** Senders (lowercased addresses) whose remote images load without asking. */
   remoteSenders: string[];
+  /** The signature compose adds under a message, per identity (lowercased address). */
+  signatures: Record<string, string>;
+  /** Sign what leaves in clear with the mailbox's key (what is encrypted end to end is signed anyway). */
+  signOutgoing: boolean;
 }
 
-const DEFAULTS: Preferences = { remoteSenders: [] };
+const DEFAULTS: Preferences = { remoteSenders: [], signatures: {}, signOutgoing: false };
 
 let cached: { address: string; value: Promise<Preferences> } | undefined;
 

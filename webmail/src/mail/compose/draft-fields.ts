@@ -127,3 +127,22 @@ export function encodedSize(text: string, attachments: Array<{ content: ArrayBuf
   // 4/3 for base64, plus line breaks every 76 characters, plus headers: an honest upper bound.
   return Math.ceil(raw * 1.4) + new TextEncoder().encode(text).length * 3 + 4096 * (attachments.length + 1);
 }
+
+/** RFC 3676 §4.3: a signature follows a line of "-- " (dash, dash, space). */
+export function signatureBlock(signature: string | undefined): string {
+  const text = signature?.replace(/\r\n?/g, '\n').trimEnd();
+  return text ? `\n\n-- \n${text}` : '';
+}
+
+/**
+ * The body with the signature of the identity it is now written from: the old identity's block
+ * is replaced where it still stands as it was added; a block the person edited is left alone.
+ */
+export function swapSignature(text: string, from: string | undefined, to: string | undefined): string {
+  const before = signatureBlock(from);
+  const after = signatureBlock(to);
+  if (before === after) return text;
+  if (!before) return text.startsWith('\n\n') || text === '' ? `${after}${text}` : text;
+  const at = text.indexOf(before);
+  return at < 0 ? text : `${text.slice(0, at)}${after}${text.slice(at + before.length)}`;
+}

@@ -233,6 +233,49 @@ export function clearMessage(
   return encoder.encode(`${head.join(CRLF)}${CRLF}${bodyEntity(text, attachments)}`);
 }
 
+/** The body entity of a message in clear, as bytes: what a detached signature covers. */
+export function clearEntity(text: string, attachments: Attachment[]): Uint8Array {
+  return encoder.encode(bodyEntity(text, attachments));
+}
+
+/**
+ * RFC 3156 §5: a message in clear with an OpenPGP signature of its body entity. `entity` goes in
+ * byte for byte (it is 7-bit with CRLF line ends, as the signature requires); the CRLF before the
+ * next boundary belongs to the boundary, not to what was signed.
+ */
+export function signedMessage(
+  f: MessageFields,
+  entity: Uint8Array,
+  signature: { armored: string; micalg: string },
+  bcc: boolean,
+): Uint8Array {
+  const boundary = newBoundary();
+  const head = [
+    ...headerFields(f, { bcc }),
+    'MIME-Version: 1.0',
+    `Content-Type: multipart/signed; micalg="${signature.micalg}"; protocol="application/pgp-signature"; boundary="${boundary}"`,
+  ];
+  const before = `${head.join(CRLF)}${CRLF}${CRLF}This is an OpenPGP/MIME signed message (RFC 4880 and 3156)${CRLF}--${boundary}${CRLF}`;
+  const after = [
+    '',
+    `--${boundary}`,
+    'Content-Type: application/pgp-signature; name="signature.asc"',
+    'Content-Description: OpenPGP digital signature',
+    'Content-Disposition: attachment; filename="signature.asc"',
+    '',
+    signature.armored.replace(/\r?\n/g, CRLF).trimEnd(),
+    '',
+    `--${boundary}--`,
+    '',
+  ].join(CRLF);
+  const [head8, tail8] = [encoder.encode(before), encoder.encode(after)];
+  const out = new Uint8Array(head8.length + entity.length + tail8.length);
+  out.set(head8);
+  out.set(entity, head8.length);
+  out.set(tail8, head8.length + entity.length);
+  return out;
+}
+
 /**
  * The entity to encrypt for a PGP/MIME message, with the message's header fields inside
  * ("protected headers", as Thunderbird and the platform's gateway write them): the reader

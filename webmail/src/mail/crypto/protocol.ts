@@ -73,9 +73,15 @@ export interface CryptoApi {
   open(args: { address: string; folder: string; uid: number }): Promise<OpenedMessage>;
   /**
    * Writes a message. `recipientKeys` (armored) encrypts the outgoing message end to end;
-   * `protectSubject` puts "..." in the outer Subject of what is encrypted.
+   * `protectSubject` puts "..." in the outer Subject of what is encrypted; `sign` signs a message
+   * that leaves in clear (RFC 3156 multipart/signed) with the mailbox's key.
    */
-  compose(args: { draft: Draft; recipientKeys: string[] | null; protectSubject: boolean }): Promise<Composed>;
+  compose(args: {
+    draft: Draft;
+    recipientKeys: string[] | null;
+    protectSubject: boolean;
+    sign: boolean;
+  }): Promise<Composed>;
   /** Encrypts the webmail's settings to the mailbox's key (clear JSON when it has none). */
   sealPreferences(args: { json: string }): Promise<{ blob: string }>;
   openPreferences(args: { blob: string }): Promise<{ json: string }>;

@@ -14,10 +14,13 @@ import {
   encodedSize,
   fieldsFrom,
   parseAddresses,
+  signatureBlock,
+  swapSignature,
   type ComposeMode,
   type FormFields,
 } from '../compose/draft-fields';
 import { mailApi, type MailSettings, type RecipientKey } from '../mail-api';
+import { loadPreferences, type Preferences } from '../preferences';
 import { Unlocked } from '../ui/unlock';
 
 /** Every few seconds, what changed is saved to Drafts, encrypted to the owner's key. */
@@ -44,6 +47,8 @@ function Composer(props: { address: string; mode: ComposeMode; folder: string; u
   const { t, language } = useI18n();
   const { route } = useLocation();
   const [settings, setSettings] = useState<MailSettings | null>(null);
+  const [preferences, setPreferences] = useState<Preferences | null>(null);
+  const [sign, setSign] = useState(false);
   const [special, setSpecial] = useState<{ drafts: string; sent: string }>({
     drafts: 'Drafts',
     sent: 'Sent',
@@ -68,14 +73,17 @@ function Composer(props: { address: string; mode: ComposeMode; folder: string; u
   useEffect(() => {
     void (async () => {
       try {
-        const [s, { folders }] = await Promise.all([
+        const [s, { folders }, prefs] = await Promise.all([
           mailApi.settings(props.address),
           mailApi.folders(props.address),
+          loadPreferences(props.address),
         ]);
         const find = (use: string, fallback: string) =>
           folders.find((f) => f.specialUse === use)?.path ?? fallback;
         setSpecial({ drafts: find('\\Drafts', 'Drafts'), sent: find('\\Sent', 'Sent') });
         setSettings(s);
+        setPreferences(prefs);
+        setSign(prefs.signOutgoing && s.encryptionMode === 'generated');
         let initial: FormFields = {
           ...EMPTY,
           from: s.identities.find((i) => i.primary)?.address ?? props.address,
@@ -97,6 +105,10 @@ function Composer(props: { address: string; mode: ComposeMode; folder: string; u
             setAttachments(original.attachments.filter((a) => !a.inline));
           }
           if (props.mode === 'draft' && original.messageId) messageId.current = original.messageId;
+        }
+        // The signature of the identity it is written from, above any quoted text; a draft has its own.
+        if (props.mode !== 'draft') {
+          initial.text = `${signatureBlock(prefs.signatures[initial.from.toLowerCase()])}${initial.text}`;
         }
         messageId.current ||= newMessageId(initial.from);
         setFields(initial);
@@ -163,6 +175,7 @@ function Composer(props: { address: string; mode: ComposeMode; folder: string; u
       draft: draft(),
       recipientKeys: null,
       protectSubject: settings.protectedSubject,
+      sign: false,
     });
     const { uid } = await mailApi.append(
       props.address,
@@ -237,6 +250,7 @@ function Composer(props: { address: string; mode: ComposeMode; folder: string; u
         draft: draft(),
         recipientKeys: encrypting ? addresses.map((a) => keys[a]!.publicKey) : null,
         protectSubject: settings.protectedSubject,
+        sign,
       });
       await mailApi.send(props.address, composed.outgoing);
       // The message left: keeping its copy and tidying the draft must not make it look unsent.
@@ -288,7 +302,11 @@ function Composer(props: { address: string; mode: ComposeMode; folder: string; u
         <select
           id="compose-from"
           value={fields.from}
-          onChange={(e) => update({ from: e.currentTarget.value })}
+          onChange={(e) => {
+            const from = e.currentTarget.value;
+            const signature = (address: string) => preferences?.signatures[address.toLowerCase()];
+            update({ from, text: swapSignature(fields.text, signature(fields.from), signature(from)) });
+          }}
         >
           {settings.identities.map((i) => (
             <option key={i.address} value={i.address}>
@@ -393,6 +411,23 @@ function Composer(props: { address: string; mode: ComposeMode; folder: string; u
                     addresses: addresses.filter((a) => keys[a] === null).join(', ') || '…',
                   })
                 : t('mail:compose.endToEndNone')}
+          </p>
+        </div>
+      )}
+      {settings.encryptionMode === 'generated' && (
+        <div class="field">
+          <label class="checkbox">
+            <input
+              type="checkbox"
+              checked={sign || encrypting}
+              disabled={encrypting}
+              aria-describedby="compose-sign-hint"
+              onChange={(e) => setSign(e.currentTarget.checked)}
+            />{' '}
+            {t('mail:compose.sign')}
+          </label>
+          <p id="compose-sign-hint" class="field-hint">
+            {encrypting ? t('mail:compose.signEncrypted') : t('mail:compose.signHint')}
           </p>
         </div>
       )}

@@ -113,6 +113,9 @@ export function LoginScreen(props: { notice?: string; onLoggedIn: (me: Me) => vo
           {busy ? t('shell:login.busy') : t('shell:login.submit')}
         </button>
       </form>
+      <p>
+        <a href="/recover">{t('shell:login.forgot')}</a>
+      </p>
     </Screen>
   );
 }

@@ -1,5 +1,12 @@
 import * as openpgp from 'openpgp';
-import { clearMessage, pgpMimeMessage, protectedEntity, type MessageFields } from '../mime-writer';
+import {
+  clearEntity,
+  clearMessage,
+  pgpMimeMessage,
+  protectedEntity,
+  signedMessage,
+  type MessageFields,
+} from '../mime-writer';
 import type { Composed, Draft } from '../protocol';
 import { ownKey } from './keys';
 
@@ -17,14 +24,34 @@ async function encryptTo(
 }
 
 /**
- * The two forms of what the person wrote: the message that leaves (in clear, or PGP/MIME to
- * every recipient's key plus the writer's own, signed), and the mailbox's own copy, always
+ * RFC 3156 §5: a detached signature of the entity by the mailbox's own key, and the hash it used
+ * (the `micalg` parameter, RFC 3156 §5: "pgp-" and the hash's lowercase name).
+ */
+async function detachedSignature(
+  entity: Uint8Array,
+  signingKey: openpgp.PrivateKey,
+): Promise<{ armored: string; micalg: string }> {
+  const armored = (await openpgp.sign({
+    message: await openpgp.createMessage({ binary: entity }),
+    signingKeys: signingKey,
+    detached: true,
+    format: 'armored',
+  })) as string;
+  const [packet] = (await openpgp.readSignature({ armoredSignature: armored })).packets;
+  const hash = Object.entries(openpgp.enums.hash).find(([, id]) => id === packet.hashAlgorithm)?.[0];
+  return { armored, micalg: `pgp-${(hash ?? 'sha256').toLowerCase()}` };
+}
+
+/**
+ * The two forms of what the person wrote: the message that leaves (in clear, signed when the
+ * person chose to sign, or PGP/MIME to every recipient's key plus the writer's own, signed), and the mailbox's own copy, always
  * encrypted to its key when it has one, with the Bcc kept inside where only the owner reads it.
  */
 export async function compose(args: {
   draft: Draft;
   recipientKeys: string[] | null;
   protectSubject: boolean;
+  sign: boolean;
 }): Promise<Composed> {
   const { draft } = args;
   const fields: MessageFields = { ...draft, date: new Date() };
@@ -47,6 +74,10 @@ export async function compose(args: {
       await encryptTo(protectedEntity(fields, draft.text, draft.attachments, false), to, own),
       { protectSubject: args.protectSubject, bcc: true },
     );
+  } else if (args.sign && own) {
+    // The key signs here, in the Worker: only the signature leaves it.
+    const entity = clearEntity(draft.text, draft.attachments);
+    outgoing = signedMessage(fields, entity, await detachedSignature(entity, own), true);
   } else {
     outgoing = clearMessage(fields, draft.text, draft.attachments, true);
   }
