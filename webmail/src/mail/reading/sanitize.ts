@@ -5,8 +5,8 @@ import DOMPurify from 'dompurify';
  * links, <base>, meta refresh and anything executable; then every reference to another origin
  * (images, backgrounds, fonts, CSS url()) is cut unless the reader allowed remote content for
  * this message, and then rewritten by `remote` to the server's image proxy: the reader's
- * browser never contacts the sender's servers. <style> sheets are taken out and applied by the frame as constructed
- * stylesheets, which the page's CSP (style-src 'self') allows.
+ * browser never contacts the sender's servers. <style> sheets are taken out and applied by the
+ * frame as constructed stylesheets, which the page's CSP (style-src 'self') allows.
  */
 
 const REMOTE = /^\s*(https?:)?\/\//i;
@@ -54,14 +54,17 @@ export function sanitiseMail(
   const count = () => {
     blocked++;
   };
-  const styles: string[] = [];
-  const purify = DOMPurify();
-  purify.addHook('uponSanitizeElement', (node, data) => {
-    if (data.tagName === 'style') {
-      styles.push(cutCssUrls(node.textContent ?? '', options.remote, count));
-      node.textContent = '';
-    }
+  // <style> sheets are taken out before DOMPurify parses the rest: a parsed document here carries
+  // the page's CSP, which would refuse (and report) every sheet, and a leading <style> lands in
+  // <head>, which DOMPurify drops. A <template> parses inertly: nothing applies, nothing loads.
+  const template = document.createElement('template');
+  template.innerHTML = html;
+  const styles = [...template.content.querySelectorAll('style')].map((el) => {
+    const css = cutCssUrls(el.textContent ?? '', options.remote, count);
+    el.remove();
+    return css;
   });
+  const purify = DOMPurify();
   purify.addHook('afterSanitizeAttributes', (node) => {
     const el = node as Element;
     for (const name of URL_ATTRIBUTES) {
@@ -90,7 +93,7 @@ export function sanitiseMail(
     const style = el.getAttribute('style');
     if (style !== null) el.setAttribute('style', cutCssUrls(style, options.remote, count));
   });
-  const body = purify.sanitize(html, {
+  const body = purify.sanitize(template.innerHTML, {
     RETURN_DOM_FRAGMENT: true,
     WHOLE_DOCUMENT: false,
     FORBID_TAGS: [
@@ -109,10 +112,10 @@ export function sanitiseMail(
       'script',
       'svg',
       'math',
+      'style',
     ],
     FORBID_ATTR: ['action', 'formaction', 'ping'],
     ALLOW_DATA_ATTR: false,
-    ADD_TAGS: ['style'],
   });
   return { body, styles, blocked };
 }
