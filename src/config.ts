@@ -121,6 +121,10 @@ const envSchema = z.object({
   GIROFLEE_MAILSTACK_AUTH: z.coerce.number().int().min(1).max(65535).default(12345),
   GIROFLEE_MAILSTACK_QUOTA_STATUS: z.coerce.number().int().min(1).max(65535).default(12340),
   GIROFLEE_MAILSTACK_RELAYHOST: z.string().optional(),
+  // The private stack's inbound defence (rspamd as the MX's milter): 0 runs Postfix and Dovecot only.
+  GIROFLEE_MAILSTACK_DEFENCE: z.enum(['0', '1']).default('1'),
+  GIROFLEE_MAILSTACK_RSPAMD_MILTER: z.coerce.number().int().min(1).max(65535).default(11332),
+  GIROFLEE_MAILSTACK_RSPAMD_FUZZY: z.coerce.number().int().min(1).max(65535).default(11335),
   // Webmail (src/mail): the Dovecot IMAP and the Postfix submission it proxies to.
   GIROFLEE_WEBMAIL_IMAP: z.string().optional(),
   GIROFLEE_WEBMAIL_SUBMISSION: z.string().optional(),
@@ -181,7 +185,11 @@ export interface Config {
     imap: number;
     auth: number;
     quotaStatus: number;
+    rspamdMilter: number;
+    rspamdFuzzy: number;
   };
+  /** rspamd in front of the private stack's MX (GIROFLEE_MAILSTACK_DEFENCE, on by default). */
+  mailstackDefence: boolean;
   /** Where the private stack sends mail leaving the platform; unset keeps it queued. */
   mailstackRelayhost?: Endpoint;
   webmail: WebmailSettings;
@@ -504,7 +512,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       imap: e.GIROFLEE_MAILSTACK_IMAP,
       auth: e.GIROFLEE_MAILSTACK_AUTH,
       quotaStatus: e.GIROFLEE_MAILSTACK_QUOTA_STATUS,
+      rspamdMilter: e.GIROFLEE_MAILSTACK_RSPAMD_MILTER,
+      rspamdFuzzy: e.GIROFLEE_MAILSTACK_RSPAMD_FUZZY,
     },
+    mailstackDefence: e.GIROFLEE_MAILSTACK_DEFENCE === '1',
     mailstackRelayhost: e.GIROFLEE_MAILSTACK_RELAYHOST
       ? parseEndpoint(e.GIROFLEE_MAILSTACK_RELAYHOST, 25)
       : undefined,
