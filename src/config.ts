@@ -82,6 +82,19 @@ const envSchema = z.object({
   GIROFLEE_RELAY_BREAKER_COOLDOWN_SECONDS: z.coerce.number().positive().default(60),
   GIROFLEE_RELAY_PROBE_SECONDS: z.coerce.number().positive().default(60),
   GIROFLEE_DNSBL_ZONES: z.string().default(''),
+  // MX hygiene in the production render (postscreen, per-client limits): docs/mail-defence.md.
+  GIROFLEE_MX_DNSBL_SITES: z
+    .string()
+    .default('zen.spamhaus.org*3,bl.spamcop.net*2')
+    .refine(
+      (v) => v.split(',').every((e) => !e.trim() || /^[a-z0-9.-]+(=[0-9.[\];]+)?(\*-?\d+)?$/i.test(e.trim())),
+      'GIROFLEE_MX_DNSBL_SITES: zone[=filter][*weight], comma-separated',
+    ),
+  GIROFLEE_MX_DNSBL_THRESHOLD: z.coerce.number().int().min(1).default(3),
+  GIROFLEE_MX_CONNECTIONS_PER_CLIENT: z.coerce.number().int().min(1).default(10),
+  GIROFLEE_MX_CONNECTION_RATE: z.coerce.number().int().min(1).default(30),
+  GIROFLEE_MX_MESSAGE_RATE: z.coerce.number().int().min(1).default(60),
+  GIROFLEE_MX_RECIPIENT_RATE: z.coerce.number().int().min(1).default(200),
   // Outbound sending limits per mailbox (src/sending), the platform's defaults.
   GIROFLEE_SENDING_POLICY: z.string().default('127.0.0.1:10028'),
   GIROFLEE_SENDING_HOUR_MESSAGES: z.coerce.number().int().min(0).default(100),
@@ -121,6 +134,10 @@ const envSchema = z.object({
   GIROFLEE_MAILSTACK_AUTH: z.coerce.number().int().min(1).max(65535).default(12345),
   GIROFLEE_MAILSTACK_QUOTA_STATUS: z.coerce.number().int().min(1).max(65535).default(12340),
   GIROFLEE_MAILSTACK_RELAYHOST: z.string().optional(),
+  // The private stack's inbound defence (rspamd as the MX's milter): 0 runs Postfix and Dovecot only.
+  GIROFLEE_MAILSTACK_DEFENCE: z.enum(['0', '1']).default('1'),
+  GIROFLEE_MAILSTACK_RSPAMD_MILTER: z.coerce.number().int().min(1).max(65535).default(11332),
+  GIROFLEE_MAILSTACK_RSPAMD_FUZZY: z.coerce.number().int().min(1).max(65535).default(11335),
   // Webmail (src/mail): the Dovecot IMAP and the Postfix submission it proxies to.
   GIROFLEE_WEBMAIL_IMAP: z.string().optional(),
   GIROFLEE_WEBMAIL_SUBMISSION: z.string().optional(),
@@ -147,6 +164,23 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.string().default('production'),
 });
+
+/**
+ * MX hygiene in production: postscreen in front of the MX's smtpd, and limits on what one client
+ * may do. The private profile has none (no DNS, every client is loopback).
+ */
+export interface MxHygiene {
+  /** postscreen_dnsbl_sites entries, `zone[=filter][*weight]` (postscreen(8)). */
+  dnsblSites: string[];
+  /** The summed weight from which a client is refused. */
+  dnsblThreshold: number;
+  /** Simultaneous connections from one client. */
+  connectionsPerClient: number;
+  /** Per minute and per client: connections, messages, recipients. */
+  connectionRate: number;
+  messageRate: number;
+  recipientRate: number;
+}
 
 export interface Config {
   dataDir: string;
@@ -181,7 +215,13 @@ export interface Config {
     imap: number;
     auth: number;
     quotaStatus: number;
+    rspamdMilter: number;
+    rspamdFuzzy: number;
   };
+  /** postscreen and per-client limits on the production MX (`giroflee mta render`). */
+  mxHygiene: MxHygiene;
+  /** rspamd in front of the private stack's MX (GIROFLEE_MAILSTACK_DEFENCE, on by default). */
+  mailstackDefence: boolean;
   /** Where the private stack sends mail leaving the platform; unset keeps it queued. */
   mailstackRelayhost?: Endpoint;
   webmail: WebmailSettings;
@@ -504,6 +544,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       imap: e.GIROFLEE_MAILSTACK_IMAP,
       auth: e.GIROFLEE_MAILSTACK_AUTH,
       quotaStatus: e.GIROFLEE_MAILSTACK_QUOTA_STATUS,
+      rspamdMilter: e.GIROFLEE_MAILSTACK_RSPAMD_MILTER,
+      rspamdFuzzy: e.GIROFLEE_MAILSTACK_RSPAMD_FUZZY,
+    },
+    mailstackDefence: e.GIROFLEE_MAILSTACK_DEFENCE === '1',
+    mxHygiene: {
+      dnsblSites: e.GIROFLEE_MX_DNSBL_SITES.split(',')
+        .map((z) => z.trim().toLowerCase())
+        .filter(Boolean),
+      dnsblThreshold: e.GIROFLEE_MX_DNSBL_THRESHOLD,
+      connectionsPerClient: e.GIROFLEE_MX_CONNECTIONS_PER_CLIENT,
+      connectionRate: e.GIROFLEE_MX_CONNECTION_RATE,
+      messageRate: e.GIROFLEE_MX_MESSAGE_RATE,
+      recipientRate: e.GIROFLEE_MX_RECIPIENT_RATE,
     },
     mailstackRelayhost: e.GIROFLEE_MAILSTACK_RELAYHOST
       ? parseEndpoint(e.GIROFLEE_MAILSTACK_RELAYHOST, 25)

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Knex } from 'knex';
 import type { Config } from '../config';
+import { SHARED_HYPERSCAN_CACHE } from './hyperscan-cache';
 import type { MasterCredentials } from './master-user';
 import type { StartMailstackOptions } from './start-mailstack';
 
@@ -38,6 +39,8 @@ export function mailstackOptions(
       reinject: config.reinject.port,
       managesieve: config.managesieve.port,
       doveadm: config.doveadm.port,
+      // The scanning worker for submitted mail runs only when giroflee asks it (GIROFLEE_OUTBOUND_SCAN).
+      rspamdScan: config.mailstackDefence ? config.sending.scan?.rspamd.port : undefined,
     },
     inboundTransport: 'gateway',
     gatewayLmtp: config.lmtp,
@@ -47,5 +50,12 @@ export function mailstackOptions(
     relayhost: config.mailstackRelayhost,
     masterUser,
     doveadmApiKey,
+    // A private stack never asks the system's resolvers: GIROFLEE_DNS_SERVERS when set, otherwise
+    // giroflee's own zone, which refuses other names (outside senders' checks then read none).
+    defence: config.mailstackDefence
+      ? { dnsServers: config.dnsServers ?? [config.dnsZoneListen] }
+      : undefined,
+    // Several data directories on one machine compile rspamd's expressions once.
+    hyperscanCache: SHARED_HYPERSCAN_CACHE,
   };
 }

@@ -101,6 +101,7 @@ export async function productionSettings(config: Config, o: ProductionOptions): 
     doveadmApiKey: o.doveadmApiKey,
     vmail: o.vmail,
     defence: { ...DEFAULT_DEFENCE, dnsServers: config.dnsServers ?? [] },
+    mxHygiene: config.mxHygiene,
   };
 }
 

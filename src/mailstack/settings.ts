@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { Endpoint } from '../config';
+import type { Endpoint, MxHygiene } from '../config';
 
 /** Loopback ports of a private stack (defaults in docs/architecture.md, "Ports"). */
 export interface MailstackPorts {
@@ -131,6 +131,8 @@ export interface MailstackSettings {
   doveadmApiKey?: string;
   /** uid/gid that own the mail store. */
   vmail: { user: string; uid: number; gid: number };
+  /** Production only: postscreen and per-client limits on the MX (absent: none). */
+  mxHygiene?: MxHygiene;
   /** rspamd in front of the MX; null runs none (Postfix accepts what its own checks pass). */
   defence: DefenceSettings | null;
 }

@@ -188,7 +188,7 @@ export async function startMailstack(opts: StartMailstackOptions): Promise<Runni
       });
       // Without a cache, compiling its regular expressions takes minutes on a busy machine.
       await waitForPort(s.ports.rspamdMilter, 180_000);
-      if (s.ports.rspamdScan) await waitForPort(s.ports.rspamdScan, 60_000);
+      if (s.ports.rspamdScan) await waitForPort(s.ports.rspamdScan, 180_000);
       // The public suffixes, compiled before rspamd listens, are the longest part.
       await publish();
     }

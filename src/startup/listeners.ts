@@ -123,6 +123,30 @@ export function listenersOf(config: Config): Listener[] {
         en: 'Dovecot’s quota service',
       }),
     );
+    if (config.mailstackDefence) {
+      list.push(
+        stackPort('GIROFLEE_MAILSTACK_RSPAMD_MILTER', p.rspamdMilter, {
+          fr: 'le milter rspamd du MX',
+          en: 'the MX’s rspamd milter',
+        }),
+        {
+          ...stackPort('GIROFLEE_MAILSTACK_RSPAMD_FUZZY', p.rspamdFuzzy, {
+            fr: 'le stockage flou de rspamd (signalements d’indésirables)',
+            en: 'rspamd’s fuzzy storage (junk reports)',
+          }),
+          protocols: ['udp'],
+        },
+      );
+      if (config.sending.scan) {
+        list.push({
+          ...stackPort('GIROFLEE_OUTBOUND_SCAN', config.sending.scan.rspamd.port, {
+            fr: 'l’analyse rspamd du courrier soumis',
+            en: 'rspamd’s scanning of submitted mail',
+          }),
+          example: endpointExample('GIROFLEE_OUTBOUND_SCAN', '127.0.0.1'),
+        });
+      }
+    }
   }
   return list;
 }

@@ -41,7 +41,9 @@ export function registerMailstack(program: Command): void {
 
   mailstack
     .command('up')
-    .description('render the configuration under <data>/mailstack and start Postfix and Dovecot')
+    .description(
+      'render the configuration under <data>/mailstack and start Postfix, Dovecot and rspamd (GIROFLEE_MAILSTACK_DEFENCE=0: without rspamd)',
+    )
     .option('--json', 'print JSON')
     .action(
       action(async (opts: { json?: boolean }) =>
@@ -60,6 +62,9 @@ export function registerMailstack(program: Command): void {
               [
                 `mail stack up in ${stack.dir} / pile mail démarrée`,
                 `  MX 127.0.0.1:${stack.ports.mx}  submission 127.0.0.1:${stack.ports.submission}  IMAP 127.0.0.1:${stack.ports.imap}`,
+                stack.settings.defence
+                  ? `  rspamd milter 127.0.0.1:${stack.ports.rspamdMilter} (GIROFLEE_MAILSTACK_DEFENCE=0: off / désactivé)`
+                  : '',
                 ctx.config.databaseUrl
                   ? ''
                   : '  It reads the embedded PostgreSQL of this data directory: keep `giroflee serve` running' +
@@ -99,9 +104,13 @@ export function registerMailstack(program: Command): void {
           [
             `postfix: ${status.postfix ? 'running / en marche' : 'stopped / arrêté'}`,
             `dovecot: ${status.dovecot ? 'running / en marche' : 'stopped / arrêté'}`,
+            ...(config.mailstackDefence
+              ? [`rspamd: ${status.rspamd ? 'running / en marche' : 'stopped / arrêté'}`]
+              : []),
           ].join('\n'),
         );
-        if (!status.postfix || !status.dovecot) process.exitCode = 3;
+        if (!status.postfix || !status.dovecot || (config.mailstackDefence && !status.rspamd))
+          process.exitCode = 3;
       }),
     );
 
