@@ -126,6 +126,10 @@ describe('console: a racine runs the platform', () => {
       .getByRole('link', { name: 'Domaines' })
       .click();
     await headingIs(page, 'Tous les domaines');
+    // Each domain's DKIM state at a glance: the selector signing, the next scheduled rotation.
+    const domainRow = page.getByRole('row', { name: new RegExp(tenant.domain.name.replace(/\./g, '\\.')) });
+    await domainRow.getByText('Prochain changement le', { exact: false }).waitFor();
+    await domainRow.getByText('Signe :', { exact: false }).waitFor();
     await screenshot(page, 'console-every-domain');
     await page.getByRole('link', { name: tenant.domain.name }).click();
     await headingIs(page, tenant.domain.name);
