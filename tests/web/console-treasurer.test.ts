@@ -348,7 +348,11 @@ describe('console: a treasurer links her domain', () => {
     const joining = await web.newPage({ language: 'en' });
     opened.push(joining.close);
     await joining.page.goto(`${web.url}/join${link.hash}`);
-    await headingIs(joining.page, 'Join a collective');
+    await headingIs(joining.page, 'Join a collective').catch(async (e: Error) => {
+      // Says where the page went and what it shows, so a rare failure can be read.
+      const shown = await joining.page.evaluate(() => document.body.innerText.slice(0, 500));
+      throw new Error(`${e.message}\nat ${joining.page.url()}:\n${shown}`);
+    });
     const chosen = 'the beans climb the old garden fence';
     await joining.page.getByLabel('Your password', { exact: true }).fill(chosen);
     await joining.page.getByLabel('Your password, once more').fill(chosen);
