@@ -111,6 +111,18 @@ export async function listLiveDkimKeys(ctx: ServiceContext, domainId: string): P
     .orderBy('created_at');
 }
 
+/** Every live key of every domain, with its domain's name: the racines' overview, in one query. */
+export async function listLiveDkimKeysOfAllDomains(
+  ctx: ServiceContext,
+): Promise<Array<DkimKeyRow & { domain_name: string }>> {
+  return ctx
+    .db('dkim_keys as k')
+    .join('domains as d', 'd.id', 'k.domain_id')
+    .whereNot('k.state', 'retired')
+    .orderBy(['d.name', 'k.created_at'])
+    .select('k.*', 'd.name as domain_name');
+}
+
 /** Every key of a domain, retired ones included, newest first (the history the API and CLI show). */
 export async function listDkimKeys(ctx: ServiceContext, domainId: string): Promise<DkimKeyRow[]> {
   return ctx.db('dkim_keys').where({ domain_id: domainId }).orderBy('created_at', 'desc');

@@ -1,12 +1,19 @@
 import type { Actor } from '../auth/actor';
 import { recordAudit } from '../audit/record-audit';
-import type { AppContext, ServiceContext } from '../context';
+import { authorize } from '../auth/authorize';
+import type { AppContext, CommandContext, ServiceContext } from '../context';
 import { runInTransaction } from '../db/transaction';
 import type { DomainRow } from '../domains/find-domain';
 import { resolverOf } from './check-domain';
 import { publicKeyOf } from './checks/dkim';
 import { rotateDkimKey } from './commands/rotate-dkim-key';
-import { activatePendingKey, DkimKeyRow, listLiveDkimKeys, retireKey } from './dkim-keys';
+import {
+  activatePendingKey,
+  DkimKeyRow,
+  listLiveDkimKeys,
+  listLiveDkimKeysOfAllDomains,
+  retireKey,
+} from './dkim-keys';
 
 const DAY = 24 * 3600 * 1000;
 const scheduler: Actor = { type: 'system', label: 'dkim-rotation' };
@@ -55,17 +62,51 @@ export async function advanceDkimRotation(ctx: AppContext, domain: DomainRef): P
     changes.push(`retired ${k.selector}`);
   }
 
-  const current = await listLiveDkimKeys(ctx, domain.id);
-  const due = current.some(
-    (k) =>
-      k.state === 'active' &&
-      k.mode === 'delegated' &&
-      now.getTime() - (k.activated_at ?? k.created_at).getTime() >= settings.dkimRotationDays * DAY,
-  );
-  const busy = current.some((k) => k.state === 'pending' || k.state === 'retiring');
-  if (due && !busy) {
+  const next = nextDkimRotation(settings, await listLiveDkimKeys(ctx, domain.id));
+  if (next && now.getTime() >= next.getTime()) {
     await runInTransaction(asScheduler, (tx) => rotateDkimKey(tx, domain));
     changes.push('rotation started');
   }
   return changes;
+}
+
+/**
+ * When the scheduled step will start a domain's next rotation, from its live keys: once a
+ * delegated active key is the rotation interval old, and no rotation is under way (a pending or
+ * retiring key). Null when none will: keys the owner publishes as TXT are rotated by hand.
+ */
+export function nextDkimRotation(
+  settings: { dkimRotationDays: number },
+  keys: Array<Pick<DkimKeyRow, 'state' | 'mode' | 'activated_at' | 'created_at'>>,
+): Date | null {
+  if (keys.some((k) => k.state === 'pending' || k.state === 'retiring')) return null;
+  const starts = keys
+    .filter((k) => k.state === 'active' && k.mode === 'delegated')
+    .map((k) => (k.activated_at ?? k.created_at).getTime() + settings.dkimRotationDays * DAY);
+  return starts.length ? new Date(Math.min(...starts)) : null;
+}
+
+/**
+ * Every domain's DKIM state at a glance (racines): the selectors signing now, a key waiting to
+ * be seen in DNS, a key retiring and when it stops being published, the next scheduled rotation.
+ */
+export async function dkimOverview(ctx: CommandContext) {
+  authorize(ctx.actor, 'read', { type: 'platform' });
+  const rows = await listLiveDkimKeysOfAllDomains(ctx);
+  const byDomain = new Map<string, typeof rows>();
+  for (const r of rows) byDomain.set(r.domain_name, [...(byDomain.get(r.domain_name) ?? []), r]);
+  const retention = ctx.config.dns.dkimRetentionDays * DAY;
+  return [...byDomain].map(([domain, keys]) => ({
+    domain,
+    mode: keys[0].mode,
+    active: keys.filter((k) => k.state === 'active').map((k) => k.selector),
+    pending: keys.filter((k) => k.state === 'pending').map((k) => k.selector),
+    retiring: keys
+      .filter((k) => k.state === 'retiring')
+      .map((k) => ({
+        selector: k.selector,
+        until: k.retiring_at ? new Date(k.retiring_at.getTime() + retention) : null,
+      })),
+    nextRotationAt: nextDkimRotation(ctx.config.dns, keys),
+  }));
 }

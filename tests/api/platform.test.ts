@@ -67,6 +67,59 @@ describe('/api/v1/platform', () => {
     });
   });
 
+  describe('GET /api/v1/platform/dkim', () => {
+    it('gives every domain’s signing selectors, key in waiting, retiring key and next rotation', async () => {
+      const DAY = 24 * 3600 * 1000;
+      const steady = await makeDomain(app.ctx, { collectiveId: tenant.collective.id });
+      const rotating = await makeDomain(app.ctx, { collectiveId: tenant.collective.id });
+      await makeDkimKeys(app.ctx, steady.id);
+      await makeDkimKeys(app.ctx, rotating.id);
+      const rotated = await app.client.request('POST', `/api/v1/domains/${rotating.name}/dkim/rotate`, {
+        as: racine.actor,
+      });
+      expect(rotated.status).toBe(200);
+      const retiringAt = new Date(app.ctx.now().getTime() - DAY);
+      const res = await app.client.request('GET', '/api/v1/platform/dkim', { as: racine.actor });
+      expect(res.status).toBe(200);
+      const of = (name: string) => res.body.items.find((i: { domain: string }) => i.domain === name);
+      const active = await app.ctx.db('dkim_keys').where({ domain_id: steady.id, state: 'active' }).first();
+      const { dkimRotationDays, dkimRetentionDays } = app.ctx.config.dns;
+      expect(of(steady.name)).toEqual({
+        domain: steady.name,
+        mode: 'delegated',
+        active: [active.selector],
+        pending: [],
+        retiring: [],
+        nextRotationAt: new Date(active.activated_at.getTime() + dkimRotationDays * DAY).toISOString(),
+      });
+      // A rotation under way: nothing more is scheduled until it ends.
+      expect(of(rotating.name)).toMatchObject({ pending: [expect.any(String)], nextRotationAt: null });
+
+      await app.ctx
+        .db('dkim_keys')
+        .where({ domain_id: steady.id })
+        .update({ state: 'retiring', retiring_at: retiringAt });
+      const later = await app.client.request('GET', '/api/v1/platform/dkim', { as: racine.actor });
+      const retiring = later.body.items.find((i: { domain: string }) => i.domain === steady.name);
+      expect(retiring).toMatchObject({
+        active: [],
+        retiring: [
+          {
+            selector: active.selector,
+            until: new Date(retiringAt.getTime() + dkimRetentionDays * DAY).toISOString(),
+          },
+        ],
+        nextRotationAt: null,
+      });
+    });
+
+    it('is for racines only', async () => {
+      for (const as of [tenant.actors.admin, tenant.actors.member, tenant.actors.owner]) {
+        expect((await app.client.request('GET', '/api/v1/platform/dkim', { as })).status).toBe(403);
+      }
+    });
+  });
+
   describe('GET /api/v1/platform/master-key', () => {
     it('counts the secrets re-wrapped by the current key, resumable until all are', async () => {
       await makeDkimKeys(app.ctx, tenant.domain.id);

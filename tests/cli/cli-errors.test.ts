@@ -90,11 +90,7 @@ describe('giroflee CLI: errors, version, account password reset, lazy loading', 
     await cli.run('racine', 'add', 'sans-telephone@example.org');
     const account = await cli.db('accounts').where({ email: 'sans-telephone@example.org' }).first();
     await cli.db('accounts').where({ id: account.id }).update({ totp_enabled: true, totp_secret: 'wrapped' });
-    await cli.db('sessions').insert({
-      token_hash: 't'.repeat(64),
-      account_id: account.id,
-      expires_at: new Date(Date.now() + 3600_000),
-    });
+    await createSession(cli.ctx, { accountId: account.id }, 1);
     const res = await cli.run('account', 'reset-totp', 'Sans-Telephone@example.org', '--json');
     expect(res.code).toBe(0);
     expect(JSON.parse(res.out)).toMatchObject({ email: 'sans-telephone@example.org', totpEnabled: false });

@@ -3,6 +3,7 @@ import { startDnsEnv } from '../dns/dns-env';
 import { verifyPassword } from '../../src/auth/password-hash';
 import {
   makeAccount,
+  makeDkimKeys,
   makeDomain,
   makeMailbox,
   makeRacine,
@@ -126,6 +127,13 @@ describe('console: a racine runs the platform', () => {
       .getByRole('link', { name: 'Domaines' })
       .click();
     await headingIs(page, 'Tous les domaines');
+    // Each domain's DKIM state at a glance: the selector signing, the next scheduled rotation.
+    await makeDkimKeys(web.ctx, tenant.domain.id);
+    await page.reload();
+    await headingIs(page, 'Tous les domaines');
+    const domainRow = page.getByRole('row', { name: new RegExp(tenant.domain.name.replace(/\./g, '\\.')) });
+    await domainRow.getByText('Prochain changement le', { exact: false }).waitFor();
+    await domainRow.getByText('Signe :', { exact: false }).waitFor();
     await screenshot(page, 'console-every-domain');
     await page.getByRole('link', { name: tenant.domain.name }).click();
     await headingIs(page, tenant.domain.name);
@@ -257,9 +265,16 @@ describe('console: a racine runs the platform', () => {
         ['/console/racine/platform', 'platform'],
       ];
       const { page, assertClean } = await racinePage({ language, viewport });
+      // The README's pictures of the screens that have no test of their own taking one.
+      const shots: Record<string, string> = {
+        mailboxes: 'console-mailboxes',
+        relays: 'console-relays',
+        platform: 'console-platform',
+      };
       for (const [path, label] of screens) {
         await visit(page, path);
         await expectAccessible(page, `${label} (${language}, ${viewport.width} px)`);
+        if (language === 'fr' && shots[label]) await screenshot(page, shots[label]);
         if (viewport.width === 320)
           expect({ path, overflow: await sidewaysOverflow(page) }).toEqual({ path, overflow: 0 });
       }
@@ -316,6 +331,29 @@ describe('console: a racine runs the platform', () => {
     await headingIs(page, `Boîtes aux lettres de ${tenant.domain.name}`);
     await page.locator('#announcements', { hasText: `${mailbox.address} est supprimée.` }).waitFor();
     expect(await web.ctx.db('mailboxes').where({ id: mailbox.id }).first()).toBeUndefined();
+
+    // The accounts screen's dialogs: Enter opens, "Cancel" comes first, Escape gives the focus
+    // back; confirmed, the one-time password's heading takes the focus.
+    const person = await makeAccount(web.ctx, { email: 'clavier-compte@asso.example' });
+    await visit(page, '/console/racine/accounts');
+    await page.getByRole('searchbox', { name: 'Chercher un compte' }).fill('clavier-compte');
+    await page.waitForFunction(() => document.querySelectorAll('tbody tr').length === 1);
+    const reset = `Nouveau mot de passe (${person.email})`;
+    await tabTo(reset);
+    await page.keyboard.press('Enter');
+    await page.getByRole('dialog').waitFor();
+    expect(await focusedText()).toBe('Annuler');
+    await page.keyboard.press('Escape');
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+    await page.waitForFunction((text) => document.activeElement?.textContent === text, reset);
+    await page.keyboard.press('Enter');
+    await page.getByRole('dialog').waitFor();
+    await tabTo('Remplacer le mot de passe');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(
+      (email) => document.activeElement?.textContent === `Mot de passe à usage unique de ${email}`,
+      person.email,
+    );
     assertClean();
   });
 });

@@ -2,7 +2,14 @@ import { authenticator } from 'otplib';
 import type { Page } from 'playwright-core';
 import { rr } from '../dns/fixture-dns';
 import { startDnsEnv } from '../dns/dns-env';
-import { makeAccount, makeCollective, makeDomain, makeMailbox, makeRacine } from '../support/factories';
+import {
+  makeAccount,
+  makeCollective,
+  makeDomain,
+  makeMailbox,
+  makeRacine,
+  TEST_PASSWORD,
+} from '../support/factories';
 import type { Actor } from '../../src/auth/actor';
 import type { Notifier } from '../../src/context';
 import { expectAccessible } from './support/axe';
@@ -294,6 +301,101 @@ describe('console: a treasurer links her domain', () => {
       await headingIs(page, 'Page not found');
     }
     expect(await sidewaysOverflow(page)).toBe(0);
+    assertClean();
+    await close();
+  });
+
+  it('lets an admin invite, withdraw, promote and remove members, the newcomer joining from the e-mail', async () => {
+    const admin = await makeAccount(web.ctx, {
+      email: 'presidente@amis-du-jardin.example',
+      collectiveId: collective.id,
+      role: 'admin',
+    });
+    const leaving = await makeAccount(web.ctx, {
+      email: 'ancien@amis-du-jardin.example',
+      collectiveId: collective.id,
+      role: 'member',
+    });
+    const { page, assertClean, close } = await web.newPage();
+    opened.push(close);
+    await page.goto(`${web.url}/login`);
+    await logIn(page, admin.email, TEST_PASSWORD);
+    await headingIs(page, 'Console');
+    await page.goto(`${web.url}/console/c/${collective.slug}/members`);
+    await headingIs(page, `Membres de ${collective.name}`);
+    const main = page.getByRole('main');
+
+    // Two invitations, one of them a mistake, withdrawn.
+    const newcomer = 'nouvelle@amis-du-jardin.example';
+    const mistaken = 'erreur@amis-du-jardin.example';
+    for (const email of [newcomer, mistaken]) {
+      await page.getByLabel('Adresse e-mail de la personne').fill(email);
+      await page.getByRole('button', { name: 'Inviter', exact: true }).click();
+      await main.getByText(`Invitation envoyée à ${email}.`, { exact: false }).waitFor();
+    }
+    await page.getByRole('button', { name: `Retirer l’invitation de ${mistaken}` }).click();
+    const withdraw = page.getByRole('dialog');
+    await withdraw.getByText('ne fonctionneront plus', { exact: false }).waitFor();
+    await withdraw.getByRole('button', { name: 'Retirer l’invitation' }).click();
+    await main.getByText(`L’invitation de ${mistaken} est retirée.`).waitFor();
+    await main.getByText(`${newcomer} (membre)`, { exact: false }).waitFor();
+    expect(await main.getByText(`${mistaken} (membre)`, { exact: false }).count()).toBe(0);
+
+    // The newcomer follows the mailed link, in English, and joins with a password of her own.
+    const mailed = () => mails.find((m) => m.to.includes(newcomer));
+    await until(() => mailed() !== undefined, 'the invitation was mailed');
+    const link = new URL(/(https?:\/\/\S+\/join#\S+)/.exec(mailed()?.text ?? '')?.[1] ?? 'about:blank');
+    const joining = await web.newPage({ language: 'en' });
+    opened.push(joining.close);
+    await joining.page.goto(`${web.url}/join${link.hash}`);
+    await headingIs(joining.page, 'Join a collective').catch(async (e: Error) => {
+      // Says where the page went and what it shows, so a rare failure can be read.
+      const shown = await joining.page.evaluate(() => document.body.innerText.slice(0, 500));
+      throw new Error(`${e.message}\nat ${joining.page.url()}:\n${shown}`);
+    });
+    const chosen = 'the beans climb the old garden fence';
+    await joining.page.getByLabel('Your password', { exact: true }).fill(chosen);
+    await joining.page.getByLabel('Your password, once more').fill(chosen);
+    await joining.page.getByRole('button', { name: 'Create my account and join' }).click();
+    await joining.page.waitForURL(/\/console\/welcome$/);
+    joining.assertClean();
+
+    // She is a member; the admin makes her an admin, then removes the one who left.
+    await page.reload();
+    const row = page.getByRole('row', { name: new RegExp(newcomer) });
+    await row.getByRole('cell', { name: 'membre', exact: true }).waitFor();
+    await row.getByRole('button', { name: `Nommer ${newcomer} administrateur·ice` }).click();
+    const promote = page.getByRole('dialog', { name: `Nommer ${newcomer} administrateur·ice ?` });
+    await promote.getByText('pourra gérer tout le collectif', { exact: false }).waitFor();
+    await expectAccessible(page, 'role change confirmation (fr)');
+    await promote.getByRole('button', { name: 'Changer le rôle' }).click();
+    await main.getByText(`Rôle de ${newcomer} : administration.`).waitFor();
+    await row.getByRole('cell', { name: 'administration', exact: true }).waitFor();
+
+    await page.getByRole('button', { name: `Retirer ${leaving.email}` }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Retirer', exact: true }).click();
+    await main.getByText(`${leaving.email} a été retiré du collectif.`).waitFor();
+    await page.getByRole('row', { name: new RegExp(leaving.email) }).waitFor({ state: 'detached' });
+    await expectAccessible(page, 'members after the changes (fr)');
+
+    const roles = await web.ctx
+      .db('memberships as m')
+      .join('accounts as a', 'a.id', 'm.account_id')
+      .where('m.collective_id', collective.id)
+      .whereIn('a.email', [admin.email, newcomer, leaving.email, mistaken])
+      .select('a.email', 'm.role');
+    expect(roles.sort((a, b) => a.email.localeCompare(b.email))).toEqual([
+      { email: newcomer, role: 'admin' },
+      { email: admin.email, role: 'admin' },
+    ]);
+    const actions = await web.ctx.db('audit_log').where({ actor_id: admin.id }).orderBy('id').pluck('action');
+    expect(actions).toEqual([
+      'member.invite',
+      'member.invite',
+      'member.invite.revoke',
+      'member.role',
+      'member.remove',
+    ]);
     assertClean();
     await close();
   });

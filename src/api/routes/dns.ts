@@ -7,6 +7,7 @@ import { rotateDkimKey } from '../../dns/commands/rotate-dkim-key';
 import { setDkimMode } from '../../dns/commands/set-dkim-mode';
 import { verifyDomain } from '../../dns/commands/verify-domain';
 import { listDkimKeys, presentDkimKey } from '../../dns/dkim-keys';
+import { nextDkimRotation } from '../../dns/dkim-rotation';
 import { domainRecords } from '../../dns/domain-records';
 import { presentPlan } from '../../dns/record-plan';
 import { zoneSnippet } from '../../dns/zone-file';
@@ -103,12 +104,15 @@ export function mountDns(router: Router, app: AppContext): void {
   defineRoute(router, app, {
     method: 'get',
     path: '/domains/:name/dkim',
-    summary: 'DKIM keys of the domain and their rotation state, newest first (public parts only)',
+    summary:
+      'DKIM keys of the domain and their rotation state, newest first (public parts only), and when the next scheduled rotation starts (null: none scheduled)',
     tags: ['dns'],
     params: domainParams,
     handler: async ({ ctx, params }) => {
       const domain = await findDomainForActor(ctx, params.name, 'read');
-      return { items: (await listDkimKeys(ctx, domain.id)).map(presentDkimKey) };
+      const keys = await listDkimKeys(ctx, domain.id);
+      const live = keys.filter((k) => k.state !== 'retired');
+      return { items: keys.map(presentDkimKey), nextRotationAt: nextDkimRotation(ctx.config.dns, live) };
     },
   });
 

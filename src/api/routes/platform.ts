@@ -1,5 +1,6 @@
 import type { Router } from 'express';
 import type { AppContext } from '../../context';
+import { dkimOverview } from '../../dns/dkim-rotation';
 import { masterKeyProgress, platformHealth, postfixQueue } from '../../health/platform-health';
 import { watchedPostfixConfigDir } from '../../mailstack/queue-summary';
 import { defineRoute } from '../define-route';
@@ -34,5 +35,14 @@ export function mountPlatform(router: Router, app: AppContext): void {
     summary: 'Racine: the master-key rotation’s progress (secrets re-wrapped / total) and the CLI command',
     tags: ['platform'],
     handler: async ({ ctx }) => masterKeyProgress({ ...ctx, db: app.db }),
+  });
+
+  defineRoute(router, app, {
+    method: 'get',
+    path: '/platform/dkim',
+    summary:
+      'Racine: every domain’s DKIM state (signing selectors, key awaiting DNS, retiring key and when it goes, next scheduled rotation)',
+    tags: ['platform'],
+    handler: async ({ ctx }) => ({ items: await dkimOverview(ctx) }),
   });
 }

@@ -32,7 +32,7 @@ export function DkimSection(props: {
   const [notice, setNotice] = useState('');
   const base = `/domains/${encodeURIComponent(props.domain)}/dkim`;
   const state = useLoad(
-    (signal) => api<Page<DkimKey>>('GET', base, { signal }),
+    (signal) => api<Page<DkimKey> & { nextRotationAt?: string | null }>('GET', base, { signal }),
     [props.domain, props.checkedAt],
   );
   const keys = state.data?.items.filter((k) => k.state !== 'retired') ?? [];
@@ -47,6 +47,11 @@ export function DkimSection(props: {
         {() => (
           <>
             <p>{mode === 'txt' ? t('console:dkim.modeTxt') : t('console:dkim.modeDelegated')}</p>
+            {state.data?.nextRotationAt && (
+              <p>
+                {t('console:dkim.nextRotation', { at: formatDateTime(state.data.nextRotationAt, language) })}
+              </p>
+            )}
             {keys.length === 0 ? (
               <p>{t('console:dkim.none')}</p>
             ) : (

@@ -231,3 +231,13 @@ export interface ConsoleAccountPage {
   items: ConsoleAccount[];
   nextCursor: string | null;
 }
+
+/** A domain's DKIM state, as GET /platform/dkim gives it to the racines. */
+export interface DkimOverview {
+  domain: string;
+  mode: 'delegated' | 'txt';
+  active: string[];
+  pending: string[];
+  retiring: Array<{ selector: string; until: string | null }>;
+  nextRotationAt: string | null;
+}

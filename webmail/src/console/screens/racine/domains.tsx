@@ -6,7 +6,8 @@ import { Screen } from '../../../ui/screen';
 import { DomainStateBadge, LastChecked } from '../../components/check-summary';
 import { collectivePath, domainPath, Only } from '../../components/layout';
 import { LoadState } from '../../components/load-state';
-import type { Collective, Domain, Page } from '../../lib/types';
+import { formatDate } from '../../lib/format';
+import type { Collective, DkimOverview, Domain, Page } from '../../lib/types';
 import { useLoad } from '../../lib/use-load';
 
 /** Broken first: errors, then unknown, warnings, pending proofs, never checked, and fine last. */
@@ -30,7 +31,12 @@ export default function AllDomainsScreen() {
         ),
       ),
     );
-    return lists.flat().sort((a, b) => brokenFirst(a) - brokenFirst(b) || a.name.localeCompare(b.name));
+    const sorted = lists
+      .flat()
+      .sort((a, b) => brokenFirst(a) - brokenFirst(b) || a.name.localeCompare(b.name));
+    const dkim = await api<Page<DkimOverview>>('GET', '/platform/dkim', { signal });
+    const byName = new Map(dkim.items.map((d) => [d.domain, d]));
+    return sorted.map((d) => ({ ...d, dkim: byName.get(d.name) }));
   }, []);
   return (
     <Screen title={t('console:allDomains.title')}>
@@ -58,6 +64,7 @@ export default function AllDomainsScreen() {
                     <th scope="col">{t('console:allDomains.columns.collective')}</th>
                     <th scope="col">{t('console:allDomains.columns.state')}</th>
                     <th scope="col">{t('console:allDomains.columns.checked')}</th>
+                    <th scope="col">{t('console:allDomains.columns.dkim')}</th>
                   </tr>
                 </thead>
                 <tbody>
@@ -75,6 +82,9 @@ export default function AllDomainsScreen() {
                       <td data-label={t('console:allDomains.columns.checked')}>
                         <LastChecked at={d.lastCheckedAt} />
                       </td>
+                      <td data-label={t('console:allDomains.columns.dkim')}>
+                        <DkimSummary state={d.dkim} />
+                      </td>
                     </tr>
                   ))}
                 </tbody>
@@ -84,5 +94,37 @@ export default function AllDomainsScreen() {
         </LoadState>
       </Only>
     </Screen>
+  );
+}
+
+/** A domain's keys in a few words: who signs, what waits or retires, when the next rotation comes. */
+function DkimSummary(props: { state?: DkimOverview }) {
+  const { t, language } = useI18n();
+  const s = props.state;
+  if (!s) return <span>{t('console:allDomains.dkim.none')}</span>;
+  return (
+    <ul class="plain">
+      {s.active.length > 0 && (
+        <li>
+          {t('console:allDomains.dkim.signing')} <code>{s.active.join(', ')}</code>
+        </li>
+      )}
+      {s.pending.map((selector) => (
+        <li key={selector}>
+          {t('console:allDomains.dkim.pending')} <code>{selector}</code>
+        </li>
+      ))}
+      {s.retiring.map((r) => (
+        <li key={r.selector}>
+          {t('console:allDomains.dkim.retiring')} <code>{r.selector}</code>
+          {r.until && ` ${t('console:allDomains.dkim.until', { at: formatDate(r.until, language) })}`}
+        </li>
+      ))}
+      <li>
+        {s.nextRotationAt
+          ? t('console:allDomains.dkim.next', { at: formatDate(s.nextRotationAt, language) })
+          : t(s.mode === 'txt' ? 'console:allDomains.dkim.byHand' : 'console:allDomains.dkim.noneScheduled')}
+      </li>
+    </ul>
   );
 }
