@@ -1,12 +1,19 @@
 import type { Router } from 'express';
 import { z } from 'zod';
+import { webLink } from '../../config';
 import type { AppContext } from '../../context';
 import { findDomainForActor } from '../../domains/find-domain';
 import { createMailbox } from '../../mailboxes/commands/create-mailbox';
 import { deleteMailbox } from '../../mailboxes/commands/delete-mailbox';
 import { setMailboxPassword } from '../../mailboxes/commands/set-mailbox-password';
 import { updateMailbox } from '../../mailboxes/commands/update-mailbox';
+import {
+  completeMailboxSetup,
+  inspectSetupLink,
+  reissueSetupLink,
+} from '../../mailboxes/commands/setup-mailbox';
 import { findMailboxForActor, listMailboxes, presentMailbox } from '../../mailboxes/mailboxes';
+import { setupLinkPath } from '../../mailboxes/setup-links';
 import { displayTextSchema } from '../../names/display-text';
 import { localPartSchema } from '../../names/email-address';
 import { defineRoute } from '../define-route';
@@ -35,27 +42,35 @@ const PASSWORD_CONSEQUENCES = {
   },
 };
 
+const setupToken = z.string().min(1).max(200);
+
 export function mountMailboxes(router: Router, app: AppContext): void {
   const limit = mutationLimiter();
+  /** The one answer that carries a setup link's secret: the admin hands it to the owner. */
+  const presentLink = (link: { token: string; expiresAt: Date }) => ({
+    url: webLink(app.config, setupLinkPath(link.token)),
+    expiresAt: link.expiresAt,
+  });
 
   defineRoute(router, app, {
     method: 'post',
     path: '/domains/:name/mailboxes',
-    summary: 'Create a mailbox; with an encryption key, its recovery code is returned once',
+    summary:
+      'Create a mailbox. With a password: with an encryption key, its recovery code is returned once. Without: a one-time link (setupLink, returned once) lets its owner choose the password and get the recovery code',
     tags: ['mailboxes'],
     rateLimit: limit,
     params: domainParams,
     body: z.strictObject({
       localPart: localPartSchema,
-      password: z.string().min(1).max(1024),
+      password: z.string().min(1).max(1024).optional(),
       displayName: displayTextSchema(200).optional(),
       quotaBytes: quota.optional(),
       encryptionMode: encryptionMode.optional(),
     }),
     handler: async ({ ctx, params, body }) => {
       const domain = await findDomainForActor(ctx, params.name, 'read');
-      const { mailbox, recoveryCode } = await createMailbox(ctx, domain, body);
-      return { ...presentMailbox(mailbox), recoveryCode };
+      const { mailbox, recoveryCode, setupLink } = await createMailbox(ctx, domain, body);
+      return { ...presentMailbox(mailbox), recoveryCode, setupLink: setupLink && presentLink(setupLink) };
     },
   });
 
@@ -141,6 +156,56 @@ export function mountMailboxes(router: Router, app: AppContext): void {
         recoveryCode: result.recoveryCode,
         consequences: PASSWORD_CONSEQUENCES[result.recoveryCode ? 'chosen' : result.kind],
       };
+    },
+  });
+
+  defineRoute(router, app, {
+    method: 'post',
+    path: '/mailboxes/:address/setup-link',
+    summary:
+      'A new one-time link for a mailbox still waiting for its owner to choose a password (the previous link stops working); returned once',
+    tags: ['mailboxes'],
+    rateLimit: limit,
+    params: mailboxParams,
+    handler: async ({ ctx, params }) =>
+      presentLink(await reissueSetupLink(ctx, await findMailboxForActor(ctx, params.address, 'read'))),
+  });
+
+  const setupLimit = loginLimiter();
+
+  defineRoute(router, app, {
+    method: 'post',
+    path: '/mailbox-setup/inspect',
+    summary: 'Public: which mailbox a one-time setup link is for, and until when (nothing changes)',
+    tags: ['mailboxes'],
+    auth: false,
+    rateLimit: setupLimit,
+    body: z.strictObject({ token: setupToken }),
+    status: 200,
+    handler: async ({ ctx, body }) => {
+      const m = await inspectSetupLink(ctx, body.token);
+      return {
+        address: m.address,
+        displayName: m.display_name,
+        encryptionMode: m.encryption_mode,
+        expiresAt: m.setup_link_expires_at,
+      };
+    },
+  });
+
+  defineRoute(router, app, {
+    method: 'post',
+    path: '/mailbox-setup',
+    summary:
+      'Public: the owner chooses the mailbox password with the one-time link; the key is made then and its recovery code returned once',
+    tags: ['mailboxes'],
+    auth: false,
+    rateLimit: setupLimit,
+    body: z.strictObject({ token: setupToken, password: z.string().min(1).max(1024) }),
+    status: 200,
+    handler: async ({ ctx, body }) => {
+      const { mailbox, recoveryCode } = await completeMailboxSetup(ctx, body);
+      return { address: mailbox.address, encryptionMode: mailbox.encryption_mode, recoveryCode };
     },
   });
 }
