@@ -15,6 +15,8 @@ import {
 import { findMailboxForActor, listMailboxes, presentMailbox } from '../../mailboxes/mailboxes';
 import { setupLinkPath } from '../../mailboxes/setup-links';
 import { displayTextSchema } from '../../names/display-text';
+import { quotaUsage, type QuotaUsage } from '../../quota/doveadm-quota';
+import { isAppError } from '../../errors';
 import { localPartSchema } from '../../names/email-address';
 import { defineRoute } from '../define-route';
 import { loginLimiter, mutationLimiter } from '../middleware/rate-limit';
@@ -77,18 +79,36 @@ export function mountMailboxes(router: Router, app: AppContext): void {
   defineRoute(router, app, {
     method: 'get',
     path: '/domains/:name/mailboxes',
-    summary: 'Mailboxes of a domain, a page at a time (opaque cursor), optionally by prefix',
+    summary:
+      'Mailboxes of a domain, a page at a time (opaque cursor), optionally by prefix; with usage=true, each with its storage use as Dovecot counts it (usageUnavailable when Dovecot does not answer)',
     tags: ['mailboxes'],
     params: domainParams,
     query: z.strictObject({
       limit: z.coerce.number().int().min(1).max(200).default(50),
       cursor: z.string().max(500).optional(),
       prefix: z.string().max(64).optional(),
+      usage: z.enum(['true', 'false']).optional(),
     }),
     handler: async ({ ctx, params, query }) => {
       const domain = await findDomainForActor(ctx, params.name, 'read');
       const page = await listMailboxes(ctx, domain.id, query);
-      return { items: page.items.map(presentMailbox), nextCursor: page.nextCursor };
+      const items = page.items.map(presentMailbox);
+      if (query.usage !== 'true') return { items, nextCursor: page.nextCursor };
+      // One doveadm request for the page. Dovecot down must not hide the list: usage is unknown.
+      let usage: Map<string, QuotaUsage | null> | null = null;
+      try {
+        usage = await quotaUsage(
+          ctx,
+          items.map((m) => m.address),
+        );
+      } catch (e) {
+        if (!(isAppError(e) && e.status === 503)) throw e;
+      }
+      return {
+        items: items.map((m) => ({ ...m, usage: usage?.get(m.address) ?? null })),
+        nextCursor: page.nextCursor,
+        usageUnavailable: usage === null,
+      };
     },
   });
 

@@ -1,0 +1,172 @@
+import type { Page } from 'playwright-core';
+import { freePorts } from '../support/mailstack';
+import { makeAccount, makeCollective, makeDomain, TEST_PASSWORD } from '../support/factories';
+import { expectAccessible } from './support/axe';
+import { useWebApp } from './support/browser';
+import { headingIs, logIn } from './support/pages';
+
+/**
+ * A collective's admin creates a mailbox whose owner chooses the password herself: the admin gets
+ * a one-time link, the owner opens it in her own browser, chooses her password, gets her
+ * recovery code on a screen of its own, and lands in the webmail.
+ */
+describe('console: a mailbox whose owner chooses her password', () => {
+  const web = useWebApp();
+  let admin: { email: string };
+  let domain: { name: string };
+  beforeAll(async () => {
+    const collective = await makeCollective(web.ctx, { name: 'La Cantine' });
+    admin = await makeAccount(web.ctx, { collectiveId: collective.id, role: 'admin' });
+    domain = await makeDomain(web.ctx, { collectiveId: collective.id });
+    // No Dovecot in this file: its doveadm API is a free port nobody listens on.
+    const [nobody] = await freePorts(1);
+    web.ctx.config.doveadm = { host: '127.0.0.1', port: nobody };
+  });
+  const opened: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((close) => close().catch(() => undefined)));
+  });
+
+  /** The link the screen shows once, read as the admin would copy it. */
+  const shownLink = async (page: Page) => {
+    const value = page
+      .locator('.copy-field')
+      .filter({ hasText: /Lien à usage unique|One-time link/ })
+      .locator('code');
+    return (await value.textContent())?.trim() ?? '';
+  };
+
+  it('takes the link from the admin to the owner, who ends in her webmail', async () => {
+    const address = `cuisine@${domain.name}`;
+    const adminPage = await web.newPage();
+    opened.push(adminPage.close);
+    const { page } = adminPage;
+    await page.goto(`${web.url}/login`);
+    await logIn(page, admin.email, TEST_PASSWORD);
+    await headingIs(page, 'Console');
+    await page.goto(`${web.url}/console/domains/${domain.name}/mailboxes/new`);
+    await headingIs(page, `Nouvelle boîte aux lettres sur ${domain.name}`);
+    await page.getByLabel('Début de l’adresse').fill('cuisine');
+    await page.getByLabel('Nom affiché (facultatif)').fill('Cuisine');
+    // The owner's link is the default; no password field is asked of the admin then.
+    await expect(page.getByLabel('La personne elle-même', { exact: false }).isChecked()).resolves.toBe(true);
+    expect(await page.getByLabel('Mot de passe de la boîte').count()).toBe(0);
+    await expectAccessible(page, 'new mailbox, owner’s link (fr)');
+    await page.getByRole('button', { name: 'Créer la boîte et obtenir le lien' }).click();
+
+    await headingIs(page, `Lien pour la personne qui utilisera ${address}`);
+    const first = await shownLink(page);
+    expect(new URL(first).pathname).toBe('/mailbox-setup');
+    await page.getByText('Ce lien ne sera plus jamais affiché', { exact: false }).waitFor();
+    await expectAccessible(page, 'setup link shown once (fr)');
+    await page.getByRole('button', { name: 'C’est fait : le lien est remis' }).click();
+    await headingIs(page, address);
+    await page.getByText('Mot de passe à choisir par la personne').waitFor();
+    await page.getByText('son lien est valable jusqu’au', { exact: false }).waitFor();
+    await expectAccessible(page, 'mailbox awaiting its owner (fr)');
+    // Shown once: coming back finds nothing.
+    await page.goBack();
+    await page.getByText('Ce lien a déjà été affiché une fois', { exact: false }).waitFor();
+
+    // The first link was lost: a new one replaces it.
+    await page.goto(`${web.url}/console/mailboxes/${address}`);
+    await page.getByRole('button', { name: 'Nouveau lien pour la personne' }).click();
+    await page.getByRole('dialog').getByText('Le lien donné auparavant cessera de fonctionner.').waitFor();
+    await expectAccessible(page, 'new link, confirmation (fr)');
+    await page.getByRole('dialog').getByRole('button', { name: 'Faire un nouveau lien' }).click();
+    await headingIs(page, `Lien pour la personne qui utilisera ${address}`);
+    const link = await shownLink(page);
+    expect(link).not.toBe(first);
+
+    // The list says which mailboxes still wait for their owner.
+    await page.goto(`${web.url}/console/domains/${domain.name}/mailboxes`);
+    // Dovecot does not answer here: the list still shows, and says the usage is unknown.
+    await page.getByText('Dovecot ne répond pas', { exact: false }).waitFor();
+    await page
+      .getByRole('row', { name: new RegExp(address) })
+      .getByText('Mot de passe à choisir par la personne')
+      .waitFor();
+    await expectAccessible(page, 'mailboxes, one awaiting its owner (fr)');
+
+    // The owner, in her own browser, in English.
+    const ownerPage = await web.newPage({ language: 'en' });
+    opened.push(ownerPage.close);
+    const owner = ownerPage.page;
+    await owner.goto(`${web.url}${new URL(first).pathname}${new URL(first).hash}`);
+    await headingIs(owner, 'Choose your mailbox password');
+    await owner.getByRole('alert').getByText('This link is not valid (any more)', { exact: false }).waitFor();
+    await expectAccessible(owner, 'replaced link refused (en)');
+
+    // Only the part after '#' differs from the page she is on: load it as a fresh tab would.
+    await owner.goto(`${web.url}${new URL(link).pathname}${new URL(link).hash}`);
+    await owner.reload();
+    await headingIs(owner, 'Choose your mailbox password');
+    await owner.getByText(`You are choosing the password of ${address}`, { exact: false }).waitFor();
+    const password = owner.getByLabel('Your password', { exact: true });
+    await password.fill('cuisine');
+    await owner.getByLabel('Your password, once more').fill('cuisine');
+    await owner.getByRole('button', { name: 'Choose this password' }).click();
+    await owner.getByText('at least 12 characters', { exact: false }).waitFor();
+    expect(await password.getAttribute('aria-invalid')).toBe('true');
+    const chosen = 'la soupe du mardi sent le cerfeuil';
+    await password.fill(chosen);
+    await owner
+      .locator('#setup-password-strength')
+      .getByText(/Strength: (good|excellent)/)
+      .waitFor();
+    await owner.getByLabel('Your password, once more').fill(chosen);
+    await expectAccessible(owner, 'choosing the mailbox password (en)');
+    await owner.getByRole('button', { name: 'Choose this password' }).click();
+
+    await headingIs(owner, 'Your recovery code');
+    const code = (await owner.getByTestId('recovery-code').textContent()) ?? '';
+    expect(code).toMatch(/\w{4}(-\w{4}){7}/);
+    await expectAccessible(owner, 'the owner’s recovery code (en)');
+    // The key exists now, made when she chose her password.
+    const keys = await web.ctx
+      .db('mailbox_keys')
+      .join('mailboxes', 'mailboxes.id', 'mailbox_keys.mailbox_id')
+      .where('mailboxes.address', address);
+    expect(keys).toHaveLength(1);
+    await owner.getByRole('button', { name: 'I wrote it down: open my mailbox' }).click();
+    await owner.waitForURL(/\/mail$/);
+    await owner.getByRole('banner').getByText(address).waitFor();
+    // Her password opens, in her browser, the key the server made when she chose it.
+    await headingIs(owner, 'Open your mail');
+    await owner.getByLabel('Mailbox password').fill(chosen);
+    await owner.getByRole('button', { name: 'Open', exact: true }).click();
+    await headingIs(owner, 'Mail');
+
+    // Used once: the link is refused afterwards, saying what to do.
+    const again = await web.newPage();
+    opened.push(again.close);
+    await again.page.goto(`${web.url}${new URL(link).pathname}${new URL(link).hash}`);
+    await again.page.getByRole('alert').getByText('Ce lien a déjà servi', { exact: false }).waitFor();
+    await expectAccessible(again.page, 'used link refused (fr)');
+
+    // The admin's list no longer says it waits.
+    await page.reload();
+    await page.getByRole('link', { name: address }).waitFor();
+    expect(await page.getByText('Mot de passe à choisir par la personne').count()).toBe(0);
+    adminPage.assertClean();
+    // The webmail has no mail server in this file: its mail calls fail, as the shell test says.
+    ownerPage.assertClean(/\/api\/v1\/mail\//);
+    again.assertClean();
+  });
+
+  it('offers the same choice in English, with the admin’s password as the other path', async () => {
+    const { page, assertClean, close } = await web.newPage({ language: 'en' });
+    opened.push(close);
+    await page.goto(`${web.url}/login`);
+    await logIn(page, admin.email, TEST_PASSWORD);
+    await headingIs(page, 'Console');
+    await page.goto(`${web.url}/console/domains/${domain.name}/mailboxes/new`);
+    await headingIs(page, `New mailbox on ${domain.name}`);
+    await page.getByLabel('The person herself', { exact: false }).waitFor();
+    await expectAccessible(page, 'new mailbox, owner’s link (en)');
+    await page.getByLabel('You, now').check();
+    await page.getByLabel('Mailbox password').waitFor();
+    await expectAccessible(page, 'new mailbox, admin’s password (en)');
+    assertClean();
+  });
+});
