@@ -1,9 +1,9 @@
 import type { Page } from 'playwright-core';
 import { freePorts } from '../support/mailstack';
-import { makeAccount, makeCollective, makeDomain, TEST_PASSWORD } from '../support/factories';
+import { makeAccount, makeCollective, makeDomain, makeMailbox, TEST_PASSWORD } from '../support/factories';
 import { expectAccessible } from './support/axe';
 import { useWebApp } from './support/browser';
-import { headingIs, logIn } from './support/pages';
+import { headingIs, logIn, sidewaysOverflow } from './support/pages';
 
 /**
  * A collective's admin creates a mailbox whose owner chooses the password herself: the admin gets
@@ -13,9 +13,10 @@ import { headingIs, logIn } from './support/pages';
 describe('console: a mailbox whose owner chooses her password', () => {
   const web = useWebApp();
   let admin: { email: string };
-  let domain: { name: string };
+  let domain: { id: string; name: string };
+  let collective: { id: string; slug: string };
   beforeAll(async () => {
-    const collective = await makeCollective(web.ctx, { name: 'La Cantine' });
+    collective = await makeCollective(web.ctx, { name: 'La Cantine' });
     admin = await makeAccount(web.ctx, { collectiveId: collective.id, role: 'admin' });
     domain = await makeDomain(web.ctx, { collectiveId: collective.id });
     // No Dovecot in this file: its doveadm API is a free port nobody listens on.
@@ -88,8 +89,8 @@ describe('console: a mailbox whose owner chooses her password', () => {
       .waitFor();
     await expectAccessible(page, 'mailboxes, one awaiting its owner (fr)');
 
-    // The owner, in her own browser, in English.
-    const ownerPage = await web.newPage({ language: 'en' });
+    // The owner, in her own browser, in English, on a phone.
+    const ownerPage = await web.newPage({ language: 'en', viewport: { width: 320, height: 640 } });
     opened.push(ownerPage.close);
     const owner = ownerPage.page;
     await owner.goto(`${web.url}${new URL(first).pathname}${new URL(first).hash}`);
@@ -116,12 +117,14 @@ describe('console: a mailbox whose owner chooses her password', () => {
       .waitFor();
     await owner.getByLabel('Your password, once more').fill(chosen);
     await expectAccessible(owner, 'choosing the mailbox password (en)');
+    expect(await sidewaysOverflow(owner)).toBe(0);
     await owner.getByRole('button', { name: 'Choose this password' }).click();
 
     await headingIs(owner, 'Your recovery code');
     const code = (await owner.getByTestId('recovery-code').textContent()) ?? '';
     expect(code).toMatch(/\w{4}(-\w{4}){7}/);
     await expectAccessible(owner, 'the owner’s recovery code (en)');
+    expect(await sidewaysOverflow(owner)).toBe(0);
     // The key exists now, made when she chose her password.
     const keys = await web.ctx
       .db('mailbox_keys')
@@ -167,6 +170,64 @@ describe('console: a mailbox whose owner chooses her password', () => {
     await page.getByLabel('You, now').check();
     await page.getByLabel('Mailbox password').waitFor();
     await expectAccessible(page, 'new mailbox, admin’s password (en)');
+    assertClean();
+  });
+
+  it('gives an admin a catch-all, a token shown once then revoked, and the log of it by actor and act', async () => {
+    const { page, assertClean, close } = await web.newPage({ language: 'en' });
+    opened.push(close);
+    const box = await makeMailbox(web.ctx, { domainId: domain.id, localPart: 'accueil' });
+    await page.goto(`${web.url}/login`);
+    await logIn(page, admin.email, TEST_PASSWORD);
+    await headingIs(page, 'Console');
+
+    // The catch-all, with the spam it attracts said before it is made.
+    await page.goto(`${web.url}/console/domains/${domain.name}/aliases`);
+    await headingIs(page, `Aliases of ${domain.name}`);
+    await page.getByLabel('Catch-all', { exact: false }).check();
+    await page.getByText('it also draws spam sent to made-up', { exact: false }).waitFor();
+    await page.getByLabel('Forward to').fill(box.address);
+    await expectAccessible(page, 'aliases, catch-all (en)');
+    await page.getByRole('button', { name: 'Create the alias' }).click();
+    await page.getByRole('row', { name: new RegExp(`Any other @${domain.name} address`) }).waitFor();
+
+    // A token: its secret once, which works until it is revoked.
+    await page.goto(`${web.url}/console/c/${collective.slug}/tokens`);
+    await headingIs(page, 'API tokens of La Cantine');
+    await page.getByLabel('Token name').fill('sauvegarde');
+    await page.getByRole('button', { name: 'Create the token' }).click();
+    await page.getByRole('heading', { name: 'Token sauvegarde created' }).waitFor();
+    const secret = ((await page.locator('.copy-field code').textContent()) ?? '').trim();
+    await expectAccessible(page, 'token shown once (en)');
+    const withToken = () =>
+      web.client.request('GET', `/api/v1/collectives/${collective.slug}`, {
+        headers: { authorization: `Bearer ${secret}` },
+      });
+    expect((await withToken()).status).toBe(200);
+    await page.getByRole('button', { name: 'I have kept it safe' }).click();
+    expect(await page.getByText(secret).count()).toBe(0);
+    await page.getByRole('button', { name: 'Revoke sauvegarde' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Revoke', exact: true }).click();
+    await page
+      .getByRole('row', { name: /sauvegarde/ })
+      .getByText('Revoked')
+      .waitFor();
+    expect((await withToken()).status).toBe(401);
+
+    // The log, by this admin and by kind of act.
+    await page.goto(`${web.url}/console/c/${collective.slug}/audit`);
+    await headingIs(page, 'Log of La Cantine');
+    await page.getByLabel('Actor').fill(admin.email);
+    await page.getByLabel('Kind of act').selectOption('token');
+    await page.getByRole('button', { name: 'Filter', exact: true }).click();
+    await page.getByRole('cell', { name: /Token revoked/ }).waitFor();
+    await page.getByRole('cell', { name: /Token created/ }).waitFor();
+    expect(await page.getByRole('cell', { name: /Alias created/ }).count()).toBe(0);
+    await page.getByLabel('Kind of act').selectOption('alias');
+    await page.getByRole('button', { name: 'Filter', exact: true }).click();
+    await page.getByRole('cell', { name: /Alias created/ }).waitFor();
+    expect(await page.getByRole('cell', { name: /Token created/ }).count()).toBe(0);
+    await expectAccessible(page, 'collective log, filtered (en)');
     assertClean();
   });
 });
