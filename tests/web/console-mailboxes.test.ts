@@ -131,7 +131,7 @@ describe('console: a mailbox whose owner chooses her password', () => {
     const chosen = 'la soupe du mardi sent le cerfeuil';
     await password.fill(chosen);
     await owner
-      .locator('#setup-password-strength')
+      .locator('#new-setup-strength')
       .getByText(/Strength: (good|excellent)/)
       .waitFor();
     await owner.getByLabel('Your password, once more').fill(chosen);
@@ -150,7 +150,8 @@ describe('console: a mailbox whose owner chooses her password', () => {
       .join('mailboxes', 'mailboxes.id', 'mailbox_keys.mailbox_id')
       .where('mailboxes.address', address);
     expect(keys).toHaveLength(1);
-    await owner.getByRole('button', { name: 'I wrote it down: open my mailbox' }).click();
+    await owner.getByLabel('I wrote this code down somewhere safe').check();
+    await owner.getByRole('button', { name: 'Open my mailbox' }).click();
     await owner.waitForURL(/\/mail$/);
     await owner.getByRole('banner').getByText(address).waitFor();
     // Her password opens, in her browser, the key the server made when she chose it.

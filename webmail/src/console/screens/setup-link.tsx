@@ -4,7 +4,7 @@ import { useState } from 'preact/hooks';
 import { useI18n } from '../../shell/i18n';
 import { Alert } from '../../ui/alert';
 import { Screen } from '../../ui/screen';
-import { CopyField } from '../components/copy-button';
+import { CopyField } from '../../ui/copy-button';
 import { mailboxPath } from '../components/layout';
 import { formatDateTime } from '../lib/format';
 import { takeSetupLink } from '../lib/handoff';
