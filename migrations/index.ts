@@ -14,6 +14,7 @@ import * as auditDetailsIndex from './20261130_0510_audit_details_index';
 import * as mailClients from './20261130_0600_mail_clients';
 import * as sendingLimits from './20261130_0700_sending_limits';
 import * as outboundScans from './20261130_0820_outbound_scans';
+import * as mailboxSetupLinks from './20261130_0880_mailbox_setup_links';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -40,6 +41,7 @@ const migrations: Array<[string, Migration]> = [
   ['20261130_0600_mail_clients', mailClients],
   ['20261130_0700_sending_limits', sendingLimits],
   ['20261130_0820_outbound_scans', outboundScans],
+  ['20261130_0880_mailbox_setup_links', mailboxSetupLinks],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

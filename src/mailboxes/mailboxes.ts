@@ -23,6 +23,8 @@ export interface MailboxRow {
   must_change_password: boolean;
   created_at: Date;
   updated_at: Date;
+  /** When the mailbox still waits for its owner to choose a password: its link's expiry. */
+  setup_link_expires_at?: Date | null;
 }
 
 /** A mailbox as findMailboxForActor loads it: with what authorization needs. */
@@ -45,6 +47,12 @@ const COLUMNS = [
 ];
 const M_COLUMNS = COLUMNS.map((c) => `m.${c}`);
 
+/** Reads of mailboxes `m` say whether the owner's one-time link is still unused (SELECT list item). */
+const withSetupLink = (ctx: ServiceContext) =>
+  ctx.db.raw(
+    `(SELECT l.expires_at FROM mailbox_setup_links l WHERE l.mailbox_id = m.id AND l.used_at IS NULL) AS setup_link_expires_at`,
+  );
+
 /** Never the password hash. */
 export function presentMailbox(m: MailboxRow) {
   return {
@@ -57,6 +65,9 @@ export function presentMailbox(m: MailboxRow) {
     encryptionMode: m.encryption_mode,
     protectedSubject: m.protected_subject,
     mustChangePassword: m.must_change_password,
+    // Created without a password: the owner chooses it through a one-time link (never shown here).
+    awaitingOwner: Boolean(m.setup_link_expires_at),
+    setupLinkExpiresAt: m.setup_link_expires_at ?? null,
     createdAt: m.created_at,
     updatedAt: m.updated_at,
   };
@@ -101,6 +112,8 @@ export async function insertMailbox(
     domainId: string;
     localPart: LocalPart;
     password: string;
+    /** An admin's password (or none yet): IMAP and SMTP refuse it until the owner chooses one. */
+    mustChangePassword?: boolean;
     displayName?: string;
     quotaBytes?: number;
     encryptionMode?: EncryptionMode;
@@ -115,6 +128,7 @@ export async function insertMailbox(
       password_hash: await hashPassword(input.password),
       quota_bytes: input.quotaBytes ?? DEFAULT_QUOTA_BYTES,
       encryption_mode: input.encryptionMode ?? 'generated',
+      must_change_password: input.mustChangePassword ?? false,
     })
     .returning(COLUMNS);
   return row;
@@ -146,7 +160,7 @@ export async function listMailboxes(
     .limit(opts.limit + 1);
   if (opts.cursor) q.where('m.local_part', '>', decodeCursor(opts.cursor));
   if (opts.prefix) q.where('m.local_part', 'like', `${opts.prefix.replace(/[\\%_]/g, '\\$&')}%`);
-  const rows: MailboxRow[] = await q.select(M_COLUMNS);
+  const rows: MailboxRow[] = await q.select([...M_COLUMNS, withSetupLink(ctx)]);
   const more = rows.length > opts.limit;
   const items = more ? rows.slice(0, opts.limit) : rows;
   return { items, nextCursor: more ? encodeCursor(items[items.length - 1].local_part) : null };
@@ -179,7 +193,7 @@ export async function findMailboxForActor(
     .db('mailboxes as m')
     .join('domains as d', 'd.id', 'm.domain_id')
     .where('m.address', address.address)
-    .select([...M_COLUMNS, 'd.collective_id', 'd.name as domain_name']);
+    .select([...M_COLUMNS, 'd.collective_id', 'd.name as domain_name', withSetupLink(ctx)]);
   const row = rows.find((r) => allowed(ctx.actor, 'read', mailboxSubject(r)));
   if (!row) throw errors.notFound();
   authorize(ctx.actor, action, mailboxSubject(row));
@@ -198,6 +212,15 @@ export async function findMailboxForRecovery(
     .db('mailboxes as m')
     .join('domains as d', 'd.id', 'm.domain_id')
     .where('m.address', address.address)
+    .first([...M_COLUMNS, 'd.collective_id', 'd.name as domain_name']);
+}
+
+/** The mailbox `id`, for a command authorized by something other than an actor (a one-time link). */
+export async function findMailboxById(ctx: ServiceContext, id: string): Promise<LoadedMailbox | undefined> {
+  return ctx
+    .db('mailboxes as m')
+    .join('domains as d', 'd.id', 'm.domain_id')
+    .where('m.id', id)
     .first([...M_COLUMNS, 'd.collective_id', 'd.name as domain_name']);
 }
 

@@ -1,5 +1,6 @@
 import { makeAlias, makeMailbox, makeRacine, makeTenant, TEST_PASSWORD } from '../support/factories';
 import { useTestApp } from '../support/app';
+import { freePorts } from '../support/mailstack';
 
 describe('mailboxes', () => {
   const app = useTestApp();
@@ -148,6 +149,28 @@ describe('mailboxes', () => {
       as: t.actors.member,
     });
     expect(bad.body.error.code).toBe('invalid_cursor');
+  });
+
+  it('still lists the page when Dovecot does not answer, saying its usage is unknown', async () => {
+    const t = await makeTenant(app.ctx);
+    const [nobody] = await freePorts(1);
+    const saved = app.ctx.config.doveadm;
+    app.ctx.config.doveadm = { host: '127.0.0.1', port: nobody };
+    try {
+      const res = await app.client.request('GET', `/api/v1/domains/${t.domain.name}/mailboxes?usage=true`, {
+        as: t.actors.member,
+      });
+      expect(res.status).toBe(200);
+      expect(res.body.usageUnavailable).toBe(true);
+      expect(res.body.items).toEqual([expect.objectContaining({ address: t.mailbox.address, usage: null })]);
+      const plain = await app.client.request('GET', `/api/v1/domains/${t.domain.name}/mailboxes`, {
+        as: t.actors.member,
+      });
+      expect(plain.body.usageUnavailable).toBeUndefined();
+      expect(plain.body.items[0].usage).toBeUndefined();
+    } finally {
+      app.ctx.config.doveadm = saved;
+    }
   });
 
   describe('PATCH /api/v1/mailboxes/:address', () => {

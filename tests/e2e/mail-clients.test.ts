@@ -14,7 +14,7 @@ import {
 } from '../../src/mailstack/master-user';
 import { runQuotaWarnings } from '../../src/quota/quota-warning-job';
 import { useTestApp } from '../support/app';
-import { makeCollective, makeDomain, makeMailbox, TEST_PASSWORD } from '../support/factories';
+import { makeCollective, makeDomain, makeMailbox, makeRacine, TEST_PASSWORD } from '../support/factories';
 import { freePorts, startTestMailstack, type TestMailstack } from '../support/mailstack';
 import { REAL_STACK_TEST_MS, waitUntil } from '../support/wait-until';
 
@@ -277,6 +277,17 @@ describe('mail programs on the real stack', () => {
       });
       expect(full.usedBytes).toBeGreaterThan(950 * 1024);
       expect(full.percent).toBeGreaterThanOrEqual(90);
+      // The console's list shows the same figures for the whole page, in one doveadm request.
+      const { actor: racine } = await makeRacine(app.ctx);
+      const listed = await app.client.request(
+        'GET',
+        `/api/v1/domains/${domainName}/mailboxes?usage=true&prefix=${box.local_part}`,
+        { as: racine },
+      );
+      expect(listed.body.usageUnavailable).toBe(false);
+      expect(listed.body.items).toContainEqual(
+        expect.objectContaining({ address: box.address, usage: full }),
+      );
 
       const before = notices.length;
       await runQuotaWarnings(app.ctx);

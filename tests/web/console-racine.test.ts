@@ -257,6 +257,7 @@ describe('console: a racine runs the platform', () => {
         [`/console/domains/${tenant.domain.name}/aliases`, 'aliases'],
         [`/console/mailboxes/${mailbox.address}`, 'mailbox'],
         [`/console/mailboxes/${mailbox.address}/recovery`, 'recovery code (already shown)'],
+        [`/console/mailboxes/${mailbox.address}/setup-link`, 'owner’s link (already shown)'],
         ['/console/racine/collectives', 'collectives'],
         ['/console/racine/accounts', 'accounts'],
         ['/console/racine/domains', 'every domain'],

@@ -215,6 +215,8 @@ describe('console: a treasurer links her domain', () => {
     await page.getByLabel('Début de l’adresse').fill('tresorerie');
     await page.getByText(`L’adresse sera tresorerie@${DOMAIN}`).waitFor();
     await page.getByLabel('Nom affiché (facultatif)').fill('Trésorerie');
+    // She sets the password herself here (the other choice sends the owner a one-time link).
+    await page.getByLabel('Vous, maintenant').check();
     await page.getByLabel('Mot de passe de la boîte').fill('des carottes pour tout le quartier');
     await page
       .getByLabel('Nouveau mot de passe, une seconde fois')

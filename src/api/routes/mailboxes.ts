@@ -1,13 +1,22 @@
 import type { Router } from 'express';
 import { z } from 'zod';
+import { webLink } from '../../config';
 import type { AppContext } from '../../context';
 import { findDomainForActor } from '../../domains/find-domain';
 import { createMailbox } from '../../mailboxes/commands/create-mailbox';
 import { deleteMailbox } from '../../mailboxes/commands/delete-mailbox';
 import { setMailboxPassword } from '../../mailboxes/commands/set-mailbox-password';
 import { updateMailbox } from '../../mailboxes/commands/update-mailbox';
+import {
+  completeMailboxSetup,
+  inspectSetupLink,
+  reissueSetupLink,
+} from '../../mailboxes/commands/setup-mailbox';
 import { findMailboxForActor, listMailboxes, presentMailbox } from '../../mailboxes/mailboxes';
+import { setupLinkPath } from '../../mailboxes/setup-links';
 import { displayTextSchema } from '../../names/display-text';
+import { quotaUsage, type QuotaUsage } from '../../quota/doveadm-quota';
+import { isAppError } from '../../errors';
 import { localPartSchema } from '../../names/email-address';
 import { defineRoute } from '../define-route';
 import { loginLimiter, mutationLimiter } from '../middleware/rate-limit';
@@ -35,45 +44,71 @@ const PASSWORD_CONSEQUENCES = {
   },
 };
 
+const setupToken = z.string().min(1).max(200);
+
 export function mountMailboxes(router: Router, app: AppContext): void {
   const limit = mutationLimiter();
+  /** The one answer that carries a setup link's secret: the admin hands it to the owner. */
+  const presentLink = (link: { token: string; expiresAt: Date }) => ({
+    url: webLink(app.config, setupLinkPath(link.token)),
+    expiresAt: link.expiresAt,
+  });
 
   defineRoute(router, app, {
     method: 'post',
     path: '/domains/:name/mailboxes',
-    summary: 'Create a mailbox; with an encryption key, its recovery code is returned once',
+    summary:
+      'Create a mailbox. With a password: with an encryption key, its recovery code is returned once. Without: a one-time link (setupLink, returned once) lets its owner choose the password and get the recovery code',
     tags: ['mailboxes'],
     rateLimit: limit,
     params: domainParams,
     body: z.strictObject({
       localPart: localPartSchema,
-      password: z.string().min(1).max(1024),
+      password: z.string().min(1).max(1024).optional(),
       displayName: displayTextSchema(200).optional(),
       quotaBytes: quota.optional(),
       encryptionMode: encryptionMode.optional(),
     }),
     handler: async ({ ctx, params, body }) => {
       const domain = await findDomainForActor(ctx, params.name, 'read');
-      const { mailbox, recoveryCode } = await createMailbox(ctx, domain, body);
-      return { ...presentMailbox(mailbox), recoveryCode };
+      const { mailbox, recoveryCode, setupLink } = await createMailbox(ctx, domain, body);
+      return { ...presentMailbox(mailbox), recoveryCode, setupLink: setupLink && presentLink(setupLink) };
     },
   });
 
   defineRoute(router, app, {
     method: 'get',
     path: '/domains/:name/mailboxes',
-    summary: 'Mailboxes of a domain, a page at a time (opaque cursor), optionally by prefix',
+    summary:
+      'Mailboxes of a domain, a page at a time (opaque cursor), optionally by prefix; with usage=true, each with its storage use as Dovecot counts it (usageUnavailable when Dovecot does not answer)',
     tags: ['mailboxes'],
     params: domainParams,
     query: z.strictObject({
       limit: z.coerce.number().int().min(1).max(200).default(50),
       cursor: z.string().max(500).optional(),
       prefix: z.string().max(64).optional(),
+      usage: z.enum(['true', 'false']).optional(),
     }),
     handler: async ({ ctx, params, query }) => {
       const domain = await findDomainForActor(ctx, params.name, 'read');
       const page = await listMailboxes(ctx, domain.id, query);
-      return { items: page.items.map(presentMailbox), nextCursor: page.nextCursor };
+      const items = page.items.map(presentMailbox);
+      if (query.usage !== 'true') return { items, nextCursor: page.nextCursor };
+      // One doveadm request for the page. Dovecot down must not hide the list: usage is unknown.
+      let usage: Map<string, QuotaUsage | null> | null = null;
+      try {
+        usage = await quotaUsage(
+          ctx,
+          items.map((m) => m.address),
+        );
+      } catch (e) {
+        if (!(isAppError(e) && e.status === 503)) throw e;
+      }
+      return {
+        items: items.map((m) => ({ ...m, usage: usage?.get(m.address) ?? null })),
+        nextCursor: page.nextCursor,
+        usageUnavailable: usage === null,
+      };
     },
   });
 
@@ -141,6 +176,56 @@ export function mountMailboxes(router: Router, app: AppContext): void {
         recoveryCode: result.recoveryCode,
         consequences: PASSWORD_CONSEQUENCES[result.recoveryCode ? 'chosen' : result.kind],
       };
+    },
+  });
+
+  defineRoute(router, app, {
+    method: 'post',
+    path: '/mailboxes/:address/setup-link',
+    summary:
+      'A new one-time link for a mailbox still waiting for its owner to choose a password (the previous link stops working); returned once',
+    tags: ['mailboxes'],
+    rateLimit: limit,
+    params: mailboxParams,
+    handler: async ({ ctx, params }) =>
+      presentLink(await reissueSetupLink(ctx, await findMailboxForActor(ctx, params.address, 'read'))),
+  });
+
+  const setupLimit = loginLimiter();
+
+  defineRoute(router, app, {
+    method: 'post',
+    path: '/mailbox-setup/inspect',
+    summary: 'Public: which mailbox a one-time setup link is for, and until when (nothing changes)',
+    tags: ['mailboxes'],
+    auth: false,
+    rateLimit: setupLimit,
+    body: z.strictObject({ token: setupToken }),
+    status: 200,
+    handler: async ({ ctx, body }) => {
+      const m = await inspectSetupLink(ctx, body.token);
+      return {
+        address: m.address,
+        displayName: m.display_name,
+        encryptionMode: m.encryption_mode,
+        expiresAt: m.setup_link_expires_at,
+      };
+    },
+  });
+
+  defineRoute(router, app, {
+    method: 'post',
+    path: '/mailbox-setup',
+    summary:
+      'Public: the owner chooses the mailbox password with the one-time link; the key is made then and its recovery code returned once',
+    tags: ['mailboxes'],
+    auth: false,
+    rateLimit: setupLimit,
+    body: z.strictObject({ token: setupToken, password: z.string().min(1).max(1024) }),
+    status: 200,
+    handler: async ({ ctx, body }) => {
+      const { mailbox, recoveryCode } = await completeMailboxSetup(ctx, body);
+      return { address: mailbox.address, encryptionMode: mailbox.encryption_mode, recoveryCode };
     },
   });
 }

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import { deleteRoleAlias, userAliasExists } from '../../aliases/aliases';
 import { isRacine } from '../../auth/actor';
 import { authorize } from '../../auth/authorize';
@@ -16,22 +17,30 @@ import {
   mailboxAudit,
   MailboxRow,
 } from '../mailboxes';
+import { issueSetupLink } from '../setup-links';
 
 /**
- * A new mailbox, in the platform's encryption policy. In mode `generated` its key exists before
- * the first message can arrive, wrapped by this password; the recovery code is returned once.
+ * A new mailbox, in the platform's encryption policy. With a password: in mode `generated` its
+ * key exists before the first message can arrive, wrapped by this password, and the recovery
+ * code is returned once. Without one, the owner chooses it through a one-time link returned
+ * once (completeMailboxSetup): until then nobody can log in, and the key (so the recovery code)
+ * is made only then, so mail arriving meanwhile waits in Postfix's queue.
  */
 export async function createMailbox(
   ctx: CommandContext,
   domain: DomainRow,
   input: {
     localPart: LocalPart;
-    password: string;
+    password?: string;
     displayName?: string;
     quotaBytes?: number;
     encryptionMode?: EncryptionMode;
   },
-): Promise<{ mailbox: MailboxRow; recoveryCode: string | null }> {
+): Promise<{
+  mailbox: MailboxRow;
+  recoveryCode: string | null;
+  setupLink: { token: string; expiresAt: Date } | null;
+}> {
   authorize(ctx.actor, 'manage', { type: 'domain', collectiveId: domain.collective_id });
   await lockDomainName(ctx, domain.name);
   if (await userAliasExists(ctx, domain.id, input.localPart)) {
@@ -40,10 +49,12 @@ export async function createMailbox(
       en: 'This address is already an alias; delete the alias first.',
     });
   }
-  assertPasswordPolicy(input.password, {
-    login: `${input.localPart}@${domain.name}`,
-    inputs: [input.displayName],
-  });
+  if (input.password !== undefined) {
+    assertPasswordPolicy(input.password, {
+      login: `${input.localPart}@${domain.name}`,
+      inputs: [input.displayName],
+    });
+  }
   assertEncryptionModeAllowed(ctx.config, input.encryptionMode ?? 'generated');
   // Mail stored in clear is a racine's decision, never a collective admin's or a token's.
   if (input.encryptionMode === 'none' && !isRacine(ctx.actor)) {
@@ -54,16 +65,32 @@ export async function createMailbox(
   }
   // A mailbox may take a role address (postmaster@, abuse@): it replaces the automatic alias.
   await deleteRoleAlias(ctx, domain.id, input.localPart);
-  const row = await insertMailbox(ctx, { domainId: domain.id, ...input });
+  const { password } = input;
+  const row = await insertMailbox(ctx, {
+    domainId: domain.id,
+    ...input,
+    // Awaiting its owner: a secret nobody knows, refused to IMAP and SMTP besides.
+    password: password ?? crypto.randomBytes(32).toString('base64url'),
+    mustChangePassword: password === undefined,
+  });
   const keys =
-    row.encryption_mode === 'generated' ? await provisionMailboxKeys(ctx, row, input.password) : null;
+    password !== undefined && row.encryption_mode === 'generated'
+      ? await provisionMailboxKeys(ctx, row, password)
+      : null;
+  const setupLink = password === undefined ? await issueSetupLink(ctx, row.id) : null;
   await recordAudit(
     ctx,
     mailboxAudit({ ...row, collective_id: domain.collective_id }, 'mailbox.create', {
       quotaBytes: Number(row.quota_bytes),
       encryptionMode: row.encryption_mode,
       fingerprint: keys?.fingerprint ?? null,
+      passwordBy: password === undefined ? 'owner' : 'admin',
+      ...(setupLink ? { setupLinkExpiresAt: setupLink.expiresAt.toISOString() } : {}),
     }),
   );
-  return { mailbox: row, recoveryCode: keys?.recoveryCode ?? null };
+  return {
+    mailbox: { ...row, setup_link_expires_at: setupLink?.expiresAt ?? null },
+    recoveryCode: keys?.recoveryCode ?? null,
+    setupLink,
+  };
 }

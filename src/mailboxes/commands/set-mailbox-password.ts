@@ -15,6 +15,7 @@ import {
   mailboxSubject,
   setMailboxPasswordHash,
 } from '../mailboxes';
+import { dropUnusedSetupLink } from '../setup-links';
 
 /**
  * The owner changes their password knowing the current one; an admin (or racine) resets it
@@ -52,7 +53,12 @@ export async function setMailboxPassword(
   }
   await setMailboxPasswordHash(ctx, mailbox.id, input.newPassword, !owner);
   await revokeSessionsOf(ctx, { mailboxId: mailbox.id }, owner ? actor.sessionId : undefined);
+  // An admin's password replaces the owner's pending one-time link: only one way in at a time.
+  const setupLinkDropped = !owner && (await dropUnusedSetupLink(ctx, mailbox.id));
   const kind = owner ? 'change' : 'reset';
-  await recordAudit(ctx, mailboxAudit(mailbox, `mailbox.password.${kind}`));
+  await recordAudit(
+    ctx,
+    mailboxAudit(mailbox, `mailbox.password.${kind}`, setupLinkDropped ? { setupLinkDropped } : {}),
+  );
   return { kind, recoveryCode };
 }

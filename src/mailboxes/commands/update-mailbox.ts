@@ -46,5 +46,5 @@ export async function updateMailbox(
       changes: diffFields(mailbox as unknown as Record<string, unknown>, defined),
     }),
   );
-  return row;
+  return { ...row, setup_link_expires_at: mailbox.setup_link_expires_at };
 }

@@ -33,6 +33,7 @@ export default defineArea({
     { path: '/domains/:name/aliases', component: lazy(() => import('./screens/aliases')) },
     { path: '/mailboxes/:address', component: lazy(() => import('./screens/mailbox')) },
     { path: '/mailboxes/:address/recovery', component: lazy(() => import('./screens/recovery-code')) },
+    { path: '/mailboxes/:address/setup-link', component: lazy(() => import('./screens/setup-link')) },
     { path: '/racine/collectives', component: lazy(() => import('./screens/racine/collectives')) },
     { path: '/racine/accounts', component: lazy(() => import('./screens/racine/accounts')) },
     { path: '/racine/domains', component: lazy(() => import('./screens/racine/domains')) },
@@ -41,7 +42,10 @@ export default defineArea({
     { path: '/racine/audit', component: lazy(() => import('./screens/audit')) },
     { path: '/racine/platform', component: lazy(() => import('./screens/racine/platform')) },
   ],
-  publicRoutes: [{ path: '/join', component: lazy(() => import('./screens/join')) }],
+  publicRoutes: [
+    { path: '/join', component: lazy(() => import('./screens/join')) },
+    { path: '/mailbox-setup', component: lazy(() => import('./screens/mailbox-setup')) },
+  ],
   nav: [
     { path: '/', label: 'console:nav.home' },
     { path: '/racine/collectives', label: 'console:nav.collectives', visible: racine },

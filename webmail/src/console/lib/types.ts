@@ -102,13 +102,33 @@ export interface Mailbox {
   status: 'active' | 'disabled';
   encryptionMode: 'generated' | 'public-key' | 'none';
   protectedSubject: boolean;
+  mustChangePassword: boolean;
+  /** Created without a password: its owner has not yet chosen one with her one-time link. */
+  awaitingOwner: boolean;
+  setupLinkExpiresAt: string | null;
   createdAt: string;
   updatedAt: string;
 }
 
+/** A one-time link for a mailbox's owner to choose its password; its URL is given only once. */
+export interface SetupLink {
+  url: string;
+  expiresAt: string;
+}
+
+/** Storage a mailbox uses, as Dovecot counts it. */
+export interface QuotaUsage {
+  usedBytes: number;
+  limitBytes: number | null;
+  usedMessages: number;
+  percent: number;
+}
+
 export interface MailboxPage {
-  items: Mailbox[];
+  /** With `usage=true`: null where Dovecot does not serve the mailbox (suspended) or did not answer. */
+  items: Array<Mailbox & { usage?: QuotaUsage | null }>;
   nextCursor: string | null;
+  usageUnavailable?: boolean;
 }
 
 export interface PasswordOutcome {

@@ -11,13 +11,17 @@ import { StrengthMeter } from '../../ui/strength-meter';
 import { Breadcrumbs, domainPath, DomainTabs, mailboxPath, Only } from '../components/layout';
 import { LoadState } from '../components/load-state';
 import { consoleError } from '../lib/errors';
-import { handOverRecoveryCode } from '../lib/handoff';
-import type { Domain, Mailbox } from '../lib/types';
+import { handOverRecoveryCode, handOverSetupLink } from '../lib/handoff';
+import type { Domain, Mailbox, SetupLink } from '../lib/types';
 import { useLoad } from '../lib/use-load';
 
 const QUOTAS_GB = [1, 2, 5, 10, 20];
 
-/** Creates a mailbox; its recovery code, when the server makes one, goes to its own screen. */
+/**
+ * Creates a mailbox. By default its owner chooses the password herself through a one-time link
+ * (shown next, on its own screen), and gets the recovery code herself; or the admin sets the
+ * password now, and the recovery code goes to its own screen.
+ */
 export default function MailboxNewScreen(props: { params: { name: string } }) {
   const { t } = useI18n();
   const name = props.params.name;
@@ -52,6 +56,7 @@ function MailboxForm(props: { domain: Domain }) {
   const { t, language } = useI18n();
   const { route } = useLocation();
   const [localPart, setLocalPart] = useState('');
+  const [by, setBy] = useState<'owner' | 'admin'>('owner');
   const [displayName, setDisplayName] = useState('');
   const [password, setPassword] = useState('');
   const [confirm, setConfirm] = useState('');
@@ -72,8 +77,8 @@ function MailboxForm(props: { domain: Domain }) {
     if (busy) return;
     const problems: Record<string, string | undefined> = {
       localPart: localPart.trim() ? undefined : t('console:mailboxNew.localPartMissing'),
-      password: password ? undefined : t('shell:password.newMissing'),
-      confirm: password && confirm !== password ? t('shell:password.mismatch') : undefined,
+      password: by === 'owner' || password ? undefined : t('shell:password.newMissing'),
+      confirm: by === 'admin' && password && confirm !== password ? t('shell:password.mismatch') : undefined,
     };
     setFields(problems);
     setError('');
@@ -84,19 +89,22 @@ function MailboxForm(props: { domain: Domain }) {
     }
     setBusy(true);
     try {
-      const created = await api<Mailbox & { recoveryCode: string | null }>(
+      const created = await api<Mailbox & { recoveryCode: string | null; setupLink: SetupLink | null }>(
         'POST',
         `/domains/${encodeURIComponent(props.domain.name)}/mailboxes`,
         {
           body: {
             localPart: localPart.trim().toLowerCase(),
-            password,
+            ...(by === 'admin' ? { password } : {}),
             ...(displayName.trim() ? { displayName: displayName.trim() } : {}),
             quotaBytes: Number(quota) * 1024 ** 3,
           },
         },
       );
-      if (created.recoveryCode) {
+      if (created.setupLink) {
+        handOverSetupLink(created.address, created.setupLink);
+        route(mailboxPath(created.address, '/setup-link'));
+      } else if (created.recoveryCode) {
         handOverRecoveryCode(created.address, created.recoveryCode);
         route(mailboxPath(created.address, '/recovery'));
       } else {
@@ -143,29 +151,60 @@ function MailboxForm(props: { domain: Domain }) {
         error={fields.displayName}
         inputRef={refs.displayName}
       />
-      <TextField
-        id="mailbox-password"
-        type="password"
-        label={t('console:mailboxNew.password')}
-        hint={t('console:mailboxNew.passwordHint')}
-        value={password}
-        onValue={setPassword}
-        autoComplete="new-password"
-        error={fields.password}
-        inputRef={refs.password}
-        describedBy="mailbox-password-strength"
-      />
-      <StrengthMeter id="mailbox-password-strength" password={password} inputs={[address]} />
-      <TextField
-        id="mailbox-password-confirm"
-        type="password"
-        label={t('shell:password.confirm')}
-        value={confirm}
-        onValue={setConfirm}
-        autoComplete="new-password"
-        error={fields.confirm}
-        inputRef={refs.confirm}
-      />
+      <fieldset class="field">
+        <legend>{t('console:mailboxNew.passwordBy')}</legend>
+        <label class="checkbox">
+          <input
+            type="radio"
+            name="password-by"
+            value="owner"
+            checked={by === 'owner'}
+            onChange={() => setBy('owner')}
+            aria-describedby="password-by-owner-hint"
+          />
+          {t('console:mailboxNew.byOwner')}
+        </label>
+        <p class="field-hint" id="password-by-owner-hint">
+          {t('console:mailboxNew.byOwnerHint')}
+        </p>
+        <label class="checkbox">
+          <input
+            type="radio"
+            name="password-by"
+            value="admin"
+            checked={by === 'admin'}
+            onChange={() => setBy('admin')}
+          />
+          {t('console:mailboxNew.byAdmin')}
+        </label>
+      </fieldset>
+      {by === 'admin' && (
+        <>
+          <TextField
+            id="mailbox-password"
+            type="password"
+            label={t('console:mailboxNew.password')}
+            hint={t('console:mailboxNew.passwordHint')}
+            value={password}
+            onValue={setPassword}
+            autoComplete="new-password"
+            error={fields.password}
+            inputRef={refs.password}
+            describedBy="mailbox-password-strength"
+          />
+          <StrengthMeter id="mailbox-password-strength" password={password} inputs={[address]} />
+          <TextField
+            id="mailbox-password-confirm"
+            type="password"
+            label={t('shell:password.confirm')}
+            value={confirm}
+            onValue={setConfirm}
+            autoComplete="new-password"
+            error={fields.confirm}
+            inputRef={refs.confirm}
+          />
+        </>
+      )}
       <div class="field">
         <label for="mailbox-quota">{t('console:mailboxNew.quota')}</label>
         <select
@@ -182,7 +221,9 @@ function MailboxForm(props: { domain: Domain }) {
       </div>
       <p class="field-hint">{t('console:mailboxNew.encryptionNote')}</p>
       <button type="submit" class="button button-primary" disabled={busy}>
-        {busy ? t('console:mailboxNew.creating') : t('console:mailboxNew.submit')}
+        {busy
+          ? t('console:mailboxNew.creating')
+          : t(by === 'owner' ? 'console:mailboxNew.submitLink' : 'console:mailboxNew.submit')}
       </button>
     </form>
   );

@@ -17,13 +17,13 @@ import { StateBadge } from '../components/status-badge';
 import { canManage } from '../lib/access';
 import { consoleError } from '../lib/errors';
 import { formatBytes, formatDateTime } from '../lib/format';
-import { handOverRecoveryCode } from '../lib/handoff';
-import type { Domain, Mailbox, PasswordOutcome } from '../lib/types';
+import { handOverRecoveryCode, handOverSetupLink } from '../lib/handoff';
+import type { Domain, Mailbox, PasswordOutcome, SetupLink } from '../lib/types';
 import { useLoad } from '../lib/use-load';
 
 const QUOTAS_GB = [1, 2, 5, 10, 20, 50];
 
-type Dialog = 'reset' | 'suspend' | 'resume' | 'delete' | null;
+type Dialog = 'reset' | 'suspend' | 'resume' | 'delete' | 'link' | null;
 
 /** One mailbox: what it is, and its admins' acts, each saying what it will do before it does it. */
 export default function MailboxScreen(props: { params: { address: string } }) {
@@ -76,6 +76,22 @@ export default function MailboxScreen(props: { params: { address: string } }) {
                     />
                   </dd>
                 </div>
+                {mailbox.awaitingOwner && (
+                  <div>
+                    <dt>{t('console:mailbox.password')}</dt>
+                    <dd>
+                      <StateBadge tone="warning" label={t('console:mailboxStatus.awaitingOwner')} />{' '}
+                      {mailbox.setupLinkExpiresAt &&
+                      new Date(mailbox.setupLinkExpiresAt).getTime() > Date.now()
+                        ? t('console:mailbox.linkValid', {
+                            date: formatDateTime(mailbox.setupLinkExpiresAt, language),
+                          })
+                        : t('console:mailbox.linkExpired', {
+                            date: formatDateTime(mailbox.setupLinkExpiresAt, language),
+                          })}
+                    </dd>
+                  </div>
+                )}
                 <div>
                   <dt>{t('console:mailbox.displayName')}</dt>
                   <dd>{mailbox.displayName ?? t('console:mailbox.noDisplayName')}</dd>
@@ -105,6 +121,11 @@ export default function MailboxScreen(props: { params: { address: string } }) {
                   <section class="card" aria-labelledby="mailbox-acts-title">
                     <h2 id="mailbox-acts-title">{t('console:mailbox.acts')}</h2>
                     <div class="actions">
+                      {mailbox.awaitingOwner && (
+                        <button type="button" class="button" onClick={() => setDialog('link')}>
+                          {t('console:mailbox.newLink')}
+                        </button>
+                      )}
                       <button type="button" class="button" onClick={() => setDialog('reset')}>
                         {t('console:mailbox.reset')}
                       </button>
@@ -137,6 +158,20 @@ export default function MailboxScreen(props: { params: { address: string } }) {
                     }
                   }}
                 />
+              )}
+              {dialog === 'link' && (
+                <ConfirmDialog
+                  title={t('console:mailbox.newLinkTitle', { address })}
+                  confirmLabel={t('console:mailbox.newLinkConfirm')}
+                  onConfirm={async () => {
+                    const link = await api<SetupLink>('POST', `${path}/setup-link`);
+                    handOverSetupLink(address, link);
+                    route(mailboxPath(address, '/setup-link'));
+                  }}
+                  onClose={() => setDialog(null)}
+                >
+                  <p>{t('console:mailbox.newLinkWhat')}</p>
+                </ConfirmDialog>
               )}
               {(dialog === 'suspend' || dialog === 'resume') && (
                 <ConfirmDialog

@@ -3,6 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api } from '../../shell/api';
 import { useI18n } from '../../shell/i18n';
 import { useSession } from '../../shell/session';
+import { Alert } from '../../ui/alert';
 import { TextField } from '../../ui/field';
 import { Screen } from '../../ui/screen';
 import { Breadcrumbs, collectivePath, domainPath, DomainTabs, mailboxPath } from '../components/layout';
@@ -15,7 +16,10 @@ import { useLoad } from '../lib/use-load';
 
 const PAGE_SIZE = 25;
 
-/** A domain's mailboxes: search by the start of the address, a page at a time. */
+/**
+ * A domain's mailboxes: search by the start of the address, a page at a time, each with its
+ * status and the storage it uses as Dovecot counts it.
+ */
 export default function MailboxesScreen(props: { params: { name: string } }) {
   const { t, language } = useI18n();
   const { me } = useSession();
@@ -40,7 +44,7 @@ export default function MailboxesScreen(props: { params: { name: string } }) {
   );
   const page = useLoad(
     (signal) => {
-      const q = new URLSearchParams({ limit: String(PAGE_SIZE) });
+      const q = new URLSearchParams({ limit: String(PAGE_SIZE), usage: 'true' });
       if (prefix) q.set('prefix', prefix);
       if (cursor) q.set('cursor', cursor);
       return api<MailboxPage>('GET', `/domains/${encodeURIComponent(name)}/mailboxes?${q}`, { signal });
@@ -86,6 +90,9 @@ export default function MailboxesScreen(props: { params: { name: string } }) {
             <p class="visually-hidden" aria-live="polite">
               {t('console:mailboxes.shown', { count: data.items.length })}
             </p>
+            {data.usageUnavailable && data.items.length > 0 && (
+              <Alert kind="info">{t('console:mailboxes.usageUnavailable')}</Alert>
+            )}
             {data.items.length === 0 ? (
               <p>{prefix ? t('console:mailboxes.noMatch', { prefix }) : t('console:mailboxes.none')}</p>
             ) : (
@@ -108,13 +115,25 @@ export default function MailboxesScreen(props: { params: { name: string } }) {
                       </th>
                       <td data-label={t('console:mailboxes.columns.name')}>{m.displayName ?? ''}</td>
                       <td data-label={t('console:mailboxes.columns.quota')}>
-                        {formatBytes(m.quotaBytes, language)}
+                        {m.usage
+                          ? t('console:mailboxes.usage', {
+                              used: formatBytes(m.usage.usedBytes, language),
+                              quota: formatBytes(m.quotaBytes, language),
+                              percent: m.usage.percent,
+                            })
+                          : formatBytes(m.quotaBytes, language)}
                       </td>
                       <td data-label={t('console:mailboxes.columns.status')}>
                         <StateBadge
                           tone={m.status === 'active' ? 'ok' : 'error'}
                           label={t(`console:mailboxStatus.${m.status}`)}
                         />
+                        {m.awaitingOwner && (
+                          <>
+                            {' '}
+                            <StateBadge tone="warning" label={t('console:mailboxStatus.awaitingOwner')} />
+                          </>
+                        )}
                       </td>
                       <td data-label={t('console:mailboxes.columns.encryption')}>
                         {t(`console:encryption.${m.encryptionMode}`)}
