@@ -202,18 +202,25 @@ async function ecdhRecipients(keys: openpgp.PublicKey[]): Promise<EcdhRecipient[
   return found.every((r) => r !== null) ? (found as EcdhRecipient[]) : null;
 }
 
-/** Binary OpenPGP of `entity` for `keys`, whole or as a stream of chunks. */
+/**
+ * Binary OpenPGP of the inner entity for `keys`, in pieces: natively for classic Curve25519
+ * keys (a lazy sequence of ciphertext slices), otherwise through openpgp.js, whole or streamed.
+ */
 async function encryptBinary(
-  entity: Buffer | ReadableStream<Uint8Array>,
+  message: SplitMessage,
+  opts: PgpMimeOptions,
   keys: openpgp.PublicKey[],
-): Promise<Array<Uint8Array | ReadableStream<Uint8Array>>> {
+  streamed: boolean,
+): Promise<Iterable<Uint8Array | ReadableStream<Uint8Array>>> {
   const native = await ecdhRecipients(keys);
-  if (native) {
-    const { head, body } = await encryptForEcdhRecipients(entity, native);
-    return [head, body];
-  }
+  const head = innerEntity({ ...message, body: Buffer.alloc(0) }, opts);
+  if (native) return encryptForEcdhRecipients([head, message.body], native);
   const encrypted = await openpgp.encrypt({
-    message: await openpgp.createMessage({ binary: entity as Uint8Array }),
+    message: await openpgp.createMessage({
+      binary: streamed
+        ? entityStream(head, message.body)
+        : (Buffer.concat([head, message.body]) as Uint8Array),
+    }),
     encryptionKeys: keys,
     format: 'binary',
   });
@@ -230,12 +237,14 @@ export async function encryptMessage(
   const message = splitMessage(raw);
   if (await isAlreadyEncrypted(raw, message)) return undefined;
   const boundary = newBoundary();
-  const parts = (await encryptBinary(innerEntity(message, opts), keys)) as Uint8Array[];
+  const parts = [...(await encryptBinary(message, opts, keys, false))] as Uint8Array[];
   return armorInto(outerHead(message, boundary, opts), parts, message.eol, outerTail(boundary, message.eol));
 }
 
 /** The chunks of byte arrays and streams, in order. */
-async function* chunksOf(parts: Array<Uint8Array | ReadableStream<Uint8Array>>): AsyncGenerator<Uint8Array> {
+async function* chunksOf(
+  parts: Iterable<Uint8Array | ReadableStream<Uint8Array>>,
+): AsyncGenerator<Uint8Array> {
   for (const part of parts) {
     if (part instanceof Uint8Array) yield part;
     else {
@@ -248,9 +257,7 @@ async function* chunksOf(parts: Array<Uint8Array | ReadableStream<Uint8Array>>):
 // The body is handed to openpgp.js as a stream of views into the received message (no copy).
 const SLICE = 256 * 1024;
 
-function entityStream(message: SplitMessage, opts: PgpMimeOptions): ReadableStream<Uint8Array> {
-  const head = innerEntity({ ...message, body: Buffer.alloc(0) }, opts);
-  const { body } = message;
+function entityStream(head: Buffer, body: Buffer): ReadableStream<Uint8Array> {
   let offset = -1;
   return new ReadableStream<Uint8Array>({
     pull(controller) {
@@ -269,7 +276,7 @@ function entityStream(message: SplitMessage, opts: PgpMimeOptions): ReadableStre
 
 /**
  * The same for large messages, with memory kept near the message's own size: the entity is
- * streamed into openpgp.js and the armored ciphertext streamed out as it is sent. Keys are
+ * encrypted slice by slice and the armored ciphertext streamed out as it is sent. Keys are
  * checked first, so an unusable key fails before anything is sent; a failure later errors the
  * stream, and the sender must then drop the connection before the final dot (RFC 5321 §4.1.1.4),
  * so that nothing is stored. Returns a stream factory (each call encrypts anew), or undefined when the message is
@@ -290,7 +297,7 @@ export async function encryptLargeMessage(
   return () =>
     Readable.from(
       (async function* () {
-        const parts = await encryptBinary(entityStream(message, opts), keys);
+        const parts = await encryptBinary(message, opts, keys, true);
         yield head;
         yield* armorStream(chunksOf(parts), message.eol);
         yield tail;
