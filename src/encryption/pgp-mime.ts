@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { Readable } from 'node:stream';
 import * as openpgp from 'openpgp';
+import { armorInto, armorStream } from './armor';
 import { ecdhRecipient, encryptForEcdhRecipients, type EcdhRecipient } from './ecdh-session-key';
 import { isVerifiablyEncrypted } from './verify-encrypted';
 
@@ -195,103 +196,31 @@ export function newBoundary(): string {
   return `giroflee-${crypto.randomBytes(12).toString('hex')}`;
 }
 
-/**
- * RFC 9580 §6.2 ASCII armor, which RFC 3156 §4 requires. Encoded here with Node's native base64:
- * openpgp.js's own armoring took two thirds of the time at 100 KB (bench/RESULTS.md).
- *
- * The CRC-24 line (RFC 4880 §6.1) is written although RFC 9580 §6.1 makes it optional: GnuPG 2.2
- * finds the end of the base64 data at the padding or at that line, so without it, whenever the
- * binary length is a multiple of 3 (no padding), it reads on into the END line, reports
- * "invalid radix64 character" and exits 2 after decrypting.
- */
-const ARMOR_HEAD = '-----BEGIN PGP MESSAGE-----';
-const ARMOR_TAIL = '-----END PGP MESSAGE-----';
-// 48 bytes make one 64-character base64 line.
-const LINE_BYTES = 48;
-
-// RFC 4880 §6.1: CRC-24 with generator 0x864CFB and initial value 0xB704CE, a table per byte.
-const CRC24_INIT = 0xb704ce;
-const CRC24_TABLE = (() => {
-  const table = new Int32Array(256);
-  for (let i = 0; i < 256; i++) {
-    let c = i << 16;
-    for (let bit = 0; bit < 8; bit++) {
-      c <<= 1;
-      if (c & 0x1000000) c ^= 0x1864cfb;
-    }
-    table[i] = c & 0xffffff;
-  }
-  return table;
-})();
-
-function crc24(data: Uint8Array, crc = CRC24_INIT): number {
-  for (let i = 0; i < data.length; i++) {
-    crc = ((crc << 8) ^ CRC24_TABLE[((crc >>> 16) ^ data[i]) & 0xff]) & 0xffffff;
-  }
-  return crc;
-}
-
-/** The checksum line, then the footer. */
-function armorEnd(crc: number, eol: string): Buffer {
-  const sum = Buffer.from([crc >>> 16, (crc >>> 8) & 0xff, crc & 0xff]).toString('base64');
-  return Buffer.from(`=${sum}${eol}${ARMOR_TAIL}`);
-}
-
-/** Base64 in 64-character lines, each ended by `eol`, copied straight into one buffer. */
-function armorLines(data: Buffer, eol: string): Buffer {
-  const b64 = Buffer.from(data.toString('base64'), 'latin1');
-  const end = Buffer.from(eol);
-  const out = Buffer.allocUnsafe(b64.length + Math.ceil(b64.length / 64) * end.length);
-  let o = 0;
-  for (let i = 0; i < b64.length; i += 64) {
-    o += b64.copy(out, o, i, Math.min(i + 64, b64.length));
-    o += end.copy(out, o);
-  }
-  return out;
-}
-
-export function armorMessage(binary: Uint8Array, eol: string): Buffer {
-  const data = Buffer.from(binary.buffer, binary.byteOffset, binary.byteLength);
-  return Buffer.concat([
-    Buffer.from(`${ARMOR_HEAD}${eol}${eol}`),
-    armorLines(data, eol),
-    armorEnd(crc24(data), eol),
-  ]);
-}
-
-/** Armors a stream of binary chunks as they come, for large messages. */
-async function* armorStream(binary: AsyncIterable<Uint8Array>, eol: string): AsyncGenerator<Buffer> {
-  yield Buffer.from(`${ARMOR_HEAD}${eol}${eol}`);
-  let carry = Buffer.alloc(0);
-  let crc = CRC24_INIT;
-  for await (const c of binary) {
-    crc = crc24(c, crc);
-    const data = Buffer.concat([carry, Buffer.from(c.buffer, c.byteOffset, c.byteLength)]);
-    const whole = data.length - (data.length % LINE_BYTES);
-    carry = Buffer.from(data.subarray(whole));
-    if (whole) yield armorLines(data.subarray(0, whole), eol);
-  }
-  yield Buffer.concat([armorLines(carry, eol), armorEnd(crc, eol)]);
-}
-
 /** The keys in native form when all of them can take the native session-key wrap. */
 async function ecdhRecipients(keys: openpgp.PublicKey[]): Promise<EcdhRecipient[] | null> {
   const found = await Promise.all(keys.map(ecdhRecipient));
   return found.every((r) => r !== null) ? (found as EcdhRecipient[]) : null;
 }
 
-/** Binary OpenPGP of `entity` for `keys`, whole or as a stream of chunks. */
+/**
+ * Binary OpenPGP of the inner entity for `keys`, in pieces: natively for classic Curve25519
+ * keys (a lazy sequence of ciphertext slices), otherwise through openpgp.js, whole or streamed.
+ */
 async function encryptBinary(
-  entity: Buffer | ReadableStream<Uint8Array>,
+  message: SplitMessage,
+  opts: PgpMimeOptions,
   keys: openpgp.PublicKey[],
-): Promise<Array<Uint8Array | ReadableStream<Uint8Array>>> {
+  streamed: boolean,
+): Promise<Iterable<Uint8Array | ReadableStream<Uint8Array>>> {
   const native = await ecdhRecipients(keys);
-  if (native) {
-    const { head, body } = await encryptForEcdhRecipients(entity, native);
-    return [head, body];
-  }
+  const head = innerEntity({ ...message, body: Buffer.alloc(0) }, opts);
+  if (native) return encryptForEcdhRecipients([head, message.body], native);
   const encrypted = await openpgp.encrypt({
-    message: await openpgp.createMessage({ binary: entity as Uint8Array }),
+    message: await openpgp.createMessage({
+      binary: streamed
+        ? entityStream(head, message.body)
+        : (Buffer.concat([head, message.body]) as Uint8Array),
+    }),
     encryptionKeys: keys,
     format: 'binary',
   });
@@ -308,13 +237,14 @@ export async function encryptMessage(
   const message = splitMessage(raw);
   if (await isAlreadyEncrypted(raw, message)) return undefined;
   const boundary = newBoundary();
-  const parts = (await encryptBinary(innerEntity(message, opts), keys)) as Uint8Array[];
-  const armored = armorMessage(parts.length === 1 ? parts[0] : Buffer.concat(parts), message.eol);
-  return Buffer.concat([outerHead(message, boundary, opts), armored, outerTail(boundary, message.eol)]);
+  const parts = [...(await encryptBinary(message, opts, keys, false))] as Uint8Array[];
+  return armorInto(outerHead(message, boundary, opts), parts, message.eol, outerTail(boundary, message.eol));
 }
 
 /** The chunks of byte arrays and streams, in order. */
-async function* chunksOf(parts: Array<Uint8Array | ReadableStream<Uint8Array>>): AsyncGenerator<Uint8Array> {
+async function* chunksOf(
+  parts: Iterable<Uint8Array | ReadableStream<Uint8Array>>,
+): AsyncGenerator<Uint8Array> {
   for (const part of parts) {
     if (part instanceof Uint8Array) yield part;
     else {
@@ -327,9 +257,7 @@ async function* chunksOf(parts: Array<Uint8Array | ReadableStream<Uint8Array>>):
 // The body is handed to openpgp.js as a stream of views into the received message (no copy).
 const SLICE = 256 * 1024;
 
-function entityStream(message: SplitMessage, opts: PgpMimeOptions): ReadableStream<Uint8Array> {
-  const head = innerEntity({ ...message, body: Buffer.alloc(0) }, opts);
-  const { body } = message;
+function entityStream(head: Buffer, body: Buffer): ReadableStream<Uint8Array> {
   let offset = -1;
   return new ReadableStream<Uint8Array>({
     pull(controller) {
@@ -348,7 +276,7 @@ function entityStream(message: SplitMessage, opts: PgpMimeOptions): ReadableStre
 
 /**
  * The same for large messages, with memory kept near the message's own size: the entity is
- * streamed into openpgp.js and the armored ciphertext streamed out as it is sent. Keys are
+ * encrypted slice by slice and the armored ciphertext streamed out as it is sent. Keys are
  * checked first, so an unusable key fails before anything is sent; a failure later errors the
  * stream, and the sender must then drop the connection before the final dot (RFC 5321 §4.1.1.4),
  * so that nothing is stored. Returns a stream factory (each call encrypts anew), or undefined when the message is
@@ -369,7 +297,7 @@ export async function encryptLargeMessage(
   return () =>
     Readable.from(
       (async function* () {
-        const parts = await encryptBinary(entityStream(message, opts), keys);
+        const parts = await encryptBinary(message, opts, keys, true);
         yield head;
         yield* armorStream(chunksOf(parts), message.eol);
         yield tail;

@@ -15,11 +15,10 @@ const generate = (type: 'ecc' | 'curve25519' | 'rsa') =>
 
 async function nativeMessage(data: Uint8Array, keys: openpgp.PublicKey[]): Promise<Uint8Array> {
   const recipients = await Promise.all(keys.map(async (k) => (await ecdhRecipient(k))!));
-  const { head, body } = await encryptForEcdhRecipients(data, recipients);
-  return Buffer.concat([head, body as Uint8Array]);
+  return Buffer.concat([...encryptForEcdhRecipients([data.subarray(0, 7), data.subarray(7)], recipients)]);
 }
 
-describe('native session-key wrap for classic v4 ECDH Curve25519 keys (RFC 6637)', () => {
+describe('native encryption for classic v4 ECDH Curve25519 keys (RFC 6637, RFC 9580 §5.13.1)', () => {
   let alice: openpgp.PrivateKey;
   let bob: openpgp.PrivateKey;
   const data = Buffer.from('Content-Type: text/plain\r\n\r\nBonjour Bob.\r\n');
@@ -82,6 +81,26 @@ describe('native session-key wrap for classic v4 ECDH Curve25519 keys (RFC 6637)
       const binary = await nativeMessage(data, [alice.toPublic()]);
       // Throws with GnuPG's messages unless it exits 0.
       expect(gpg(['--decrypt'], Buffer.from(binary)).equals(data)).toBe(true);
+    });
+  });
+
+  it('writes every packet length form (one, two and five octets) that openpgp.js and GnuPG 2.2 read back', async () => {
+    // Literal data of 6 + n octets, inside an SEIPD packet 63 octets longer; 300 KB spans two slices.
+    const sizes = [0, 100, 150, 200, 8000, 8400, 300_000];
+    await withGpg(async (gpg) => {
+      gpg(['--import'], alice.armor());
+      for (const n of sizes) {
+        const plain = Buffer.alloc(n, n % 251);
+        const binary = await nativeMessage(plain, [alice.toPublic()]);
+        const { data: out } = await openpgp.decrypt({
+          message: await openpgp.readMessage({ binaryMessage: binary }),
+          decryptionKeys: alice,
+          format: 'binary',
+          expectSigned: false,
+        });
+        expect([n, Buffer.from(out as Uint8Array).equals(plain)]).toEqual([n, true]);
+        expect([n, gpg(['--decrypt'], Buffer.from(binary)).equals(plain)]).toEqual([n, true]);
+      }
     });
   });
 
