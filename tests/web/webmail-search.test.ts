@@ -10,6 +10,7 @@ import { startEncryptingMailstack, type TestMailstack } from '../support/mailsta
 import { waitUntil } from '../support/wait-until';
 import { expectAccessible } from './support/axe';
 import { useWebApp } from './support/browser';
+import { screenshot } from './support/pages';
 
 /** Every value of every store of the page's search database, bytes as latin1 text, to grep. */
 function readSearchDatabase(page: Page, address: string): Promise<{ records: number; dump: string }> {
@@ -121,6 +122,8 @@ describe('webmail body search in Chromium', () => {
     await expectAccessible(page, 'search results (fr)');
     await results.getByRole('link', { name: /Compte rendu/ }).click();
     await page.getByRole('heading', { level: 2, name: 'Compte rendu' }).waitFor();
+    await page.getByText(`Nous avons vu un ${bodyWord}`).waitFor();
+    await screenshot(page, 'webmail-search');
 
     // A header word: found by the server, in its own section; accents folded by the local index.
     await search.fill('cotisation');
