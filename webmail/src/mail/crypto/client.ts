@@ -1,5 +1,5 @@
 import { onLogout } from '../../shell/session';
-import type { CryptoApi, Request, Response } from './protocol';
+import type { CryptoApi, IndexProgress, Request, Response } from './protocol';
 
 export class CryptoError extends Error {
   constructor(readonly code: string) {
@@ -10,10 +10,21 @@ export class CryptoError extends Error {
 let worker: Worker | undefined;
 let seq = 0;
 const pending = new Map<number, { resolve(v: unknown): void; reject(e: unknown): void }>();
+const progressListeners = new Set<(p: IndexProgress) => void>();
+
+/** Follows the local search index's progress; returns the unsubscribing function. */
+export function onIndexProgress(listener: (p: IndexProgress) => void): () => void {
+  progressListeners.add(listener);
+  return () => progressListeners.delete(listener);
+}
 
 function start(): Worker {
   const w = new Worker(new URL('./crypto-worker.ts', import.meta.url), { type: 'module', name: 'crypto' });
   w.onmessage = (event: MessageEvent<Response>) => {
+    if ('progress' in event.data) {
+      for (const listener of progressListeners) listener(event.data.progress);
+      return;
+    }
     const p = pending.get(event.data.id);
     if (!p) return;
     pending.delete(event.data.id);

@@ -4,6 +4,11 @@ import { WorkerError } from './worker/api';
 import { compose, openPreferences, sealPreferences } from './worker/compose';
 import { forgetKeys, restore, unlock, unlockedKeys } from './worker/keys';
 import { openMessage } from './worker/open-message';
+import { forgetIndex, indexFolder, indexOpened, onIndexProgress, searchIndex } from './worker/search-index';
+
+const post = (message: Response, transfer: Transferable[] = []) =>
+  (self as unknown as DedicatedWorkerGlobalScope).postMessage(message, transfer);
+onIndexProgress((progress) => post({ progress }));
 
 /**
  * The webmail's keys live here and only here: the page sends a password once, gets back a blob
@@ -13,11 +18,20 @@ const handlers: CryptoApi = {
   unlock: ({ address, password }) => unlock(address, password),
   restore: ({ address, blob }) => restore(address, blob),
   isUnlocked: async () => unlockedKeys().length > 0,
-  open: ({ address, folder, uid }) => openMessage(address, folder, uid),
+  open: async ({ address, folder, uid }) => {
+    const message = await openMessage(address, folder, uid);
+    await indexOpened(address, folder, uid, message).catch(() => undefined);
+    return message;
+  },
   compose,
   sealPreferences: ({ json }) => sealPreferences(json),
   openPreferences: ({ blob }) => openPreferences(blob, unlockedKeys()),
-  lock: async () => forgetKeys(),
+  indexFolder: ({ address, folder }) => indexFolder(address, folder),
+  search: ({ address, query }) => searchIndex(address, query),
+  lock: async () => {
+    forgetIndex();
+    forgetKeys();
+  },
 };
 
 /** Large buffers move to the page instead of being copied. */
@@ -42,5 +56,5 @@ self.onmessage = async (event: MessageEvent<Request>) => {
     const code = e instanceof WorkerError ? e.code : 'crypto_failed';
     reply = { id, ok: false, error: { code, message: (e as Error).message } };
   }
-  (self as unknown as DedicatedWorkerGlobalScope).postMessage(reply, transfer);
+  post(reply, transfer);
 };

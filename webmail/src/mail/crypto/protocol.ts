@@ -63,6 +63,25 @@ export interface Composed {
   copy: Uint8Array;
 }
 
+/** How far the local search index has got in one folder. */
+export interface IndexProgress {
+  address: string;
+  folder: string;
+  indexed: number;
+  total: number;
+  /** The walk over the folder ended (everything it holds is indexed). */
+  done: boolean;
+}
+
+/** A message the local body search found (its clear fields, decrypted in the Worker). */
+export interface SearchHit {
+  folder: string;
+  uid: number;
+  subject: string;
+  from: string;
+  date: string | null;
+}
+
 export interface CryptoApi {
   /** Derives the passphrase (argon2id), opens the private keys, returns the sealed blob to keep. */
   unlock(args: { address: string; password: string }): Promise<{ blob: string }>;
@@ -85,11 +104,19 @@ export interface CryptoApi {
   /** Encrypts the webmail's settings to the mailbox's key (clear JSON when it has none). */
   sealPreferences(args: { json: string }): Promise<{ blob: string }>;
   openPreferences(args: { blob: string }): Promise<{ json: string }>;
-  /** Forgets every key. */
+  /**
+   * Indexes, for the local body search, the folder's messages the index lacks (progress comes as
+   * `{ progress }` messages meanwhile).
+   */
+  indexFolder(args: { address: string; folder: string }): Promise<IndexProgress>;
+  /** Searches the local index (bodies, protected subjects, senders, attachment names). */
+  search(args: { address: string; query: string }): Promise<SearchHit[]>;
+  /** Forgets every key, and the search index. */
   lock(): Promise<void>;
 }
 
 export type Request = { id: number; op: keyof CryptoApi; args: unknown };
 export type Response =
+  | { progress: IndexProgress }
   | { id: number; ok: true; result: unknown }
   | { id: number; ok: false; error: { code: string; message: string } };

@@ -13,6 +13,7 @@ import { loadPreferences, updatePreferences } from '../preferences';
 import { groupThreads } from '../threads';
 import { MessageFrame } from '../reading/message-frame';
 import { sanitiseMail } from '../reading/sanitize';
+import { MailSearch, useIndexProgress } from '../ui/search';
 import { Shortcuts } from '../ui/shortcuts';
 import { Unlocked } from '../ui/unlock';
 
@@ -34,13 +35,18 @@ function storeView(view: 'flat' | 'threads'): void {
 
 const href = (folder: string, uid?: number) => `/mail/f/${encodeURIComponent(folder)}${uid ? `/${uid}` : ''}`;
 
-function FolderList(props: { folders: Folder[]; current: string }) {
+function useFolderLabel(): (f: Folder) => string {
   const { t } = useI18n();
-  const { folders } = props;
-  const label = (f: Folder) =>
+  return (f) =>
     f.specialUse
       ? t(`mail:folders.${f.specialUse.slice(1).toLowerCase()}`, { defaultValue: f.name })
       : f.name;
+}
+
+function FolderList(props: { folders: Folder[]; current: string }) {
+  const { t } = useI18n();
+  const { folders } = props;
+  const label = useFolderLabel();
   return (
     <nav class="mail-folders" aria-label={t('mail:folders.label')}>
       <ul>
@@ -80,8 +86,13 @@ function MessageList(props: { address: string; folder: string; selected?: number
     let known: number | null = null;
     source.addEventListener('folder', (event) => {
       const state = JSON.parse((event as MessageEvent<string>).data) as { messages: number };
-      const arrived = known === null ? 0 : state.messages - known;
+      const first = known === null;
+      const arrived = first ? 0 : state.messages - known!;
       known = state.messages;
+      // New mail goes into the local search index as it arrives (and what came while unwatched).
+      if (first || arrived > 0) {
+        void crypto('indexFolder', { address: props.address, folder: props.folder }).catch(() => undefined);
+      }
       if (arrived <= 0) return;
       void mailApi.page(props.address, props.folder).then((p) => {
         setMessages((current) => {
@@ -469,6 +480,29 @@ function Reader(props: {
   );
 }
 
+/** The search box, its results or the folder's messages, and the local index's progress. */
+function ListPane(props: { address: string; folder: string; folders: Folder[]; selected?: number }) {
+  const label = useFolderLabel();
+  const progress = useIndexProgress(props.address, props.folder);
+  const [searching, setSearching] = useState(false);
+  const folderLabel = (path: string) => {
+    const f = props.folders.find((x) => x.path === path);
+    return f ? label(f) : path;
+  };
+  return (
+    <>
+      <MailSearch
+        address={props.address}
+        folder={props.folder}
+        folderLabel={folderLabel}
+        progress={progress}
+        onActive={setSearching}
+      />
+      {!searching && <MessageList address={props.address} folder={props.folder} selected={props.selected} />}
+    </>
+  );
+}
+
 /** The webmail: folders, the folder's messages, the open message. */
 export default function MailboxScreen() {
   const { t } = useI18n();
@@ -498,7 +532,7 @@ export default function MailboxScreen() {
             <Shortcuts />
           </div>
           <section class="mail-list-pane" aria-label={t('mail:list.label')}>
-            <MessageList address={address} folder={folder} selected={uid} />
+            <ListPane address={address} folder={folder} folders={folders} selected={uid} />
           </section>
           {uid && <Reader address={address} folder={folder} uid={uid} isDrafts={isDrafts} sent={sent} />}
         </div>
