@@ -88,6 +88,7 @@ const envSchema = z.object({
   GIROFLEE_SENDING_HOUR_RECIPIENTS: z.coerce.number().int().min(0).default(300),
   GIROFLEE_SENDING_DAY_MESSAGES: z.coerce.number().int().min(0).default(500),
   GIROFLEE_SENDING_DAY_RECIPIENTS: z.coerce.number().int().min(0).default(1500),
+  GIROFLEE_SENDING_BULK_AFTER: z.coerce.number().int().min(0).default(10),
   // Outbound scanning (src/sending/scan-submission.ts): rspamd's normal worker, asked at submission.
   GIROFLEE_OUTBOUND_SCAN: z.string().default('off'),
   GIROFLEE_OUTBOUND_SCAN_TIMEOUT_SECONDS: z.coerce.number().positive().default(20),
@@ -286,6 +287,11 @@ export interface SendingSettings {
   policy: Endpoint;
   /** The platform's defaults; a racine may override them per collective. */
   limits: SendingLimits;
+  /**
+   * From this many messages in the clock hour, a mailbox's further mail takes Postfix's bulk
+   * lane to the outbound gateway, so its burst does not hold back other mailboxes' mail.
+   */
+  bulkAfter: number;
   /** Content scanning of submitted mail; null scans nothing. */
   scan: OutboundScanSettings | null;
 }
@@ -471,6 +477,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         dayMessages: e.GIROFLEE_SENDING_DAY_MESSAGES,
         dayRecipients: e.GIROFLEE_SENDING_DAY_RECIPIENTS,
       },
+      bulkAfter: e.GIROFLEE_SENDING_BULK_AFTER,
       scan:
         e.GIROFLEE_OUTBOUND_SCAN === 'off'
           ? null

@@ -104,6 +104,14 @@ function mainCf(s: MailstackSettings): string {
     'smtpd_helo_required = yes',
     'disable_vrfy_command = yes',
   ];
+  if (s.outboundFilter && s.sendingPolicy) {
+    lines.push(
+      '',
+      '# The bulk lane (master.cf): one message at a time to the outbound gateway, whatever a',
+      "# mailbox in a burst queued, beside the content_filter's own concurrency for everyone else.",
+      'outbulk_destination_concurrency_limit = 1',
+    );
+  }
   if (s.defence) {
     lines.push(
       '',
@@ -203,6 +211,15 @@ function masterCf(s: MailstackSettings): string {
     // limits and answers 4.7.1 over them (5.7.1 when its sending is suspended). Unreachable,
     // smtpd_policy_service_default_action defers: nothing leaves unchecked.
     submissionOptions.push(`smtpd_data_restrictions=check_policy_service,inet:${hostPort(s.sendingPolicy)}`);
+    // Postfix's queue hands mail to one content filter in arrival order: a burst of one mailbox
+    // would hold back every other mailbox's mail behind it. The policy service sends a mailbox
+    // in a burst through this lane instead (FILTER), a transport of its own that Postfix's queue
+    // manager serves in turn with the other.
+    if (s.outboundFilter) {
+      submissionOptions.push(
+        `smtpd_policy_service_policy_context=outbulk:[${s.outboundFilter.host}]:${s.outboundFilter.port}`,
+      );
+    }
   }
   if (s.outboundFilter) {
     submissionOptions.push(
@@ -266,14 +283,16 @@ function masterCf(s: MailstackSettings): string {
         'mynetworks=127.0.0.0/8',
         'smtpd_sasl_auth_enable=no',
       ]),
-      service('outfilter', 'unix', '-', false, '-', '-', 'smtp', [
-        'syslog_name=postfix/outfilter',
-        // XFORWARD would hand the client's address to the gateway: it has no use for it.
-        'smtp_send_xforward_command=no',
-        'smtp_tls_security_level=none',
-        'smtp_dns_support_level=disabled',
-        'smtp_data_done_timeout=1200s',
-      ]),
+      ...['outfilter', 'outbulk'].map((name) =>
+        service(name, 'unix', '-', false, '-', '-', 'smtp', [
+          `syslog_name=postfix/${name}`,
+          // XFORWARD would hand the client's address to the gateway: it has no use for it.
+          'smtp_send_xforward_command=no',
+          'smtp_tls_security_level=none',
+          'smtp_dns_support_level=disabled',
+          'smtp_data_done_timeout=1200s',
+        ]),
+      ),
     );
   }
   const cf = s.paths.postfixConfigDir;

@@ -3,7 +3,13 @@ import type { SendingLimits } from '../config';
 import type { AppContext } from '../context';
 import { runInTransaction } from '../db/transaction';
 import { logger } from '../logger';
-import { countSubmission, exceededLimit, findSender, type Sender } from './sending-limits';
+import {
+  countSubmission,
+  exceededLimit,
+  findSender,
+  type Sender,
+  type SendingCounts,
+} from './sending-limits';
 
 const WINDOW: Record<keyof SendingLimits, { fr: string; en: string; smtp: string }> = {
   hourMessages: { fr: 'messages par heure', en: 'messages per hour', smtp: 'messages per hour' },
@@ -19,7 +25,7 @@ const WINDOW: Record<keyof SendingLimits, { fr: string; en: string; smtp: string
 export const SENDING_LIMIT_ALERT = 'sending_limit';
 
 export type SubmissionVerdict =
-  | { kind: 'permit'; sender?: Sender }
+  | { kind: 'permit'; sender?: Sender; counts?: SendingCounts }
   | { kind: 'unknown' }
   | { kind: 'suspended'; sender: Sender }
   | { kind: 'over'; sender: Sender; limit: keyof SendingLimits };
@@ -42,8 +48,9 @@ export async function checkSubmission(
       const sender = await findSender(ctx, address);
       if (!sender) return void (verdict = { kind: 'unknown' });
       if (sender.suspended) return void (verdict = { kind: 'suspended', sender });
-      const limit = exceededLimit(await countSubmission(ctx, sender.mailboxId, recipients), sender.limits);
-      if (!limit) return void (verdict = { kind: 'permit', sender });
+      const counts = await countSubmission(ctx, sender.mailboxId, recipients);
+      const limit = exceededLimit(counts, sender.limits);
+      if (!limit) return void (verdict = { kind: 'permit', sender, counts });
       verdict = { kind: 'over', sender, limit };
       throw over;
     });

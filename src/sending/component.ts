@@ -5,6 +5,12 @@ import { checkSubmission, endSendingLimitAlert, policyAction } from './check-sub
 import { startPolicyServer, type RunningPolicyServer } from './policy-server';
 
 /**
+ * Postfix names its bulk lane in `policy_context` (render-postfix.ts): a content filter
+ * `transport:[host]:port`. Anything else is not a lane and is never echoed back as an action.
+ */
+const BULK_LANE = /^[a-z][a-z0-9]*:\[[0-9a-f.:]+\]:\d+$/i;
+
+/**
  * The sending policy service Postfix's submission asks at DATA (`sasl_username`,
  * `recipient_count`; SMTPD_POLICY_README). A mailbox that was refused and may send again ends
  * its alert; that memory is per process, and resolving an alert twice costs nothing.
@@ -22,6 +28,13 @@ export async function startSendingPolicy(
     if (verdict.kind === 'over') refused.add(verdict.sender.mailboxId);
     if (verdict.kind === 'permit' && verdict.sender && refused.delete(verdict.sender.mailboxId)) {
       void endSendingLimitAlert(app, verdict.sender.mailboxId);
+    }
+    // A mailbox in a burst: its message goes through the bulk lane, a Postfix transport of its
+    // own with a concurrency of one, so the other mailboxes' mail does not wait behind it in
+    // Postfix's queue (access(5) FILTER overrides the submission's content_filter).
+    const lane = request.policy_context ?? '';
+    if (verdict.kind === 'permit' && verdict.counts && BULK_LANE.test(lane)) {
+      if (verdict.counts.hourMessages > app.config.sending.bulkAfter) return `FILTER ${lane}`;
     }
     return policyAction(app, verdict);
   });

@@ -100,6 +100,10 @@ describe('mail stack configuration', () => {
     expect(main).toMatch(/^smtpd_policy_service_default_action = 451 4\.3\.5/m);
     const mxLine = master.split('\n').find((l) => l.startsWith('127.0.0.1:2525 '))!;
     expect(mxLine).not.toContain('smtpd_data_restrictions');
+    // The bulk lane the policy sends a mailbox in a burst to: its own transport, one at a time.
+    expect(submissionLine).toContain('smtpd_policy_service_policy_context=outbulk:[127.0.0.1]:10025');
+    expect(master).toMatch(/^outbulk\s+unix\s.*\ssmtp -o syslog_name=postfix\/outbulk/m);
+    expect(main).toMatch(/^outbulk_destination_concurrency_limit = 1$/m);
   });
 
   it('delivers straight to Dovecot when asked, and names a relayhost when given one', () => {
