@@ -92,7 +92,9 @@ function mainCf(s: MailstackSettings): string {
     // One recipient per transaction to the outbound gateway too: its one reply after DATA
     // (RFC 5321 §3.3) then tells exactly whether that recipient was relayed, so a retry never
     // resends to a recipient a relay already took (src/relay/route-message.ts).
-    ...(s.outboundFilter ? ['outfilter_destination_recipient_limit = 1'] : []),
+    ...(s.outboundFilter
+      ? ['outfilter_destination_recipient_limit = 1', 'outbulk_destination_recipient_limit = 1']
+      : []),
     '',
     '# MX: only hosted recipients; unknown ones get 550 5.1.1 at RCPT (smtpd_reject_unlisted_recipient).',
     // No permit_mynetworks: on one machine every client is loopback, and the MX must never relay.
@@ -104,14 +106,6 @@ function mainCf(s: MailstackSettings): string {
     'smtpd_helo_required = yes',
     'disable_vrfy_command = yes',
   ];
-  if (s.outboundFilter && s.sendingPolicy) {
-    lines.push(
-      '',
-      '# The bulk lane (master.cf): one message at a time to the outbound gateway, whatever a',
-      "# mailbox in a burst queued, beside the content_filter's own concurrency for everyone else.",
-      'outbulk_destination_concurrency_limit = 1',
-    );
-  }
   if (s.defence) {
     lines.push(
       '',
@@ -283,8 +277,9 @@ function masterCf(s: MailstackSettings): string {
         'mynetworks=127.0.0.0/8',
         'smtpd_sasl_auth_enable=no',
       ]),
+      // The bulk lane has one delivery process (maxproc 1): one message at a time to the gateway.
       ...['outfilter', 'outbulk'].map((name) =>
-        service(name, 'unix', '-', false, '-', '-', 'smtp', [
+        service(name, 'unix', '-', false, '-', name === 'outbulk' ? '1' : '-', 'smtp', [
           `syslog_name=postfix/${name}`,
           // XFORWARD would hand the client's address to the gateway: it has no use for it.
           'smtp_send_xforward_command=no',

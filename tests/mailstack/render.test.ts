@@ -102,8 +102,8 @@ describe('mail stack configuration', () => {
     expect(mxLine).not.toContain('smtpd_data_restrictions');
     // The bulk lane the policy sends a mailbox in a burst to: its own transport, one at a time.
     expect(submissionLine).toContain('smtpd_policy_service_policy_context=outbulk:[127.0.0.1]:10025');
-    expect(master).toMatch(/^outbulk\s+unix\s.*\ssmtp -o syslog_name=postfix\/outbulk/m);
-    expect(main).toMatch(/^outbulk_destination_concurrency_limit = 1$/m);
+    expect(master).toMatch(/^outbulk\s+unix\s+-\s+-\s+n\s+-\s+1\s+smtp -o syslog_name=postfix\/outbulk/m);
+    expect(main).toMatch(/^outbulk_destination_recipient_limit = 1$/m);
   });
 
   it('delivers straight to Dovecot when asked, and names a relayhost when given one', () => {
