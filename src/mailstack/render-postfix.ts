@@ -92,7 +92,9 @@ function mainCf(s: MailstackSettings): string {
     // One recipient per transaction to the outbound gateway too: its one reply after DATA
     // (RFC 5321 §3.3) then tells exactly whether that recipient was relayed, so a retry never
     // resends to a recipient a relay already took (src/relay/route-message.ts).
-    ...(s.outboundFilter ? ['outfilter_destination_recipient_limit = 1'] : []),
+    ...(s.outboundFilter
+      ? ['outfilter_destination_recipient_limit = 1', 'outbulk_destination_recipient_limit = 1']
+      : []),
     '',
     '# MX: only hosted recipients; unknown ones get 550 5.1.1 at RCPT (smtpd_reject_unlisted_recipient).',
     // No permit_mynetworks: on one machine every client is loopback, and the MX must never relay.
@@ -104,14 +106,6 @@ function mainCf(s: MailstackSettings): string {
     'smtpd_helo_required = yes',
     'disable_vrfy_command = yes',
   ];
-  if (s.outboundFilter && s.sendingPolicy) {
-    lines.push(
-      '',
-      '# The bulk lane (master.cf): one message at a time to the outbound gateway, whatever a',
-      "# mailbox in a burst queued, beside the content_filter's own concurrency for everyone else.",
-      'outbulk_destination_concurrency_limit = 1',
-    );
-  }
   if (s.defence) {
     lines.push(
       '',
@@ -155,7 +149,6 @@ function mainCf(s: MailstackSettings): string {
       'smtp_tls_security_level = may',
       'smtp_tls_loglevel = 1',
       'smtpd_tls_loglevel = 1',
-      ...postscreenCf(s),
     );
     if (s.relayhost) lines.push(`relayhost = [${s.relayhost.host}]:${s.relayhost.port}`);
   }
@@ -177,49 +170,6 @@ function service(
   return [head, ...options.map((o) => `  -o ${o}`)].join('\n');
 }
 
-/**
- * The production MX's hygiene, as -o options of its smtpd (submission keeps Postfix's defaults:
- * members behind one address must not share a stranger's limits). Loopback is exempt
- * (smtpd_client_event_limit_exceptions = $mynetworks).
- */
-function mxHygieneOptions(s: MailstackSettings): string[] {
-  const h = s.mxHygiene;
-  if (!h) return [];
-  return [
-    // RFC 2920 §3.1: a client may pipeline only once the server announced PIPELINING.
-    'smtpd_forbid_unauth_pipelining=yes',
-    'smtpd_soft_error_limit=3',
-    'smtpd_hard_error_limit=5',
-    'smtpd_junk_command_limit=20',
-    `smtpd_client_connection_count_limit=${h.connectionsPerClient}`,
-    `smtpd_client_connection_rate_limit=${h.connectionRate}`,
-    `smtpd_client_message_rate_limit=${h.messageRate}`,
-    `smtpd_client_recipient_rate_limit=${h.recipientRate}`,
-  ];
-}
-
-/**
- * postscreen(8) answers port 25 first: a client that talks before the greeting (RFC 5321 §4.3.1:
- * wait for it) or that the weighted DNS blocklists name is refused before an smtpd is spent on it.
- */
-function postscreenCf(s: MailstackSettings): string[] {
-  const h = s.mxHygiene;
-  if (!h) return [];
-  return [
-    '',
-    '# MX hygiene: postscreen in front of the MX smtpd (master.cf), limits per client there.',
-    'postscreen_access_list = permit_mynetworks',
-    'postscreen_greet_action = enforce',
-    `postscreen_dnsbl_sites = ${h.dnsblSites.join(', ')}`,
-    `postscreen_dnsbl_threshold = ${h.dnsblThreshold}`,
-    'postscreen_dnsbl_action = enforce',
-    // The tests that would need a second connection (pipelining, bare newline) stay off.
-    'postscreen_pipelining_enable = no',
-    'postscreen_non_smtp_command_enable = no',
-    'postscreen_bare_newline_enable = no',
-  ];
-}
-
 function masterCf(s: MailstackSettings): string {
   const prod = s.profile === 'production';
   // Debian ships chroot = y for most network-facing services; a private stack never chroots
@@ -227,7 +177,6 @@ function masterCf(s: MailstackSettings): string {
   const y = prod;
   const at = (port: number) => (prod ? null : `${s.listen}:${port}`);
   const cleanupFor = (name: string) => `cleanup_service_name=${name}`;
-  const mxOptions = s.defence ? [`smtpd_milters=inet:127.0.0.1:${s.ports.rspamdMilter}`] : [];
   const submissionOptions = [
     'syslog_name=postfix/submission',
     'smtpd_sasl_auth_enable=yes',
@@ -276,14 +225,16 @@ function masterCf(s: MailstackSettings): string {
   const lines = [
     '# Rendered by giroflee: do not edit, re-render instead.',
     '# service type  private unpriv  chroot  wakeup  maxproc command + args',
-    ...(s.mxHygiene
-      ? [
-          service('smtp', 'inet', 'n', y, '-', '1', 'postscreen'),
-          service('smtpd', 'pass', '-', y, '-', '-', 'smtpd', [...mxOptions, ...mxHygieneOptions(s)]),
-          service('dnsblog', 'unix', '-', y, '-', '0', 'dnsblog'),
-          service('tlsproxy', 'unix', '-', y, '-', '0', 'tlsproxy'),
-        ]
-      : [service(prod ? 'smtp' : at(s.ports.mx)!, 'inet', 'n', y, '-', '-', 'smtpd', mxOptions)]),
+    service(
+      prod ? 'smtp' : at(s.ports.mx)!,
+      'inet',
+      'n',
+      y,
+      '-',
+      '-',
+      'smtpd',
+      s.defence ? [`smtpd_milters=inet:127.0.0.1:${s.ports.rspamdMilter}`] : [],
+    ),
     service(
       prod ? 'submission' : at(s.ports.submission)!,
       'inet',
@@ -326,8 +277,9 @@ function masterCf(s: MailstackSettings): string {
         'mynetworks=127.0.0.0/8',
         'smtpd_sasl_auth_enable=no',
       ]),
+      // The bulk lane has one delivery process (maxproc 1): one message at a time to the gateway.
       ...['outfilter', 'outbulk'].map((name) =>
-        service(name, 'unix', '-', false, '-', '-', 'smtp', [
+        service(name, 'unix', '-', false, '-', name === 'outbulk' ? '1' : '-', 'smtp', [
           `syslog_name=postfix/${name}`,
           // XFORWARD would hand the client's address to the gateway: it has no use for it.
           'smtp_send_xforward_command=no',
