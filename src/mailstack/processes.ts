@@ -153,9 +153,14 @@ export async function dovecotRunning(baseDir: string): Promise<boolean> {
 }
 
 /** Messages waiting in Postfix's queue (`postqueue -j`: one JSON object a line). */
-export async function queuedMessages(
-  configDir: string,
-): Promise<Array<{ queue_id: string; queue_name: string; recipients: Array<{ address: string }> }>> {
+export async function queuedMessages(configDir: string): Promise<
+  Array<{
+    queue_id: string;
+    queue_name: string;
+    /** `delay_reason`: the last answer for a recipient that was tried and deferred. */
+    recipients: Array<{ address: string; delay_reason?: string }>;
+  }>
+> {
   const { stdout } = await run('postqueue', ['-c', configDir, '-j']);
   return stdout
     .split('\n')
