@@ -102,8 +102,10 @@ const envSchema = z.object({
   GIROFLEE_SENDING_DAY_MESSAGES: z.coerce.number().int().min(0).default(500),
   GIROFLEE_SENDING_DAY_RECIPIENTS: z.coerce.number().int().min(0).default(1500),
   GIROFLEE_SENDING_BULK_AFTER: z.coerce.number().int().min(0).default(10),
-  // Outbound scanning (src/sending/scan-submission.ts): rspamd's normal worker, asked at submission.
-  GIROFLEE_OUTBOUND_SCAN: z.string().default('off'),
+  // Outbound scanning (src/sending/scan-submission.ts): rspamd's normal worker, asked at
+  // submission. `auto`: on (127.0.0.1:11333) when giroflee runs its private stack with rspamd,
+  // which then starts that worker; off otherwise, until a racine names the host's rspamd.
+  GIROFLEE_OUTBOUND_SCAN: z.string().default('auto'),
   GIROFLEE_OUTBOUND_SCAN_TIMEOUT_SECONDS: z.coerce.number().positive().default(20),
   GIROFLEE_OUTBOUND_REJECT_SCORE: z.coerce.number().positive().default(15),
   GIROFLEE_OUTBOUND_HIGH_SCORE: z.coerce.number().positive().default(6),
@@ -440,6 +442,12 @@ function mailClients(e: z.output<typeof envSchema>): Config['mailClients'] {
   };
 }
 
+/** Where submitted mail is scanned, `auto` resolved (see GIROFLEE_OUTBOUND_SCAN). */
+function outboundScanAt(e: z.infer<typeof envSchema>): string {
+  if (e.GIROFLEE_OUTBOUND_SCAN !== 'auto') return e.GIROFLEE_OUTBOUND_SCAN;
+  return e.GIROFLEE_MAILSTACK === '1' && e.GIROFLEE_MAILSTACK_DEFENCE === '1' ? '127.0.0.1:11333' : 'off';
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = envSchema.parse(env);
   const dataDir = path.resolve(e.GIROFLEE_DATA_DIR);
@@ -519,10 +527,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       },
       bulkAfter: e.GIROFLEE_SENDING_BULK_AFTER,
       scan:
-        e.GIROFLEE_OUTBOUND_SCAN === 'off'
+        outboundScanAt(e) === 'off'
           ? null
           : {
-              rspamd: parseEndpoint(e.GIROFLEE_OUTBOUND_SCAN, 11333),
+              rspamd: parseEndpoint(outboundScanAt(e), 11333),
               timeoutMs: e.GIROFLEE_OUTBOUND_SCAN_TIMEOUT_SECONDS * 1000,
               rejectScore: e.GIROFLEE_OUTBOUND_REJECT_SCORE,
               highScore: e.GIROFLEE_OUTBOUND_HIGH_SCORE,
