@@ -165,13 +165,28 @@ async function girofleePipeline(
   dnsPort: number | undefined,
 ): Promise<Pipeline> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `giroflee-bench-inbound-${kind}-`));
+  // Every port free, defaults included: the three pipelines' stacks run side by side.
   const [mx, submission, imap, dovecotLmtp, auth, quotaStatus, reinject, rspamdMilter, rspamdFuzzy] =
     await freeLoopbackPorts(9);
+  const [submissions, managesieve, doveadm] = await freeLoopbackPorts(3);
   const gateway = kind !== 'plain' ? await startGatewayProcess(databaseUrl, dovecotLmtp) : undefined;
   const stack = await startMailstack({
     dir,
     databaseUrl,
-    ports: { mx, submission, imap, dovecotLmtp, auth, quotaStatus, reinject, rspamdMilter, rspamdFuzzy },
+    ports: {
+      mx,
+      submission,
+      imap,
+      dovecotLmtp,
+      auth,
+      quotaStatus,
+      reinject,
+      rspamdMilter,
+      rspamdFuzzy,
+      submissions,
+      managesieve,
+      doveadm,
+    },
     inboundTransport: gateway ? 'gateway' : 'dovecot',
     gatewayLmtp: gateway && { host: '127.0.0.1', port: gateway.port },
     defence: kind === 'defence' ? { dnsServers: [{ host: '127.0.0.1', port: dnsPort! }] } : undefined,
