@@ -28,6 +28,8 @@ async function main(): Promise<void> {
       void gateway.stop().then(() => db.destroy().then(() => process.exit(0)));
     }
   });
+  // The bench that drives it is gone (it failed, or was killed): nothing would ever stop it.
+  process.once('disconnect', () => process.exit(1));
   process.send!({ port: gateway.port, rss: process.memoryUsage().rss });
 }
 
