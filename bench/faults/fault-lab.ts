@@ -22,7 +22,7 @@ import type { AppContext } from '../../src/context';
 import { ensureDomainDkimKey } from '../../src/dns/dkim-keys';
 import { provisionMailboxKeys } from '../../src/encryption/mailbox-keys';
 import { Keyring } from '../../src/encryption/master-key';
-import { freeLoopbackPorts } from '../../src/mailstack/free-ports';
+import { freeLoopbackPorts, freeMailstackPorts } from '../../src/mailstack/free-ports';
 import { startDovecot, stopDovecot, waitForPort } from '../../src/mailstack/processes';
 import { type RunningMailstack, startMailstack } from '../../src/mailstack/start-mailstack';
 import { CircuitBreakers } from '../../src/relay/circuit-breaker';
@@ -97,21 +97,16 @@ export class FaultLab {
   async start(): Promise<void> {
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'giroflee-faults-'));
     // Every port free, none of the defaults: other stacks (other runs, other tests) may be up.
-    const [mx, submission, imap, dovecotLmtp, auth, quotaStatus, reinject, gatewayPort, ...more] =
-      await freeLoopbackPorts(13);
-    const [submissions, managesieve, doveadm, rspamdMilter, rspamdFuzzy] = more;
-    this.gatewayPort = gatewayPort;
-    await this.startGateway(dovecotLmtp);
-    await this.startOutbound(reinject);
+    const ports = await freeMailstackPorts();
+    [this.gatewayPort] = await freeLoopbackPorts(1);
+    await this.startGateway(ports.dovecotLmtp);
+    await this.startOutbound(ports.reinject);
     this.stack = await startMailstack({
       dir: this.dir,
       databaseUrl: this.o.databaseUrl,
-      ports: {
-        ...{ mx, submission, imap, dovecotLmtp, auth, quotaStatus, reinject },
-        ...{ submissions, managesieve, doveadm, rspamdMilter, rspamdFuzzy },
-      },
+      ports,
       inboundTransport: 'gateway',
-      gatewayLmtp: { host: '127.0.0.1', port: gatewayPort },
+      gatewayLmtp: { host: '127.0.0.1', port: this.gatewayPort },
       outboundFilter: { host: '127.0.0.1', port: this.outbound!.port },
     });
     const [collective] = await this.o

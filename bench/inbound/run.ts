@@ -33,7 +33,7 @@ import { loadConfig } from '../../src/config';
 import { createDb, migrateLatest } from '../../src/db/knex';
 import { provisionMailboxKeys } from '../../src/encryption/mailbox-keys';
 import { Keyring } from '../../src/encryption/master-key';
-import { freeLoopbackPorts } from '../../src/mailstack/free-ports';
+import { freeLoopbackPorts, freeMailstackPorts } from '../../src/mailstack/free-ports';
 import { staticLookup, startZoneServer, type ZoneServer } from '../../src/dns/zone-server';
 import { dovecotPidFile, postfixPidFile, rspamdPidFile } from '../../src/mailstack/processes';
 import { SHARED_HYPERSCAN_CACHE } from '../../src/mailstack/hyperscan-cache';
@@ -165,28 +165,14 @@ async function girofleePipeline(
   dnsPort: number | undefined,
 ): Promise<Pipeline> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `giroflee-bench-inbound-${kind}-`));
-  // Every port free, defaults included: the three pipelines' stacks run side by side.
-  const [mx, submission, imap, dovecotLmtp, auth, quotaStatus, reinject, rspamdMilter, rspamdFuzzy] =
-    await freeLoopbackPorts(9);
-  const [submissions, managesieve, doveadm] = await freeLoopbackPorts(3);
-  const gateway = kind !== 'plain' ? await startGatewayProcess(databaseUrl, dovecotLmtp) : undefined;
+  // Every port free: the three pipelines' stacks run side by side. No scanning worker: only the
+  // inbound path is measured.
+  const ports = { ...(await freeMailstackPorts()), rspamdScan: undefined };
+  const gateway = kind !== 'plain' ? await startGatewayProcess(databaseUrl, ports.dovecotLmtp) : undefined;
   const stack = await startMailstack({
     dir,
     databaseUrl,
-    ports: {
-      mx,
-      submission,
-      imap,
-      dovecotLmtp,
-      auth,
-      quotaStatus,
-      reinject,
-      rspamdMilter,
-      rspamdFuzzy,
-      submissions,
-      managesieve,
-      doveadm,
-    },
+    ports,
     inboundTransport: gateway ? 'gateway' : 'dovecot',
     gatewayLmtp: gateway && { host: '127.0.0.1', port: gateway.port },
     defence: kind === 'defence' ? { dnsServers: [{ host: '127.0.0.1', port: dnsPort! }] } : undefined,
@@ -195,7 +181,7 @@ async function girofleePipeline(
   const p = stack.settings.paths;
   return {
     name: kind,
-    mx,
+    mx: ports.mx,
     async newMailbox(tag) {
       const [row] = await db('mailboxes')
         .insert({

@@ -17,7 +17,7 @@ import { loadConfig } from '../../src/config';
 import type { AppContext } from '../../src/context';
 import { startEmbeddedPostgres, temporaryClusterDir } from '../../src/db/embedded';
 import { createDb, migrateLatest } from '../../src/db/knex';
-import { freeLoopbackPorts } from '../../src/mailstack/free-ports';
+import { freeMailstackPorts } from '../../src/mailstack/free-ports';
 import { startMailstack } from '../../src/mailstack/start-mailstack';
 import { CircuitBreakers } from '../../src/relay/circuit-breaker';
 import { startOutboundGateway } from '../../src/relay/outbound-gateway';
@@ -163,13 +163,13 @@ async function main(): Promise<void> {
     stops.push(() => gateway.stop());
     const policy = await startSendingPolicy(ctx, { host: '127.0.0.1', port: 0 });
     stops.push(() => policy.stop());
-    const [mx, submission, imap, dovecotLmtp, auth, quotaStatus, reinject, rspamdMilter, rspamdFuzzy] =
-      await freeLoopbackPorts(9);
+    // Every port free, none of the defaults: other stacks may be up.
+    const ports = await freeMailstackPorts();
     // startMailstack stops what it started when it fails.
     const stack = await startMailstack({
       dir: stackDir,
       databaseUrl: pg.url,
-      ports: { mx, submission, imap, dovecotLmtp, auth, quotaStatus, reinject, rspamdMilter, rspamdFuzzy },
+      ports,
       inboundTransport: 'dovecot',
       outboundFilter: { host: '127.0.0.1', port: gateway.port },
       sendingPolicy: { host: '127.0.0.1', port: policy.port },
@@ -179,7 +179,7 @@ async function main(): Promise<void> {
     const submitAll = async (from: string, subjects: string[]) => {
       const client = nodemailer.createTransport({
         host: '127.0.0.1',
-        port: submission,
+        port: ports.submission,
         ignoreTLS: true,
         pool: true,
         maxMessages: Infinity,

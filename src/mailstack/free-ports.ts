@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { DEFAULT_PORTS, type MailstackPorts } from './settings';
 
 /**
  * `n` distinct free loopback ports, for stacks that share a machine (tests, bench): all are
@@ -19,4 +20,11 @@ export async function freeLoopbackPorts(n: number): Promise<number[]> {
   const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
   await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
   return ports;
+}
+
+/** Every port of a private stack, free on loopback: none of the defaults, other stacks may be up. */
+export async function freeMailstackPorts(): Promise<Required<MailstackPorts>> {
+  const names = Object.keys(DEFAULT_PORTS) as Array<keyof MailstackPorts>;
+  const ports = await freeLoopbackPorts(names.length);
+  return Object.fromEntries(names.map((name, i) => [name, ports[i]])) as Required<MailstackPorts>;
 }

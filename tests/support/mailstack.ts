@@ -4,9 +4,8 @@ import path from 'node:path';
 import type { Db } from '../../src/db/knex';
 import { startLmtpGateway, type LmtpGateway } from '../../src/encryption/lmtp-gateway';
 import { RunningMailstack, startMailstack, StartMailstackOptions } from '../../src/mailstack/start-mailstack';
-import { freeLoopbackPorts } from '../../src/mailstack/free-ports';
+import { freeLoopbackPorts, freeMailstackPorts } from '../../src/mailstack/free-ports';
 import { SHARED_HYPERSCAN_CACHE } from '../../src/mailstack/hyperscan-cache';
-import type { MailstackPorts } from '../../src/mailstack/settings';
 import { stopAtFileEnd } from './stop-at-file-end';
 import { waitUntil } from './wait-until';
 
@@ -25,36 +24,7 @@ export async function startTestMailstack(
   overrides: Partial<Omit<StartMailstackOptions, 'databaseUrl'>> = {},
 ): Promise<TestMailstack> {
   const dir = overrides.dir ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'giroflee-mailstack-')));
-  const [
-    mx,
-    submission,
-    imap,
-    dovecotLmtp,
-    auth,
-    quotaStatus,
-    reinject,
-    rspamdMilter,
-    rspamdFuzzy,
-    submissions,
-    managesieve,
-    doveadm,
-    rspamdScan,
-  ] = await freeLoopbackPorts(13);
-  const ports: MailstackPorts = {
-    mx,
-    submission,
-    imap,
-    dovecotLmtp,
-    auth,
-    quotaStatus,
-    reinject,
-    rspamdMilter,
-    rspamdFuzzy,
-    submissions,
-    managesieve,
-    doveadm,
-    rspamdScan,
-  };
+  const ports = await freeMailstackPorts();
   const removeDir = () => (overrides.dir ? Promise.resolve() : fs.rm(dir, { recursive: true, force: true }));
   const starting = startMailstack({
     inboundTransport: 'dovecot',
