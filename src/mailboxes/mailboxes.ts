@@ -3,6 +3,7 @@ import { hashPassword, verifyPassword } from '../auth/password-hash';
 import type { AuditEntry } from '../audit/record-audit';
 import type { Config } from '../config';
 import type { CommandContext, ServiceContext } from '../context';
+import { decodeCursor, encodeCursor, likeLiteral } from '../db/page-cursor';
 import { errors } from '../errors';
 import type { EmailAddress, LocalPart } from '../names/email-address';
 
@@ -159,28 +160,11 @@ export async function listMailboxes(
     .orderBy('m.local_part')
     .limit(opts.limit + 1);
   if (opts.cursor) q.where('m.local_part', '>', decodeCursor(opts.cursor));
-  if (opts.prefix) q.where('m.local_part', 'like', `${opts.prefix.replace(/[\\%_]/g, '\\$&')}%`);
+  if (opts.prefix) q.where('m.local_part', 'like', `${likeLiteral(opts.prefix)}%`);
   const rows: MailboxRow[] = await q.select([...M_COLUMNS, withSetupLink(ctx)]);
   const more = rows.length > opts.limit;
   const items = more ? rows.slice(0, opts.limit) : rows;
   return { items, nextCursor: more ? encodeCursor(items[items.length - 1].local_part) : null };
-}
-
-function encodeCursor(after: string): string {
-  return Buffer.from(JSON.stringify({ after })).toString('base64url');
-}
-
-function decodeCursor(cursor: string): string {
-  try {
-    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (typeof v.after === 'string') return v.after;
-  } catch {
-    // fall through to the error below
-  }
-  throw errors.badRequest('invalid_cursor', {
-    fr: 'Curseur de pagination invalide.',
-    en: 'Invalid pagination cursor.',
-  });
 }
 
 /** The mailbox at `address` as this actor sees it (owner, its collective, racines), authorized for `action`. */
