@@ -18,11 +18,11 @@ import {
   startPostfix,
   stopDovecot,
   stopPostfix,
-  systemUser,
   waitForPort,
   writeFiles,
 } from '../../src/mailstack/processes';
 import { databaseParams } from '../../src/mailstack/settings';
+import { benchMainCf, DEBIAN_SERVICES, preparePostfixDirs } from '../lib/bench-postfix';
 
 export interface LeanStack {
   mx: number;
@@ -51,81 +51,31 @@ export async function startLeanStack(db: Knex, databaseUrl: string, dir: string)
 
   const [mx, lmtp, imap] = await freeLoopbackPorts(3);
   const vmail = await ensureVmailUser();
-  const postfixUser = await systemUser('postfix');
   const root = path.resolve(dir);
-  const p = {
-    postfix: path.join(root, 'postfix'),
-    spool: path.join(root, 'spool'),
-    data: path.join(root, 'postfix-data'),
-    log: path.join(root, 'log'),
-    dovecot: path.join(root, 'dovecot'),
-    mail: path.join(root, 'mail'),
-  };
-  await fs.mkdir(root, { recursive: true });
-  await fs.chmod(root, 0o711);
-  for (const d of [p.spool, p.log, p.dovecot]) await fs.mkdir(d, { recursive: true, mode: 0o755 });
-  await fs.mkdir(p.data, { recursive: true, mode: 0o700 });
-  await fs.chown(p.data, postfixUser.uid, postfixUser.gid);
+  const pf = await preparePostfixDirs(root);
+  const p = { ...pf, dovecot: path.join(root, 'dovecot'), mail: path.join(root, 'mail') };
+  await fs.mkdir(p.dovecot, { recursive: true, mode: 0o755 });
   await fs.mkdir(p.mail, { recursive: true, mode: 0o700 });
   await fs.chown(p.mail, vmail.uid, vmail.gid);
 
   const connection = `hosts = ${pg.host}:${pg.port}\nuser = ${pg.user}\npassword = ${pg.password}\ndbname = ${pg.database}\n`;
   const map = (query: string) => ({ content: `${connection}query = ${query}\n`, mode: 0o640 });
   const mainCf = [
-    'compatibility_level = 3.6',
-    `queue_directory = ${p.spool}`,
-    `data_directory = ${p.data}`,
-    `maillog_file = ${path.join(p.log, 'postfix.log')}`,
-    `maillog_file_prefixes = ${p.log}`,
-    'myhostname = mx.lean.bench.example',
-    'mydestination =',
-    'inet_interfaces = 127.0.0.1',
-    'inet_protocols = ipv4',
-    'mynetworks = 127.0.0.0/8',
-    'alias_maps =',
-    'alias_database =',
-    'smtpd_peername_lookup = no',
-    'smtp_dns_support_level = disabled',
+    ...benchMainCf(p, 'mx.lean.bench.example'),
     'lmtp_dns_support_level = disabled',
-    'smtp_host_lookup = native',
     'lmtp_host_lookup = native',
     'default_transport = error:no mail leaves the yardstick',
-    'local_transport = error:no local delivery',
     'smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination',
     'smtpd_recipient_restrictions = reject_unlisted_recipient',
-    `virtual_mailbox_domains = pgsql:${path.join(p.postfix, 'domains.cf')}`,
-    `virtual_mailbox_maps = pgsql:${path.join(p.postfix, 'mailboxes.cf')}`,
-    `virtual_alias_maps = pgsql:${path.join(p.postfix, 'aliases.cf')}`,
+    `virtual_mailbox_domains = pgsql:${path.join(p.config, 'domains.cf')}`,
+    `virtual_mailbox_maps = pgsql:${path.join(p.config, 'mailboxes.cf')}`,
+    `virtual_alias_maps = pgsql:${path.join(p.config, 'aliases.cf')}`,
     `virtual_transport = lmtp:inet:127.0.0.1:${lmtp}`,
     'lmtp_destination_recipient_limit = 1',
   ];
-  // Debian's master.cf services, none chrooted (the private queue has no chroot files).
-  const services = [
-    `127.0.0.1:${mx} inet n - n - - smtpd`,
-    'pickup unix n - n 60 1 pickup',
-    'cleanup unix n - n - 0 cleanup',
-    'qmgr unix n - n 300 1 qmgr',
-    'rewrite unix - - n - - trivial-rewrite',
-    'bounce unix - - n - 0 bounce',
-    'defer unix - - n - 0 bounce',
-    'trace unix - - n - 0 bounce',
-    'verify unix - - n - 1 verify',
-    'flush unix n - n 1000? 0 flush',
-    'proxymap unix - - n - - proxymap',
-    'proxywrite unix - - n - 1 proxymap',
-    'smtp unix - - n - - smtp',
-    'relay unix - - n - - smtp',
-    'showq unix n - n - - showq',
-    'error unix - - n - - error',
-    'retry unix - - n - - error',
-    'discard unix - - n - - discard',
-    'lmtp unix - - n - - lmtp',
-    'anvil unix - - n - 1 anvil',
-    'scache unix - - n - 1 scache',
-    'postlog unix-dgram n - n - 1 postlogd',
-  ];
+  const services = [`127.0.0.1:${mx} inet n - n - - smtpd`, ...DEBIAN_SERVICES];
   await writeFiles(
-    p.postfix,
+    p.config,
     {
       'main.cf': { content: mainCf.join('\n') + '\n', mode: 0o644 },
       'master.cf': { content: services.join('\n') + '\n', mode: 0o644 },
@@ -183,13 +133,13 @@ export async function startLeanStack(db: Knex, databaseUrl: string, dir: string)
   const dovecotFile = path.join(p.dovecot, 'dovecot.conf');
   const dovecotRun = path.join(p.dovecot, 'run');
   const stop = async () => {
-    await stopPostfix(p.postfix, p.spool);
+    await stopPostfix(p.config, p.spool);
     await stopDovecot(dovecotFile, dovecotRun);
   };
   try {
     await startDovecot(dovecotFile, path.join(p.log, 'dovecot.log'));
     await waitForPort(lmtp);
-    await startPostfix(p.postfix, path.join(p.log, 'postfix.log'));
+    await startPostfix(p.config, path.join(p.log, 'postfix.log'));
     await waitForPort(mx);
   } catch (e) {
     await stop().catch(() => undefined);
