@@ -22,7 +22,7 @@
  * (lean,plain,gateway,defence). Uses DATABASE_URL when set (then PostgreSQL's CPU is not
  * attributed), else a throw-away embedded PostgreSQL.
  */
-import { ChildProcess, fork, spawn } from 'node:child_process';
+import { ChildProcess, fork } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -34,7 +34,7 @@ import { createDb, migrateLatest } from '../../src/db/knex';
 import { provisionMailboxKeys } from '../../src/encryption/mailbox-keys';
 import { Keyring } from '../../src/encryption/master-key';
 import { freeLoopbackPorts, freeMailstackPorts } from '../../src/mailstack/free-ports';
-import { staticLookup, startZoneServer, type ZoneServer } from '../../src/dns/zone-server';
+import type { ZoneServer } from '../../src/dns/zone-server';
 import { dovecotPidFile, postfixPidFile, rspamdPidFile } from '../../src/mailstack/processes';
 import { SHARED_HYPERSCAN_CACHE } from '../../src/mailstack/hyperscan-cache';
 import { startMailstack } from '../../src/mailstack/start-mailstack';
@@ -45,6 +45,7 @@ import {
   reapedChildrenSeconds,
   treeCpuSeconds,
 } from '../lib/cpu';
+import { smtpSource, startSenderDns } from '../lib/inbound-sender';
 import { machineLine } from '../lib/stats';
 import { startLeanStack } from './lean-stack';
 
@@ -56,7 +57,6 @@ const SIZES_KB = (process.env.BENCH_SIZES_KB ?? '10,100,1024').split(',').map(Nu
 const PIPELINES = (process.env.BENCH_PIPELINES ?? 'lean,plain,gateway,defence').split(',');
 const SESSIONS = 10;
 const WARMUP = Number(process.env.BENCH_WARMUP ?? (QUICK ? 10 : 50));
-const SENDER_DOMAIN = 'remote.example';
 const PASSWORD = 'bench password, long enough';
 
 const DESCRIPTIONS: Record<string, string> = {
@@ -67,21 +67,6 @@ const DESCRIPTIONS: Record<string, string> = {
 };
 
 const PARTS = ['postfix', 'dovecot', 'postgres', 'gateway', 'rspamd'] as const;
-
-/**
- * What the defence asks DNS about the bench's sender: its SPF record passes the loopback client
- * and its DMARC policy is published (p=none: evaluated, never refused), as for ordinary mail.
- */
-function startSenderDns(port: number): Promise<ZoneServer> {
-  const txt = (name: string, value: string) => ({ name, ttl: 300, type: 'TXT' as const, value: [value] });
-  return startZoneServer(
-    { host: '127.0.0.1', port },
-    staticLookup([
-      txt(SENDER_DOMAIN, 'v=spf1 ip4:127.0.0.1 -all'),
-      txt(`_dmarc.${SENDER_DOMAIN}`, 'v=DMARC1; p=none'),
-    ]),
-  );
-}
 
 interface Pipeline {
   name: string;
@@ -117,21 +102,6 @@ function stopGatewayProcess(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
     child.once('exit', () => resolve());
     child.send('stop');
-  });
-}
-
-function smtpSource(mxPort: number, to: string, count: number, size: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      'smtp-source',
-      [
-        ...['-s', String(SESSIONS), '-m', String(count), '-l', String(size), '-S', 'bench'],
-        ...['-f', `bench@${SENDER_DOMAIN}`, '-t', to, '-M', `bench.${SENDER_DOMAIN}`, `127.0.0.1:${mxPort}`],
-      ],
-      { stdio: ['ignore', 'ignore', 'inherit'] },
-    );
-    child.once('error', reject);
-    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`smtp-source exited ${code}`))));
   });
 }
 
@@ -236,7 +206,7 @@ async function measure(
 ): Promise<Sample> {
   const box = await pipeline.newMailbox(tag);
   // Warm-up: connections, caches, the new mailbox's folders and index files.
-  await smtpSource(pipeline.mx, box.address, WARMUP, size);
+  await smtpSource(pipeline.mx, box.address, WARMUP, size, SESSIONS);
   await waitDelivered(box.maildirNew, WARMUP, 300_000);
   const roots = { ...pipeline.roots(), postgres: postgresPid };
   const snapshot = () => ({
@@ -247,7 +217,7 @@ async function measure(
   });
   const before = snapshot();
   const start = process.hrtime.bigint();
-  await smtpSource(pipeline.mx, box.address, count, size);
+  await smtpSource(pipeline.mx, box.address, count, size, SESSIONS);
   await waitDelivered(box.maildirNew, WARMUP + count, 900_000);
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   const after = snapshot();

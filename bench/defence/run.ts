@@ -1,0 +1,297 @@
+/**
+ * bench/defence: rspamd's CPU per message, the part of the inbound defence that grows with the
+ * message. It starts the private stack's rspamd alone (the configuration render-rspamd.ts
+ * writes, its fuzzy storage and a loopback DNS server for the sender's SPF and DMARC), feeds it
+ * bench/inbound's messages (smtp-source's, captured once per size) through its HTTP `/checkv2`,
+ * which runs the same scan as the milter path, and reads the CPU of rspamd's process tree from
+ * /proc before and after: a figure that depends little on what else the machine runs, unlike a
+ * rate. Each reply is checked for what the defence must still produce (no reject, the
+ * authentication results, the digests), so a lever that loses a feature shows.
+ *
+ * One command, as root:  npm run bench:defence
+ * Settings (environment): BENCH_SIZES_KB (10,100,1024), BENCH_MESSAGES (300, at 10 and 100 KB),
+ * BENCH_MESSAGES_LARGE (60, at 1 MB), BENCH_ROUNDS (3), BENCH_CONCURRENCY (4 requests in flight),
+ * BENCH_PROFILE=1 (rspamd's own time per symbol, summed, top 12 per size).
+ * BENCH_VARIANTS=name=folder,… measures, beside the rendered configuration, variants of it: each
+ * folder's files (e.g. `local.d/options.inc`) are laid over the rendered ones, to try a lever
+ * before rendering it. All variants run side by side, measured in interleaved rounds.
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { SMTPServer } from 'smtp-server';
+import { freeLoopbackPorts, freeMailstackPorts } from '../../src/mailstack/free-ports';
+import { SHARED_HYPERSCAN_CACHE } from '../../src/mailstack/hyperscan-cache';
+import {
+  rspamdPidFile,
+  startRspamd,
+  stopRspamd,
+  waitForPort,
+  writeFiles,
+} from '../../src/mailstack/processes';
+import { DIGEST_HEADER, renderRspamd } from '../../src/mailstack/render-rspamd';
+import { privateSettings } from '../../src/mailstack/start-mailstack';
+import type { MailstackSettings } from '../../src/mailstack/settings';
+import { publishHyperscanCache } from '../../src/mailstack/hyperscan-cache';
+import type { ZoneServer } from '../../src/dns/zone-server';
+import { pidFromFile, treeCpuSeconds } from '../lib/cpu';
+import { SENDER, SENDER_HELO, smtpSource, startSenderDns } from '../lib/inbound-sender';
+import { machineLine } from '../lib/stats';
+
+const SIZES_KB = (process.env.BENCH_SIZES_KB ?? '10,100,1024').split(',').map(Number);
+const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 300);
+const MESSAGES_LARGE = Number(process.env.BENCH_MESSAGES_LARGE ?? 60);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);
+const PROFILE = process.env.BENCH_PROFILE === '1';
+const RECIPIENT = 'someone@inbound.bench.example';
+
+/** One message as smtp-source writes it (bench/inbound's), with the Received line Postfix adds. */
+async function captureMessage(size: number): Promise<Buffer> {
+  const [port] = await freeLoopbackPorts(1);
+  let captured: Buffer | undefined;
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onData(stream, _session, done) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => {
+        captured = Buffer.concat(chunks);
+        done();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  try {
+    await smtpSource(port, RECIPIENT, 1, size, 1);
+  } finally {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+  const received =
+    `Received: from ${SENDER_HELO} (unknown [127.0.0.1])\r\n` +
+    `\tby mail.giroflee.test (Postfix) with ESMTP id 4BENCH0000\r\n` +
+    `\tfor <${RECIPIENT}>; ${new Date().toUTCString()}\r\n`;
+  return Buffer.concat([Buffer.from(received), captured!]);
+}
+
+interface Variant {
+  name: string;
+  settings: MailstackSettings;
+  dir: string;
+  pid(): number | undefined;
+}
+
+function copyTree(from: string, to: string): void {
+  for (const entry of fs.readdirSync(from, { withFileTypes: true })) {
+    const source = path.join(from, entry.name);
+    const target = path.join(to, entry.name);
+    if (entry.isDirectory()) {
+      fs.mkdirSync(target, { recursive: true });
+      copyTree(source, target);
+    } else fs.copyFileSync(source, target);
+  }
+}
+
+/** rspamd alone, as the private stack renders it, with its normal worker for /checkv2. */
+async function startVariant(name: string, overlay: string | undefined, dnsPort: number): Promise<Variant> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `giroflee-bench-defence-${name}-`));
+  const settings = await privateSettings({
+    dir,
+    databaseUrl: 'postgres://unused@127.0.0.1/unused',
+    ports: await freeMailstackPorts(),
+    defence: { dnsServers: [{ host: '127.0.0.1', port: dnsPort }] },
+  });
+  const p = settings.paths;
+  await writeFiles(p.rspamdConfigDir, renderRspamd(settings), '_rspamd');
+  if (overlay) copyTree(path.resolve(overlay), p.rspamdConfigDir);
+  fs.mkdirSync(path.dirname(p.rspamdLogFile!), { recursive: true });
+  await startRspamd({
+    configDir: p.rspamdConfigDir,
+    runDir: p.rspamdRunDir!,
+    logFile: p.rspamdLogFile!,
+    cacheDir: p.rspamdCacheDir!,
+    sharedCache: SHARED_HYPERSCAN_CACHE,
+  });
+  await waitForPort(settings.ports.rspamdScan!, 180_000);
+  await waitForPort(settings.ports.rspamdMilter, 180_000);
+  return { name, settings, dir, pid: () => pidFromFile(rspamdPidFile(p.rspamdRunDir!)) };
+}
+
+async function stopVariant(v: Variant): Promise<void> {
+  await stopRspamd(v.settings.paths.rspamdRunDir!);
+  await publishHyperscanCache(v.settings.paths.rspamdCacheDir!, SHARED_HYPERSCAN_CACHE);
+  fs.rmSync(v.dir, { recursive: true, force: true });
+}
+
+interface Reply {
+  action: string;
+  score: number;
+  symbols: Record<string, unknown>;
+  milter?: { add_headers?: Record<string, unknown> };
+  profile?: Record<string, number>;
+}
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+
+/** One scan, as the milter asks it: the client, its HELO, the envelope. */
+function check(port: number, message: Buffer): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/checkv2',
+        method: 'POST',
+        agent,
+        headers: {
+          'Content-Length': message.length,
+          IP: '127.0.0.1',
+          Hostname: 'unknown',
+          Helo: SENDER_HELO,
+          From: SENDER,
+          Rcpt: RECIPIENT,
+          'Queue-Id': '4BENCH0000',
+          'MTA-Tag': 'mx',
+          ...(PROFILE ? { Profile: 'true' } : {}),
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          if (res.statusCode !== 200) reject(new Error(`rspamd answered ${res.statusCode}`));
+          else resolve(JSON.parse(Buffer.concat(chunks).toString()) as Reply);
+        });
+      },
+    );
+    req.once('error', reject);
+    req.end(message);
+  });
+}
+
+/** What the defence must still produce for an ordinary message; throws when a lever lost it. */
+function features(r: Reply): { digests: number } {
+  const headers = r.milter?.add_headers ?? {};
+  if (r.action === 'reject' || r.action === 'soft reject') throw new Error(`rspamd refused: ${r.action}`);
+  if (!('Authentication-Results' in headers)) throw new Error('no Authentication-Results in the reply');
+  const digest = headers[DIGEST_HEADER];
+  const digests = Array.isArray(digest) ? digest.length : digest ? 1 : 0;
+  return { digests };
+}
+
+async function scanAll(
+  port: number,
+  message: Buffer,
+  count: number,
+  profile: Map<string, number>,
+): Promise<{ digests: number; score: number }> {
+  let next = 0;
+  let digests = 0;
+  let score = 0;
+  const worker = async () => {
+    while (next < count) {
+      next++;
+      const reply = await check(port, message);
+      ({ digests } = features(reply));
+      score = reply.score;
+      for (const [symbol, ms] of Object.entries(reply.profile ?? {})) {
+        profile.set(symbol, (profile.get(symbol) ?? 0) + ms);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  return { digests, score };
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+async function main(): Promise<void> {
+  if (process.getuid?.() !== 0) throw new Error('run as root: rspamd is started by the bench');
+  const overlays: Array<[string, string | undefined]> = [['rendered', undefined]];
+  for (const item of (process.env.BENCH_VARIANTS ?? '').split(',').filter(Boolean)) {
+    const [name, folder] = item.split('=');
+    overlays.push([name, folder]);
+  }
+  const started = Date.now();
+  let dns: ZoneServer | undefined;
+  const variants: Variant[] = [];
+  const cleanUp = async () => {
+    for (const v of variants.splice(0)) await stopVariant(v).catch((e) => process.stderr.write(`${e}\n`));
+    await dns?.stop();
+    agent.destroy();
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => void cleanUp().finally(() => process.exit(130)));
+  }
+  try {
+    dns = await startSenderDns((await freeLoopbackPorts(1))[0]);
+    for (const [name, overlay] of overlays) variants.push(await startVariant(name, overlay, dns.port));
+    const messages = new Map<number, Buffer>();
+    for (const kb of SIZES_KB) messages.set(kb, await captureMessage(kb * 1024));
+    const cpu = new Map<string, number[]>();
+    const notes = new Map<string, string>();
+    const profiles = new Map<string, Map<string, number>>();
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const kb of SIZES_KB) {
+        const count = kb >= 1024 ? MESSAGES_LARGE : MESSAGES;
+        const order = variants.map((_, i) => variants[(i + round) % variants.length]);
+        for (const v of order) {
+          const port = v.settings.ports.rspamdScan!;
+          const profile = new Map<string, number>();
+          // Warm-up: the worker's connections, the fuzzy storage, Lua's caches.
+          await scanAll(port, messages.get(kb)!, Math.max(5, count / 10), new Map());
+          const before = treeCpuSeconds({ rspamd: v.pid() }).rspamd;
+          const seen = await scanAll(port, messages.get(kb)!, count, profile);
+          const after = treeCpuSeconds({ rspamd: v.pid() }).rspamd;
+          const ms = ((after - before) * 1000) / count;
+          const key = `${v.name}/${kb}`;
+          cpu.set(key, [...(cpu.get(key) ?? []), ms]);
+          notes.set(key, `${seen.digests} digests, score ${seen.score.toFixed(2)}`);
+          const all = profiles.get(key) ?? new Map<string, number>();
+          for (const [s, t] of profile) all.set(s, (all.get(s) ?? 0) + t / count);
+          profiles.set(key, all);
+          process.stderr.write(
+            `round ${round + 1} ${v.name} ${kb} KB: ${ms.toFixed(2)} ms CPU/msg (${notes.get(key)}); load ${os.loadavg()[0].toFixed(1)}\n`,
+          );
+        }
+      }
+    }
+    const lines = [
+      `bench/defence — ${machineLine()}`,
+      `rspamd's process tree, CPU ms per message through /checkv2, median over ${ROUNDS} rounds (min–max); ` +
+        `${MESSAGES} messages at 10 and 100 KB, ${MESSAGES_LARGE} at 1 MB, ${CONCURRENCY} in flight; ` +
+        `load average at end ${os.loadavg()[0].toFixed(1)}; ${((Date.now() - started) / 60000).toFixed(1)} min.`,
+      '',
+      `| configuration | ${SIZES_KB.map((kb) => `${kb} KB`).join(' | ')} |`,
+      `|---|${SIZES_KB.map(() => '---').join('|')}|`,
+    ];
+    for (const v of variants) {
+      const cells = SIZES_KB.map((kb) => {
+        const xs = cpu.get(`${v.name}/${kb}`)!;
+        return `${median(xs).toFixed(2)} (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}); ${notes.get(`${v.name}/${kb}`)}`;
+      });
+      lines.push(`| ${v.name} | ${cells.join(' | ')} |`);
+    }
+    if (PROFILE) {
+      for (const [key, profile] of profiles) {
+        const top = [...profile.entries()].sort((a, b) => b[1] - a[1]).slice(0, 12);
+        lines.push('', `${key}: rspamd's time per symbol, ms/msg (over rounds)`);
+        lines.push(top.map(([s, t]) => `${s} ${(t / ROUNDS).toFixed(2)}`).join(', '));
+      }
+    }
+    process.stdout.write(lines.join('\n') + '\n');
+  } finally {
+    await cleanUp();
+  }
+}
+
+main().catch((e) => {
+  process.stderr.write(`${(e as Error).stack ?? e}\n`);
+  process.exit(1);
+});
