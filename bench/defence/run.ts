@@ -11,10 +11,9 @@
  * One command, as root:  npm run bench:defence
  * Settings (environment): BENCH_SIZES_KB (10,100,1024), BENCH_MESSAGES (300, at 10 and 100 KB),
  * BENCH_MESSAGES_LARGE (60, at 1 MB), BENCH_ROUNDS (3), BENCH_CONCURRENCY (4 requests in flight),
- * BENCH_PROFILE=1 (rspamd's own time per symbol, summed, top 12 per size).
  * BENCH_VARIANTS=name=folder,… measures, beside the rendered configuration, variants of it: each
  * folder's files (e.g. `local.d/options.inc`) are laid over the rendered ones, to try a lever
- * before rendering it. All variants run side by side, measured in interleaved rounds.
+ * before rendering it; `{{rspamdFuzzy}}` in them stands for the variant's port of that name. All variants run side by side, measured in interleaved rounds.
  */
 import fs from 'node:fs';
 import http from 'node:http';
@@ -44,7 +43,6 @@ const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 300);
 const MESSAGES_LARGE = Number(process.env.BENCH_MESSAGES_LARGE ?? 60);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);
-const PROFILE = process.env.BENCH_PROFILE === '1';
 const RECIPIENT = 'someone@inbound.bench.example';
 
 /** One message as smtp-source writes it (bench/inbound's), with the Received line Postfix adds. */
@@ -84,20 +82,29 @@ interface Variant {
   pid(): number | undefined;
 }
 
-function copyTree(from: string, to: string): void {
+/** Lays `from`'s files over `to`'s, `{{port name}}` (e.g. `{{rspamdFuzzy}}`) replaced by the variant's port. */
+function overlay(from: string, to: string, ports: MailstackSettings['ports']): void {
   for (const entry of fs.readdirSync(from, { withFileTypes: true })) {
     const source = path.join(from, entry.name);
     const target = path.join(to, entry.name);
     if (entry.isDirectory()) {
       fs.mkdirSync(target, { recursive: true });
-      copyTree(source, target);
-    } else fs.copyFileSync(source, target);
+      overlay(source, target, ports);
+    } else {
+      const text = fs.readFileSync(source, 'utf8');
+      fs.writeFileSync(
+        target,
+        text.replace(/\{\{(\w+)\}\}/g, (_, name: string) => String(ports[name as keyof typeof ports])),
+      );
+    }
   }
 }
 
 /** rspamd alone, as the private stack renders it, with its normal worker for /checkv2. */
-async function startVariant(name: string, overlay: string | undefined, dnsPort: number): Promise<Variant> {
+async function startVariant(name: string, folder: string | undefined, dnsPort: number): Promise<Variant> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `giroflee-bench-defence-${name}-`));
+  // rspamd runs as its own user, which must reach its run folder (fuzzy storage, Hyperscan cache).
+  fs.chmodSync(dir, 0o711);
   const settings = await privateSettings({
     dir,
     databaseUrl: 'postgres://unused@127.0.0.1/unused',
@@ -106,7 +113,7 @@ async function startVariant(name: string, overlay: string | undefined, dnsPort: 
   });
   const p = settings.paths;
   await writeFiles(p.rspamdConfigDir, renderRspamd(settings), '_rspamd');
-  if (overlay) copyTree(path.resolve(overlay), p.rspamdConfigDir);
+  if (folder) overlay(path.resolve(folder), p.rspamdConfigDir, settings.ports);
   fs.mkdirSync(path.dirname(p.rspamdLogFile!), { recursive: true });
   await startRspamd({
     configDir: p.rspamdConfigDir,
@@ -120,6 +127,18 @@ async function startVariant(name: string, overlay: string | undefined, dnsPort: 
   return { name, settings, dir, pid: () => pidFromFile(rspamdPidFile(p.rspamdRunDir!)) };
 }
 
+/**
+ * What rspamd logged that would make its figures meaningless: its fuzzy storage not answering
+ * (a scan that skips the round trip is cheaper), or its compiled expressions not loaded.
+ */
+function checkLog(v: Variant): void {
+  const log = fs.readFileSync(v.settings.paths.rspamdLogFile!, 'utf8');
+  const bad = log
+    .split('\n')
+    .find((l) => /fuzzy_check_io_callback: got error|cannot (open|compile) hyperscan/i.test(l));
+  if (bad) throw new Error(`rspamd (${v.name}) did not run as it would in the stack: ${bad}`);
+}
+
 async function stopVariant(v: Variant): Promise<void> {
   await stopRspamd(v.settings.paths.rspamdRunDir!);
   await publishHyperscanCache(v.settings.paths.rspamdCacheDir!, SHARED_HYPERSCAN_CACHE);
@@ -131,7 +150,6 @@ interface Reply {
   score: number;
   symbols: Record<string, unknown>;
   milter?: { add_headers?: Record<string, unknown> };
-  profile?: Record<string, number>;
 }
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
@@ -155,7 +173,6 @@ function check(port: number, message: Buffer): Promise<Reply> {
           Rcpt: RECIPIENT,
           'Queue-Id': '4BENCH0000',
           'MTA-Tag': 'mx',
-          ...(PROFILE ? { Profile: 'true' } : {}),
         },
       },
       (res) => {
@@ -186,7 +203,6 @@ async function scanAll(
   port: number,
   message: Buffer,
   count: number,
-  profile: Map<string, number>,
 ): Promise<{ digests: number; score: number }> {
   let next = 0;
   let digests = 0;
@@ -197,9 +213,6 @@ async function scanAll(
       const reply = await check(port, message);
       ({ digests } = features(reply));
       score = reply.score;
-      for (const [symbol, ms] of Object.entries(reply.profile ?? {})) {
-        profile.set(symbol, (profile.get(symbol) ?? 0) + ms);
-      }
     }
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
@@ -221,47 +234,46 @@ async function main(): Promise<void> {
   const started = Date.now();
   let dns: ZoneServer | undefined;
   const variants: Variant[] = [];
-  const cleanUp = async () => {
-    for (const v of variants.splice(0)) await stopVariant(v).catch((e) => process.stderr.write(`${e}\n`));
-    await dns?.stop();
-    agent.destroy();
-  };
+  // One clean-up, whoever asks first (a signal, or main's end): the other waits for the same one.
+  let cleaning: Promise<void> | undefined;
+  const cleanUp = () =>
+    (cleaning ??= (async () => {
+      for (const v of variants.splice(0)) await stopVariant(v).catch((e) => process.stderr.write(`${e}\n`));
+      await dns?.stop();
+      agent.destroy();
+    })());
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => void cleanUp().finally(() => process.exit(130)));
   }
   try {
     dns = await startSenderDns((await freeLoopbackPorts(1))[0]);
-    for (const [name, overlay] of overlays) variants.push(await startVariant(name, overlay, dns.port));
+    for (const [name, folder] of overlays) variants.push(await startVariant(name, folder, dns.port));
     const messages = new Map<number, Buffer>();
     for (const kb of SIZES_KB) messages.set(kb, await captureMessage(kb * 1024));
     const cpu = new Map<string, number[]>();
     const notes = new Map<string, string>();
-    const profiles = new Map<string, Map<string, number>>();
     for (let round = 0; round < ROUNDS; round++) {
       for (const kb of SIZES_KB) {
         const count = kb >= 1024 ? MESSAGES_LARGE : MESSAGES;
         const order = variants.map((_, i) => variants[(i + round) % variants.length]);
         for (const v of order) {
           const port = v.settings.ports.rspamdScan!;
-          const profile = new Map<string, number>();
           // Warm-up: the worker's connections, the fuzzy storage, Lua's caches.
-          await scanAll(port, messages.get(kb)!, Math.max(5, count / 10), new Map());
+          await scanAll(port, messages.get(kb)!, Math.max(5, count / 10));
           const before = treeCpuSeconds({ rspamd: v.pid() }).rspamd;
-          const seen = await scanAll(port, messages.get(kb)!, count, profile);
+          const seen = await scanAll(port, messages.get(kb)!, count);
           const after = treeCpuSeconds({ rspamd: v.pid() }).rspamd;
           const ms = ((after - before) * 1000) / count;
           const key = `${v.name}/${kb}`;
           cpu.set(key, [...(cpu.get(key) ?? []), ms]);
           notes.set(key, `${seen.digests} digests, score ${seen.score.toFixed(2)}`);
-          const all = profiles.get(key) ?? new Map<string, number>();
-          for (const [s, t] of profile) all.set(s, (all.get(s) ?? 0) + t / count);
-          profiles.set(key, all);
           process.stderr.write(
             `round ${round + 1} ${v.name} ${kb} KB: ${ms.toFixed(2)} ms CPU/msg (${notes.get(key)}); load ${os.loadavg()[0].toFixed(1)}\n`,
           );
         }
       }
     }
+    for (const v of variants) checkLog(v);
     const lines = [
       `bench/defence — ${machineLine()}`,
       `rspamd's process tree, CPU ms per message through /checkv2, median over ${ROUNDS} rounds (min–max); ` +
@@ -277,13 +289,6 @@ async function main(): Promise<void> {
         return `${median(xs).toFixed(2)} (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}); ${notes.get(`${v.name}/${kb}`)}`;
       });
       lines.push(`| ${v.name} | ${cells.join(' | ')} |`);
-    }
-    if (PROFILE) {
-      for (const [key, profile] of profiles) {
-        const top = [...profile.entries()].sort((a, b) => b[1] - a[1]).slice(0, 12);
-        lines.push('', `${key}: rspamd's time per symbol, ms/msg (over rounds)`);
-        lines.push(top.map(([s, t]) => `${s} ${(t / ROUNDS).toFixed(2)}`).join(', '));
-      }
     }
     process.stdout.write(lines.join('\n') + '\n');
   } finally {

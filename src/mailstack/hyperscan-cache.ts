@@ -30,7 +30,11 @@ async function databases(dir: string): Promise<Set<string>> {
 export async function seedHyperscanCache(shared: string, own: string): Promise<void> {
   const have = await databases(own);
   for (const name of await databases(shared)) {
-    if (!have.has(name)) await fs.copyFile(path.join(shared, name), path.join(own, name));
+    if (have.has(name)) continue;
+    await fs.copyFile(path.join(shared, name), path.join(own, name));
+    // rspamd writes some databases for its own user only (0600); the copy here is root's, and
+    // rspamd, under its own user, must read it or it compiles the database again. Public rules.
+    await fs.chmod(path.join(own, name), 0o644);
   }
 }
 

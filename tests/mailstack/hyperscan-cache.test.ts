@@ -28,6 +28,13 @@ describe('the shared Hyperscan cache of rspamd', () => {
     expect(await fs.readFile(path.join(own, 'cd34.hsmp'), 'utf8')).toBe('its own');
   });
 
+  it('seeds copies every user can read, whatever the mode rspamd wrote the shared one with', async () => {
+    await fs.mkdir(shared);
+    await fs.writeFile(path.join(shared, 'ab12.hs'), 'regexps', { mode: 0o600 });
+    await seedHyperscanCache(shared, own);
+    expect((await fs.stat(path.join(own, 'ab12.hs'))).mode & 0o777).toBe(0o644);
+  });
+
   it('seeds nothing when no stack shared anything yet', async () => {
     await seedHyperscanCache(shared, own);
     expect(await list(own)).toEqual([]);
