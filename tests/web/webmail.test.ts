@@ -273,4 +273,58 @@ describe('webmail in Chromium', () => {
     assertClean();
     await close();
   });
+
+  it('marks a message as junk from the list, and as not junk from the reader by its shortcut', async () => {
+    const subject = 'Offre exceptionnelle';
+    const holds = (folder: string) =>
+      storedFiles(stack.mailRoot, box.address, folder).some((f) => f.includes(subject));
+    await nodemailer
+      .createTransport({ host: '127.0.0.1', port: stack.ports.mx, secure: false, ignoreTLS: true })
+      .sendMail({ from: 'promo@remote.example', to: box.address, subject, text: 'Gagnez un voyage.' });
+    await waitUntil('the offer stored', () => holds('INBOX'));
+
+    const { page, assertClean, close } = await web.newPage();
+    await logInAndUnlock(page);
+    const offer = page.getByRole('link', { name: new RegExp(subject) });
+    await offer.waitFor();
+    // Ticked in the list, moved by the toolbar's button: gone from the inbox, in Junk, said aloud.
+    await page.getByRole('checkbox', { name: new RegExp(`Sélectionner : ${subject}`) }).check();
+    await page.getByText('1 message sélectionné').waitFor();
+    await expectAccessible(page, 'list with a selection (fr)');
+    await page.locator('.mail-toolbar').getByRole('button', { name: 'Indésirable', exact: true }).click();
+    await page.getByText('1 message déplacé dans les indésirables.').waitFor({ state: 'attached' });
+    await offer.waitFor({ state: 'detached' });
+    await waitUntil('the offer in Junk', () => holds('Junk'));
+    expect(holds('INBOX')).toBe(false);
+
+    // In Junk, the reader offers "not junk", and `!` (in the ? sheet) presses it.
+    await page
+      .getByRole('navigation', { name: 'Dossiers' })
+      .getByRole('link', { name: /Indésirables/ })
+      .click();
+    await offer.click();
+    await page.getByRole('heading', { level: 2, name: subject }).waitFor();
+    await page.getByText('Gagnez un voyage.').waitFor();
+    await page.getByRole('button', { name: 'Pas indésirable', exact: true }).waitFor();
+    await expectAccessible(page, 'message in Junk (fr)');
+    await page.keyboard.press('?');
+    const sheet = page.getByRole('dialog', { name: 'Raccourcis clavier' });
+    await sheet.getByRole('row', { name: /! Indésirable \/ pas indésirable/ }).waitFor();
+    await page.keyboard.press('Escape');
+    await sheet.waitFor({ state: 'hidden' });
+    await page.keyboard.press('!');
+    await page.getByText('1 message remis dans la boîte de réception.').waitFor({ state: 'attached' });
+    // The message closes with its move; Junk is empty again, the inbox has it back.
+    await page.getByText('Aucun message dans ce dossier.').waitFor();
+    await page.getByRole('heading', { level: 2, name: subject }).waitFor({ state: 'detached' });
+    await waitUntil('the offer back in the inbox', () => holds('INBOX'));
+    expect(holds('Junk')).toBe(false);
+    await page
+      .getByRole('navigation', { name: 'Dossiers' })
+      .getByRole('link', { name: /Réception/ })
+      .click();
+    await offer.waitFor();
+    assertClean();
+    await close();
+  });
 });

@@ -132,6 +132,9 @@ export const mailApi = {
     api<{ messages: Summary[] }>('POST', `${folderPath(address, folder)}/related`, { body: { messageIds } }),
   flags: (address: string, folder: string, uids: number[], change: { add?: string[]; remove?: string[] }) =>
     api('POST', `${folderPath(address, folder)}/flags`, { body: { uids, ...change } }),
+  /** Into Junk (`junk`) or out of it into the inbox; the move teaches the platform's filter. */
+  junk: (address: string, folder: string, uids: number[], junk: boolean) =>
+    api<{ to: string }>('POST', `${folderPath(address, folder)}/junk`, { body: { uids, junk } }),
   move: (address: string, folder: string, uids: number[], to: string) =>
     api('POST', `${folderPath(address, folder)}/move`, { body: { uids, to } }),
   remove: (address: string, folder: string, uids: number[], permanent = false) =>

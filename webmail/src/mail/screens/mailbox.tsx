@@ -1,4 +1,4 @@
-import { useRoute } from 'preact-iso';
+import { useLocation, useRoute } from 'preact-iso';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { announce } from '../../shell/announce';
 import { describeError } from '../../shell/errors';
@@ -9,10 +9,12 @@ import { Screen } from '../../ui/screen';
 import { crypto, CryptoError } from '../crypto/client';
 import type { OpenedMessage } from '../crypto/protocol';
 import { mailApi, type Folder, type Summary } from '../mail-api';
+import { onMoved } from '../moved';
 import { loadPreferences, updatePreferences } from '../preferences';
 import { groupThreads } from '../threads';
 import { MessageFrame } from '../reading/message-frame';
 import { sanitiseMail } from '../reading/sanitize';
+import { JunkButton } from '../ui/junk-button';
 import { MailSearch, useIndexProgress } from '../ui/search';
 import { Shortcuts } from '../ui/shortcuts';
 import { Unlocked } from '../ui/unlock';
@@ -63,14 +65,26 @@ function FolderList(props: { folders: Folder[]; current: string }) {
   );
 }
 
-function MessageList(props: { address: string; folder: string; selected?: number }) {
+/** Where junk / not junk can be offered: not before the folders are known, nor for drafts and Sent. */
+function junkable(special: string | null | undefined): boolean {
+  return special !== undefined && special !== '\\Drafts' && special !== '\\Sent';
+}
+
+function MessageList(props: {
+  address: string;
+  folder: string;
+  special: string | null | undefined;
+  selected?: number;
+}) {
   const { t, language } = useI18n();
   const [messages, setMessages] = useState<Summary[] | null>(null);
+  const [checked, setChecked] = useState<Set<number>>(() => new Set());
   const [next, setNext] = useState<number | null>(null);
   const [more, setMore] = useState(false);
   const [error, setError] = useState('');
   useEffect(() => {
     setMessages(null);
+    setChecked(new Set());
     mailApi.page(props.address, props.folder).then(
       (p) => {
         setMessages(p.messages);
@@ -106,6 +120,17 @@ function MessageList(props: { address: string; folder: string; selected?: number
     return () => source.close();
   }, [props.address, props.folder]);
 
+  useEffect(
+    () =>
+      onMoved((folder, uids) => {
+        if (folder !== props.folder) return;
+        const gone = new Set(uids);
+        setMessages((current) => current && current.filter((m) => !gone.has(m.uid)));
+        setChecked((current) => new Set([...current].filter((uid) => !gone.has(uid))));
+      }),
+    [props.folder],
+  );
+
   /** Anchored paging: the next page starts below the last UID shown, whatever arrived since. */
   const loadMore = async () => {
     if (!next) return;
@@ -139,20 +164,49 @@ function MessageList(props: { address: string; folder: string; selected?: number
   if (error) return <Alert kind="error">{error}</Alert>;
   if (!messages) return <p aria-busy="true">{t('shell:app.loading')}</p>;
   if (messages.length === 0) return <p>{t('mail:list.empty')}</p>;
+  const toggle = (uids: number[], on: boolean) => {
+    const next = new Set(checked);
+    for (const uid of uids) {
+      if (on) next.add(uid);
+      else next.delete(uid);
+    }
+    setChecked(next);
+  };
   return (
     <>
-      <p>
+      <div class="mail-toolbar">
         <button type="button" class="button button-quiet" aria-pressed={conversations} onClick={switchView}>
           {t('mail:list.conversations')}
         </button>
-      </p>
+        {checked.size > 0 && junkable(props.special) && (
+          <>
+            <span class="mail-toolbar-count">{t('mail:junk.selected', { count: checked.size })}</span>
+            <JunkButton
+              address={props.address}
+              folder={props.folder}
+              uids={[...checked]}
+              inJunk={props.special === '\\Junk'}
+            />
+          </>
+        )}
+      </div>
       <ul class="mail-list" aria-label={t('mail:list.label')}>
         {threads.map(({ key, messages: inThread }) => {
           const m = inThread[0];
           const unread = inThread.some((x) => !x.flags.includes('\\Seen'));
           const from = m.from[0]?.name || m.from[0]?.address || t('mail:list.noSender');
+          const subject =
+            m.subject === '...' ? t('mail:list.protected') : m.subject || t('mail:list.noSubject');
+          const uids = inThread.map((x) => x.uid);
           return (
             <li key={key} class={unread ? 'unread' : undefined}>
+              <input
+                type="checkbox"
+                class="mail-select"
+                checked={uids.every((uid) => checked.has(uid))}
+                aria-label={t('mail:junk.select', { subject, from })}
+                onChange={(e) => toggle(uids, e.currentTarget.checked)}
+              />
               <a
                 href={href(props.folder, m.uid)}
                 aria-current={m.uid === props.selected ? 'true' : undefined}
@@ -161,9 +215,7 @@ function MessageList(props: { address: string; folder: string; selected?: number
                   {unread && <span class="visually-hidden">{t('mail:list.unread')} </span>}
                   {from}
                 </span>
-                <span class="subject">
-                  {m.subject === '...' ? t('mail:list.protected') : m.subject || t('mail:list.noSubject')}
-                </span>
+                <span class="subject">{subject}</span>
                 {inThread.length > 1 && (
                   <span class="count">{t('mail:list.inThread', { count: inThread.length })}</span>
                 )}
@@ -243,6 +295,7 @@ function Conversation(props: {
 function Reader(props: {
   address: string;
   folder: string;
+  special: string | null | undefined;
   uid: number;
   isDrafts: boolean;
   sent: string | null;
@@ -389,6 +442,14 @@ function Reader(props: {
             </a>
           </>
         )}
+        {junkable(props.special) && (
+          <JunkButton
+            address={props.address}
+            folder={props.folder}
+            uids={[props.uid]}
+            inJunk={props.special === '\\Junk'}
+          />
+        )}
       </nav>
       <p class="mail-status">{message.encrypted ? t('mail:read.encrypted') : t('mail:read.notEncrypted')}</p>
       {message.signature !== 'none' && (
@@ -481,7 +542,13 @@ function Reader(props: {
 }
 
 /** The search box, its results or the folder's messages, and the local index's progress. */
-function ListPane(props: { address: string; folder: string; folders: Folder[]; selected?: number }) {
+function ListPane(props: {
+  address: string;
+  folder: string;
+  special: string | null | undefined;
+  folders: Folder[];
+  selected?: number;
+}) {
   const label = useFolderLabel();
   const progress = useIndexProgress(props.address, props.folder);
   const [searching, setSearching] = useState(false);
@@ -498,7 +565,14 @@ function ListPane(props: { address: string; folder: string; folders: Folder[]; s
         progress={progress}
         onActive={setSearching}
       />
-      {!searching && <MessageList address={props.address} folder={props.folder} selected={props.selected} />}
+      {!searching && (
+        <MessageList
+          address={props.address}
+          folder={props.folder}
+          special={props.special}
+          selected={props.selected}
+        />
+      )}
     </>
   );
 }
@@ -511,15 +585,27 @@ export default function MailboxScreen() {
   const address = me.type === 'mailbox' ? me.address : '';
   const folder = params.folder ?? 'INBOX';
   const uid = params.uid ? Number(params.uid) : undefined;
-  const [folders, setFolders] = useState<Folder[]>([]);
+  const { route } = useLocation();
+  const [folders, setFolders] = useState<Folder[] | null>(null);
+  const [moves, setMoves] = useState(0);
   useEffect(() => {
     mailApi.folders(address).then(
       (r) => setFolders(r.folders),
       () => setFolders([]),
     );
-  }, [address, folder]);
-  const isDrafts = folders.some((f) => f.path === folder && f.specialUse === '\\Drafts');
-  const sent = folders.find((f) => f.specialUse === '\\Sent')?.path ?? null;
+  }, [address, folder, moves]);
+  // A message moved away (junk, not junk) closes, and the folders' counts are read again.
+  useEffect(
+    () =>
+      onMoved((from, uids) => {
+        setMoves((n) => n + 1);
+        if (from === folder && uid && uids.includes(uid)) route(href(folder));
+      }),
+    [folder, uid],
+  );
+  const special = folders ? (folders.find((f) => f.path === folder)?.specialUse ?? null) : undefined;
+  const isDrafts = special === '\\Drafts';
+  const sent = folders?.find((f) => f.specialUse === '\\Sent')?.path ?? null;
   return (
     <Unlocked>
       <Screen title={t('mail:home.title')} class="screen mail-screen">
@@ -528,13 +614,28 @@ export default function MailboxScreen() {
             <a class="button" href="/mail/compose" data-shortcut="c" aria-keyshortcuts="c">
               {t('mail:nav.write')}
             </a>
-            <FolderList folders={folders} current={folder} />
+            <FolderList folders={folders ?? []} current={folder} />
             <Shortcuts />
           </div>
-          <section class="mail-list-pane" aria-label={t('mail:list.label')}>
-            <ListPane address={address} folder={folder} folders={folders} selected={uid} />
+          <section class="mail-list-pane" aria-label={t('mail:list.label')} tabIndex={-1}>
+            <ListPane
+              address={address}
+              folder={folder}
+              special={special}
+              folders={folders ?? []}
+              selected={uid}
+            />
           </section>
-          {uid && <Reader address={address} folder={folder} uid={uid} isDrafts={isDrafts} sent={sent} />}
+          {uid && (
+            <Reader
+              address={address}
+              folder={folder}
+              special={special}
+              uid={uid}
+              isDrafts={isDrafts}
+              sent={sent}
+            />
+          )}
         </div>
       </Screen>
     </Unlocked>

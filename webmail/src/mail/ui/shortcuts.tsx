@@ -5,10 +5,24 @@ import { useI18n } from '../../shell/i18n';
 /**
  * Single-key shortcuts, on by default (as in the mail clients people come from), off by choice in
  * the `?` sheet. A key acts on the element of the page that carries it (`data-shortcut`), so a
- * shortcut does nothing a click there would not; j and k move through the message list.
+ * shortcut does nothing a click there would not; j and k move through the message list, / goes
+ * to the search field. `!` is junk / not junk: the selection's button when messages are ticked
+ * (the list comes first in the page), else the open message's.
  */
 const STORAGE = 'giroflee.mail.shortcuts';
-const KEYS = ['c', 'r', 'a', 'f', 'j', 'k', 'u', '?'] as const;
+/** Each key and the catalog entry (under mail:shortcuts.keys) that says what it does. */
+const KEYS: Array<[string, string]> = [
+  ['c', 'c'],
+  ['r', 'r'],
+  ['a', 'a'],
+  ['f', 'f'],
+  ['!', 'junk'],
+  ['j', 'j'],
+  ['k', 'k'],
+  ['u', 'u'],
+  ['/', 'search'],
+  ['?', 'help'],
+];
 
 function enabled(): boolean {
   try {
@@ -18,9 +32,15 @@ function enabled(): boolean {
   }
 }
 
+/** Keys typed into a field are text; a ticked box or a button keeps the shortcuts. */
 function typing(target: EventTarget | null): boolean {
   const el = target as HTMLElement | null;
-  return Boolean(el?.closest('input, textarea, select, [contenteditable=""], [contenteditable="true"]'));
+  return Boolean(
+    el?.closest(
+      'input:not([type="checkbox"]):not([type="radio"]):not([type="button"]):not([type="submit"]), ' +
+        'textarea, select, [contenteditable=""], [contenteditable="true"]',
+    ),
+  );
 }
 
 function step(by: 1 | -1): string | null {
@@ -46,6 +66,14 @@ export function Shortcuts() {
         return;
       }
       if (!on || sheet.current?.open) return;
+      if (e.key === '/') {
+        const field = document.getElementById('mail-search-input');
+        if (field) {
+          e.preventDefault();
+          field.focus();
+        }
+        return;
+      }
       if (e.key === 'j' || e.key === 'k') {
         const href = step(e.key === 'j' ? 1 : -1);
         if (href) {
@@ -91,12 +119,12 @@ export function Shortcuts() {
             </tr>
           </thead>
           <tbody>
-            {KEYS.map((key) => (
+            {KEYS.map(([key, action]) => (
               <tr key={key}>
                 <td>
                   <kbd>{key}</kbd>
                 </td>
-                <td>{t(`mail:shortcuts.keys.${key === '?' ? 'help' : key}`)}</td>
+                <td>{t(`mail:shortcuts.keys.${action}`)}</td>
               </tr>
             ))}
             <tr>
