@@ -14,6 +14,33 @@ function newestMtime(p: string): number {
   return newest;
 }
 
+const LOCK = path.join(ROOT, 'dist', '.web-build.lock');
+/** Longer than any build: a lock this old was left by a killed run. */
+const STALE_LOCK_MS = 10 * 60_000;
+
+/** Runs `fn` while no other jest worker of this checkout builds: two builds would mix their files. */
+function whileBuildLocked<T>(fn: () => T): T {
+  fs.mkdirSync(path.dirname(LOCK), { recursive: true });
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    try {
+      fs.mkdirSync(LOCK);
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const since = fs.statSync(LOCK, { throwIfNoEntry: false });
+      if (since && Date.now() - since.mtimeMs > STALE_LOCK_MS)
+        fs.rmSync(LOCK, { recursive: true, force: true });
+      Atomics.wait(pause, 0, 0, 200);
+    }
+  }
+  try {
+    return fn();
+  } finally {
+    fs.rmSync(LOCK, { recursive: true, force: true });
+  }
+}
+
 /**
  * The browser tests run the built app, as `npm start` serves it: build it when dist/webmail is
  * missing or older than a source file, so a test never runs yesterday's front end.
@@ -21,10 +48,15 @@ function newestMtime(p: string): number {
 export function ensureWebBuild(): string {
   const dir = webAppDirectory();
   const index = path.join(dir, 'index.html');
-  const built = fs.existsSync(index) ? fs.statSync(index).mtimeMs : 0;
-  if (built < Math.max(...SOURCES.map(newestMtime))) {
-    const r = spawnSync('npm', ['run', '--silent', 'build:web'], { cwd: ROOT, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`npm run build:web failed:\n${r.stdout}\n${r.stderr}`);
+  const stale = () =>
+    (fs.existsSync(index) ? fs.statSync(index).mtimeMs : 0) < Math.max(...SOURCES.map(newestMtime));
+  if (stale()) {
+    whileBuildLocked(() => {
+      // Another worker may have built it while this one waited.
+      if (!stale()) return;
+      const r = spawnSync('npm', ['run', '--silent', 'build:web'], { cwd: ROOT, encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`npm run build:web failed:\n${r.stdout}\n${r.stderr}`);
+    });
   }
   return dir;
 }
