@@ -1,4 +1,5 @@
 import DNS from 'dns2';
+import { freeLoopbackPorts } from '../../src/mailstack/free-ports';
 import type { Endpoint } from '../../src/config';
 import { splitTxt } from '../../src/dns/zone-file';
 import type { DnsRecord } from '../../src/dns/resolver';
@@ -9,13 +10,14 @@ const { Packet } = DNS;
 /**
  * Several fixture DNS servers on loopback addresses (127.0.0.x) sharing one port, as real
  * nameservers share port 53: the resolver under test then reaches any of them by address.
- * The port is chosen at random and retried when taken (never a fixed port).
+ * The port is a free one (free-ports.ts), retried when another address has it (never a fixed port).
  */
 export async function startFixtureDns(
   views: Record<string, ZoneLookup>,
 ): Promise<{ port: number; stop(): Promise<void> }> {
   for (let attempt = 0; attempt < 30; attempt++) {
-    const port = 20000 + Math.floor(Math.random() * 40000);
+    // Claimed like every test port, so no parallel worker's stack is handed the same one.
+    const [port] = await freeLoopbackPorts(1);
     const started: ZoneServer[] = [];
     try {
       for (const [host, lookup] of Object.entries(views))
