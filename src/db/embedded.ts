@@ -52,6 +52,11 @@ export interface EmbeddedOptions {
   programs?: string;
   /** Where programs and clusters go when the cluster's user cannot reach them (SYSTEM_DIR). */
   systemDir?: string;
+  /**
+   * A cluster nobody keeps (the test suite's): it never waits for the disk (no fsync, commits
+   * not flushed), since a crash only loses what would be deleted anyway. Never for real data.
+   */
+  throwAway?: boolean;
 }
 
 /** Where the cluster and its programs are, decided before anything is created. */
@@ -224,7 +229,7 @@ function runToEnd(command: string, args: string[], ids?: Ids): Promise<void> {
   });
 }
 
-async function initialise(plan: ClusterPlan, requested: string): Promise<void> {
+async function initialise(plan: ClusterPlan, requested: string, throwAway: boolean): Promise<void> {
   const ids = plan.runAs;
   mkdirTraversable(path.dirname(plan.clusterDir), 0o711);
   // A half-initialised folder from an interrupted first start would block initdb.
@@ -246,6 +251,7 @@ async function initialise(plan: ClusterPlan, requested: string): Promise<void> {
         `--pwfile=${pwfile}`,
         '--encoding=UTF8',
         '--locale=C',
+        ...(throwAway ? ['--no-sync'] : []),
       ],
       ids,
     );
@@ -290,7 +296,7 @@ export async function startEmbeddedPostgres(
   if (plan.copyFrom) copyPrograms(plan.copyFrom, plan.programs);
   const port = opts.port ?? (await freePort());
   const database = opts.database ?? 'giroflee';
-  if (plan.fresh) await initialise(plan, requested);
+  if (plan.fresh) await initialise(plan, requested, opts.throwAway ?? false);
   else removeStalePid(plan.clusterDir);
 
   const child = spawn(
@@ -304,6 +310,9 @@ export async function startEmbeddedPostgres(
       'listen_addresses=127.0.0.1',
       '-c',
       'unix_socket_directories=',
+      ...(opts.throwAway
+        ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']
+        : []),
     ],
     { ...plan.runAs, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_MESSAGES: 'C' } },
   );

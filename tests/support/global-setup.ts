@@ -11,7 +11,7 @@ export default async function globalSetup(): Promise<void> {
   let adminUrl = process.env.DATABASE_URL;
   if (!adminUrl) {
     const { dir, clusterDir } = temporaryClusterDir('giroflee-test-pg-');
-    const pg = await startEmbeddedPostgres(clusterDir, { database: 'postgres_admin' });
+    const pg = await startEmbeddedPostgres(clusterDir, { database: 'postgres_admin', throwAway: true });
     (globalThis as Record<string, unknown>).__GIROFLEE_PG__ = { pg, dir };
     adminUrl = pg.url;
   }
