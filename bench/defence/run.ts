@@ -13,7 +13,8 @@
  * BENCH_MESSAGES_LARGE (60, at 1 MB), BENCH_ROUNDS (3), BENCH_CONCURRENCY (4 requests in flight),
  * BENCH_VARIANTS=name=folder,… measures, beside the rendered configuration, variants of it: each
  * folder's files (e.g. `local.d/options.inc`) are laid over the rendered ones, to try a lever
- * before rendering it; `{{rspamdFuzzy}}` in them stands for the variant's port of that name. All variants run side by side, measured in interleaved rounds.
+ * before rendering it (`name.append` is appended to the rendered `name`); `{{rspamdFuzzy}}` in
+ * them stands for the variant's port of that name. All variants run side by side, measured in interleaved rounds.
  */
 import fs from 'node:fs';
 import http from 'node:http';
@@ -91,11 +92,11 @@ function overlay(from: string, to: string, ports: MailstackSettings['ports']): v
       fs.mkdirSync(target, { recursive: true });
       overlay(source, target, ports);
     } else {
-      const text = fs.readFileSync(source, 'utf8');
-      fs.writeFileSync(
-        target,
-        text.replace(/\{\{(\w+)\}\}/g, (_, name: string) => String(ports[name as keyof typeof ports])),
-      );
+      const text = fs
+        .readFileSync(source, 'utf8')
+        .replace(/\{\{(\w+)\}\}/g, (_, name: string) => String(ports[name as keyof typeof ports]));
+      if (entry.name.endsWith('.append')) fs.appendFileSync(target.slice(0, -'.append'.length), text);
+      else fs.writeFileSync(target, text);
     }
   }
 }

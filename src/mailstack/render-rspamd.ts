@@ -140,6 +140,12 @@ function fuzzyCheckConf(s: MailstackSettings): string {
       '  read_only = false;',
       '  skip_unknown = true;',
       '  short_text_direct_hash = true;',
+      // One digest of each text part's whole text, no shingles: our storage only ever receives
+      // exact digests (members' reports), so the 32 shingles per part (a keyed hash per word
+      // each) could never match anything. Without the subject, so that a campaign sent under
+      // varying subjects still matches. bench/defence: −15 % of rspamd's CPU at 100 KB.
+      '  text_shingles = false;',
+      '  no_subject = true;',
       '  fuzzy_map = {',
       `    GIROFLEE_FUZZY_JUNK { max_score = 1.0; flag = ${FUZZY_JUNK_FLAG}; }`,
       '  }',
