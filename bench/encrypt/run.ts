@@ -8,10 +8,8 @@
 import { fork, ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
 import * as openpgp from 'openpgp';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
-import { SMTPServer } from 'smtp-server';
 import { hashPassword } from '../../src/auth/password-hash';
 import { startEmbeddedPostgres, temporaryClusterDir } from '../../src/db/embedded';
 import { loadConfig } from '../../src/config';
@@ -20,6 +18,7 @@ import { provisionMailboxKeys } from '../../src/encryption/mailbox-keys';
 import { Keyring } from '../../src/encryption/master-key';
 import { encryptMessage } from '../../src/encryption/pgp-mime';
 import { machineLine } from '../lib/stats';
+import { startDiscardingLmtp } from './discarding-lmtp';
 
 // BENCH_PARTS=rates,gateway,memory (default: all) runs some of the three parts.
 const PARTS = new Set((process.env.BENCH_PARTS ?? 'rates,gateway,memory').split(','));
@@ -30,6 +29,10 @@ const GATEWAY_CASES = [
   ['1 MB', 1024 * 1024, 200],
 ] as const;
 const GATEWAY_SIZES = (process.env.BENCH_GATEWAY_SIZES ?? '10 KB,100 KB,1 MB').split(',');
+// BENCH_GATEWAY_SCALE=0.5 sends half as many messages of each size.
+const GATEWAY_SCALE = Number(process.env.BENCH_GATEWAY_SCALE ?? 1);
+// BENCH_DOWNSTREAM_CHUNKING=0: the next hop does not offer CHUNKING, so the gateway sends DATA.
+const DOWNSTREAM_CHUNKING = process.env.BENCH_DOWNSTREAM_CHUNKING !== '0';
 
 /** A received message of about `size` bytes: headers, then 76-character text lines. */
 function message(size: number): Buffer {
@@ -61,28 +64,6 @@ async function rate(seconds: number, fn: () => Promise<unknown>): Promise<number
     n++;
   }
   return n / (Number(process.hrtime.bigint() - t) / 1e9);
-}
-
-function startDownstream(): Promise<{ port: number; close(): Promise<void> }> {
-  const server = new SMTPServer({
-    lmtp: true,
-    authOptional: true,
-    disabledCommands: ['AUTH', 'STARTTLS'],
-    disableReverseLookup: true,
-    logger: false,
-    onData(stream, _s, cb) {
-      stream.on('end', () => cb());
-      stream.resume();
-    },
-  });
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () =>
-      resolve({
-        port: (server.server.address() as AddressInfo).port,
-        close: () => new Promise<void>((r) => server.close(() => r())),
-      }),
-    ),
-  );
 }
 
 function startGateway(
@@ -212,7 +193,7 @@ async function main(): Promise<void> {
       say(`| ${label} | ${armored.toFixed(0)} | ${binary.toFixed(0)} |`);
     }
 
-    const downstream = await startDownstream();
+    const downstream = await startDiscardingLmtp(DOWNSTREAM_CHUNKING);
     const gw = await startGateway(url, downstream.port);
     say('');
     say(
@@ -223,7 +204,10 @@ async function main(): Promise<void> {
     say('| message | messages | msg/s | gateway CPU ms/msg | failed |');
     say('|---|---|---|---|---|');
     for (const [label, size, count] of PARTS.has('gateway')
-      ? GATEWAY_CASES.filter(([label]) => GATEWAY_SIZES.includes(label))
+      ? GATEWAY_CASES.filter(([label]) => GATEWAY_SIZES.includes(label)).map(
+          ([label, size, n]) =>
+            [label, size, Math.max(10, Math.round((n * GATEWAY_SCALE) / 10) * 10)] as const,
+        )
       : []) {
       await throughput(gw.port, message(size), m.address, 2, 10);
       const before = await ask<{ cpuMs: number }>(gw.child, 'cpu');

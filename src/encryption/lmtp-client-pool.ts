@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
-import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { Endpoint } from '../config';
 import type { SmtpReply } from '../smtp/reply';
+import { LmtpClient, NotSentError, PayloadError } from './lmtp-client';
 
 export interface LmtpPoolOptions {
   nextHop: Endpoint;
@@ -12,29 +12,26 @@ export interface LmtpPoolOptions {
 }
 
 interface PooledConnection {
-  conn: SMTPConnection;
-  alive: boolean;
+  conn: LmtpClient;
   idleSince: number;
+  /** Whether it served a transaction before (and sat in the pool since). */
+  reused: boolean;
 }
 
 // Dovecot closes an idle LMTP client after a few minutes; leaving first avoids sending into a
-// connection that is being closed (which would defer that message).
+// connection that is being closed.
 const MAX_IDLE_MS = 60_000;
-
-function splitReply(response: string | undefined, fallback: SmtpReply): SmtpReply {
-  const m = /^([245]\d\d)[ -](.*)$/s.exec((response ?? '').trim());
-  return m ? { code: Number(m[1]), text: m[2].replace(/\r?\n\d{3}[ -]/g, ' ') } : fallback;
-}
 
 /**
  * Persistent LMTP connections to Dovecot (RFC 2033), reused across messages: opening one per
  * message was the main cost of the naive gateway (bench/RESULTS.md).
- * nodemailer pipelines the envelope when the server offers PIPELINING (RFC 2920).
  *
  * Whatever the next hop does (refuses connections, never greets, stops answering, closes
  * mid-message), every delivery ends with a reply within `timeoutMs` of inactivity, and its
  * connection slot is given back; once the next hop is back, the next delivery opens a new
- * connection.
+ * connection. A pooled connection can go stale while it waits (Dovecot restarting answers its
+ * idle clients `421` and closes them): a transaction that fails on one before any byte of the
+ * message was sent is sent again, once, on a new connection.
  */
 export class LmtpClientPool {
   private readonly idle: PooledConnection[] = [];
@@ -45,44 +42,17 @@ export class LmtpClientPool {
   constructor(private readonly opts: LmtpPoolOptions) {}
 
   /**
-   * A connection that has answered LHLO. nodemailer calls connect()'s callback only once the
-   * session is up; a refused connection, a silent server or a closed socket come as 'error' or
-   * 'end' events, so those settle the attempt too, and a timer bounds it.
+   * A connection that has answered LHLO. A refused connection, a silent server or a closed
+   * socket reject; the client's inactivity timeout bounds the attempt.
    */
-  private connect(): Promise<PooledConnection> {
-    const conn = new SMTPConnection({
+  private async connect(): Promise<PooledConnection> {
+    const conn = await LmtpClient.open({
       host: this.opts.nextHop.host,
       port: this.opts.nextHop.port,
-      lmtp: true,
       name: this.opts.name,
-      ignoreTLS: true,
-      connectionTimeout: this.opts.timeoutMs,
-      greetingTimeout: this.opts.timeoutMs,
-      socketTimeout: this.opts.timeoutMs,
-      logger: false,
+      timeoutMs: this.opts.timeoutMs,
     });
-    const pooled: PooledConnection = { conn, alive: true, idleSince: 0 };
-    return new Promise((resolve, reject) => {
-      let settled = false;
-      const timer = setTimeout(() => fail(new Error('connection timeout')), this.opts.timeoutMs);
-      const fail = (e: Error) => {
-        pooled.alive = false;
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        conn.close();
-        reject(e);
-      };
-      conn.on('error', fail);
-      conn.on('end', () => fail(new Error('connection closed')));
-      conn.connect((err) => {
-        if (err) return fail(err);
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        resolve(pooled);
-      });
-    });
+    return { conn, idleSince: 0, reused: false };
   }
 
   /** Takes a connection slot; the caller must hand it back with release(). */
@@ -90,8 +60,8 @@ export class LmtpClientPool {
     if (this.closed) throw new Error('LMTP pool closed');
     while (this.idle.length) {
       const c = this.idle.pop()!;
-      if (c.alive && Date.now() - c.idleSince < MAX_IDLE_MS) return c;
-      if (c.alive) c.conn.quit();
+      if (c.conn.usable && Date.now() - c.idleSince < MAX_IDLE_MS) return c;
+      c.conn.quit();
       this.open--;
     }
     if (this.open < this.opts.maxConnections) return this.openSlot();
@@ -121,13 +91,13 @@ export class LmtpClientPool {
   }
 
   private release(c: PooledConnection, reusable: boolean): void {
-    if (!reusable || !c.alive || this.closed) {
-      c.alive = false;
+    if (!reusable || !c.conn.usable || this.closed) {
       c.conn.close();
       this.open--;
       this.wakeOne();
       return;
     }
+    c.reused = true;
     const [waiter] = this.waiters;
     if (waiter) return waiter(c);
     c.idleSince = Date.now();
@@ -144,8 +114,8 @@ export class LmtpClientPool {
 
   /**
    * Delivers one message to distinct recipients; returns each one's final reply: the RCPT
-   * refusal, or the per-recipient reply to DATA (RFC 2033 §4.2). A connection failure or a
-   * timeout answers 451 4.4.2 for everyone: the message may be retried, never lost.
+   * refusal, or the per-recipient reply to the message (RFC 2033 §4.2). A connection failure or
+   * a timeout answers 451 4.4.2 for everyone: the message may be retried, never lost.
    */
   async deliver(
     from: string,
@@ -162,59 +132,48 @@ export class LmtpClientPool {
       for (const r of to) replies.set(r, { code: 451, text: '4.7.0 encryption failed while sending' });
       return replies;
     };
-    let c: PooledConnection;
-    try {
-      c = await this.acquire();
-    } catch (e) {
-      return unreachable(e);
-    }
-    let body: Buffer | Readable;
-    try {
-      body = message();
-    } catch {
-      // Nothing was sent on the connection: it stays usable.
-      this.release(c, true);
-      return encryptionFailed();
-    }
-    return new Promise((resolve) => {
-      // nodemailer calls back exactly once, on success or on any error of the connection.
-      c.conn.send({ from, to }, body, (err, info) => {
-        if (err) {
-          const rejected = (err as { rejectedErrors?: Array<{ recipient?: string; response?: string }> })
-            .rejectedErrors;
-          // Closing before the final dot makes the next hop discard the message.
-          this.release(c, false);
-          if ((err as { code?: string }).code === 'ESTREAM') return resolve(encryptionFailed());
-          if (!rejected?.length) return resolve(unreachable(err));
-          for (const e of rejected)
-            if (e.recipient)
-              replies.set(e.recipient, splitReply(e.response, { code: 451, text: '4.4.2 next hop error' }));
-          for (const r of to)
-            if (!replies.has(r)) replies.set(r, { code: 451, text: '4.4.2 next hop error' });
-          return resolve(replies);
-        }
-        for (const e of info.rejectedErrors ?? []) {
-          const recipient = (e as unknown as { recipient?: string }).recipient;
-          if (recipient)
-            replies.set(recipient, splitReply(e.response, { code: 451, text: '4.4.2 next hop error' }));
-        }
-        for (const r of info.accepted)
-          if (!replies.has(r)) replies.set(r, { code: 250, text: `2.0.0 <${r}> stored` });
-        // A recipient the server neither accepted nor refused: never report it delivered.
-        for (const r of to)
-          if (!replies.has(r)) replies.set(r, { code: 451, text: '4.4.2 no reply from next hop' });
+    for (let retried = false; ; retried = true) {
+      let c: PooledConnection;
+      try {
+        c = await this.acquire();
+      } catch (e) {
+        return unreachable(e);
+      }
+      let body: Buffer | Readable;
+      try {
+        body = message();
+      } catch {
+        // Nothing was sent on the connection: it stays usable.
         this.release(c, true);
-        resolve(replies);
-      });
-    });
+        return encryptionFailed();
+      }
+      try {
+        const delivered = await c.conn.send(from, to, body);
+        for (const r of to) {
+          const reply = delivered.get(r);
+          // A recipient the server neither accepted nor refused: never report it delivered.
+          if (!reply) replies.set(r, { code: 451, text: '4.4.2 no reply from next hop' });
+          else if (ok(reply)) replies.set(r, { code: 250, text: `2.0.0 <${r}> stored` });
+          else replies.set(r, { code: reply.code, text: reply.text || '4.4.2 next hop error' });
+        }
+        this.release(c, true);
+        return replies;
+      } catch (e) {
+        // The client has closed the connection: before the end of the message nothing is stored;
+        // after it, a lost reply makes Postfix retry (a duplicate at worst, never a loss).
+        this.release(c, false);
+        if (!Buffer.isBuffer(body)) body.destroy();
+        if (e instanceof NotSentError && c.reused && !retried) continue;
+        return e instanceof PayloadError ? encryptionFailed() : unreachable(e);
+      }
+    }
   }
 
   async close(): Promise<void> {
     this.closed = true;
     for (const w of [...this.waiters]) w(new Error('LMTP pool closed'));
-    for (const c of this.idle.splice(0)) {
-      c.alive = false;
-      c.conn.quit();
-    }
+    for (const c of this.idle.splice(0)) c.conn.quit();
   }
 }
+
+const ok = (r: SmtpReply) => r.code >= 200 && r.code < 300;

@@ -1,11 +1,13 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { ImapFlow } from 'imapflow';
 import nodemailer from 'nodemailer';
 import type { Actor } from '../../src/auth/actor';
 import { loadMailboxActor } from '../../src/auth/sessions';
+import { LmtpClient } from '../../src/encryption/lmtp-client';
 import type { LmtpGateway } from '../../src/encryption/lmtp-gateway';
 import { listMailboxKeys, provisionMailboxKeys } from '../../src/encryption/mailbox-keys';
 import { derivePassphrase, KdfParams } from '../../src/encryption/passphrase';
@@ -40,6 +42,29 @@ async function fetchFirst(port: number, user: string): Promise<string | undefine
       if (!client.mailbox || client.mailbox.exists === 0) return undefined;
       const message = await client.fetchOne('1', { source: true });
       return message ? message.source!.toString() : undefined;
+    } finally {
+      lock.release();
+    }
+  } finally {
+    await client.logout();
+  }
+}
+
+/** Every message of the mailbox's INBOX, as IMAP gives it (CRLF line ends). */
+async function fetchAll(port: number, user: string): Promise<Buffer[]> {
+  const client = new ImapFlow({
+    host: '127.0.0.1',
+    port,
+    secure: false,
+    auth: { user, pass: TEST_PASSWORD },
+    logger: false,
+  });
+  await client.connect();
+  try {
+    const lock = await client.getMailboxLock('INBOX');
+    try {
+      if (!client.mailbox || client.mailbox.exists === 0) return [];
+      return (await client.fetchAll('1:*', { source: true })).map((m) => m.source!);
     } finally {
       lock.release();
     }
@@ -129,6 +154,64 @@ describe('inbound mail through the encrypting gateway, on the real Postfix and D
     const fetched = await waitForMessage(stack.ports.imap, box.address);
     expect(fetched).toContain('en clair');
     expect(fetched).not.toMatch(/multipart\/encrypted/i);
+  });
+
+  it('hands Dovecot each message with BDAT, which stores it byte for byte, whole or streamed in chunks', async () => {
+    const box = await makeMailbox(ctx, { domainId, encryptionMode: 'none' });
+    // What dot-stuffing would touch, a line that looks like a command, 8-bit text, and (streamed)
+    // chunk edges inside lines.
+    const message = (id: string, lines: number) =>
+      Buffer.from(
+        [
+          `From: alice@remote.example`,
+          `To: ${box.address}`,
+          `Subject: BDAT ${id}`,
+          `Message-ID: <${id}@remote.example>`,
+          '',
+          '.',
+          '..',
+          '.leading dot',
+          'BDAT 5 LAST',
+          'été, à 18 h',
+          ...Array.from({ length: lines }, (_, i) => `${i % 7 === 0 ? '.' : ''}line ${i} ${'x'.repeat(60)}`),
+          '',
+        ].join('\r\n'),
+      );
+    const whole = message('whole', 10);
+    const streamed = message('streamed', 20_000);
+    const lmtp = await LmtpClient.open({
+      host: '127.0.0.1',
+      port: stack.ports.dovecotLmtp,
+      name: 'test.giroflee',
+      timeoutMs: WAIT_MS,
+    });
+    try {
+      expect(lmtp.capabilities.has('CHUNKING')).toBe(true);
+      expect((await lmtp.send('alice@remote.example', [box.address], whole)).get(box.address)?.code).toBe(
+        250,
+      );
+      const chunks = [0, 1000, 1001, 70_000, 700_000, streamed.length].map((at, i, all) =>
+        streamed.subarray(at, all[i + 1]),
+      );
+      const reply = await lmtp.send(
+        'alice@remote.example',
+        [box.address],
+        Readable.from(chunks.slice(0, -1)),
+      );
+      expect(reply.get(box.address)?.code).toBe(250);
+    } finally {
+      lmtp.quit();
+    }
+    const stored = await waitUntil('both messages', async () => {
+      const all = await fetchAll(stack.ports.imap, box.address);
+      return all.length === 2 && all;
+    });
+    // Dovecot adds its own trace fields at the top; what follows is what was sent, to the byte.
+    for (const [sent, got] of [whole, streamed].map((m, i) => [m, stored[i]])) {
+      const added = got.subarray(0, got.length - sent.length).toString('latin1');
+      expect(added).toMatch(/^([A-Za-z-]+:[^\r\n]*\r\n([ \t][^\r\n]*\r\n)*)+$/);
+      expect(got.subarray(got.length - sent.length).equals(sent)).toBe(true);
+    }
   });
 
   it('stores only ciphertext, which GnuPG decrypts with the key exported through the API, exit status 0 for every length modulo 3 from 0 B to 1 MB', async () => {
@@ -252,6 +335,58 @@ describe('inbound mail through the encrypting gateway, on the real Postfix and D
     },
     2 * REAL_STACK_TEST_MS,
   );
+
+  it('delivers at once, each message once, after Dovecot restarts under the gateway’s idle connections', async () => {
+    const box = await makeMailbox(ctx, { domainId, encryptionMode: 'generated' });
+    await provisionMailboxKeys(ctx, box, TEST_PASSWORD);
+    const p = stack.settings.paths;
+    const smtp = nodemailer.createTransport({
+      host: '127.0.0.1',
+      port: stack.ports.mx,
+      secure: false,
+      ignoreTLS: true,
+      pool: true,
+      maxConnections: 4,
+    });
+    const sendAll = (ids: string[]) =>
+      Promise.all(
+        ids.map((messageId) =>
+          smtp.sendMail({
+            from: 'alice@remote.example',
+            to: box.address,
+            subject: 'x',
+            text: 'x',
+            messageId,
+          }),
+        ),
+      );
+    const ids = (what: string, n: number) =>
+      Array.from({ length: n }, (_, i) => `<${what}-${i}@remote.example>`);
+    try {
+      // Enough at once that the gateway opens every connection of its pool, then leaves them idle.
+      const before = ids('before-restart', 6);
+      await sendAll(before);
+      await waitUntil('the first messages', () => storedFiles(stack.mailRoot, box.address).length === 6);
+      await stopDovecot(p.dovecotConfigFile, p.dovecotBaseDir);
+      await startDovecot(p.dovecotConfigFile, p.dovecotLogFile);
+      await waitForPort(stack.ports.dovecotLmtp);
+      await waitForPort(stack.ports.quotaStatus);
+      // A pooled connection that Dovecot told 421 or closed is never used again; one that turns
+      // out stale as a transaction starts has that transaction sent again on a new connection.
+      // A deferral would wait out Postfix's back-off of minutes: none may happen.
+      const after = ids('after-restart', 6);
+      await sendAll(after);
+      const seen = await waitUntil('every message stored, or one deferred', async () => {
+        const deferred = (await stack.queue()).filter((e) => e.recipients.some((r) => r.delay_reason));
+        if (deferred.length) return { deferred };
+        const stored = storedMessageIds(stack.mailRoot, box.address);
+        return stored.length >= 12 ? { stored: stored.sort() } : undefined;
+      });
+      expect(seen).toEqual({ stored: [...before, ...after].sort() });
+    } finally {
+      smtp.close();
+    }
+  });
 
   it('keeps a message that cannot be encrypted in Postfix’s queue, and delivers it once the key exists', async () => {
     const box = await makeMailbox(ctx, { domainId, encryptionMode: 'generated' });

@@ -43,6 +43,11 @@ describe('ASCII armor (RFC 9580 §6.2)', () => {
         const after = Buffer.from('after');
         const whole = armorInto(before, cut(data), eol, after).toString('latin1');
         expect([n, eol, whole]).toEqual([n, eol, `before${want}after`]);
+        // One piece, and a large one starting mid-line after a pending byte: encoded in blocks.
+        for (const pieces of [[data], [data.subarray(0, 7), data.subarray(7)]]) {
+          const blocks = armorInto(before, pieces, eol, after).toString('latin1');
+          expect([n, eol, blocks]).toEqual([n, eol, `before${want}after`]);
+        }
         const streamed = await buffer(armorStream(Readable.from(cut(data)), eol));
         expect([n, eol, streamed.toString('latin1')]).toEqual([n, eol, want]);
       }

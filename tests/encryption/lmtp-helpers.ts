@@ -145,3 +145,108 @@ export async function lmtpTransaction(
   socket.end();
   return { rcptReplies, dataReplies, mailReply, quitReply };
 }
+
+/**
+ * A scripted LMTP server (RFC 2033) offering PIPELINING and CHUNKING as Dovecot does, to replay
+ * what a real one does at awkward moments. `script.mail(connection, transaction)` may answer a
+ * MAIL FROM in its place (then the connection is closed when the answer starts with 421), and
+ * `script.idle(connection, socket)` runs once a transaction is answered, e.g. to send a reply
+ * nobody asked for. Stored messages are kept with their connection's number.
+ */
+export async function startScriptedLmtp(
+  script: {
+    mail?: (connection: number, transaction: number) => string | undefined;
+    idle?: (connection: number, socket: net.Socket) => void;
+  } = {},
+) {
+  const stored: Array<{ connection: number; rcpt: string; message: Buffer }> = [];
+  const sockets = new Set<net.Socket>();
+  let connections = 0;
+  let closed = 0;
+  const server = net.createServer((socket) => {
+    const connection = connections++;
+    sockets.add(socket);
+    socket.on('close', () => {
+      sockets.delete(socket);
+      closed++;
+    });
+    socket.on('error', () => socket.destroy());
+    let input = Buffer.alloc(0);
+    let rcpts: string[] = [];
+    let chunks: Buffer[] = [];
+    let transactions = 0;
+    // Bytes of the current BDAT chunk still to come, and whether it is the last one.
+    let want = 0;
+    let last = false;
+    const finish = () => {
+      const message = Buffer.concat(chunks);
+      for (const rcpt of rcpts) stored.push({ connection, rcpt, message });
+      const replies = rcpts.map((r) => `250 2.0.0 <${r}> Saved\r\n`).join('');
+      [rcpts, chunks] = [[], []];
+      transactions++;
+      socket.write(replies, () => setImmediate(() => script.idle?.(connection, socket)));
+    };
+    socket.write('220 scripted LMTP\r\n');
+    socket.on('data', (data: Buffer) => {
+      input = Buffer.concat([input, data]);
+      for (;;) {
+        if (want > 0) {
+          const n = Math.min(want, input.length);
+          chunks.push(input.subarray(0, n));
+          input = input.subarray(n);
+          want -= n;
+          if (want > 0) return;
+          if (last) finish();
+          else socket.write('250 2.0.0 chunk\r\n');
+          continue;
+        }
+        const nl = input.indexOf(0x0a);
+        if (nl < 0) return;
+        const line = input.subarray(0, nl).toString('latin1').trim();
+        input = input.subarray(nl + 1);
+        const [verb, size, lastWord] = line.split(' ');
+        switch (verb.toUpperCase()) {
+          case 'LHLO':
+            socket.write('250-scripted\r\n250-PIPELINING\r\n250-CHUNKING\r\n250 8BITMIME\r\n');
+            break;
+          case 'MAIL': {
+            const answer = script.mail?.(connection, transactions);
+            if (answer?.startsWith('421')) return void socket.end(`${answer}\r\n`);
+            socket.write(`${answer ?? '250 2.1.0 OK'}\r\n`);
+            break;
+          }
+          case 'RCPT':
+            rcpts.push(/<([^>]*)>/.exec(line)?.[1] ?? '');
+            socket.write('250 2.1.5 OK\r\n');
+            break;
+          case 'RSET':
+            [rcpts, chunks] = [[], []];
+            socket.write('250 2.0.0 OK\r\n');
+            break;
+          case 'BDAT':
+            want = Number(size);
+            last = lastWord?.toUpperCase() === 'LAST';
+            if (want === 0 && last) finish();
+            else if (want === 0) socket.write('250 2.0.0 chunk\r\n');
+            break;
+          case 'QUIT':
+            return void socket.end('221 2.0.0 Bye\r\n');
+          default:
+            socket.write('500 5.5.1 unknown command\r\n');
+        }
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    stored,
+    connections: () => connections,
+    closed: () => closed,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
