@@ -15,6 +15,7 @@ import * as mailClients from './20261130_0600_mail_clients';
 import * as sendingLimits from './20261130_0700_sending_limits';
 import * as outboundScans from './20261130_0820_outbound_scans';
 import * as mailboxSetupLinks from './20261130_0880_mailbox_setup_links';
+import * as collectiveSuspension from './20261201_0500_collective_suspension';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -42,6 +43,7 @@ const migrations: Array<[string, Migration]> = [
   ['20261130_0700_sending_limits', sendingLimits],
   ['20261130_0820_outbound_scans', outboundScans],
   ['20261130_0880_mailbox_setup_links', mailboxSetupLinks],
+  ['20261201_0500_collective_suspension', collectiveSuspension],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

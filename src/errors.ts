@@ -53,6 +53,13 @@ export const errors = {
     'Changez d’abord votre mot de passe à usage unique (POST /api/v1/me/password).',
     'Change your one-time password first (POST /api/v1/me/password).',
   ),
+  /** A racine suspended the collective: its people cannot log in until a racine lifts it. */
+  collectiveSuspended: make(
+    403,
+    'collective_suspended',
+    'Votre collectif est suspendu : vous ne pouvez pas vous connecter. Le courrier reçu est conservé ; écrivez aux racines de la plateforme pour la lever.',
+    'Your collective is suspended: you cannot log in. Mail received is kept; write to the platform’s racines to lift it.',
+  ),
   forbidden: make(403, 'forbidden', 'Action non autorisée.', 'This action is not allowed.'),
   notFound: make(404, 'not_found', 'Introuvable.', 'Not found.'),
   conflict: (code: string, text: LocalizedText, details?: unknown) => new AppError(409, code, text, details),

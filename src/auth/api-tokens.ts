@@ -30,10 +30,13 @@ export async function resolveApiToken(ctx: ServiceContext, token: string): Promi
   if (!token.startsWith(API_TOKEN_PREFIX)) return undefined;
   const now = ctx.now();
   const row = await ctx
-    .db('api_tokens')
-    .where({ token_hash: hashToken(token) })
-    .whereNull('revoked_at')
-    .first('id', 'name', 'collective_id', 'last_used_at');
+    .db('api_tokens as t')
+    .join('collectives as c', 'c.id', 't.collective_id')
+    .where('t.token_hash', hashToken(token))
+    .whereNull('t.revoked_at')
+    // A suspended collective's tokens stop working, and work again once it is lifted.
+    .whereNull('c.suspended_at')
+    .first('t.id', 't.name', 't.collective_id', 't.last_used_at');
   if (!row) return undefined;
   if (!row.last_used_at || now.getTime() - new Date(row.last_used_at).getTime() > 60_000) {
     await ctx.db('api_tokens').where({ id: row.id }).update({ last_used_at: now });

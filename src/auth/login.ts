@@ -3,7 +3,7 @@ import { errors } from '../errors';
 import type { Actor } from './actor';
 import { decoyHash, verifyPassword } from './password-hash';
 import type { LoginThrottle } from './login-throttle';
-import { createSession, resolveSession, SessionSubject } from './sessions';
+import { createSession, loadAccountActor, resolveSession, SessionSubject } from './sessions';
 import { checkTotp, unwrapTotpSecret } from './totp';
 
 /** Which kind of login to check: a console account, a mailbox, or either (the default). */
@@ -46,9 +46,10 @@ export async function checkLogin(
       : await ctx
           .db('mailboxes as m')
           .join('domains as d', 'd.id', 'm.domain_id')
+          .join('collectives as c', 'c.id', 'd.collective_id')
           .where({ 'm.address': login, 'm.status': 'active' })
           .whereNot('d.status', 'suspended')
-          .first('m.id', 'm.password_hash');
+          .first('m.id', 'm.password_hash', ctx.db.raw('c.suspended_at IS NOT NULL AS suspended'));
   const accountOk =
     input.kind !== 'mailbox' &&
     (await verifyPassword(account?.password_hash ?? decoy, input.password)) &&
@@ -70,7 +71,11 @@ export async function checkLogin(
     }
   }
   await throttle.succeeded(ctx, login, client);
-  return accountOk ? { accountId: account.id } : { mailboxId: mailbox.id };
+  // Told only to whoever knows the password: a suspended collective's people learn why they
+  // cannot log in; anyone else gets the answer of a wrong password above.
+  if (accountOk && (await loadAccountActor(ctx, account.id))) return { accountId: account.id };
+  if (mailboxOk && !mailbox.suspended) return { mailboxId: mailbox.id };
+  throw errors.collectiveSuspended();
 }
 
 /**

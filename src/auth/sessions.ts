@@ -53,19 +53,22 @@ export async function loadAccountActor(
     .where({ id: accountId })
     .first('id', 'email', 'is_racine', 'must_change_password');
   if (!account) return undefined;
-  const memberships = await ctx
-    .db('memberships')
-    .where({ account_id: accountId })
-    .select('collective_id', 'role');
+  const all: Array<{ collective_id: string; role: Role; suspended: boolean }> = await ctx
+    .db('memberships as ms')
+    .join('collectives as c', 'c.id', 'ms.collective_id')
+    .where('ms.account_id', accountId)
+    .select('ms.collective_id', 'ms.role', ctx.db.raw('c.suspended_at IS NOT NULL AS suspended'));
+  // A suspended collective's memberships count for nothing; someone who belongs to nothing
+  // else cannot use the console at all (a racine always can).
+  const memberships = all.filter((m) => !m.suspended);
+  if (!account.is_racine && all.length > 0 && memberships.length === 0) return undefined;
   return {
     type: 'account',
     id: account.id,
     email: account.email,
     racine: account.is_racine,
     mustChangePassword: account.must_change_password,
-    memberships: new Map(
-      memberships.map((m: { collective_id: string; role: Role }) => [m.collective_id, m.role]),
-    ),
+    memberships: new Map(memberships.map((m) => [m.collective_id, m.role])),
     sessionId,
   };
 }
@@ -82,6 +85,9 @@ export async function loadMailboxActor(
     .where('m.status', 'active')
     // A suspended domain ends its mailboxes' sessions, as it ends their logins.
     .whereNot('d.status', 'suspended')
+    // So does a suspended collective.
+    .join('collectives as c', 'c.id', 'd.collective_id')
+    .whereNull('c.suspended_at')
     .first('m.id', 'm.address', 'd.collective_id', 'm.must_change_password');
   if (!row) return undefined;
   return {

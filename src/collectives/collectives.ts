@@ -21,10 +21,20 @@ export interface CollectiveRow {
   name: string;
   created_at: Date;
   updated_at: Date;
+  /** Set while a racine keeps the collective suspended (see suspend-collective.ts). */
+  suspended_at: Date | null;
+  suspension_reason: string | null;
 }
 
 export function presentCollective(c: CollectiveRow) {
-  return { id: c.id, slug: c.slug, name: c.name, createdAt: c.created_at, updatedAt: c.updated_at };
+  return {
+    id: c.id,
+    slug: c.slug,
+    name: c.name,
+    createdAt: c.created_at,
+    updatedAt: c.updated_at,
+    suspension: c.suspended_at ? { since: c.suspended_at, reason: c.suspension_reason } : null,
+  };
 }
 
 /** The collective called `slug`, authorized for `action` (404 when the actor may not see it). */
@@ -70,6 +80,25 @@ export async function updateCollectiveRow(
     .db('collectives')
     .where({ id })
     .update({ ...changes, updated_at: ctx.now() })
+    .returning('*');
+  return row;
+}
+
+/** Suspends (with the racine's reason) or lifts; undefined when it was already so. */
+export async function writeCollectiveSuspension(
+  ctx: ServiceContext,
+  id: string,
+  suspension: { reason: string } | null,
+): Promise<CollectiveRow | undefined> {
+  const q = ctx.db('collectives').where({ id });
+  if (suspension) q.whereNull('suspended_at');
+  else q.whereNotNull('suspended_at');
+  const [row] = await q
+    .update({
+      suspended_at: suspension ? ctx.now() : null,
+      suspension_reason: suspension?.reason ?? null,
+      updated_at: ctx.now(),
+    })
     .returning('*');
   return row;
 }

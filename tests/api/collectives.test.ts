@@ -1,4 +1,4 @@
-import { makeRacine, makeTenant } from '../support/factories';
+import { makeAccount, makeApiToken, makeRacine, makeTenant, TEST_PASSWORD } from '../support/factories';
 import { useTestApp } from '../support/app';
 
 describe('collectives, members and tokens', () => {
@@ -224,6 +224,150 @@ describe('collectives, members and tokens', () => {
       expect(
         (await app.client.request('GET', `/api/v1/domains/${t.domain.name}`, { headers: bearer })).status,
       ).toBe(401);
+    });
+  });
+  describe('PUT /api/v1/collectives/:slug/suspension', () => {
+    const suspension = (slug: string) => `/api/v1/collectives/${slug}/suspension`;
+    const login = (login: string, password = TEST_PASSWORD) =>
+      app.client.request('POST', '/api/v1/session', { body: { login, password } });
+
+    it('lets a racine suspend a collective with a reason and lift it, both audited', async () => {
+      const { actor } = await makeRacine(app.ctx);
+      const t = await makeTenant(app.ctx);
+      const res = await app.client.request('PUT', suspension(t.collective.slug), {
+        as: actor,
+        body: { suspended: true, reason: 'Cotisation 2026 impayée' },
+      });
+      expect(res.status).toBe(200);
+      expect(res.body.suspension).toEqual({ since: expect.any(String), reason: 'Cotisation 2026 impayée' });
+      const again = await app.client.request('PUT', suspension(t.collective.slug), {
+        as: actor,
+        body: { suspended: true, reason: 'twice' },
+      });
+      expect(again.status).toBe(409);
+      expect(again.body.error.code).toBe('collective_already_suspended');
+      const listed = await app.client.request('GET', '/api/v1/collectives', { as: actor });
+      expect(
+        listed.body.items.find((c: { id: string }) => c.id === t.collective.id).suspension,
+      ).not.toBeNull();
+
+      const lifted = await app.client.request('PUT', suspension(t.collective.slug), {
+        as: actor,
+        body: { suspended: false, reason: 'Cotisation reçue' },
+      });
+      expect(lifted.status).toBe(200);
+      expect(lifted.body.suspension).toBeNull();
+      const audit = await app.ctx
+        .db('audit_log')
+        .where({ target_id: t.collective.id })
+        .whereIn('action', ['collective.suspend', 'collective.resume'])
+        .orderBy('at')
+        .select('action', 'details');
+      expect(audit).toEqual([
+        {
+          action: 'collective.suspend',
+          details: { slug: t.collective.slug, reason: 'Cotisation 2026 impayée' },
+        },
+        { action: 'collective.resume', details: { slug: t.collective.slug, reason: 'Cotisation reçue' } },
+      ]);
+    });
+
+    it('forbids the collective’s own admin and token, hides it from another collective, changes nothing', async () => {
+      const t = await makeTenant(app.ctx);
+      const other = await makeTenant(app.ctx);
+      const token = await makeApiToken(app.ctx, { collectiveId: t.collective.id });
+      const body = { suspended: true, reason: 'self' };
+      for (const [as, status] of [
+        [t.actors.admin, 403],
+        [token.actor, 403],
+        [t.actors.owner, 404],
+        [other.actors.admin, 404],
+      ] as const) {
+        const res = await app.client.request('PUT', suspension(t.collective.slug), { as, body });
+        expect(res.status).toBe(status);
+      }
+      const row = await app.ctx.db('collectives').where({ id: t.collective.id }).first();
+      expect(row.suspended_at).toBeNull();
+      expect(
+        await app.ctx.db('audit_log').where({ action: 'collective.suspend', target_id: t.collective.id }),
+      ).toEqual([]);
+    });
+
+    it.each([
+      [{ suspended: true }],
+      [{ suspended: true, reason: '  ' }],
+      [{ reason: 'x' }],
+      [{ suspended: 'yes', reason: 'x' }],
+    ])('refuses %j with 400 and changes nothing', async (body) => {
+      const { actor } = await makeRacine(app.ctx);
+      const t = await makeTenant(app.ctx);
+      const res = await app.client.request('PUT', suspension(t.collective.slug), { as: actor, body });
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toBe('validation_failed');
+      expect(
+        (await app.ctx.db('collectives').where({ id: t.collective.id }).first()).suspended_at,
+      ).toBeNull();
+    });
+
+    it('keeps its people out while suspended (console, webmail login, token) and lets them back once lifted', async () => {
+      const { actor: racine } = await makeRacine(app.ctx);
+      const t = await makeTenant(app.ctx);
+      const elsewhere = await makeTenant(app.ctx);
+      // A member of two collectives keeps the other one.
+      const both = await makeAccount(app.ctx, { collectiveId: t.collective.id, role: 'admin' });
+      await app.ctx
+        .db('memberships')
+        .insert({ account_id: both.id, collective_id: elsewhere.collective.id, role: 'member' });
+      const token = await makeApiToken(app.ctx, { collectiveId: t.collective.id });
+      const bearer = { authorization: `Bearer ${token.token}` };
+      const adminSession = await login(t.admin.email);
+      const ownerSession = await login(t.mailbox.address);
+      const cookie = (res: { headers: Headers }) => ({
+        cookie: res.headers.get('set-cookie')!.split(';')[0],
+      });
+      expect((await app.client.request('GET', '/api/v1/me', { headers: cookie(ownerSession) })).status).toBe(
+        200,
+      );
+
+      await app.client.request('PUT', suspension(t.collective.slug), {
+        as: racine,
+        body: { suspended: true, reason: 'Abus signalé' },
+      });
+      for (const who of [t.admin.email, t.mailbox.address]) {
+        const res = await login(who);
+        expect(res.status).toBe(403);
+        expect(res.body.error.code).toBe('collective_suspended');
+      }
+      // Only whoever knows the password learns why.
+      const wrong = await login(t.admin.email, 'not the password at all');
+      expect(wrong.body.error.code).toBe('invalid_credentials');
+      for (const res of [adminSession, ownerSession]) {
+        expect((await app.client.request('GET', '/api/v1/me', { headers: cookie(res) })).status).toBe(401);
+      }
+      expect(
+        (await app.client.request('GET', `/api/v1/domains/${t.domain.name}`, { headers: bearer })).status,
+      ).toBe(401);
+      const bothSession = await login(both.email);
+      expect(bothSession.status).toBe(200);
+      const seen = await app.client.request('GET', '/api/v1/collectives', { headers: cookie(bothSession) });
+      expect(seen.body.items.map((c: { slug: string }) => c.slug)).toEqual([elsewhere.collective.slug]);
+      expect(
+        (
+          await app.client.request('GET', `/api/v1/domains/${t.domain.name}`, {
+            headers: cookie(bothSession),
+          })
+        ).status,
+      ).toBe(404);
+
+      await app.client.request('PUT', suspension(t.collective.slug), {
+        as: racine,
+        body: { suspended: false, reason: 'Réglé' },
+      });
+      expect((await login(t.admin.email)).status).toBe(200);
+      expect((await login(t.mailbox.address)).status).toBe(200);
+      expect(
+        (await app.client.request('GET', `/api/v1/domains/${t.domain.name}`, { headers: bearer })).status,
+      ).toBe(200);
     });
   });
 });

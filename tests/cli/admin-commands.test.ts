@@ -36,6 +36,31 @@ describe('giroflee racine, collective, domain and mailbox commands', () => {
     expect(await cli.db('collectives').where({ name: 'x' })).toHaveLength(0);
   });
 
+  it('suspends a collective and lifts it, each with the reason in the audit log', async () => {
+    await cli.run('collective', 'add', 'retard', '--name', 'En retard');
+    const res = await cli.run('collective', 'suspend', 'retard', '--reason', 'Cotisation impayée', '--json');
+    expect(res.code).toBe(0);
+    expect(JSON.parse(res.out).suspension).toMatchObject({ reason: 'Cotisation impayée' });
+    expect((await cli.run('collective', 'list')).out).toMatch(/retard\tEn retard\tsuspendu \/ suspended/);
+    const twice = await cli.run('collective', 'suspend', 'retard', '--reason', 'encore');
+    expect(twice.code).toBe(1);
+    expect(twice.err).toMatch(/collective_already_suspended|déjà suspendu/);
+    expect((await cli.run('collective', 'resume', 'retard', '--reason', 'Réglé')).code).toBe(0);
+    const audit = await cli
+      .db('audit_log')
+      .whereIn('action', ['collective.suspend', 'collective.resume'])
+      .orderBy('at')
+      .select('action', 'actor_label', 'details');
+    expect(audit).toEqual([
+      {
+        action: 'collective.suspend',
+        actor_label: 'cli',
+        details: { slug: 'retard', reason: 'Cotisation impayée' },
+      },
+      { action: 'collective.resume', actor_label: 'cli', details: { slug: 'retard', reason: 'Réglé' } },
+    ]);
+  });
+
   it('activates a pending domain on a racine’s word, audited as an override', async () => {
     await cli.run('collective', 'add', 'demo', '--name', 'Démo');
     const added = await cli.run('domain', 'add', 'Démo.example', '--collective', 'demo');

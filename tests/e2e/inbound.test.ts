@@ -3,6 +3,7 @@ import nodemailer from 'nodemailer';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import { SMTPServer } from 'smtp-server';
 import type { AddressInfo } from 'node:net';
+import { suspendCollective } from '../../src/collectives/commands/suspend-collective';
 import { masterLogin, MasterCredentials, webmailMasterCredentials } from '../../src/mailstack/master-user';
 import { createTestContext, TestContext } from '../support/context';
 import { makeAlias, makeCollective, makeDomain, makeMailbox, TEST_PASSWORD } from '../support/factories';
@@ -285,5 +286,44 @@ describe('inbound mail on the real Postfix and Dovecot', () => {
     await expect(
       fetchAll(stack.ports.imap, masterLogin(box.address, master), TEST_PASSWORD),
     ).rejects.toThrow();
+  });
+  it('keeps receiving for a suspended collective, whose mailbox cannot log in over IMAP or submission until it is lifted', async () => {
+    const collective = await makeCollective(ctx);
+    const suspendedDomain = await makeDomain(ctx, { collectiveId: collective.id });
+    const box = await makeMailbox(ctx, { domainId: suspendedDomain.id });
+    const asRacine = { ...ctx, actor: { type: 'system', label: 'test' } as const };
+    const row = await ctx.db('collectives').where({ id: collective.id }).first();
+    await suspendCollective(asRacine, row, { suspended: true, reason: 'unpaid' });
+
+    await smtp(stack.ports.mx).sendMail({
+      from: 'a@remote.example',
+      to: box.address,
+      subject: 'While suspended',
+      text: 'kept',
+    });
+    await expect(fetchAll(stack.ports.imap, box.address)).rejects.toThrow();
+    await expect(
+      smtp(stack.ports.submission, { user: box.address, pass: TEST_PASSWORD }).sendMail({
+        from: box.address,
+        to: 'x@elsewhere.example',
+        text: 'x',
+      }),
+    ).rejects.toMatchObject({ responseCode: 535 });
+    // Delivered while suspended: the webmail's master login (no password of the mailbox) sees it.
+    const [kept] = await waitForMessages(
+      stack.ports.imap,
+      masterLogin(box.address, master),
+      1,
+      master.password,
+    );
+    expect(kept).toContain('Subject: While suspended');
+
+    await suspendCollective(
+      asRacine,
+      { ...row, suspended_at: new Date() },
+      { suspended: false, reason: 'paid' },
+    );
+    const [message] = await waitForMessages(stack.ports.imap, box.address, 1);
+    expect(message).toContain('Subject: While suspended');
   });
 });

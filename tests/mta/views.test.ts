@@ -132,4 +132,36 @@ describe('mta views', () => {
       expect((await ctx.db.raw(dovecotQuery('password_query', user))).rows).toEqual([]);
     }
   });
+  it('keeps delivering to a suspended collective, and gives Dovecot no password of its mailboxes', async () => {
+    const c = await makeCollective(ctx);
+    const d = await makeDomain(ctx, { collectiveId: c.id, name: 'suspendu.example' });
+    const box = await makeMailbox(ctx, { domainId: d.id, localPart: 'dora' });
+    await ctx.db('app_passwords').insert({
+      mailbox_id: box.id,
+      name: 'Téléphone',
+      lookup_key: 'abcd-efgh',
+      secret_hash: 'a'.repeat(64),
+    });
+    const appPassword = () =>
+      ctx.db.raw(`SELECT * FROM mta.app_password_lookup('dora@suspendu.example', 'abcd-efgh')`);
+    expect((await appPassword()).rows).toHaveLength(1);
+
+    await ctx
+      .db('collectives')
+      .where({ id: c.id })
+      .update({ suspended_at: ctx.now(), suspension_reason: 'test' });
+    expect(await postfixLookup('pgsql-domains.cf', 'suspendu.example')).toBe('suspendu.example');
+    expect(await postfixLookup('pgsql-mailboxes.cf', 'dora@suspendu.example')).toBe('dora@suspendu.example');
+    expect((await ctx.db.raw(dovecotQuery('user_query', 'dora@suspendu.example'))).rows).toHaveLength(1);
+    const { rows } = await ctx.db.raw(dovecotQuery('password_query', 'dora@suspendu.example'));
+    expect(rows).toEqual([{ user: 'dora@suspendu.example', password: '{CRYPT}!' }]);
+    await expect(run('doveadm', ['pw', '-t', rows[0].password, '-p', TEST_PASSWORD])).rejects.toThrow();
+    expect((await appPassword()).rows).toEqual([]);
+
+    await ctx.db('collectives').where({ id: c.id }).update({ suspended_at: null, suspension_reason: null });
+    expect(
+      (await ctx.db.raw(dovecotQuery('password_query', 'dora@suspendu.example'))).rows[0].password,
+    ).toMatch(/^\{ARGON2ID\}/);
+    expect((await appPassword()).rows).toHaveLength(1);
+  });
 });

@@ -14,6 +14,7 @@ import { deleteCollective } from '../../collectives/commands/delete-collective';
 import { inviteMember } from '../../collectives/commands/invite-member';
 import { removeMember } from '../../collectives/commands/remove-member';
 import { revokeApiToken } from '../../collectives/commands/revoke-api-token';
+import { suspendCollective } from '../../collectives/commands/suspend-collective';
 import { updateCollective } from '../../collectives/commands/update-collective';
 import { listInvitations, presentInvitation } from '../../collectives/invitations';
 import { listMembers, presentMember } from '../../collectives/members';
@@ -93,6 +94,21 @@ export function mountCollectives(router: Router, app: AppContext): void {
     handler: async ({ ctx, params }) => {
       await deleteCollective(ctx, await findCollectiveForActor(ctx, params.slug, 'read'));
       return undefined;
+    },
+  });
+
+  defineRoute(router, app, {
+    method: 'put',
+    path: '/collectives/:slug/suspension',
+    summary:
+      'Racine: suspend a collective, or lift it, with a reason (audited). Mail to its domains is still received and stored; its accounts, tokens and mailboxes cannot log in (console, webmail, IMAP, submission)',
+    tags: ['collectives'],
+    rateLimit: limit,
+    params: slugParams,
+    body: z.strictObject({ suspended: z.boolean(), reason: displayTextSchema(500) }),
+    handler: async ({ ctx, params, body }) => {
+      const collective = await findCollectiveForActor(ctx, params.slug, 'read');
+      return presentCollective(await suspendCollective(ctx, collective, body));
     },
   });
 

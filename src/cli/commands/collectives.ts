@@ -10,6 +10,7 @@ import { inviteMember } from '../../collectives/commands/invite-member';
 import { presentInvitation } from '../../collectives/invitations';
 import { emailAddressSchema } from '../../names/email-address';
 import { createCollective } from '../../collectives/commands/create-collective';
+import { suspendCollective } from '../../collectives/commands/suspend-collective';
 import { displayTextSchema } from '../../names/display-text';
 import { action, commandGroup, inTransaction, output, withContext } from '../run-context';
 
@@ -62,6 +63,41 @@ export function registerCollectives(program: Command): void {
       }),
     );
 
+  for (const [name, suspended, description] of [
+    [
+      'suspend',
+      true,
+      'suspend a collective (unpaid dues, abuse): mail to its domains is still received and kept; its accounts, tokens and mailboxes cannot log in (console, webmail, IMAP, submission)',
+    ],
+    ['resume', false, 'lift a collective’s suspension: its people log in again'],
+  ] as const) {
+    group
+      .command(`${name} <slug>`)
+      .description(description)
+      .requiredOption('--reason <text>', 'why, for the audit log')
+      .option('--json', 'print JSON')
+      .action(
+        action(async (slug: string, opts: { reason: string; json?: boolean }) => {
+          const input = z
+            .object({ slug: slugSchema, reason: displayTextSchema(500) })
+            .parse({ slug, reason: opts.reason });
+          await withContext(async (ctx) => {
+            const row = await inTransaction(ctx, async (tx) =>
+              suspendCollective(tx, await findCollectiveForActor(tx, input.slug, 'read'), {
+                suspended,
+                reason: input.reason,
+              }),
+            );
+            output(opts.json, presentCollective(row), () =>
+              suspended
+                ? `collectif ${row.slug} suspendu / collective ${row.slug} suspended`
+                : `suspension de ${row.slug} levée / ${row.slug} resumed`,
+            );
+          });
+        }),
+      );
+  }
+
   group
     .command('list')
     .description('list collectives')
@@ -70,7 +106,14 @@ export function registerCollectives(program: Command): void {
       action(async (opts: { json?: boolean }) => {
         await withContext(async (ctx) => {
           const rows = (await listCollectives(ctx)).map(presentCollective);
-          output(opts.json, rows, () => rows.map((c) => `${c.slug}\t${c.name}`).join('\n') || '(none)');
+          output(
+            opts.json,
+            rows,
+            () =>
+              rows
+                .map((c) => `${c.slug}\t${c.name}${c.suspension ? '\tsuspendu / suspended' : ''}`)
+                .join('\n') || '(none)',
+          );
         });
       }),
     );
