@@ -166,6 +166,70 @@ describe('console: a racine runs the platform', () => {
     assertClean();
   });
 
+  it('suspends a collective after saying what it changes, keeps its admin out, and lifts it, each with a reason', async () => {
+    const late = await makeTenant(web.ctx);
+    const { page, assertClean } = await racinePage();
+    await page
+      .getByRole('navigation', { name: 'Navigation principale' })
+      .getByRole('link', { name: 'Collectifs' })
+      .click();
+    await headingIs(page, 'Collectifs');
+    const row = page.getByRole('row', { name: new RegExp(late.collective.name) });
+    await row.getByRole('cell', { name: 'Actif', exact: true }).waitFor();
+
+    await row.getByRole('button', { name: `Suspendre ${late.collective.name}` }).click();
+    const dialog = page.getByRole('dialog', { name: `Suspendre le collectif ${late.collective.name} ?` });
+    await dialog.getByText('Rien n’est perdu', { exact: false }).waitFor();
+    await dialog.getByText('Ses boîtes ne peuvent plus se connecter ni envoyer', { exact: false }).waitFor();
+    await dialog.getByRole('button', { name: 'Suspendre le collectif' }).click();
+    await dialog.getByText('Donnez la raison', { exact: false }).waitFor();
+    await expectAccessible(page, 'suspension confirmation with its error (fr)');
+    expect(
+      (await web.ctx.db('collectives').where({ id: late.collective.id }).first()).suspended_at,
+    ).toBeNull();
+    await dialog.getByLabel('Raison').fill('Cotisation 2026 impayée');
+    await dialog.getByRole('button', { name: 'Suspendre le collectif' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.getByRole('main').getByText(`Collectif ${late.collective.name} suspendu.`).waitFor();
+    await row.getByText('Suspendu depuis le', { exact: false }).waitFor();
+    await row.getByText('Raison : Cotisation 2026 impayée').waitFor();
+    expect(
+      (await web.ctx.db('collectives').where({ id: late.collective.id }).first()).suspended_at,
+    ).not.toBeNull();
+
+    // Its admin is told why at login, in her language.
+    const admin = await web.newPage();
+    opened.push(admin.close);
+    await admin.page.goto(`${web.url}/login`);
+    await logIn(admin.page, late.admin.email, TEST_PASSWORD);
+    await admin.page.getByText('Votre collectif est suspendu', { exact: false }).waitFor();
+    expect(admin.page.url()).toMatch(/\/login$/);
+
+    await row.getByRole('button', { name: `Lever la suspension de ${late.collective.name}` }).click();
+    const lift = page.getByRole('dialog', { name: `Lever la suspension de ${late.collective.name} ?` });
+    await lift.getByText('le courrier reçu pendant la suspension les attend', { exact: false }).waitFor();
+    await lift.getByLabel('Raison').fill('Cotisation reçue');
+    await lift.getByRole('button', { name: 'Lever la suspension' }).click();
+    await lift.waitFor({ state: 'detached' });
+    await row.getByRole('cell', { name: 'Actif', exact: true }).waitFor();
+    await logIn(admin.page, late.admin.email, TEST_PASSWORD);
+    await admin.page.waitForURL(/\/console/);
+
+    const audit = await web.ctx
+      .db('audit_log')
+      .where({ actor_id: racine.account.id, target_id: late.collective.id })
+      .orderBy('at')
+      .select('action', 'details');
+    expect(
+      audit.map((a: { action: string; details: { reason: string } }) => [a.action, a.details.reason]),
+    ).toEqual([
+      ['collective.suspend', 'Cotisation 2026 impayée'],
+      ['collective.resume', 'Cotisation reçue'],
+    ]);
+    assertClean();
+    admin.assertClean();
+  });
+
   it('finds an account and gives it a one-time password, then turns its TOTP off, each confirmed and audited', async () => {
     const lost = await makeAccount(web.ctx, { email: 'perdu@asso.example' });
     await makeAccount(web.ctx, { email: 'autre@asso.example' });

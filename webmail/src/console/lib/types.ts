@@ -15,6 +15,8 @@ export interface Collective {
   name: string;
   createdAt: string;
   updatedAt: string;
+  /** Set while a racine keeps the collective suspended. */
+  suspension: { since: string; reason: string } | null;
 }
 
 export type Role = 'admin' | 'member';

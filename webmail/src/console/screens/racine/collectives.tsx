@@ -15,10 +15,11 @@ import { formatDate } from '../../lib/format';
 import type { Collective, Page } from '../../lib/types';
 import { useLoad } from '../../lib/use-load';
 
-/** Racine: every collective; create one, delete an empty one. */
+/** Racine: every collective; create one, suspend or lift one, delete an empty one. */
 export default function CollectivesScreen() {
   const { t, language } = useI18n();
   const [deleting, setDeleting] = useState<Collective | null>(null);
+  const [suspending, setSuspending] = useState<Collective | null>(null);
   const [notice, setNotice] = useState('');
   const state = useLoad((signal) => api<Page<Collective>>('GET', '/collectives', { signal }), []);
   const say = (text: string) => {
@@ -38,6 +39,7 @@ export default function CollectivesScreen() {
                   <th scope="col">{t('console:collectives.columns.name')}</th>
                   <th scope="col">{t('console:collectives.columns.slug')}</th>
                   <th scope="col">{t('console:collectives.columns.created')}</th>
+                  <th scope="col">{t('console:collectives.columns.status')}</th>
                   <th scope="col">{t('console:collectives.columns.actions')}</th>
                 </tr>
               </thead>
@@ -53,7 +55,27 @@ export default function CollectivesScreen() {
                     <td data-label={t('console:collectives.columns.created')}>
                       {formatDate(c.createdAt, language)}
                     </td>
+                    <td data-label={t('console:collectives.columns.status')}>
+                      {c.suspension ? (
+                        <>
+                          <strong>
+                            {t('console:collectives.suspendedSince', {
+                              date: formatDate(c.suspension.since, language),
+                            })}
+                          </strong>
+                          <br />
+                          {t('console:collectives.suspendedReason', { reason: c.suspension.reason })}
+                        </>
+                      ) : (
+                        t('console:collectives.active')
+                      )}
+                    </td>
                     <td data-label={t('console:collectives.columns.actions')}>
+                      <button type="button" class="button button-quiet" onClick={() => setSuspending(c)}>
+                        {t(c.suspension ? 'console:collectives.resume' : 'console:collectives.suspend', {
+                          name: c.name,
+                        })}
+                      </button>{' '}
                       <button type="button" class="button button-quiet" onClick={() => setDeleting(c)}>
                         {t('console:collectives.delete', { name: c.name })}
                       </button>
@@ -70,6 +92,20 @@ export default function CollectivesScreen() {
             say(t('console:collectives.created', { name: c.name }));
           }}
         />
+        {suspending && (
+          <SuspendDialog
+            collective={suspending}
+            onDone={(c) => {
+              state.reload();
+              say(
+                t(c.suspension ? 'console:collectives.suspended' : 'console:collectives.resumed', {
+                  name: c.name,
+                }),
+              );
+            }}
+            onClose={() => setSuspending(null)}
+          />
+        )}
         {deleting && (
           <ConfirmDialog
             title={t('console:collectives.deleteTitle', { name: deleting.name })}
@@ -88,6 +124,65 @@ export default function CollectivesScreen() {
         )}
       </Only>
     </Screen>
+  );
+}
+
+/** Suspends a collective, or lifts its suspension, saying first what it changes; a reason is required. */
+function SuspendDialog(props: {
+  collective: Collective;
+  onDone: (c: Collective) => void;
+  onClose: () => void;
+}) {
+  const { t } = useI18n();
+  const [reason, setReason] = useState('');
+  const [error, setError] = useState('');
+  const input = useRef<HTMLInputElement>(null);
+  const { collective } = props;
+  const suspend = !collective.suspension;
+  const key = suspend ? 'suspend' : 'resume';
+  return (
+    <ConfirmDialog
+      title={t(`console:collectives.${key}Title`, { name: collective.name })}
+      confirmLabel={t(`console:collectives.${key}Confirm`)}
+      danger={suspend}
+      onConfirm={async () => {
+        if (!reason.trim()) {
+          setError(t('console:collectives.reasonMissing'));
+          input.current?.focus();
+          return false;
+        }
+        const c = await api<Collective>(
+          'PUT',
+          `/collectives/${encodeURIComponent(collective.slug)}/suspension`,
+          {
+            body: { suspended: suspend, reason: reason.trim() },
+          },
+        );
+        props.onDone(c);
+      }}
+      onClose={props.onClose}
+    >
+      {suspend ? (
+        <ul>
+          <li>{t('console:collectives.suspendMail')}</li>
+          <li>{t('console:collectives.suspendPeople')}</li>
+          <li>{t('console:collectives.suspendMailboxes')}</li>
+          <li>{t('console:collectives.suspendLift')}</li>
+        </ul>
+      ) : (
+        <p>{t('console:collectives.resumeWhat')}</p>
+      )}
+      <TextField
+        id="collective-suspension-reason"
+        label={t('console:collectives.reason')}
+        hint={t('console:collectives.reasonHint')}
+        value={reason}
+        onValue={setReason}
+        maxLength={500}
+        error={error}
+        inputRef={input}
+      />
+    </ConfirmDialog>
   );
 }
 
