@@ -83,8 +83,13 @@ async function startReplyCutter(
   target: number,
 ): Promise<{ port: number; cut: () => boolean; close(): void }> {
   let cut = false;
+  const sockets = new Set<net.Socket>();
   const server = net.createServer((client) => {
     const upstream = net.connect(target, '127.0.0.1');
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.once('close', () => sockets.delete(s));
+    }
     let sent = Buffer.alloc(0);
     let dataEnded = false;
     const end = () => {
@@ -111,7 +116,10 @@ async function startReplyCutter(
   return {
     port: (server.address() as net.AddressInfo).port,
     cut: () => cut,
-    close: () => server.close(),
+    close() {
+      server.close();
+      for (const s of sockets) s.destroy();
+    },
   };
 }
 
