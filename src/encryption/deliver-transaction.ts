@@ -1,5 +1,6 @@
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { SmtpReply } from '../smtp/reply';
+import { DELIVERY_HEADER } from './delivery-id';
 import type { RecipientPolicy } from './recipient-keys';
 
 /** The stored form of a message: a buffer, or for a large message a factory of it as a stream. */
@@ -26,6 +27,8 @@ export interface Transaction {
   /** Lowercase addresses in RCPT order, duplicates included. */
   recipients: string[];
   message: Buffer;
+  /** Written in clear on top of what is stored, so that a retry is stored once (delivery-id.ts). */
+  deliveryId?: string;
 }
 
 const cannotEncrypt = (why: string): SmtpReply => ({
@@ -36,6 +39,21 @@ const cannotEncrypt = (why: string): SmtpReply => ({
 /** Recipients sharing keys and options share one encryption and one next-hop delivery. */
 function policyKey(policy: RecipientPolicy): string {
   return `${policy.protectedSubject ? 'p' : 'c'}:${policy.keys.map((k) => k.getFingerprint()).join(',')}`;
+}
+
+/** The payload with a header field on top, in the message's own line ending. */
+function withField(payload: Payload, message: Buffer, field: string): Payload {
+  const lf = message.indexOf(0x0a);
+  const line = Buffer.from(`${field}${lf > 0 && message[lf - 1] === 0x0d ? '\r\n' : '\n'}`);
+  if (Buffer.isBuffer(payload)) return Buffer.concat([line, payload]);
+  return () =>
+    Readable.from(
+      (async function* () {
+        yield line;
+        yield* payload();
+      })(),
+      { objectMode: false },
+    );
 }
 
 /**
@@ -90,11 +108,13 @@ export async function deliverTransaction(deps: TransactionDeps, tx: Transaction)
     g.to.push(rcpt);
     groups.set(group, g);
   }
+  const stamp = (p: Payload) =>
+    tx.deliveryId ? withField(p, tx.message, `${DELIVERY_HEADER}: ${tx.deliveryId}`) : p;
   await Promise.all(
     [...groups.values()].map(async ({ payload, to }) => {
       let delivered: Map<string, SmtpReply>;
       try {
-        delivered = await deps.deliver(tx.from, to, payload);
+        delivered = await deps.deliver(tx.from, to, stamp(payload));
       } catch {
         delivered = new Map();
       }

@@ -9,6 +9,7 @@ import { countInboundReplies, timeEncryption } from '../metrics/metrics';
 import { gatewayServerOptions, listen, type RunningServer } from '../smtp/gateway-server';
 import { perRecipientResult, SmtpReplyError, type SmtpReply } from '../smtp/reply';
 import { deliverTransaction, type Payload, type TransactionDeps } from './deliver-transaction';
+import { deliveryId } from './delivery-id';
 import { LmtpClientPool } from './lmtp-client-pool';
 import { encryptLargeMessage, encryptMessage } from './pgp-mime';
 import { RecipientKeys, type RecipientPolicy } from './recipient-keys';
@@ -71,7 +72,10 @@ export async function startLmtpGateway(
     deliver: (from, to, payload) =>
       pool.deliver(from, to, typeof payload === 'function' ? payload : () => payload),
   };
-  const transactions = new WeakMap<SMTPServerSession, { rcpts: string[]; declaredSize: number }>();
+  const transactions = new WeakMap<
+    SMTPServerSession,
+    { rcpts: string[]; declaredSize: number; queueId?: string }
+  >();
   const tooBig: SmtpReply = { code: 552, text: `5.3.4 message larger than ${opts.maxMessageBytes} bytes` };
 
   const server = new SMTPServer({
@@ -87,12 +91,23 @@ export async function startLmtpGateway(
     // SIZE is announced without a value (RFC 1870) so that Postfix declares each message's size:
     // the gateway then checks it itself (5.3.4) and sizes its buffer once.
     hideSize: true,
+    // Postfix sends its queue id (XFORWARD IDENT) before each transaction: the delivery id. Its
+    // other attributes, the client's address among them, are neither used nor logged.
+    useXForward: true,
     onMailFrom(address, session, cb) {
       // RFC 1870 §6.2: refuse a declared size above the limit before the data is sent.
       const args = address.args as Record<string, string> | false;
       const declaredSize = Number(args ? (args.SIZE ?? 0) : 0);
       if (declaredSize > opts.maxMessageBytes) return cb(new SmtpReplyError(tooBig));
-      transactions.set(session, { rcpts: [], declaredSize });
+      // Taken once: the map outlives the transaction, and a later one without XFORWARD must not
+      // inherit this queue id.
+      const ident = session.xForward?.get('IDENT');
+      session.xForward?.delete('IDENT');
+      transactions.set(session, {
+        rcpts: [],
+        declaredSize,
+        queueId: typeof ident === 'string' ? ident : undefined,
+      });
       cb();
     },
     onRcptTo(address, session, cb) {
@@ -100,7 +115,7 @@ export async function startLmtpGateway(
       cb();
     },
     onData(stream, session, cb) {
-      const { rcpts, declaredSize } = transactions.get(session) ?? { rcpts: [], declaredSize: 0 };
+      const { rcpts, declaredSize, queueId } = transactions.get(session) ?? { rcpts: [], declaredSize: 0 };
       const message = new MessageBuffer(declaredSize, opts.maxMessageBytes);
       stream.on('data', (chunk: Buffer) => message.add(chunk));
       const answer = (replies: SmtpReply[]) => {
@@ -112,13 +127,15 @@ export async function startLmtpGateway(
       stream.on('end', () => {
         if (message.tooBig) return answerAll(tooBig);
         const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
-        deliverTransaction(deps, { from, recipients: rcpts, message: message.take() }).then(
-          answer,
-          (e: unknown) => {
-            logger.error({ err: e }, 'inbound gateway: transaction failed');
-            answerAll({ code: 451, text: '4.3.0 temporary failure' });
-          },
-        );
+        deliverTransaction(deps, {
+          from,
+          recipients: rcpts,
+          message: message.take(),
+          deliveryId: queueId && deliveryId(queueId, from),
+        }).then(answer, (e: unknown) => {
+          logger.error({ err: e }, 'inbound gateway: transaction failed');
+          answerAll({ code: 451, text: '4.3.0 temporary failure' });
+        });
       });
     },
   });

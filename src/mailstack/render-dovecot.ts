@@ -6,6 +6,7 @@ import {
   sievePluginLines,
 } from './render-mail-clients';
 import type { RenderedFiles } from './render-postfix';
+import { DELIVERY_HEADER } from '../encryption/delivery-id';
 import { DIGEST_HEADER, FUZZY_JUNK_FLAG } from './render-rspamd';
 import type { MailstackSettings } from './settings';
 
@@ -187,6 +188,8 @@ function dovecotConf(s: MailstackSettings): string {
     'plugin {',
     '  sieve = file:~/sieve;active=~/.dovecot.sieve',
     ...sievePluginLines(),
+    // First of all, in every mailbox: a second delivery of the same queue file is discarded.
+    `  sieve_before = ${path.join(s.paths.sieveDir, DEDUP_SCRIPT)}`,
     ...(s.defence ? defencePlugin(s) : []),
     // Maildir++ quota: the usage is one small file per mailbox (maildirsize), read by
     // quota-status at RCPT and by LMTP, and appended to at each delivery. The count backend
@@ -202,6 +205,8 @@ function dovecotConf(s: MailstackSettings): string {
   return lines.filter((l, i, all) => l !== '' || all[i - 1] !== '').join('\n');
 }
 
+/** The Sieve script run before every other: a delivery Dovecot already stored is not stored again. */
+export const DEDUP_SCRIPT = 'dedup.sieve';
 /** The Sieve script run before each mailbox's own: what rspamd marked goes to Junk. */
 export const JUNK_SCRIPT = 'junk.sieve';
 /** imapsieve scripts: a message moved into Junk, or out of it. */
@@ -264,16 +269,57 @@ exit(%pending ? 75 : 0);
 }
 
 /**
+ * The inbound gateway writes DELIVERY_HEADER, a digest of Postfix's queue id, on every message
+ * it hands Dovecot: a retry of the same queue file carries the same value, a new SMTP
+ * transaction (even with the same Message-ID) another. Postfix retries when the 250 for a
+ * message Dovecot stored never reached it (the gateway killed, Dovecot closing the connection
+ * while it stops; RFC 5321 §6.1): the retry is discarded here instead of stored twice.
+ * RFC 7352 §3 has the tracking list (per mailbox, ~/.dovecot.lda-dupes) updated only once the
+ * script ran successfully. Seen with strace on Debian's Pigeonhole (Dovecot 2.3.19): the test
+ * locks the id (a lock file per id) and reads the list; the message is saved (fsync, rename
+ * into new/); then the list is rewritten, the id unlocked, and only then does LMTP answer 250.
+ * So a retry that comes meanwhile waits for the first delivery's outcome, and whenever a 250
+ * was sent the id was already recorded; only a Dovecot process killed in the milliseconds
+ * between the save and that rewrite can still leave a second copy. Pigeonhole reads the
+ * field's first occurrence, which is the gateway's (written on top; a copy that came from
+ * outside sits below it, or inside the encrypted part), and a message without the field
+ * (straight to Dovecot, no gateway) is never a duplicate. `discard; stop;` runs no later
+ * script: the member's own filters and the junk rule see each message once.
+ */
+function dedupScript(): string[] {
+  return [
+    'require ["duplicate"];',
+    `if duplicate :header "${DELIVERY_HEADER}" :handle "giroflee-delivery" :seconds ${DEDUP_SECONDS} {`,
+    '  discard;',
+    '  stop;',
+    '}',
+  ];
+}
+
+/**
+ * How long a delivery id is remembered: Postfix tries a deferred message again within
+ * maximal_backoff_time (about an hour); a day covers a long outage of Dovecot, and keeps the
+ * file Dovecot rewrites at each delivery to about a day's worth of ids.
+ */
+const DEDUP_SECONDS = 86_400;
+
+const sieve = (lines: string[]) => ({
+  content: ['# Rendered by giroflee: do not edit, re-render instead.', ...lines, ''].join('\n'),
+  mode: 0o644,
+});
+
+/** The global Sieve scripts (and the junk reports' program), compiled by the caller. */
+export function renderSieve(s: MailstackSettings): RenderedFiles {
+  const files: RenderedFiles = { [DEDUP_SCRIPT]: sieve(dedupScript()) };
+  return s.defence ? { ...files, ...defenceSieve(s) } : files;
+}
+
+/**
  * Sieve only sees the clear outer headers once the gateway has encrypted a message; X-Spam is
  * one of them, and any copy that came from outside was removed by rspamd before it wrote ours.
  */
-export function renderSieve(s: MailstackSettings): RenderedFiles {
-  if (!s.defence) return {};
+function defenceSieve(s: MailstackSettings): RenderedFiles {
   const storage = `127.0.0.1:${s.ports.rspamdFuzzy}`;
-  const sieve = (lines: string[]) => ({
-    content: ['# Rendered by giroflee: do not edit, re-render instead.', ...lines, ''].join('\n'),
-    mode: 0o644,
-  });
   return {
     [REPORT_SCRIPTS[0]]: sieve([
       'require ["vnd.dovecot.pipe", "copy", "imapsieve"];',
@@ -306,7 +352,7 @@ export function renderSieve(s: MailstackSettings): RenderedFiles {
 function defencePlugin(s: MailstackSettings): string[] {
   const dir = s.paths.sieveDir;
   return [
-    `  sieve_before = ${path.join(dir, JUNK_SCRIPT)}`,
+    `  sieve_before2 = ${path.join(dir, JUNK_SCRIPT)}`,
     '  sieve_plugins = sieve_imapsieve sieve_extprograms',
     '  sieve_global_extensions = +vnd.dovecot.pipe +vnd.dovecot.environment',
     `  sieve_pipe_bin_dir = ${path.join(dir, 'bin')}`,

@@ -78,6 +78,8 @@ function mainCf(s: MailstackSettings): string {
     'alias_maps =',
     'alias_database =',
     'message_size_limit = 52428800',
+    // Queue ids never reused over time: the inbound gateway's delivery id is made from them.
+    'enable_long_queue_ids = yes',
     'mailbox_size_limit = 0',
     '',
     '# Hosted domains, mailboxes and aliases: only the mta.* views.',
@@ -318,7 +320,8 @@ function masterCf(s: MailstackSettings): string {
     service('discard', 'unix', '-', y, '-', '-', 'discard'),
     service('lmtp', 'unix', '-', y, '-', '-', 'lmtp'),
     // virtual_transport when the encrypting gateway is in the path (recipient limit 1, main.cf).
-    service('inbound', 'unix', '-', y, '-', '-', 'lmtp'),
+    // XFORWARD gives the gateway the queue id, which makes the delivery id (a retry stored once).
+    service('inbound', 'unix', '-', y, '-', '-', 'lmtp', ['lmtp_send_xforward_command=yes']),
     service('anvil', 'unix', '-', y, '-', '1', 'anvil'),
     service('scache', 'unix', '-', y, '-', '1', 'scache'),
     service('postlog', 'unix-dgram', 'n', false, '-', '1', 'postlogd'),

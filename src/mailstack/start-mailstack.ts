@@ -20,7 +20,7 @@ import {
   waitForPort,
   writeFiles,
 } from './processes';
-import { JUNK_SCRIPT, renderDovecot, renderSieve, REPORT_SCRIPTS } from './render-dovecot';
+import { DEDUP_SCRIPT, JUNK_SCRIPT, renderDovecot, renderSieve, REPORT_SCRIPTS } from './render-dovecot';
 import { publishHyperscanCache } from './hyperscan-cache';
 import { renderPostfix } from './render-postfix';
 import { makeSelfSignedCertificate } from './self-signed-certificate';
@@ -146,13 +146,11 @@ async function prepareFolders(s: MailstackSettings, root: string): Promise<void>
 export async function writeConfiguration(s: MailstackSettings): Promise<void> {
   await writeFiles(s.paths.postfixConfigDir, renderPostfix(s), 'postfix');
   await writeFiles(path.dirname(s.paths.dovecotConfigFile), renderDovecot(s), 'dovecot');
-  if (s.defence) {
-    await writeFiles(s.paths.rspamdConfigDir, renderRspamd(s), '_rspamd');
-    await writeFiles(s.paths.sieveDir, renderSieve(s), 'dovecot');
-    // Compiled now, as root: Dovecot runs them as the mail user, who could not store the binary.
-    for (const script of [JUNK_SCRIPT, ...REPORT_SCRIPTS]) {
-      await compileSieve(path.join(s.paths.sieveDir, script), s.paths.dovecotConfigFile);
-    }
+  if (s.defence) await writeFiles(s.paths.rspamdConfigDir, renderRspamd(s), '_rspamd');
+  await writeFiles(s.paths.sieveDir, renderSieve(s), 'dovecot');
+  // Compiled now, as root: Dovecot runs them as the mail user, who could not store the binary.
+  for (const script of [DEDUP_SCRIPT, ...(s.defence ? [JUNK_SCRIPT, ...REPORT_SCRIPTS] : [])]) {
+    await compileSieve(path.join(s.paths.sieveDir, script), s.paths.dovecotConfigFile);
   }
 }
 

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
@@ -8,6 +9,7 @@ import nodemailer from 'nodemailer';
 import type { Actor } from '../../src/auth/actor';
 import { loadMailboxActor } from '../../src/auth/sessions';
 import { LmtpClient } from '../../src/encryption/lmtp-client';
+import { DELIVERY_HEADER, deliveryId } from '../../src/encryption/delivery-id';
 import type { LmtpGateway } from '../../src/encryption/lmtp-gateway';
 import { listMailboxKeys, provisionMailboxKeys } from '../../src/encryption/mailbox-keys';
 import { derivePassphrase, KdfParams } from '../../src/encryption/passphrase';
@@ -94,6 +96,56 @@ function storedMessageIds(mailRoot: string, address: string): string[] {
   return storedFiles(mailRoot, address).map(
     (f) => /^Message-ID:\s*(\S+)/im.exec(f.toString('latin1'))?.[1] ?? '(none)',
   );
+}
+
+/**
+ * A TCP hop between Postfix and the gateway that passes everything, except the first reply to
+ * a message's data (RFC 5321 §4.1.1.4, the final dot): it cuts both connections instead, as a
+ * gateway killed just after Dovecot stored the message would. Postfix never sees the 250 and
+ * tries the same queue file again.
+ */
+async function startReplyCutter(
+  target: number,
+): Promise<{ port: number; cut: () => boolean; close(): void }> {
+  let cut = false;
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(target, '127.0.0.1');
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.once('close', () => sockets.delete(s));
+    }
+    let sent = Buffer.alloc(0);
+    let dataEnded = false;
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', end).on('close', end);
+    upstream.on('error', end).on('close', end);
+    client.on('data', (chunk: Buffer) => {
+      upstream.write(chunk);
+      // The last bytes of the previous chunk too: the final dot may straddle two.
+      sent = Buffer.concat([sent.subarray(-4), chunk]);
+      if (sent.includes('\r\n.\r\n')) dataEnded = true;
+    });
+    upstream.on('data', (chunk: Buffer) => {
+      if (!cut && dataEnded && /^2\d\d /m.test(chunk.toString('latin1'))) {
+        cut = true;
+        return end();
+      }
+      client.write(chunk);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    cut: () => cut,
+    close() {
+      server.close();
+      for (const s of sockets) s.destroy();
+    },
+  };
 }
 
 /**
@@ -386,6 +438,54 @@ describe('inbound mail through the encrypting gateway, on the real Postfix and D
     } finally {
       smtp.close();
     }
+  it('stores once a message Postfix delivers again after losing the reply, and twice a second transaction with the same Message-ID', async () => {
+    const box = await makeMailbox(ctx, { domainId, encryptionMode: 'generated' });
+    await provisionMailboxKeys(ctx, box, TEST_PASSWORD);
+    const conf = stack.settings.paths.postfixConfigDir;
+    const postconf = async (...args: string[]) =>
+      (await run('postconf', ['-c', conf, ...args])).stdout.trim();
+    const transport = await postconf('-h', 'virtual_transport');
+    const cutter = await startReplyCutter(gateway.port);
+    const messageId = '<twice@remote.example>';
+    const sendOne = () =>
+      nodemailer
+        .createTransport({ host: '127.0.0.1', port: stack.ports.mx, secure: false, ignoreTLS: true })
+        .sendMail({
+          from: 'alice@remote.example',
+          to: box.address,
+          subject: 'deux fois',
+          text: 'x',
+          messageId,
+        });
+    const deliveryIds = () =>
+      storedFiles(stack.mailRoot, box.address).map(
+        (f) => new RegExp(`^${DELIVERY_HEADER}: (\\S+)$`, 'm').exec(f.toString('latin1'))?.[1],
+      );
+    let queueId: string;
+    try {
+      await postconf('-e', `virtual_transport = inbound:inet:127.0.0.1:${cutter.port}`);
+      await run('postfix', ['-c', conf, 'reload']);
+      await sendOne();
+      // Dovecot stored it; Postfix never had the reply and keeps the queue file for a retry.
+      [{ queue_id: queueId }] = await waitUntilDeferred(stack, 'the delivery whose reply was lost', 1);
+      expect(cutter.cut()).toBe(true);
+      expect(storedFiles(stack.mailRoot, box.address)).toHaveLength(1);
+    } finally {
+      await postconf('-e', `virtual_transport = ${transport}`);
+      await run('postfix', ['-c', conf, 'reload']);
+      cutter.close();
+    }
+    await retryQueueUntil(stack, 'the retry', async () => (await stack.queue()).length === 0);
+    // The retry was answered 250 (the queue is empty) after Dovecot's Sieve discarded it.
+    expect(deliveryIds()).toEqual([deliveryId(queueId, 'alice@remote.example')]);
+
+    await sendOne();
+    await waitUntil(
+      'the second transaction stored',
+      () => storedFiles(stack.mailRoot, box.address).length === 2,
+    );
+    expect(storedMessageIds(stack.mailRoot, box.address)).toEqual([messageId, messageId]);
+    expect(new Set(deliveryIds()).size).toBe(2);
   });
 
   it('keeps a message that cannot be encrypted in Postfix’s queue, and delivers it once the key exists', async () => {

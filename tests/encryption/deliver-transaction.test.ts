@@ -1,9 +1,11 @@
+import { Readable } from 'node:stream';
 import type * as openpgp from 'openpgp';
 import {
   deliverTransaction,
   type Payload,
   type TransactionDeps,
 } from '../../src/encryption/deliver-transaction';
+import { deliveryId } from '../../src/encryption/delivery-id';
 import type { RecipientPolicy } from '../../src/encryption/recipient-keys';
 import type { SmtpReply } from '../../src/smtp/reply';
 
@@ -173,5 +175,66 @@ describe('deliverTransaction (one inbound LMTP transaction, without sockets)', (
       message: raw,
     });
     expect(codes(replies)).toEqual(['451 4.4.2', '451 4.4.2']);
+  });
+
+  it('writes the delivery id in clear on top of every stored form, in the message’s line ending', async () => {
+    const w = world({ 'a@x.test': policy('a'), 'b@x.test': policy('b', { mode: 'none' }) });
+    await deliverTransaction(w.deps, {
+      from: '',
+      recipients: ['a@x.test', 'b@x.test'],
+      message: raw,
+      deliveryId: 'abc',
+    });
+    expect(w.delivered).toEqual(
+      expect.arrayContaining([
+        { to: ['a@x.test'], payload: `X-Giroflee-Delivery: abc\r\nenc[fp-a]${raw.length}` },
+        { to: ['b@x.test'], payload: `X-Giroflee-Delivery: abc\r\n${raw}` },
+      ]),
+    );
+    const lf = world({ 'b@x.test': policy('b', { mode: 'none' }) });
+    const bare = Buffer.from('Subject: hi\n\nbody\n');
+    await deliverTransaction(lf.deps, {
+      from: '',
+      recipients: ['b@x.test'],
+      message: bare,
+      deliveryId: 'abc',
+    });
+    expect(lf.delivered[0].payload).toBe(`X-Giroflee-Delivery: abc\n${bare}`);
+  });
+
+  it('writes the delivery id on top of a streamed stored form too', async () => {
+    const w = world({ 'a@x.test': policy('a') });
+    const streamed: string[] = [];
+    w.deps.encrypt = async () => () => Readable.from([Buffer.from('part 1, '), Buffer.from('part 2')]);
+    w.deps.deliver = async (_from, to, payload) => {
+      const chunks: Buffer[] = [];
+      for await (const c of (payload as () => Readable)()) chunks.push(c as Buffer);
+      streamed.push(Buffer.concat(chunks).toString());
+      return new Map(to.map((r) => [r, { code: 250, text: '2.0.0 stored' }]));
+    };
+    await deliverTransaction(w.deps, { from: '', recipients: ['a@x.test'], message: raw, deliveryId: 'abc' });
+    expect(streamed).toEqual(['X-Giroflee-Delivery: abc\r\npart 1, part 2']);
+  });
+
+  it('adds no header without a delivery id', async () => {
+    const w = world({ 'b@x.test': policy('b', { mode: 'none' }) });
+    await deliverTransaction(w.deps, { from: '', recipients: ['b@x.test'], message: raw });
+    expect(w.delivered[0].payload).toBe(raw.toString());
+  });
+});
+
+describe('deliveryId', () => {
+  it('is the same for every retry of a queue file and differs between queue files and senders', () => {
+    const id = deliveryId('4dLzQd0GNqz9sxX', 'a@remote.test');
+    expect(id).toMatch(/^[\w-]{22}$/);
+    expect(deliveryId('4dLzQd0GNqz9sxX', 'a@remote.test')).toBe(id);
+    expect(deliveryId('4dLzQd0GNqz9sxY', 'a@remote.test')).not.toBe(id);
+    expect(deliveryId('4dLzQd0GNqz9sxX', 'b@remote.test')).not.toBe(id);
+  });
+
+  it('is absent when Postfix sent no queue id, or something that is not one', () => {
+    expect(deliveryId('[UNAVAILABLE]', '')).toBeUndefined();
+    expect(deliveryId('', '')).toBeUndefined();
+    expect(deliveryId('abc def\r\nX-Injected: 1', '')).toBeUndefined();
   });
 });

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { renderDovecot } from '../../src/mailstack/render-dovecot';
+import { renderDovecot, renderSieve } from '../../src/mailstack/render-dovecot';
 import { renderPostfix } from '../../src/mailstack/render-postfix';
 import { renderRspamd } from '../../src/mailstack/render-rspamd';
 import {
@@ -90,6 +90,26 @@ describe('mail stack configuration', () => {
     expect(dovecot).toMatch(/port = 1143/);
   });
 
+  it('gives the inbound gateway the queue id, and has Dovecot discard a second delivery of one queue file', () => {
+    const s = base('/srv/stack');
+    const { main, master, dovecot } = parse(s);
+    expect(main).toContain('enable_long_queue_ids = yes');
+    expect(master).toMatch(/^inbound\s+unix\s.*\slmtp -o lmtp_send_xforward_command=yes$/m);
+    expect(dovecot).toContain('sieve_before = /srv/stack/sieve/dedup.sieve');
+    const script = renderSieve(s)['dedup.sieve'].content;
+    expect(script).toContain('require ["duplicate"];');
+    expect(script).toMatch(/if duplicate :header "X-Giroflee-Delivery" [^{]*\{\s*discard;\s*stop;\s*\}/);
+    // The script compiles with Debian's Pigeonhole.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'giroflee-sieve-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'dedup.sieve'), script);
+      execFileSync('sievec', [path.join(dir, 'dedup.sieve')], { stdio: ['ignore', 'pipe', 'pipe'] });
+      expect(fs.existsSync(path.join(dir, 'dedup.svbin'))).toBe(true);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("asks giroflee's sending policy at submission's DATA, and defers when it cannot", () => {
     const { main, master } = parse({
       ...base('/srv/stack'),
@@ -145,7 +165,9 @@ describe('mail stack configuration', () => {
     // Submission asks only giroflee's own milter (From/Sender against the login), not rspamd.
     expect(submissionLine).toContain('smtpd_milters=inet:127.0.0.1:10027 ');
     expect(submissionLine).not.toContain(':11332');
-    expect(dovecot).toContain('sieve_before = /srv/stack/sieve/junk.sieve');
+    // Duplicates are discarded first, then junk is filed.
+    expect(dovecot).toContain('sieve_before = /srv/stack/sieve/dedup.sieve');
+    expect(dovecot).toContain('sieve_before2 = /srv/stack/sieve/junk.sieve');
     expect(dovecot).toContain('imapsieve_mailbox1_name = Junk');
     const rspamd = renderRspamd(s);
     expect(rspamd['local.d/options.inc'].content).toContain('nameserver = ["127.0.0.1:5353"]');
