@@ -438,6 +438,8 @@ describe('inbound mail through the encrypting gateway, on the real Postfix and D
     } finally {
       smtp.close();
     }
+  });
+
   it('stores once a message Postfix delivers again after losing the reply, and twice a second transaction with the same Message-ID', async () => {
     const box = await makeMailbox(ctx, { domainId, encryptionMode: 'generated' });
     await provisionMailboxKeys(ctx, box, TEST_PASSWORD);
