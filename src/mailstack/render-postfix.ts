@@ -151,6 +151,7 @@ function mainCf(s: MailstackSettings): string {
       'smtp_tls_security_level = may',
       'smtp_tls_loglevel = 1',
       'smtpd_tls_loglevel = 1',
+      ...postscreenCf(s),
     );
     if (s.relayhost) lines.push(`relayhost = [${s.relayhost.host}]:${s.relayhost.port}`);
   }
@@ -172,6 +173,49 @@ function service(
   return [head, ...options.map((o) => `  -o ${o}`)].join('\n');
 }
 
+/**
+ * The production MX's hygiene, as -o options of its smtpd (submission keeps Postfix's defaults:
+ * members behind one address must not share a stranger's limits). Loopback is exempt
+ * (smtpd_client_event_limit_exceptions = $mynetworks).
+ */
+function mxHygieneOptions(s: MailstackSettings): string[] {
+  const h = s.mxHygiene;
+  if (!h) return [];
+  return [
+    // RFC 2920 §3.1: a client may pipeline only once the server announced PIPELINING.
+    'smtpd_forbid_unauth_pipelining=yes',
+    'smtpd_soft_error_limit=3',
+    'smtpd_hard_error_limit=5',
+    'smtpd_junk_command_limit=20',
+    `smtpd_client_connection_count_limit=${h.connectionsPerClient}`,
+    `smtpd_client_connection_rate_limit=${h.connectionRate}`,
+    `smtpd_client_message_rate_limit=${h.messageRate}`,
+    `smtpd_client_recipient_rate_limit=${h.recipientRate}`,
+  ];
+}
+
+/**
+ * postscreen(8) answers port 25 first: a client that talks before the greeting (RFC 5321 §4.3.1:
+ * wait for it) or that the weighted DNS blocklists name is refused before an smtpd is spent on it.
+ */
+function postscreenCf(s: MailstackSettings): string[] {
+  const h = s.mxHygiene;
+  if (!h) return [];
+  return [
+    '',
+    '# MX hygiene: postscreen in front of the MX smtpd (master.cf), limits per client there.',
+    'postscreen_access_list = permit_mynetworks',
+    'postscreen_greet_action = enforce',
+    `postscreen_dnsbl_sites = ${h.dnsblSites.join(', ')}`,
+    `postscreen_dnsbl_threshold = ${h.dnsblThreshold}`,
+    'postscreen_dnsbl_action = enforce',
+    // The tests that would need a second connection (pipelining, bare newline) stay off.
+    'postscreen_pipelining_enable = no',
+    'postscreen_non_smtp_command_enable = no',
+    'postscreen_bare_newline_enable = no',
+  ];
+}
+
 function masterCf(s: MailstackSettings): string {
   const prod = s.profile === 'production';
   // Debian ships chroot = y for most network-facing services; a private stack never chroots
@@ -179,6 +223,7 @@ function masterCf(s: MailstackSettings): string {
   const y = prod;
   const at = (port: number) => (prod ? null : `${s.listen}:${port}`);
   const cleanupFor = (name: string) => `cleanup_service_name=${name}`;
+  const mxOptions = s.defence ? [`smtpd_milters=inet:127.0.0.1:${s.ports.rspamdMilter}`] : [];
   const submissionOptions = [
     'syslog_name=postfix/submission',
     'smtpd_sasl_auth_enable=yes',
@@ -227,16 +272,14 @@ function masterCf(s: MailstackSettings): string {
   const lines = [
     '# Rendered by giroflee: do not edit, re-render instead.',
     '# service type  private unpriv  chroot  wakeup  maxproc command + args',
-    service(
-      prod ? 'smtp' : at(s.ports.mx)!,
-      'inet',
-      'n',
-      y,
-      '-',
-      '-',
-      'smtpd',
-      s.defence ? [`smtpd_milters=inet:127.0.0.1:${s.ports.rspamdMilter}`] : [],
-    ),
+    ...(s.mxHygiene
+      ? [
+          service('smtp', 'inet', 'n', y, '-', '1', 'postscreen'),
+          service('smtpd', 'pass', '-', y, '-', '-', 'smtpd', [...mxOptions, ...mxHygieneOptions(s)]),
+          service('dnsblog', 'unix', '-', y, '-', '0', 'dnsblog'),
+          service('tlsproxy', 'unix', '-', y, '-', '0', 'tlsproxy'),
+        ]
+      : [service(prod ? 'smtp' : at(s.ports.mx)!, 'inet', 'n', y, '-', '-', 'smtpd', mxOptions)]),
     service(
       prod ? 'submission' : at(s.ports.submission)!,
       'inet',

@@ -188,6 +188,47 @@ describe('mail stack configuration', () => {
     );
   });
 
+  it('puts postscreen in front of the production MX, with weighted blocklists and limits per client', () => {
+    const { main, master } = parse({
+      ...production(),
+      defence: { ...DEFAULT_DEFENCE, dnsServers: [] },
+      mxHygiene: {
+        dnsblSites: ['zen.spamhaus.org*3', 'bl.example*1'],
+        dnsblThreshold: 3,
+        connectionsPerClient: 7,
+        connectionRate: 30,
+        messageRate: 60,
+        recipientRate: 150,
+      },
+    });
+    // A client talking before the greeting, or named by the blocklists, never reaches smtpd.
+    expect(master).toMatch(/^smtp\s+inet\s+n\s+-\s+y\s+-\s+1\s+postscreen\s*$/m);
+    expect(main).toContain('postscreen_greet_action = enforce');
+    expect(main).toContain('postscreen_dnsbl_sites = zen.spamhaus.org*3, bl.example*1');
+    expect(main).toContain('postscreen_dnsbl_threshold = 3');
+    expect(main).toContain('postscreen_dnsbl_action = enforce');
+    expect(master).toMatch(/^dnsblog\s+unix\s/m);
+    expect(master).toMatch(/^tlsproxy\s+unix\s/m);
+    const smtpd = master.split('\n').find((l) => /^smtpd\s+pass\s/.test(l))!;
+    for (const o of [
+      'smtpd_milters=inet:127.0.0.1:11332',
+      'smtpd_forbid_unauth_pipelining=yes',
+      'smtpd_hard_error_limit=5',
+      'smtpd_client_connection_count_limit=7',
+      'smtpd_client_recipient_rate_limit=150',
+    ])
+      expect(smtpd).toContain(o);
+    // Submission keeps Postfix's defaults: members behind one address share no stranger's limits.
+    const submission = master.split('\n').find((l) => l.startsWith('submission '))!;
+    expect(submission).not.toContain('smtpd_client_connection_count_limit');
+  });
+
+  it('keeps postscreen out of the private stack, where DNS is off', () => {
+    const { main, master } = parse(base('/srv/stack'));
+    expect(main).not.toContain('postscreen');
+    expect(master).not.toContain('postscreen');
+  });
+
   it('keeps the database password out of the world-readable files', () => {
     const postfix = renderPostfix(base('/srv/stack'));
     const dovecot = renderDovecot(base('/srv/stack'));
