@@ -1,50 +1,47 @@
+import fs from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ImapFlow } from 'imapflow';
+import path from 'node:path';
 import { createApp } from '../../src/api/app';
 import { hashPassword } from '../../src/auth/password-hash';
 import { loadConfig } from '../../src/config';
 import { startEmbeddedPostgres, temporaryClusterDir, type EmbeddedDatabase } from '../../src/db/embedded';
 import { createDb, migrateLatest } from '../../src/db/knex';
-import { encryptForOwner } from '../../src/encryption/lmtp-gateway';
 import { provisionMailboxKeys } from '../../src/encryption/mailbox-keys';
 import { Keyring } from '../../src/encryption/master-key';
-import { freeLoopbackPorts } from '../../src/mailstack/free-ports';
+import { RecipientKeys } from '../../src/encryption/recipient-keys';
+import { freeMailstackPorts } from '../../src/mailstack/free-ports';
 import { masterLogin, webmailMasterCredentials } from '../../src/mailstack/master-user';
+import { dovecotPidFile } from '../../src/mailstack/processes';
 import { startMailstack, type RunningMailstack } from '../../src/mailstack/start-mailstack';
+import { pidFromFile } from '../lib/cpu';
+import { doveadmFor, seedMaildir, type Seed, type SeedTimes } from './seed-maildir';
 
 export const PASSWORD = 'bench password, long enough';
 
 export interface BigFolder {
   url: string;
   address: string;
-  /** UIDs of the two large messages, appended last (so on the first page). */
+  /** UIDs of the two large messages, the newest (so on the first page). */
   uid100k: number;
   uid5m: number;
   /** A word in the 100 KB and 5 MB messages' bodies, to wait for in the reader. */
   marker: string;
   /** Messages in the folder. */
   total: number;
-  appendSeconds: number;
+  /** Wall time of the seeding, and where it went. */
+  seedSeconds: number;
+  seedTimes: SeedTimes;
+  /** Dovecot's IMAP, and the master-user login the webmail's pooled sessions use. */
+  imap: { port: number; login: string; password: string };
+  /** Dovecot's master process, whose tree's CPU time is read from /proc. */
+  dovecotPid(): number | undefined;
+  /**
+   * Forgets what Dovecot cached about the messages (dovecot.index.cache: dates for SORT, header
+   * fields for ENVELOPE), as on the first visit after a migration; call with no session open.
+   */
+  dropDovecotCache(): Promise<void>;
   stop(): Promise<void>;
-}
-
-function message(i: number, date: Date, body: string, subject = `Message ${i} du bench`): Buffer {
-  return Buffer.from(
-    [
-      `From: Expéditeur ${i % 97} <sender${i % 97}@remote.example>`,
-      'To: bench@webmail.bench.example',
-      `Subject: ${subject}`,
-      `Date: ${date.toUTCString()}`,
-      `Message-ID: <bench-${i}@remote.example>`,
-      'MIME-Version: 1.0',
-      'Content-Type: text/plain; charset=utf-8',
-      'Content-Transfer-Encoding: 8bit',
-      '',
-      body,
-      '',
-    ].join('\r\n'),
-  );
 }
 
 /** About `bytes` of ordinary text, in lines, with `marker` at its start. */
@@ -53,11 +50,14 @@ function text(bytes: number, marker: string): string {
   return `${marker}\r\n${line.repeat(Math.ceil(bytes / Buffer.byteLength(line)))}`;
 }
 
+/** The word that starts the body of message `n` (its Message-ID is <bench-n@remote.example>). */
+export const bodyMarker = (n: number) => `corps ${n}`;
+
 /**
  * A mailbox whose INBOX holds `count` small messages and, newest, a 100 KB and a 5 MB one, each
- * encrypted for the owner as the inbound gateway does (encryptForOwner) and APPENDed straight
- * into Dovecot through the webmail's master user; giroflee's app (API and built webmail) on a
- * free port in front of it. Everything lives in a temporary folder, removed by stop().
+ * encrypted for the owner as the inbound gateway does and stored as Dovecot's LMTP would
+ * (seed-maildir.ts); giroflee's app (API and built webmail) on a free port in front of it.
+ * Everything lives in a temporary folder, removed by stop().
  */
 export async function bigFolder(count: number, say: (l: string) => void): Promise<BigFolder> {
   const { dir, clusterDir } = temporaryClusterDir('giroflee-bench-webmail-');
@@ -83,34 +83,17 @@ export async function bigFolder(count: number, say: (l: string) => void): Promis
       now: () => new Date(),
     };
     const master = await webmailMasterCredentials(ctx);
-    // Every port of the private stack free on loopback, never the defaults another stack may own.
-    const names = [
-      'mx',
-      'submission',
-      'imap',
-      'dovecotLmtp',
-      'auth',
-      'quotaStatus',
-      'reinject',
-      'rspamdMilter',
-      'rspamdFuzzy',
-      'submissions',
-      'managesieve',
-      'doveadm',
-    ] as const;
-    const free = await freeLoopbackPorts(names.length);
-    const ports = Object.fromEntries(names.map((n, i) => [n, free[i]])) as Record<
-      (typeof names)[number],
-      number
-    >;
-    const stack: RunningMailstack = await startMailstack({
+    const stackStarting = startMailstack({
       dir: `${dir}/stack`,
       databaseUrl,
       inboundTransport: 'dovecot',
       masterUser: master,
-      ports,
+      // Every port of the private stack free on loopback, never the defaults another stack may own.
+      ports: await freeMailstackPorts(),
     });
-    cleanups.push(() => stack.stop());
+    // Stopped even when it fails half-started.
+    cleanups.push(async () => (await stackStarting.catch(() => undefined))?.stop());
+    const stack: RunningMailstack = await stackStarting;
     say('  Postfix and Dovecot started');
 
     const [collective] = await db('collectives').insert({ slug: 'bench', name: 'bench' }).returning('id');
@@ -132,54 +115,61 @@ export async function bigFolder(count: number, say: (l: string) => void): Promis
       })
       .returning(['id', 'address']);
     await provisionMailboxKeys(ctx, box, PASSWORD);
+    const policy = (await new RecipientKeys(db, ctx.now, 0).lookup([box.address])).get(box.address);
+    if (!policy?.keys.length) throw new Error('the bench mailbox has no usable key');
     say(`  mailbox ${box.address} with its key`);
 
-    const imap = new ImapFlow({
-      host: '127.0.0.1',
-      port: stack.ports.imap,
-      secure: false,
-      doSTARTTLS: false,
-      auth: { user: masterLogin(box.address, master), pass: master.password },
-      logger: false,
-    });
-    await imap.connect();
-    cleanups.push(() => imap.logout());
-    const started = Date.now();
     const base = Date.UTC(2026, 0, 1);
-    const BATCH = 25;
-    for (let i = 0; i < count; i += BATCH) {
-      // A batch of APPENDs in flight at once: imapflow pipelines them on the one connection.
-      await Promise.all(
-        Array.from({ length: Math.min(BATCH, count - i) }, async (_, j) => {
-          const n = i + j;
-          const date = new Date(base + n * 60_000);
-          const raw = await encryptForOwner(
-            db,
-            box.address,
-            message(n, date, text(1500, `corps ${n}`)),
-            date,
-          );
-          await imap.append('INBOX', raw, ['\\Seen'], date);
-        }),
-      );
-      if ((i + BATCH) % 2000 === 0) say(`  appended ${i + BATCH} of ${count}`);
-    }
     const marker = 'marqueurdelecture';
-    const large = async (n: number, bytes: number) => {
-      const date = new Date(base + (count + n) * 60_000);
-      const raw = await encryptForOwner(
-        db,
+    const bigOnes = [100 * 1024, 5 * 1024 * 1024];
+    // Oldest first, a minute apart; the newest 20 small ones and the two large ones unread.
+    function* seeds(): Generator<Seed> {
+      for (let n = 0; n < count; n++)
+        yield {
+          n,
+          date: new Date(base + n * 60_000),
+          subject: `Message ${n} du bench`,
+          body: text(1500, bodyMarker(n)),
+          unread: n >= count - 20,
+        };
+      for (const [i, bytes] of bigOnes.entries())
+        yield {
+          n: count + i,
+          date: new Date(base + (count + i) * 60_000),
+          subject: `Grand message ${bytes} octets`,
+          body: text(bytes, marker),
+          unread: true,
+        };
+    }
+    const doveadm = doveadmFor(stack.settings.paths.dovecotConfigFile);
+    const started = Date.now();
+    const seedTimes = await seedMaildir({
+      doveadm,
+      address: box.address,
+      policy,
+      vmail: stack.settings.vmail,
+      seeds: seeds(),
+      say,
+    });
+    const seedSeconds = (Date.now() - started) / 1000;
+    // `doveadm search` prints "<mailbox GUID> <UID>" per match.
+    const uidOf = async (n: number) => {
+      const out = await doveadm(
+        'search',
+        '-u',
         box.address,
-        message(count + n, date, text(bytes, marker), `Grand message ${bytes} octets`),
-        date,
+        'mailbox',
+        'INBOX',
+        'header',
+        'Message-ID',
+        `<bench-${n}@`,
       );
-      const r = await imap.append('INBOX', raw, [], date);
-      if (!r || !r.uid) throw new Error('APPEND gave no UID (UIDPLUS)');
-      return r.uid;
+      const uid = Number(out.trim().split(/\s+/)[1]);
+      if (!Number.isInteger(uid) || uid <= 0) throw new Error(`message ${n} not found in INBOX: ${out}`);
+      return uid;
     };
-    const uid100k = await large(1, 100 * 1024);
-    const uid5m = await large(2, 5 * 1024 * 1024);
-    const appendSeconds = (Date.now() - started) / 1000;
+    const uid100k = await uidOf(count);
+    const uid5m = await uidOf(count + 1);
 
     ctx.config.webmail = {
       ...ctx.config.webmail,
@@ -201,8 +191,12 @@ export async function bigFolder(count: number, say: (l: string) => void): Promis
       uid100k,
       uid5m,
       marker,
-      total: count + 2,
-      appendSeconds,
+      total: count + bigOnes.length,
+      seedSeconds,
+      seedTimes,
+      imap: { port: stack.ports.imap, login: masterLogin(box.address, master), password: master.password },
+      dovecotPid: () => pidFromFile(dovecotPidFile(stack.settings.paths.dovecotBaseDir)),
+      dropDovecotCache: () => fs.rm(path.join(seedTimes.maildir, 'dovecot.index.cache'), { force: true }),
       stop,
     };
   } catch (e) {

@@ -4,6 +4,7 @@ import * as openpgp from 'openpgp';
 import type { Actor } from '../../src/auth/actor';
 import { createSession, loadAccountActor, loadMailboxActor } from '../../src/auth/sessions';
 import { webmailMasterCredentials } from '../../src/mailstack/master-user';
+import { logoutOrClose, openImap } from '../../src/mail/imap-pool';
 import { webmailOf } from '../../src/mail/webmail-service';
 import { useTestApp } from '../support/app';
 import { makeAccount, makeAlias, makeCollective, makeDomain, makeMailbox } from '../support/factories';
@@ -496,4 +497,52 @@ describe('/api/v1/mail', () => {
     // Another mailbox's settings are a mailbox that does not exist.
     expect((await app.client.request('GET', path, { as: owner })).status).toBe(404);
   });
+
+  it(
+    'keeps serving a session whose browser went away during a download',
+    async () => {
+      const { token } = await sessionFor(box.id);
+      const imap = await openImap(
+        { host: '127.0.0.1', port: stack.ports.imap },
+        await webmailMasterCredentials(app.ctx),
+        box.address,
+      );
+      let uid: number;
+      try {
+        await imap.mailboxCreate('Gros');
+        const big = `Subject: gros\r\n\r\n${'Une ligne de texte pour grossir le message.\r\n'.repeat(100_000)}`;
+        uid = ((await imap.append('Gros', big)) as { uid: number }).uid;
+      } finally {
+        await logoutOrClose(imap);
+      }
+      const raw = `${folder('Gros')}/messages/${uid}`;
+      /** The raw message requested, the connection dropped right away or after its first bytes. */
+      const abandon = (after: 'sent' | 'first bytes') =>
+        new Promise<void>((resolve) => {
+          const req = http.get(`${app.client.url}${raw}`, {
+            headers: { cookie: `giroflee_session=${token}` },
+          });
+          req.on('response', (res) => res.once('data', () => req.destroy()));
+          req.on('close', () => resolve());
+          req.on('error', () => undefined);
+          if (after === 'sent') req.on('finish', () => req.destroy());
+        });
+      for (const after of ['sent', 'first bytes'] as const) {
+        await abandon(after);
+        // The same pooled IMAP connection answers the next requests (a hang fails on the signal).
+        const page = await fetch(`${app.client.url}${folder('Gros')}/messages?limit=5`, {
+          headers: { cookie: `giroflee_session=${token}` },
+          signal: AbortSignal.timeout(REAL_STACK_TEST_MS / 2),
+        });
+        expect(page.status).toBe(200);
+        expect((await page.json()).messages.map((m: { uid: number }) => m.uid)).toEqual([uid]);
+        const whole = await fetch(`${app.client.url}${raw}`, {
+          headers: { cookie: `giroflee_session=${token}` },
+          signal: AbortSignal.timeout(REAL_STACK_TEST_MS / 2),
+        });
+        expect((await whole.text()).length).toBeGreaterThan(4_000_000);
+      }
+    },
+    REAL_STACK_TEST_MS,
+  );
 });

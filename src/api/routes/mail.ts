@@ -1,3 +1,4 @@
+import { finished } from 'node:stream';
 import { raw as rawBodyParser, type Router } from 'express';
 import { z } from 'zod';
 import type { AppContext, CommandContext } from '../../context';
@@ -224,16 +225,24 @@ export function mountMail(router: Router, app: AppContext): void {
           try {
             const download = await client.download(String(params.uid), undefined, { uid: true });
             if (!download || !('content' in download) || !download.content) throw errors.notFound();
-            res.status(200);
-            res.setHeader('Content-Type', 'message/rfc822');
-            res.setHeader('Cache-Control', 'private, no-store');
-            if (download.meta?.expectedSize)
-              res.setHeader('X-Message-Size', String(download.meta.expectedSize));
+            const content = download.content;
+            // The browser may be gone already (a reload, an ended Worker), even before this began.
+            if (!res.destroyed) {
+              res.status(200);
+              res.setHeader('Content-Type', 'message/rfc822');
+              res.setHeader('Cache-Control', 'private, no-store');
+              if (download.meta?.expectedSize)
+                res.setHeader('X-Message-Size', String(download.meta.expectedSize));
+              content.pipe(res);
+            }
+            // On the last byte sent, or at once when the browser has left.
             await new Promise<void>((resolve, reject) => {
-              download.content.on('error', reject);
-              res.on('close', resolve);
-              download.content.pipe(res).on('finish', resolve);
+              content.once('error', reject);
+              finished(res, () => resolve());
             });
+            // Left unread, the rest would hold imapflow's download, and the session's connection
+            // behind it, for ever; destroyed, imapflow stops fetching it.
+            if (!res.writableFinished) content.destroy();
           } finally {
             lock.release();
           }
