@@ -272,7 +272,7 @@ describe('webmail settings in Chromium', () => {
     await close();
   });
 
-  it('creates an app password shown once, revokes it, and saves a vacation reply', async () => {
+  it('creates an app password shown once, revokes it, saves a vacation reply and a filter', async () => {
     const { page, assertClean, close } = await web.newPage({ language: 'en' });
     await logIn(page, box.address, TEST_PASSWORD);
     await page.getByRole('link', { name: 'Settings' }).click();
@@ -311,6 +311,32 @@ describe('webmail settings in Chromium', () => {
     expect(await page.getByLabel('Subject of the reply').inputValue()).toBe('Away');
     expect(await page.getByLabel('Text of the reply').inputValue()).toBe('Back on Monday.');
 
+    // A filter, run by Dovecot at delivery on the clear headers: the message lands in its folder.
+    const filters = page.getByRole('region', { name: 'Filters' });
+    await filters.getByText('No filter.').waitFor();
+    await filters.getByLabel('Header').selectOption('subject');
+    await filters.getByRole('button', { name: 'Add the filter' }).click();
+    await filters.getByText('Type the value to look for.').waitFor();
+    await filters.getByLabel('Value').fill('Invoice');
+    await filters.getByLabel('Name of the new folder').fill('Invoices');
+    await filters.getByRole('button', { name: 'Add the filter' }).click();
+    await filters.getByText('Filter added.').waitFor();
+    const rule = 'Subject contains “Invoice”: file into Invoices';
+    await filters.getByText(rule).waitFor();
+    await expectAccessible(page, 'settings with a filter (en)');
+    await send({ from: 'shop@remote.example', to: box.address, subject: 'Invoice 42', text: 'Amount due.' });
+    await waitUntil(
+      'the invoice filed by the filter',
+      () => storedFiles(stack.mailRoot, box.address, 'Invoices').length > 0,
+    );
+    // One script holds both: the vacation reply is still on, the filter still there.
+    await page.reload();
+    await headingIs(page, 'Settings');
+    await filters.getByText(rule).waitFor();
+    expect(await page.getByLabel('Subject of the reply').inputValue()).toBe('Away');
+    await filters.getByRole('button', { name: `Remove the filter: ${rule}` }).click();
+    await filters.getByText('No filter.').waitFor();
+    await filters.getByText('Filter removed.').waitFor();
     assertClean(QUOTA);
     await close();
   });
