@@ -123,11 +123,18 @@ describe('webmail body search in Chromium', () => {
     await results.getByRole('link', { name: /Compte rendu/ }).click();
     await page.getByRole('heading', { level: 2, name: 'Compte rendu' }).waitFor();
     await page.getByText(`Nous avons vu un ${bodyWord}`).waitFor();
+    // The results stay beside the open message, which they mark.
+    expect(await results.getByRole('link', { name: /Compte rendu/ }).getAttribute('aria-current')).toBe(
+      'true',
+    );
     await screenshot(page, 'webmail-search');
 
-    // A header word: found by the server, in its own section; accents folded by the local index.
-    await search.fill('cotisation');
-    await search.press('Enter');
+    // `/` goes to the search field, the last query selected. A header word: found by the server, in its own section;
+    // accents folded by the local index.
+    await page.keyboard.press('/');
+    await waitUntil('the search field focused', () => search.evaluate((el) => el === document.activeElement));
+    await page.keyboard.type('cotisation');
+    await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Dans les en-têtes, sur le serveur : 1 message' }).waitFor();
     await search.fill('riviere');
     await search.press('Enter');

@@ -272,7 +272,7 @@ describe('webmail settings in Chromium', () => {
     await close();
   });
 
-  it('creates an app password shown once, revokes it, and saves a vacation reply', async () => {
+  it('creates an app password shown once, revokes it, saves a vacation reply and a filter', async () => {
     const { page, assertClean, close } = await web.newPage({ language: 'en' });
     await logIn(page, box.address, TEST_PASSWORD);
     await page.getByRole('link', { name: 'Settings' }).click();
@@ -310,6 +310,33 @@ describe('webmail settings in Chromium', () => {
     );
     expect(await page.getByLabel('Subject of the reply').inputValue()).toBe('Away');
     expect(await page.getByLabel('Text of the reply').inputValue()).toBe('Back on Monday.');
+
+    // A filter, run by Dovecot at delivery on the clear headers: the message lands in its folder.
+    const filters = page.getByRole('region', { name: 'Filters' });
+    await filters.getByText('No filter.').waitFor();
+    await filters.getByLabel('Header').selectOption('subject');
+    await filters.getByRole('button', { name: 'Add the filter' }).click();
+    await filters.getByText('Type the value to look for.').waitFor();
+    await filters.getByLabel('Value').fill('Invoice');
+    await filters.getByLabel('Name of the new folder').fill('Invoices');
+    await filters.getByRole('button', { name: 'Add the filter' }).click();
+    await filters.getByText('Filter added.').waitFor();
+    const rule = 'Subject contains “Invoice”: file into Invoices';
+    await filters.getByText(rule).waitFor();
+    await expectAccessible(page, 'settings with a filter (en)');
+    await send({ from: 'shop@remote.example', to: box.address, subject: 'Invoice 42', text: 'Amount due.' });
+    await waitUntil(
+      'the invoice filed by the filter',
+      () => storedFiles(stack.mailRoot, box.address, 'Invoices').length > 0,
+    );
+    // One script holds both: the vacation reply is still on, the filter still there.
+    await page.reload();
+    await headingIs(page, 'Settings');
+    await filters.getByText(rule).waitFor();
+    expect(await page.getByLabel('Subject of the reply').inputValue()).toBe('Away');
+    await filters.getByRole('button', { name: `Remove the filter: ${rule}` }).click();
+    await filters.getByText('No filter.').waitFor();
+    await filters.getByText('Filter removed.').waitFor();
     assertClean(QUOTA);
     await close();
   });
@@ -378,6 +405,42 @@ describe('webmail settings in Chromium', () => {
     await page.getByLabel('Mot de passe de la boîte').fill(again);
     await page.getByRole('button', { name: 'Ouvrir' }).click();
     await page.getByRole('link', { name: /Bienvenue/ }).waitFor();
+    assertClean(QUOTA);
+    await close();
+  });
+
+  it('changes the password in Settings: after logging out, the new one logs in and unlocks mail that came before', async () => {
+    const owner = await makeMailbox(web.ctx, { domainId, encryptionMode: 'generated' });
+    await provisionMailboxKeys(web.ctx, owner, TEST_PASSWORD);
+    await send({ from: 'alice@remote.example', to: owner.address, subject: 'Avant', text: 'Écrit avant.' });
+    await waitUntil('the message stored', () => storedFiles(stack.mailRoot, owner.address).length > 0);
+    const [before] = await listMailboxKeys(web.ctx, owner.id);
+
+    const { page, assertClean, close } = await web.newPage();
+    await logIn(page, owner.address, TEST_PASSWORD);
+    await page.getByRole('link', { name: /Avant/ }).waitFor();
+    await page.getByRole('link', { name: 'Réglages' }).click();
+    await headingIs(page, 'Réglages');
+    const chosen = 'une haie de noisetiers borde le verger communal';
+    const form = page.getByRole('region', { name: 'Mot de passe', exact: true });
+    await form.getByLabel('Mot de passe actuel').fill(TEST_PASSWORD);
+    await form.getByLabel('Nouveau mot de passe', { exact: true }).fill(chosen);
+    await form.getByLabel('Nouveau mot de passe, une seconde fois').fill(chosen);
+    await form.getByRole('button', { name: 'Changer le mot de passe' }).click();
+    // The server answers once the key is re-wrapped: the notice is that answer.
+    await form.getByText('Mot de passe changé. Vos autres sessions sont fermées.').waitFor();
+    const [after] = await listMailboxKeys(web.ctx, owner.id);
+    expect(after.fingerprint).toBe(before.fingerprint);
+    expect(after.private_key).not.toBe(before.private_key);
+    await page.getByRole('button', { name: 'Se déconnecter' }).click();
+    await page.waitForURL(/\/login$/);
+
+    // The old password opens nothing any more; the new one logs in and unlocks the same key.
+    await logIn(page, owner.address, TEST_PASSWORD, false);
+    await page.getByText('Adresse ou mot de passe incorrect', { exact: false }).waitFor();
+    await logIn(page, owner.address, chosen);
+    await page.getByRole('link', { name: /Avant/ }).click();
+    await page.locator('pre.mail-text').getByText('Écrit avant.').waitFor();
     assertClean(QUOTA);
     await close();
   });

@@ -1,4 +1,6 @@
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { dkimVerify } from 'mailauth';
 import nodemailer from 'nodemailer';
@@ -58,9 +60,31 @@ describe('webmail in Chromium', () => {
   const internet = fakeInternet();
   // A 1×1 GIF: the sender's tracking pixel, on a server standing in for the sender's.
   const pixel = Buffer.from('R0lGODlhAQABAAAAACH5BAEKAAEALAAAAAABAAEAAAICTAEAOw==', 'base64');
+  // Another sender's web site, a real HTTP server on loopback that counts what reaches it.
+  const siteHits: string[] = [];
+  const site = http.createServer((req, res) => {
+    siteHits.push(req.url ?? '');
+    res.writeHead(200, { 'content-type': 'image/gif', 'content-length': pixel.length });
+    res.end(pixel);
+  });
+  let siteOrigin = '';
 
   beforeAll(async () => {
-    web.ctx.remoteHttp = internet;
+    await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
+    siteOrigin = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
+    // The server's fetcher refuses loopback on purpose; here the site's loopback address stands
+    // in for a public one, and the rest of the internet stays in memory.
+    web.ctx.remoteHttp = {
+      async get(url, options) {
+        if (url.origin !== siteOrigin) return internet.get(url, options);
+        const response = await fetch(url, { headers: { accept: options.accept } });
+        return {
+          status: response.status,
+          contentType: response.headers.get('content-type') ?? '',
+          body: Buffer.from(await response.arrayBuffer()),
+        };
+      },
+    };
     internet.serve('https://tracker.example/pixel.gif', { contentType: 'image/gif', body: pixel });
     // What the webmail sends leaves through the outbound gateway (DKIM) to a relay standing in
     // for the internet.
@@ -112,6 +136,7 @@ describe('webmail in Chromium', () => {
   }, 120_000);
 
   afterAll(async () => {
+    await new Promise((resolve) => site.close(resolve));
     await stack?.stop();
     await gateway?.stop();
     await outbound?.stop();
@@ -270,6 +295,54 @@ describe('webmail in Chromium', () => {
       .sendMail({ from: 'bob@remote.example', to: box.address, subject: 'Ordre du jour', text: 'Voici.' });
     await page.getByRole('link', { name: /Ordre du jour/ }).waitFor();
     await page.getByText('1 nouveau message.').waitFor({ state: 'attached' });
+    assertClean();
+    await close();
+  });
+
+  it('blocks remote content until "load once", which goes through the server and lasts one opening', async () => {
+    const subject = 'Lettre du potager';
+    const image = `${siteOrigin}/potager.gif`;
+    await nodemailer
+      .createTransport({ host: '127.0.0.1', port: stack.ports.mx, secure: false, ignoreTLS: true })
+      .sendMail({
+        from: 'Potager <lettre@potager.example>',
+        to: box.address,
+        subject,
+        text: 'Les semis de la semaine.',
+        html: `<p>Les semis de la semaine.</p><img src="${image}" alt="Le potager">`,
+      });
+    await waitUntil('the letter stored', () =>
+      storedFiles(stack.mailRoot, box.address).some((f) => f.includes(subject)),
+    );
+
+    const { page, assertClean, close } = await web.newPage();
+    await logInAndUnlock(page);
+    const letter = page.getByRole('link', { name: new RegExp(subject) });
+    const frame = page.frameLocator('iframe.message-frame');
+    const banner = page.getByText('1 contenu distant a été bloqué', { exact: false });
+    await letter.click();
+    await frame.getByText('Les semis de la semaine.').waitFor();
+    await banner.waitFor();
+    expect(await frame.locator('img').getAttribute('src')).toBeNull();
+
+    // Once: the server fetches it from the site, the page shows what the server relayed.
+    await page.getByRole('button', { name: 'Afficher pour ce message' }).click();
+    await banner.waitFor({ state: 'detached' });
+    await waitUntil('the image shown', () =>
+      frame.locator('img').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0),
+    );
+    expect(await frame.locator('img').getAttribute('src')).toBe(
+      `/api/v1/mail/${encodeURIComponent(box.address)}/remote?url=${encodeURIComponent(image)}`,
+    );
+    expect(siteHits).toEqual(['/potager.gif']);
+
+    // Opened again, it is blocked again: "once" was not remembered.
+    await page.getByRole('link', { name: 'Retour à la liste' }).click();
+    await letter.click();
+    await frame.getByText('Les semis de la semaine.').waitFor();
+    await banner.waitFor();
+    expect(await frame.locator('img').getAttribute('src')).toBeNull();
+    expect(siteHits).toEqual(['/potager.gif']);
     assertClean();
     await close();
   });

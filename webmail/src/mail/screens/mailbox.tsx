@@ -15,7 +15,7 @@ import { groupThreads } from '../threads';
 import { MessageFrame } from '../reading/message-frame';
 import { sanitiseMail } from '../reading/sanitize';
 import { JunkButton } from '../ui/junk-button';
-import { MailSearch, useIndexProgress } from '../ui/search';
+import { followingSearch, MailSearch, useIndexProgress } from '../ui/search';
 import { Shortcuts } from '../ui/shortcuts';
 import { Unlocked } from '../ui/unlock';
 
@@ -551,7 +551,7 @@ function ListPane(props: {
 }) {
   const label = useFolderLabel();
   const progress = useIndexProgress(props.address, props.folder);
-  const [searching, setSearching] = useState(false);
+  const [searching, setSearching] = useState(() => followingSearch(props.address));
   const folderLabel = (path: string) => {
     const f = props.folders.find((x) => x.path === path);
     return f ? label(f) : path;
@@ -563,6 +563,7 @@ function ListPane(props: {
         folder={props.folder}
         folderLabel={folderLabel}
         progress={progress}
+        selected={props.selected}
         onActive={setSearching}
       />
       {!searching && (

@@ -16,7 +16,9 @@ import {
   type AppPassword,
   type Identity,
   type MailSettings,
+  type Folder,
   type QuotaUsage,
+  type SieveFilter,
   type SieveRules,
 } from '../mail-api';
 import { loadPreferences, updatePreferences } from '../preferences';
@@ -348,39 +350,72 @@ function AppPasswordsSection(props: { address: string }) {
   );
 }
 
-/** The vacation reply Dovecot sends at delivery (Sieve, RFC 5230); the filters are kept as they are. */
-function VacationSection(props: { address: string }) {
+/** The mailbox's one Sieve script as rules, shared by the sections that change part of it. */
+interface SieveProps {
+  address: string;
+  rules: SieveRules;
+  otherScriptActive: boolean;
+  /** Saves the whole rule set; the sections each change their part of the latest one. */
+  save: (rules: SieveRules) => Promise<void>;
+}
+
+/** The vacation reply and the filters: one script in Dovecot (ManageSieve), read once. */
+function SieveSections(props: { address: string }) {
   const { t } = useI18n();
   const sieve = useLoaded(() => accountApi.sieve(props.address), [props.address]);
-  const [form, setForm] = useState<{ on: boolean; subject: string; body: string; until: string } | null>(
-    null,
+  const [rules, setRules] = useState<SieveRules | null>(null);
+  useEffect(() => {
+    if (sieve.value) setRules(sieve.value.rules);
+  }, [sieve.value]);
+  if (!rules || !sieve.value) {
+    return (
+      <Section id="settings-vacation" title={t('mail:settings.vacation.title')}>
+        <Loading error={sieve.error} />
+      </Section>
+    );
+  }
+  const shared: SieveProps = {
+    address: props.address,
+    rules,
+    otherScriptActive: sieve.value.otherScriptActive,
+    save: async (next) => setRules((await accountApi.saveSieve(props.address, next)).rules),
+  };
+  return (
+    <>
+      <VacationSection {...shared} />
+      <FiltersSection {...shared} />
+    </>
   );
+}
+
+/** The vacation reply Dovecot sends at delivery (Sieve, RFC 5230). */
+function VacationSection(props: SieveProps) {
+  const { t } = useI18n();
+  const [form, setForm] = useState(() => {
+    const v = props.rules.vacation;
+    return { on: Boolean(v), subject: v?.subject ?? '', body: v?.body ?? '', until: v?.until ?? '' };
+  });
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<{ kind: 'error' | 'success'; text: string } | null>(null);
-  useEffect(() => {
-    const v = sieve.value?.rules.vacation;
-    if (!sieve.value) return;
-    setForm({ on: Boolean(v), subject: v?.subject ?? '', body: v?.body ?? '', until: v?.until ?? '' });
-  }, [sieve.value]);
 
   const save = async (event: Event) => {
     event.preventDefault();
-    if (!form || !sieve.value || busy) return;
+    if (busy) return;
     setBusy(true);
     setMessage(null);
     const rules: SieveRules = {
-      filters: sieve.value.rules.filters,
+      filters: props.rules.filters,
       vacation: form.on
         ? {
             subject: form.subject,
             body: form.body,
-            days: sieve.value.rules.vacation?.days ?? 7,
+            days: props.rules.vacation?.days ?? 7,
             ...(form.until ? { until: form.until } : {}),
           }
         : null,
     };
     try {
-      await accountApi.saveSieve(props.address, rules);
+      await props.save(rules);
       const text = form.on ? t('mail:settings.vacation.on') : t('mail:settings.vacation.off');
       announce(text);
       setMessage({ kind: 'success', text });
@@ -393,63 +428,250 @@ function VacationSection(props: { address: string }) {
 
   return (
     <Section id="settings-vacation" title={t('mail:settings.vacation.title')}>
-      {!form || !sieve.value ? (
-        <Loading error={sieve.error} />
-      ) : (
-        <form class="form" onSubmit={save} noValidate aria-busy={busy}>
-          {message && <Alert kind={message.kind}>{message.text}</Alert>}
-          {sieve.value.otherScriptActive && <Alert kind="info">{t('mail:settings.vacation.other')}</Alert>}
-          <p class="field-hint">{t('mail:settings.vacation.intro')}</p>
-          <div class="field">
-            <label class="checkbox">
-              <input
-                type="checkbox"
-                checked={form.on}
-                onChange={(e) => setForm({ ...form, on: e.currentTarget.checked })}
-              />{' '}
-              {t('mail:settings.vacation.enable')}
-            </label>
-          </div>
-          {form.on && (
-            <>
-              <TextField
-                id="vacation-subject"
-                label={t('mail:settings.vacation.subject')}
-                value={form.subject}
-                onValue={(subject) => setForm({ ...form, subject })}
-                maxLength={200}
+      <form class="form" onSubmit={save} noValidate aria-busy={busy}>
+        {message && <Alert kind={message.kind}>{message.text}</Alert>}
+        {props.otherScriptActive && <Alert kind="info">{t('mail:settings.vacation.other')}</Alert>}
+        <p class="field-hint">{t('mail:settings.vacation.intro')}</p>
+        <div class="field">
+          <label class="checkbox">
+            <input
+              type="checkbox"
+              checked={form.on}
+              onChange={(e) => setForm({ ...form, on: e.currentTarget.checked })}
+            />{' '}
+            {t('mail:settings.vacation.enable')}
+          </label>
+        </div>
+        {form.on && (
+          <>
+            <TextField
+              id="vacation-subject"
+              label={t('mail:settings.vacation.subject')}
+              value={form.subject}
+              onValue={(subject) => setForm({ ...form, subject })}
+              maxLength={200}
+            />
+            <div class="field">
+              <label for="vacation-body">{t('mail:settings.vacation.body')}</label>
+              <textarea
+                id="vacation-body"
+                rows={5}
+                maxLength={10000}
+                value={form.body}
+                onInput={(e) => setForm({ ...form, body: e.currentTarget.value })}
               />
-              <div class="field">
-                <label for="vacation-body">{t('mail:settings.vacation.body')}</label>
-                <textarea
-                  id="vacation-body"
-                  rows={5}
-                  maxLength={10000}
-                  value={form.body}
-                  onInput={(e) => setForm({ ...form, body: e.currentTarget.value })}
-                />
-              </div>
-              <div class="field">
-                <label for="vacation-until">{t('mail:settings.vacation.until')}</label>
-                <input
-                  id="vacation-until"
-                  type="date"
-                  value={form.until}
-                  onInput={(e) => setForm({ ...form, until: e.currentTarget.value })}
-                />
-              </div>
-            </>
-          )}
-          <button type="submit" class="button button-primary" disabled={busy}>
-            {t('mail:settings.vacation.submit')}
-          </button>
-        </form>
-      )}
+            </div>
+            <div class="field">
+              <label for="vacation-until">{t('mail:settings.vacation.until')}</label>
+              <input
+                id="vacation-until"
+                type="date"
+                value={form.until}
+                onInput={(e) => setForm({ ...form, until: e.currentTarget.value })}
+              />
+            </div>
+          </>
+        )}
+        <button type="submit" class="button button-primary" disabled={busy}>
+          {t('mail:settings.vacation.submit')}
+        </button>
+      </form>
     </Section>
   );
 }
 
-/** The mailbox's own settings: password, language, writing, storage, app passwords, vacation. */
+const NEW_FOLDER = '';
+
+/**
+ * Filters run by Dovecot at delivery (Sieve, RFC 5228), before the vacation reply: a header
+ * that contains or is a value files the message into a folder (made if missing) or discards it.
+ * They see only the clear headers: the body is encrypted by then.
+ */
+function FiltersSection(props: SieveProps) {
+  const { t } = useI18n();
+  const folders = useLoaded(() => mailApi.folders(props.address), [props.address]);
+  const choosable = (folders.value?.folders ?? []).filter(
+    (f: Folder) => f.specialUse !== '\\Drafts' && f.specialUse !== '\\Sent',
+  );
+  const empty = { field: 'from', match: 'contains', value: '', action: 'move', folder: NEW_FOLDER, name: '' };
+  const [form, setForm] = useState(empty);
+  const [errors, setErrors] = useState<{ value?: string; name?: string }>({});
+  const [busy, setBusy] = useState(false);
+  const [message, setMessage] = useState<{ kind: 'error' | 'success'; text: string } | null>(null);
+  const folderLabel = (path: string) => {
+    const f = choosable.find((x) => x.path === path);
+    return f?.specialUse
+      ? t(`mail:folders.${f.specialUse.slice(1).toLowerCase()}`, { defaultValue: f.name })
+      : path;
+  };
+  const describe = (f: SieveFilter) =>
+    t(`mail:settings.filters.rule.${f.action}`, {
+      field: t(`mail:settings.filters.fields.${f.field}`),
+      match: t(`mail:settings.filters.matches.${f.match}`),
+      value: f.value,
+      folder: f.folder ? folderLabel(f.folder) : '',
+    });
+
+  const store = async (filters: SieveFilter[], done: string) => {
+    setBusy(true);
+    setMessage(null);
+    try {
+      await props.save({ ...props.rules, filters });
+      announce(done);
+      setMessage({ kind: 'success', text: done });
+      return true;
+    } catch (e) {
+      setMessage({ kind: 'error', text: describeError(e) });
+      return false;
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const add = async (event: Event) => {
+    event.preventDefault();
+    if (busy) return;
+    const folder = form.folder === NEW_FOLDER ? form.name.trim() : form.folder;
+    const problems = {
+      value: form.value.trim() ? undefined : t('mail:settings.filters.valueMissing'),
+      name: form.action === 'move' && !folder ? t('mail:settings.filters.folderMissing') : undefined,
+    };
+    setErrors(problems);
+    if (problems.value || problems.name) {
+      document.getElementById(problems.value ? 'filter-value' : 'filter-folder-name')?.focus();
+      return;
+    }
+    const filter = {
+      field: form.field,
+      match: form.match,
+      value: form.value.trim(),
+      action: form.action,
+      ...(form.action === 'move' ? { folder } : {}),
+    } as SieveFilter;
+    if (await store([...props.rules.filters, filter], t('mail:settings.filters.added'))) setForm(empty);
+  };
+
+  return (
+    <Section id="settings-filters" title={t('mail:settings.filters.title')}>
+      {message && <Alert kind={message.kind}>{message.text}</Alert>}
+      <p class="field-hint">{t('mail:settings.filters.intro')}</p>
+      {props.rules.filters.length === 0 ? (
+        <p>{t('mail:settings.filters.none')}</p>
+      ) : (
+        <ol class="settings-filters">
+          {props.rules.filters.map((f, i) => (
+            <li key={i}>
+              {describe(f)}{' '}
+              <button
+                type="button"
+                class="button button-quiet"
+                disabled={busy}
+                aria-label={t('mail:settings.filters.removeNamed', { rule: describe(f) })}
+                onClick={() =>
+                  void store(
+                    props.rules.filters.filter((_, j) => j !== i),
+                    t('mail:settings.filters.removed'),
+                  )
+                }
+              >
+                {t('mail:settings.filters.remove')}
+              </button>
+            </li>
+          ))}
+        </ol>
+      )}
+      <form class="form" onSubmit={(e) => void add(e)} noValidate aria-busy={busy}>
+        <fieldset class="field">
+          <legend>{t('mail:settings.filters.new')}</legend>
+          <div class="field">
+            <label for="filter-field">{t('mail:settings.filters.field')}</label>
+            <select
+              id="filter-field"
+              value={form.field}
+              onChange={(e) => setForm({ ...form, field: e.currentTarget.value })}
+            >
+              {['from', 'to', 'subject', 'list-id'].map((f) => (
+                <option key={f} value={f}>
+                  {t(`mail:settings.filters.fields.${f}`)}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div class="field">
+            <label for="filter-match">{t('mail:settings.filters.match')}</label>
+            <select
+              id="filter-match"
+              value={form.match}
+              onChange={(e) => setForm({ ...form, match: e.currentTarget.value })}
+            >
+              {['contains', 'is'].map((m) => (
+                <option key={m} value={m}>
+                  {t(`mail:settings.filters.matches.${m}`)}
+                </option>
+              ))}
+            </select>
+          </div>
+          <TextField
+            id="filter-value"
+            label={t('mail:settings.filters.value')}
+            value={form.value}
+            onValue={(value) => setForm({ ...form, value })}
+            maxLength={200}
+            error={errors.value}
+          />
+          <div class="field">
+            <label for="filter-action">{t('mail:settings.filters.action')}</label>
+            <select
+              id="filter-action"
+              value={form.action}
+              onChange={(e) => setForm({ ...form, action: e.currentTarget.value })}
+            >
+              {['move', 'discard'].map((a) => (
+                <option key={a} value={a}>
+                  {t(`mail:settings.filters.actions.${a}`)}
+                </option>
+              ))}
+            </select>
+          </div>
+          {form.action === 'move' && (
+            <>
+              <div class="field">
+                <label for="filter-folder">{t('mail:settings.filters.folder')}</label>
+                <select
+                  id="filter-folder"
+                  value={form.folder}
+                  onChange={(e) => setForm({ ...form, folder: e.currentTarget.value })}
+                >
+                  <option value={NEW_FOLDER}>{t('mail:settings.filters.newFolder')}</option>
+                  {choosable.map((f) => (
+                    <option key={f.path} value={f.path}>
+                      {folderLabel(f.path)}
+                    </option>
+                  ))}
+                </select>
+              </div>
+              {form.folder === NEW_FOLDER && (
+                <TextField
+                  id="filter-folder-name"
+                  label={t('mail:settings.filters.folderName')}
+                  value={form.name}
+                  onValue={(name) => setForm({ ...form, name })}
+                  maxLength={200}
+                  error={errors.name}
+                />
+              )}
+            </>
+          )}
+        </fieldset>
+        <button type="submit" class="button button-primary" disabled={busy}>
+          {t('mail:settings.filters.submit')}
+        </button>
+      </form>
+    </Section>
+  );
+}
+
+/** The mailbox's own settings: password, language, writing, storage, app passwords, vacation, filters. */
 export default function SettingsScreen() {
   const { t } = useI18n();
   const { me } = useSession();
@@ -482,7 +704,7 @@ export default function SettingsScreen() {
         )}
         <QuotaSection address={address} />
         <AppPasswordsSection address={address} />
-        <VacationSection address={address} />
+        <SieveSections address={address} />
       </Screen>
     </Unlocked>
   );

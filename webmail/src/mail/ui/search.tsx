@@ -1,7 +1,8 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { announce } from '../../shell/announce';
 import { describeError } from '../../shell/errors';
 import { useI18n } from '../../shell/i18n';
+import { onLogout } from '../../shell/session';
 import { Alert } from '../../ui/alert';
 import { crypto, onIndexProgress } from '../crypto/client';
 import type { IndexProgress, SearchHit } from '../crypto/protocol';
@@ -43,11 +44,30 @@ export function IndexStatus(props: { progress: IndexProgress | null }) {
 }
 
 interface Results {
+  /** The folder whose headers the server searched. */
+  folder: string;
   query: string;
   server: Summary[] | null;
   serverError: string;
   local: SearchHit[] | null;
   localError: string;
+}
+
+/**
+ * The last search, kept in memory while the person opens its results: opening one may draw the
+ * mailbox screen anew (another route, another folder), and the results must still be there.
+ */
+let kept: { address: string; text: string; results: Results } | null = null;
+/** Set when a result is opened, so the folder change that follows keeps the results. */
+let following = false;
+onLogout(() => {
+  kept = null;
+  following = false;
+});
+
+/** Whether the screen being drawn comes from opening a result: the search then shows at once. */
+export function followingSearch(address: string): boolean {
+  return following && kept?.address === address;
 }
 
 /**
@@ -60,19 +80,31 @@ export function MailSearch(props: {
   folder: string;
   folderLabel: (path: string) => string;
   progress: IndexProgress | null;
+  /** The open message, marked among the results. */
+  selected?: number;
   onActive: (active: boolean) => void;
 }) {
   const { t, language } = useI18n();
-  const [text, setText] = useState('');
-  const [results, setResults] = useState<Results | null>(null);
+  const [restored] = useState(() => (followingSearch(props.address) ? kept : null));
+  const [text, setText] = useState(restored?.text ?? '');
+  const [results, setResults] = useState<Results | null>(restored?.results ?? null);
   const [busy, setBusy] = useState(false);
+  const shownFolder = useRef(props.folder);
 
+  // Another folder chosen ends the search; opening a result (in this folder or another) does not.
   useEffect(() => {
+    const opened = following;
+    following = false;
+    if (props.folder === shownFolder.current) return;
+    shownFolder.current = props.folder;
+    if (opened && results) return;
+    kept = null;
     setResults(null);
     props.onActive(false);
-  }, [props.folder]);
+  }, [props.folder, props.selected]);
 
   const clear = () => {
+    kept = null;
     setText('');
     setResults(null);
     props.onActive(false);
@@ -89,12 +121,14 @@ export function MailSearch(props: {
       crypto('search', { address: props.address, query }),
     ]);
     const next: Results = {
+      folder: props.folder,
       query,
       server: server.status === 'fulfilled' ? server.value.messages : null,
       serverError: server.status === 'rejected' ? describeError(server.reason) : '',
       local: local.status === 'fulfilled' ? local.value : null,
       localError: local.status === 'rejected' ? t('mail:search.localFailed') : '',
     };
+    kept = { address: props.address, text: query, results: next };
     setResults(next);
     setBusy(false);
     announce(
@@ -116,7 +150,13 @@ export function MailSearch(props: {
     when: string | null,
   ) => (
     <li key={key}>
-      <a href={href(folder, uid)}>
+      <a
+        href={href(folder, uid)}
+        aria-current={folder === props.folder && uid === props.selected ? 'true' : undefined}
+        onClick={() => {
+          following = true;
+        }}
+      >
         <span class="from">{from || t('mail:list.noSender')}</span>
         <span class="subject">{subject(subj)}</span>
         {folder !== props.folder && <span class="count">{props.folderLabel(folder)}</span>}
@@ -175,7 +215,7 @@ export function MailSearch(props: {
               {results.server.map((m) =>
                 item(
                   `s-${m.uid}`,
-                  props.folder,
+                  results.folder,
                   m.uid,
                   m.from[0]?.name || m.from[0]?.address || '',
                   m.subject,

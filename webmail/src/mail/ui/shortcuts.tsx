@@ -1,4 +1,3 @@
-import { useLocation } from 'preact-iso';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { useI18n } from '../../shell/i18n';
 
@@ -43,17 +42,17 @@ function typing(target: EventTarget | null): boolean {
   );
 }
 
-function step(by: 1 | -1): string | null {
+/** The next (or previous) message of the list or of the search results, as a link to click. */
+function step(by: 1 | -1): HTMLAnchorElement | null {
   const links = [...document.querySelectorAll<HTMLAnchorElement>('.mail-list a')];
   if (links.length === 0) return null;
   const at = links.findIndex((a) => a.getAttribute('aria-current') === 'true');
   const next = at < 0 ? 0 : Math.min(links.length - 1, Math.max(0, at + by));
-  return links[next].getAttribute('href');
+  return links[next];
 }
 
 export function Shortcuts() {
   const { t } = useI18n();
-  const { route } = useLocation();
   const sheet = useRef<HTMLDialogElement>(null);
   const [on, setOn] = useState(enabled);
 
@@ -67,18 +66,21 @@ export function Shortcuts() {
       }
       if (!on || sheet.current?.open) return;
       if (e.key === '/') {
-        const field = document.getElementById('mail-search-input');
+        // The last query selected, so that typing starts a new one.
+        const field = document.getElementById('mail-search-input') as HTMLInputElement | null;
         if (field) {
           e.preventDefault();
           field.focus();
+          field.select();
         }
         return;
       }
       if (e.key === 'j' || e.key === 'k') {
-        const href = step(e.key === 'j' ? 1 : -1);
-        if (href) {
+        // Clicked, as the person would: the router follows it, and a search result stays a result.
+        const link = step(e.key === 'j' ? 1 : -1);
+        if (link) {
           e.preventDefault();
-          route(href);
+          link.click();
         }
         return;
       }
