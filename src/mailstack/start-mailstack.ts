@@ -9,6 +9,7 @@ import {
   rspamdRunning,
   flushQueue,
   postfixRunning,
+  prepareNewPostfixQueue,
   queuedMessages,
   startDovecot,
   startPostfix,
@@ -139,6 +140,7 @@ async function prepareFolders(s: MailstackSettings, root: string): Promise<void>
     const postfix = await systemUser('postfix');
     await fs.chown(p.postfixDataDir, postfix.uid, postfix.gid);
     await fs.chown(p.mailRoot, s.vmail.uid, s.vmail.gid);
+    await prepareNewPostfixQueue(p.postfixQueueDir);
   }
 }
 
