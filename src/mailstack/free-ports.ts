@@ -22,7 +22,9 @@ import { DEFAULT_PORTS, type MailstackPorts } from './settings';
 /** Where claims live: the same folder for every process of this machine. */
 export const PORT_CLAIMS_DIR = path.join(os.tmpdir(), 'giroflee-port-claims');
 
-export const CLAIM_MS = 10 * 60_000;
+// Longer than the slowest bind (rspamd's, bounded at 3 minutes); short, since every run on the
+// machine draws from the same 12 000 ports.
+export const CLAIM_MS = 5 * 60_000;
 /** The lowest port handed out: above every default port of giroflee's stacks and fakes. */
 const LOWEST = 20_000;
 

@@ -27,8 +27,8 @@ async function bindUdp(port: number): Promise<dgram.Socket> {
 
 describe('freeLoopbackPorts', () => {
   it('hands out distinct ports, below the ephemeral range, that TCP and UDP can bind', async () => {
-    const ports = await freeLoopbackPorts(20);
-    expect(new Set(ports).size).toBe(20);
+    const ports = await freeLoopbackPorts(5);
+    expect(new Set(ports).size).toBe(5);
     for (const port of ports) {
       expect(port).toBeGreaterThanOrEqual(20_000);
       expect(port).toBeLessThan(ephemeralLow);
@@ -43,8 +43,8 @@ describe('freeLoopbackPorts', () => {
     // Every caller starts its search at the same port: only the claims keep them apart.
     const start = jest.spyOn(crypto, 'randomInt').mockImplementation(() => 1234);
     try {
-      const sets = await Promise.all(Array.from({ length: 6 }, () => freeLoopbackPorts(40)));
-      expect(new Set(sets.flat()).size).toBe(240);
+      const sets = await Promise.all(Array.from({ length: 4 }, () => freeLoopbackPorts(10)));
+      expect(new Set(sets.flat()).size).toBe(40);
     } finally {
       start.mockRestore();
     }
