@@ -133,7 +133,7 @@ export async function startLeanStack(db: Knex, databaseUrl: string, dir: string)
   const dovecotFile = path.join(p.dovecot, 'dovecot.conf');
   const dovecotRun = path.join(p.dovecot, 'run');
   const stop = async () => {
-    await stopPostfix(p.config, p.spool);
+    await stopPostfix(p.spool);
     await stopDovecot(dovecotFile, dovecotRun);
   };
   try {

@@ -56,7 +56,7 @@ export async function startOutboundPostfix(
     },
     'postfix',
   );
-  const stop = () => stopPostfix(p.config, p.spool);
+  const stop = () => stopPostfix(p.spool);
   try {
     await stop();
     await startPostfix(p.config, path.join(p.log, 'postfix.log'));

@@ -182,7 +182,7 @@ export const startPostfix = (configDir: string, logFile?: string): Promise<void>
  * second between checks, so every stop took at least a second. Like it, ends the master's
  * process group with SIGKILL when the master outlives its bound.
  */
-export async function stopPostfix(_configDir: string, queueDir: string): Promise<void> {
+export async function stopPostfix(queueDir: string): Promise<void> {
   const pidFile = postfixPidFile(queueDir);
   const pid = await pidAlive(pidFile);
   if (!pid) return;

@@ -169,7 +169,7 @@ export async function startMailstack(opts: StartMailstackOptions): Promise<Runni
   const publish = () =>
     opts.hyperscanCache ? publishHyperscanCache(p.rspamdCacheDir!, opts.hyperscanCache) : Promise.resolve();
   const stop = async () => {
-    await stopPostfix(p.postfixConfigDir, p.postfixQueueDir);
+    await stopPostfix(p.postfixQueueDir);
     await stopDovecot(p.dovecotConfigFile, p.dovecotBaseDir);
     await stopRspamd(p.rspamdRunDir!);
     // Its helper compiles the regular expressions of its rules after the start.
@@ -238,7 +238,7 @@ export async function mailstackStatus(
 /** Stops the private stack under `dir`, whoever started it. */
 export async function stopMailstack(dir: string): Promise<void> {
   const p = privatePaths(dir);
-  await stopPostfix(p.postfixConfigDir, p.postfixQueueDir);
+  await stopPostfix(p.postfixQueueDir);
   await stopDovecot(p.dovecotConfigFile, p.dovecotBaseDir);
   await stopRspamd(p.rspamdRunDir!);
 }

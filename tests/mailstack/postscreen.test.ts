@@ -155,7 +155,7 @@ describe('postscreen in front of the production MX (the rendered configuration, 
       'postfix',
     );
     // Registered before the start: a start that times out leaves no Postfix behind.
-    stop = () => stopPostfix(p.config, p.spool);
+    stop = () => stopPostfix(p.spool);
     await startPostfix(p.config, path.join(p.log, 'postfix.log'));
     await waitForPort(port);
   });
