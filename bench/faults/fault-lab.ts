@@ -44,6 +44,9 @@ export interface FaultResult {
   fault: string;
   sent: number;
   delivered: number;
+  /** Not delivered when the lab stopped waiting, but still in Postfix's queue: late, not lost. */
+  queued: number;
+  /** Neither delivered nor in Postfix's queue. */
   lost: number;
   duplicated: number;
   /** null outbound: mail leaving the platform is not stored here. */
@@ -254,7 +257,8 @@ export class FaultLab {
   /**
    * Sends `count` messages of mixed sizes to a fresh mailbox; once `faultAfter` are stored,
    * injects `fault` (or fills the mailbox's disk, for 'disk full'); then waits until every
-   * message is stored or `deadlineMs` passed, and counts.
+   * message is stored, or until `deadlineMs` after the fault's end (or after the MX accepted the
+   * last message, if that came later), and counts.
    */
   async stream(opts: {
     fault: keyof FaultLab['faults'] | 'Dovecot disk full';
@@ -309,6 +313,7 @@ export class FaultLab {
       if (n !== lastCount) [lastCount, lastStoredAt] = [n, Date.now()];
       return n >= opts.count;
     });
+    const queued = await this.queuedMessageIds();
     const seen = new Map<string, number>();
     const firstStored = new Map<string, number>();
     let storedInClear = 0;
@@ -322,7 +327,7 @@ export class FaultLab {
         storedInClear++;
     }
     const result: FaultResult = {
-      ...tally(opts.fault, ids, seen),
+      ...tally(opts.fault, ids, seen, queued),
       storedInClear,
       recoverySeconds: Math.max(0, (lastStoredAt - faultEnded) / 1000),
     };
@@ -413,7 +418,7 @@ export class FaultLab {
     for (const id of [...primary.received, ...fallback.received]) seen.set(id, (seen.get(id) ?? 0) + 1);
     const lastAt = Math.max(primary.lastReceivedAt, fallback.lastReceivedAt);
     return {
-      ...tally('relay flap', ids, seen),
+      ...tally('relay flap', ids, seen, await this.queuedMessageIds()),
       storedInClear: null,
       recoverySeconds: Math.max(0, (lastAt - faultEnded) / 1000),
       detail: {
@@ -478,7 +483,29 @@ export class FaultLab {
     debug('all sent');
   }
 
-  /** Postfix retries deferred mail on its own schedule; flush as an operator would, until done. */
+  /**
+   * The Message-IDs of what Postfix still holds (postcat reads each queue file's header; the
+   * field may be folded): what the lab stopped waiting for but Postfix would still deliver.
+   */
+  private async queuedMessageIds(): Promise<Set<string>> {
+    const ids = new Set<string>();
+    const conf = this.stack!.settings.paths.postfixConfigDir;
+    for (const { queue_id } of await this.stack!.queue()) {
+      const header = await run('postcat', ['-c', conf, '-h', '-q', queue_id]).then(
+        (r) => r.stdout,
+        () => '',
+      );
+      const id = /^Message-ID:\s*(\S+)/im.exec(header)?.[1];
+      if (id) ids.add(id);
+    }
+    return ids;
+  }
+
+  /**
+   * Postfix retries deferred mail on its own schedule; flush as an operator would, until done
+   * or `deadlineMs` from now (the caller calls it once the fault is over and every message was
+   * accepted by the MX).
+   */
   private async settle(deadlineMs: number, done: () => boolean): Promise<void> {
     const deadline = Date.now() + deadlineMs;
     while (Date.now() < deadline) {
@@ -518,18 +545,24 @@ function messageIds(count: number): string[] {
   return Array.from({ length: count }, (_, i) => `<fault-${i}-${crypto.randomUUID()}@lab.remote.example>`);
 }
 
-/** Sent, delivered, lost and duplicated, from how many times each Message-ID arrived. */
+/**
+ * Sent, delivered, still queued, lost and duplicated, from how many times each Message-ID
+ * arrived and which ones Postfix still holds.
+ */
 function tally(
   fault: string,
   ids: string[],
   seen: Map<string, number>,
-): Pick<FaultResult, 'fault' | 'sent' | 'delivered' | 'lost' | 'duplicated'> {
-  const delivered = ids.filter((id) => seen.has(id)).length;
+  queuedIds: Set<string>,
+): Pick<FaultResult, 'fault' | 'sent' | 'delivered' | 'queued' | 'lost' | 'duplicated'> {
+  const missing = ids.filter((id) => !seen.has(id));
+  const queued = missing.filter((id) => queuedIds.has(id)).length;
   return {
     fault,
     sent: ids.length,
-    delivered,
-    lost: ids.length - delivered,
+    delivered: ids.length - missing.length,
+    queued,
+    lost: missing.length - queued,
     duplicated: [...seen.values()].reduce((n, c) => n + (c - 1), 0),
   };
 }

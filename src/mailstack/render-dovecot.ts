@@ -279,8 +279,11 @@ exit(%pending ? 75 : 0);
  * locks the id (a lock file per id) and reads the list; the message is saved (fsync, rename
  * into new/); then the list is rewritten, the id unlocked, and only then does LMTP answer 250.
  * So a retry that comes meanwhile waits for the first delivery's outcome, and whenever a 250
- * was sent the id was already recorded; only a Dovecot process killed in the milliseconds
- * between the save and that rewrite can still leave a second copy. Pigeonhole reads the
+ * was sent the id was already recorded. Two gaps remain: a Dovecot process killed between the
+ * save and that rewrite; and Dovecot 2.3 rewrites the file from what that delivery read at its
+ * start, without reading it again under the lock, so a delivery to the same mailbox running at
+ * the same time can drop the id (about a quarter of the ids with two to four at once, counted
+ * in bench/RESULTS.md). Pigeonhole reads the
  * field's first occurrence, which is the gateway's (written on top; a copy that came from
  * outside sits below it, or inside the encrypted part), and a message without the field
  * (straight to Dovecot, no gateway) is never a duplicate. `discard; stop;` runs no later
