@@ -123,12 +123,15 @@ export class Armor {
     const end = from + out.write(whole.toString('base64'), from, 'latin1');
     let at = from;
     let lineGroups = GROUPS_PER_LINE - this.groupsOnLine;
+    // The line end written byte by byte: a Buffer.copy call per line cost more than the line.
+    const [cr, lf] = eol === 2 ? [this.eol[0], this.eol[1]] : [-1, this.eol[0]];
     while (at < end) {
       const next = Math.min(end, at + lineGroups * 4);
       if (o !== at) out.copyWithin(o, at, next);
       o += next - at;
       if (next - at === lineGroups * 4) {
-        o += this.eol.copy(out, o);
+        if (cr >= 0) out[o++] = cr;
+        out[o++] = lf;
         this.groupsOnLine = 0;
       } else {
         this.groupsOnLine += (next - at) / 4;
