@@ -53,3 +53,49 @@ describe('an admin reset of a mailbox password', () => {
     expect(recovered.status).toBe(200);
   });
 });
+
+describe('a mailbox created with a temporary password set by its admin', () => {
+  const app = useTestApp();
+
+  it('gives the admin no recovery code; the owner chooses her password at first login and gets it then', async () => {
+    const t = await makeTenant(app.ctx);
+    const temporary = 'provisoire pour la secrétaire';
+    const res = await app.client.request('POST', `/api/v1/domains/${t.domain.name}/mailboxes`, {
+      as: t.actors.admin,
+      body: { localPart: 'secretariat', password: temporary, mustChangePassword: true },
+    });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ recoveryCode: null, setupLink: null, encryptionMode: 'generated' });
+    expect(res.text).not.toMatch(/\w{4}(-\w{4}){7}/);
+    const address = res.body.address as string;
+    const view = await app.ctx.db('mta.mailboxes').where({ address }).first();
+    expect(view.password_hash).toBe('{CRYPT}!');
+    const audit = await app.ctx
+      .db('audit_log')
+      .where({ action: 'mailbox.create', target_id: res.body.id })
+      .first();
+    expect(audit.details).toMatchObject({ passwordBy: 'admin', temporaryPassword: true });
+
+    const login = await app.client.request('POST', '/api/v1/session', {
+      body: { login: address, password: temporary },
+    });
+    expect(login.body.me).toMatchObject({ type: 'mailbox', mustChangePassword: true });
+    const headers = { cookie: login.headers.get('set-cookie')!.split(';')[0], 'x-giroflee-csrf': '1' };
+    const chosen = await app.client.request('POST', `/api/v1/mailboxes/${address}/password`, {
+      headers,
+      body: { currentPassword: temporary, newPassword: 'ma propre phrase de passe' },
+    });
+    expect(chosen.body).toMatchObject({
+      kind: 'change',
+      recoveryCode: expect.stringMatching(/^(\w{4}-){7}\w{4}$/),
+    });
+    expect((await app.ctx.db('mta.mailboxes').where({ address }).first()).password_hash).toMatch(
+      /^\{ARGON2ID\}/,
+    );
+    // Her code opens the mailbox's key, which was made before any mail could arrive.
+    const recovered = await app.client.request('POST', `/api/v1/mailboxes/${address}/keys/recover`, {
+      body: { recoveryCode: chosen.body.recoveryCode, newPassword: 'encore une autre phrase' },
+    });
+    expect(recovered.status).toBe(200);
+  });
+});

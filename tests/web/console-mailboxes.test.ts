@@ -175,7 +175,9 @@ describe('console: a mailbox whose owner chooses her password', () => {
     again.assertClean();
   });
 
-  it('offers the same choice in English, with the admin’s password as the other path', async () => {
+  it('offers a temporary password as the other path: the owner changes it at first login and gets her recovery code, the admin never', async () => {
+    const address = `verger@${domain.name}`;
+    const temporary = 'des poires pour toute la rue du jeudi';
     const { page, assertClean, close } = await web.newPage({ language: 'en' });
     opened.push(close);
     await page.goto(`${web.url}/login`);
@@ -185,10 +187,43 @@ describe('console: a mailbox whose owner chooses her password', () => {
     await headingIs(page, `New mailbox on ${domain.name}`);
     await page.getByLabel('The person herself', { exact: false }).waitFor();
     await expectAccessible(page, 'new mailbox, owner’s link (en)');
-    await page.getByLabel('You, now').check();
-    await page.getByLabel('Mailbox password').waitFor();
-    await expectAccessible(page, 'new mailbox, admin’s password (en)');
+    await page.getByLabel('Start of the address').fill('verger');
+    await page.getByLabel('You, now', { exact: false }).check();
+    await page.getByText('you never see it', { exact: false }).waitFor();
+    await page.getByLabel('Mailbox password').fill(temporary);
+    await page.getByLabel('New password, once more').fill(temporary);
+    await expectAccessible(page, 'new mailbox, admin’s temporary password (en)');
+    await page.getByRole('button', { name: 'Create the mailbox' }).click();
+    // No recovery code for the admin: the mailbox's screen says the password is temporary.
+    await headingIs(page, address);
+    await page.getByText('Temporary password').waitFor();
+    await page.getByText('chooses her own at her next webmail login', { exact: false }).waitFor();
+    await expectAccessible(page, 'mailbox with a temporary password (en)');
+    expect(await page.getByTestId('recovery-code').count()).toBe(0);
+    expect(await page.content()).not.toMatch(/\w{4}(-\w{4}){7}/);
+
+    // The owner, in her own browser: her own password first, then her recovery code, once.
+    const ownerPage = await web.newPage({ language: 'en' });
+    opened.push(ownerPage.close);
+    const owner = ownerPage.page;
+    await owner.goto(`${web.url}/login`);
+    await logIn(owner, address, temporary);
+    await headingIs(owner, 'Choose your password');
+    await owner.getByText('You logged in with a temporary password', { exact: false }).waitFor();
+    const chosen = 'la compote de coings attend sur le rebord';
+    await owner.getByLabel('One-time password').fill(temporary);
+    await owner.getByLabel('New password', { exact: true }).fill(chosen);
+    await owner.getByLabel('New password, once more').fill(chosen);
+    await owner.getByRole('button', { name: 'Save the password' }).click();
+    await headingIs(owner, 'Your recovery code');
+    const code = (await owner.getByTestId('recovery-code').textContent()) ?? '';
+    expect(code).toMatch(/\w{4}(-\w{4}){7}/);
+    await expectAccessible(owner, 'the owner’s recovery code after her first login (en)');
+    const row = await web.ctx.db('mailboxes').where({ address }).first();
+    expect(row.must_change_password).toBe(false);
     assertClean();
+    // The webmail has no mail server in this file: its mail calls fail, as the shell test says.
+    ownerPage.assertClean(/\/api\/v1\/mail\//);
   });
 
   it('gives an admin a catch-all, a token shown once then revoked, and the log of it by actor and act', async () => {

@@ -58,7 +58,7 @@ export function mountMailboxes(router: Router, app: AppContext): void {
     method: 'post',
     path: '/domains/:name/mailboxes',
     summary:
-      'Create a mailbox. With a password: with an encryption key, its recovery code is returned once. Without: a one-time link (setupLink, returned once) lets its owner choose the password and get the recovery code',
+      'Create a mailbox. With a password: with an encryption key, its recovery code is returned once; with mustChangePassword, the password is temporary: the owner must change it at her first login and gets the recovery code then (none is returned here). Without: a one-time link (setupLink, returned once) lets its owner choose the password and get the recovery code',
     tags: ['mailboxes'],
     rateLimit: limit,
     params: domainParams,
@@ -68,6 +68,7 @@ export function mountMailboxes(router: Router, app: AppContext): void {
       displayName: displayTextSchema(200).optional(),
       quotaBytes: quota.optional(),
       encryptionMode: encryptionMode.optional(),
+      mustChangePassword: z.boolean().optional(),
     }),
     handler: async ({ ctx, params, body }) => {
       const domain = await findDomainForActor(ctx, params.name, 'read');

@@ -22,7 +22,10 @@ import { issueSetupLink } from '../setup-links';
 /**
  * A new mailbox, in the platform's encryption policy. With a password: in mode `generated` its
  * key exists before the first message can arrive, wrapped by this password, and the recovery
- * code is returned once. Without one, the owner chooses it through a one-time link returned
+ * code is returned once. With a temporary password (`mustChangePassword`), as after an admin's
+ * reset: the owner logs in with it and must choose her own before anything else (IMAP and SMTP
+ * refuse it meanwhile, mail is delivered); the recovery code is then made for her at that
+ * change, and the caller gets none, so nothing the admin saw can open the mailbox later. Without one, the owner chooses it through a one-time link returned
  * once (completeMailboxSetup): until then nobody can log in, and the key (so the recovery code)
  * is made only then, so mail arriving meanwhile waits in Postfix's queue.
  */
@@ -35,6 +38,7 @@ export async function createMailbox(
     displayName?: string;
     quotaBytes?: number;
     encryptionMode?: EncryptionMode;
+    mustChangePassword?: boolean;
   },
 ): Promise<{
   mailbox: MailboxRow;
@@ -66,12 +70,13 @@ export async function createMailbox(
   // A mailbox may take a role address (postmaster@, abuse@): it replaces the automatic alias.
   await deleteRoleAlias(ctx, domain.id, input.localPart);
   const { password } = input;
+  const temporary = password !== undefined && input.mustChangePassword === true;
   const row = await insertMailbox(ctx, {
     domainId: domain.id,
     ...input,
     // Awaiting its owner: a secret nobody knows, refused to IMAP and SMTP besides.
     password: password ?? crypto.randomBytes(32).toString('base64url'),
-    mustChangePassword: password === undefined,
+    mustChangePassword: password === undefined || temporary,
   });
   const keys =
     password !== undefined && row.encryption_mode === 'generated'
@@ -85,12 +90,14 @@ export async function createMailbox(
       encryptionMode: row.encryption_mode,
       fingerprint: keys?.fingerprint ?? null,
       passwordBy: password === undefined ? 'owner' : 'admin',
+      ...(temporary ? { temporaryPassword: true } : {}),
       ...(setupLink ? { setupLinkExpiresAt: setupLink.expiresAt.toISOString() } : {}),
     }),
   );
   return {
     mailbox: { ...row, setup_link_expires_at: setupLink?.expiresAt ?? null },
-    recoveryCode: keys?.recoveryCode ?? null,
+    // A temporary password's code is never shown: the owner gets a fresh one when she changes it.
+    recoveryCode: temporary ? null : (keys?.recoveryCode ?? null),
     setupLink,
   };
 }

@@ -19,8 +19,9 @@ const QUOTAS_GB = [1, 2, 5, 10, 20];
 
 /**
  * Creates a mailbox. By default its owner chooses the password herself through a one-time link
- * (shown next, on its own screen), and gets the recovery code herself; or the admin sets the
- * password now, and the recovery code goes to its own screen.
+ * (shown next, on its own screen), and gets the recovery code herself; or the admin sets a
+ * temporary password now, which the owner changes at her first login, getting her recovery
+ * code then: the admin never sees it.
  */
 export default function MailboxNewScreen(props: { params: { name: string } }) {
   const { t } = useI18n();
@@ -95,7 +96,7 @@ function MailboxForm(props: { domain: Domain }) {
         {
           body: {
             localPart: localPart.trim().toLowerCase(),
-            ...(by === 'admin' ? { password } : {}),
+            ...(by === 'admin' ? { password, mustChangePassword: true } : {}),
             ...(displayName.trim() ? { displayName: displayName.trim() } : {}),
             quotaBytes: Number(quota) * 1024 ** 3,
           },
@@ -174,9 +175,13 @@ function MailboxForm(props: { domain: Domain }) {
             value="admin"
             checked={by === 'admin'}
             onChange={() => setBy('admin')}
+            aria-describedby="password-by-admin-hint"
           />
           {t('console:mailboxNew.byAdmin')}
         </label>
+        <p class="field-hint" id="password-by-admin-hint">
+          {t('console:mailboxNew.byAdminHint')}
+        </p>
       </fieldset>
       {by === 'admin' && (
         <>

@@ -92,6 +92,15 @@ export default function MailboxScreen(props: { params: { address: string } }) {
                     </dd>
                   </div>
                 )}
+                {mailbox.mustChangePassword && !mailbox.awaitingOwner && (
+                  <div>
+                    <dt>{t('console:mailbox.password')}</dt>
+                    <dd>
+                      <StateBadge tone="warning" label={t('console:mailboxStatus.temporary')} />{' '}
+                      {t('console:mailbox.temporaryWhat')}
+                    </dd>
+                  </div>
+                )}
                 <div>
                   <dt>{t('console:mailbox.displayName')}</dt>
                   <dd>{mailbox.displayName ?? t('console:mailbox.noDisplayName')}</dd>
