@@ -2,8 +2,9 @@ import { PRODUCTION_CLIENT_PORTS, type Config, type Endpoint } from '../config';
 import { hashPassword } from '../auth/password-hash';
 import type { MasterCredentials } from './master-user';
 import { MailstackError, systemUser } from './processes';
-import { renderDovecot } from './render-dovecot';
+import { renderDovecot, renderSieve } from './render-dovecot';
 import { renderPostfix, RenderedFiles } from './render-postfix';
+import { renderRspamd } from './render-rspamd';
 import {
   databaseParams,
   DEFAULT_DEFENCE,
@@ -105,7 +106,14 @@ export async function productionSettings(config: Config, o: ProductionOptions): 
   };
 }
 
-/** The files to copy into /etc/postfix and /etc/dovecot. */
-export function renderProduction(s: MailstackSettings): { postfix: RenderedFiles; dovecot: RenderedFiles } {
-  return { postfix: renderPostfix(s), dovecot: renderDovecot(s) };
+/** The files to copy into /etc/postfix, /etc/dovecot, /etc/dovecot/sieve (to compile) and /etc/rspamd. */
+export function renderProduction(
+  s: MailstackSettings,
+): Record<'postfix' | 'dovecot' | 'sieve' | 'rspamd', RenderedFiles> {
+  return {
+    postfix: renderPostfix(s),
+    dovecot: renderDovecot(s),
+    sieve: renderSieve(s),
+    rspamd: renderRspamd(s),
+  };
 }

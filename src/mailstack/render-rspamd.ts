@@ -18,6 +18,9 @@ export const FUZZY_JUNK_FLAG = 1;
 /** The clear header carrying the message's fuzzy digests (see learn-junk.ts). */
 export const DIGEST_HEADER = 'X-Giroflee-Digest';
 
+/** Where Debian's rspamd keeps its data (its user's home). */
+const PRODUCTION_FUZZY_DB = '/var/lib/rspamd/fuzzy.db';
+
 const HEADER = '# Rendered by giroflee: do not edit, re-render instead.\n';
 
 /** Modules that reach the internet (maps, lists, HTTP), need Redis, or sign: none of them here. */
@@ -230,6 +233,19 @@ function forceActionsConf(): string {
   );
 }
 
+/** The fuzzy storage members' junk reports feed: SQLite, written from loopback only. */
+function fuzzyWorker(s: MailstackSettings, hashFile: string): string[] {
+  return [
+    `bind_socket = ${ucl(`127.0.0.1:${s.ports.rspamdFuzzy}`)};`,
+    'count = 1;',
+    'backend = "sqlite";',
+    `hash_file = ${ucl(hashFile)};`,
+    'expire = 90d;',
+    `sync = ${s.defence!.fuzzySyncSeconds}s;`,
+    'allow_update = ["127.0.0.1"];',
+  ];
+}
+
 /** Our own top-level file (private profile): rspamd's stock rules without its statistics (Redis). */
 function rspamdConf(s: MailstackSettings): string {
   const p = s.paths;
@@ -278,13 +294,7 @@ function rspamdConf(s: MailstackSettings): string {
           ]
         : []),
       'worker "fuzzy" {',
-      `  bind_socket = ${ucl(`127.0.0.1:${s.ports.rspamdFuzzy}`)};`,
-      '  count = 1;',
-      '  backend = "sqlite";',
-      `  hash_file = ${ucl(path.join(p.rspamdRunDir!, 'fuzzy.db'))};`,
-      '  expire = 90d;',
-      `  sync = ${s.defence!.fuzzySyncSeconds}s;`,
-      '  allow_update = ["127.0.0.1"];',
+      ...fuzzyWorker(s, path.join(p.rspamdRunDir!, 'fuzzy.db')).map((l) => `  ${l}`),
       '}',
     ].join('\n') +
     '\n'
@@ -311,5 +321,10 @@ export function renderRspamd(s: MailstackSettings): RenderedFiles {
   };
   for (const m of DISABLED_MODULES) files[`local.d/${m}.conf`] = file(`${HEADER}enabled = false;\n`);
   if (s.profile === 'private') files['rspamd.conf'] = file(rspamdConf(s));
+  // Debian's rspamd.conf declares the fuzzy worker disabled (count = -1); this turns it on.
+  else
+    files['override.d/worker-fuzzy.inc'] = file(
+      HEADER + fuzzyWorker(s, PRODUCTION_FUZZY_DB).join('\n') + '\n',
+    );
   return files;
 }

@@ -36,7 +36,15 @@ describe('giroflee mta render', () => {
       expect.arrayContaining([
         path.join(out, 'postfix', 'main.cf'),
         path.join(out, 'dovecot', 'dovecot.conf'),
+        // Dovecot's global scripts (deduplication first) and the defence's rspamd files.
+        path.join(out, 'sieve', 'dedup.sieve'),
+        path.join(out, 'sieve', 'junk.sieve'),
+        path.join(out, 'rspamd', 'local.d', 'milter_headers.conf'),
+        path.join(out, 'rspamd', 'override.d', 'worker-fuzzy.inc'),
       ]),
+    );
+    expect(fs.readFileSync(path.join(out, 'rspamd', 'override.d', 'worker-fuzzy.inc'), 'utf8')).toMatch(
+      /^count = 1;$/m,
     );
     for (const file of written) expect(fs.existsSync(file)).toBe(true);
     expect(dovecotConf()).toMatch(/^mail_uid = 5123$/m);

@@ -163,6 +163,7 @@ export function registerMailstack(program: Command): void {
                 const dir = path.join(path.resolve(opts.out), sub);
                 await fs.mkdir(dir, { recursive: true, mode: 0o755 });
                 for (const [name, { content, mode }] of Object.entries(files)) {
+                  await fs.mkdir(path.dirname(path.join(dir, name)), { recursive: true, mode: 0o755 });
                   await fs.writeFile(path.join(dir, name), content, { mode });
                   await fs.chmod(path.join(dir, name), mode);
                   written.push(path.join(dir, name));
