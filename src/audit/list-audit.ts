@@ -35,10 +35,12 @@ export async function listAudit(ctx: CommandContext, filter: AuditFilter) {
   if (filter.collectiveId) q.where({ collective_id: filter.collectiveId });
   if (filter.since) q.where('at', '>=', filter.since);
   if (filter.until) q.where('at', '<', filter.until);
-  if (filter.actor)
-    q.where((w) =>
-      w.where('actor_label', filter.actor as string).orWhere('actor_id', filter.actor as string),
-    );
+  if (filter.actor) {
+    // Part of who acted (`compta@`, `token:`), case-insensitively, or their exact id.
+    const pattern = `%${filter.actor.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const actor = filter.actor;
+    q.where((w) => w.whereILike('actor_label', pattern).orWhereRaw('actor_id::text = ?', [actor]));
+  }
   if (filter.action) {
     if (filter.action.endsWith('.')) q.whereLike('action', `${filter.action.replace(/_/g, '\\_')}%`);
     else q.where({ action: filter.action });

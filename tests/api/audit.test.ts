@@ -58,6 +58,21 @@ describe('GET /api/v1/audit', () => {
     expect(future.body.items).toEqual([]);
   });
 
+  it('finds an actor by part of its name, whatever the case, with % and _ taken literally', async () => {
+    const t = await makeTenant(app.ctx);
+    const { actor } = await makeRacine(app.ctx);
+    await renameTwice(t);
+    const search = async (who: string) =>
+      (
+        await app.client.request('GET', `/api/v1/audit?actor=${encodeURIComponent(who)}`, { as: actor })
+      ).body.items.map((i: { actor: { label: string } }) => i.actor.label);
+    const part = t.admin.email.split('@')[0].toUpperCase();
+    expect(await search(part)).toEqual([t.admin.email, t.admin.email]);
+    expect(await search(t.admin.id)).toEqual([t.admin.email, t.admin.email]);
+    expect(await search('%')).toEqual([]);
+    expect(await search('_')).toEqual([]);
+  });
+
   it('never records an IP address', async () => {
     const rows = await app.ctx.db('audit_log').select('details');
     expect(JSON.stringify(rows)).not.toMatch(/127\.0\.0\.1|::1|::ffff/);

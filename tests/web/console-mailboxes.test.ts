@@ -280,6 +280,13 @@ describe('console: a mailbox whose owner chooses her password', () => {
     await page.getByRole('button', { name: 'Filter', exact: true }).click();
     await page.getByRole('cell', { name: /Alias created/ }).waitFor();
     expect(await page.getByRole('cell', { name: /Token created/ }).count()).toBe(0);
+    // One act, by part of the actor's address.
+    await page.getByLabel('Actor').fill(admin.email.split('@')[0].toUpperCase());
+    await page.getByLabel('Kind of act').selectOption('token.revoke');
+    await page.getByRole('button', { name: 'Filter', exact: true }).click();
+    await page.getByRole('cell', { name: /Token revoked/ }).waitFor();
+    await page.getByRole('cell', { name: /Token created/ }).waitFor({ state: 'detached' });
+    expect(await page.getByRole('cell', { name: /Alias created/ }).count()).toBe(0);
     await expectAccessible(page, 'collective log, filtered (en)');
     assertClean();
   });

@@ -14,6 +14,32 @@ import { useLoad } from '../lib/use-load';
 const PAGE_SIZE = 50;
 /** Kinds of acts, matched by the start of the action's name (`mailbox.` → every mailbox act). */
 const FAMILIES = ['domain', 'dkim', 'mailbox', 'alias', 'member', 'token', 'account', 'collective', 'relay'];
+/** Single acts offered on their own: those the catalog names in words. */
+const ACTIONS = [
+  'domain.create',
+  'domain.verify',
+  'domain.delete',
+  'dkim.rotate',
+  'mailbox.create',
+  'mailbox.update',
+  'mailbox.password.change',
+  'mailbox.password.reset',
+  'mailbox.delete',
+  'alias.create',
+  'alias.update',
+  'alias.delete',
+  'member.add',
+  'member.role',
+  'member.remove',
+  'token.create',
+  'token.revoke',
+  'account.password.reset',
+  'account.totp.reset',
+  'collective.suspend',
+  'collective.resume',
+  'relay.create',
+  'relay.delete',
+];
 
 interface Filters {
   actor: string;
@@ -56,7 +82,9 @@ export default function AuditScreen(props: { params: { slug?: string } }) {
       const q = new URLSearchParams({ limit: String(PAGE_SIZE) });
       if (slug) q.set('collective', slug);
       if (filters.actor.trim()) q.set('actor', filters.actor.trim());
-      if (filters.family) q.set('action', `${filters.family}.`);
+      // A kind (`token`) asks for every act of it (`token.`); a single act (`token.revoke`) for itself.
+      if (filters.family)
+        q.set('action', filters.family.includes('.') ? filters.family : `${filters.family}.`);
       if (filters.since) q.set('since', new Date(`${filters.since}T00:00:00`).toISOString());
       if (filters.until) q.set('until', dayAfter(filters.until));
       if (before) q.set('before', String(before));
@@ -105,11 +133,20 @@ export default function AuditScreen(props: { params: { slug?: string } }) {
               onChange={(e) => setDraft({ ...draft, family: (e.currentTarget as HTMLSelectElement).value })}
             >
               <option value="">{t('console:audit.allActions')}</option>
-              {FAMILIES.map((f) => (
-                <option key={f} value={f}>
-                  {t(`console:audit.families.${f}`)}
-                </option>
-              ))}
+              <optgroup label={t('console:audit.kinds')}>
+                {FAMILIES.map((f) => (
+                  <option key={f} value={f}>
+                    {t(`console:audit.families.${f}`)}
+                  </option>
+                ))}
+              </optgroup>
+              <optgroup label={t('console:audit.singleActions')}>
+                {ACTIONS.map((a) => (
+                  <option key={a} value={a}>
+                    {actionLabel(a)}
+                  </option>
+                ))}
+              </optgroup>
             </select>
           </div>
           <div class="field">
