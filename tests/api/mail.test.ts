@@ -498,6 +498,42 @@ describe('/api/v1/mail', () => {
     expect((await app.client.request('GET', path, { as: owner })).status).toBe(404);
   });
 
+  it('tells from the headers alone whether a message is encrypted and which it answers', async () => {
+    const imap = await openImap(
+      { host: '127.0.0.1', port: stack.ports.imap },
+      await webmailMasterCredentials(app.ctx),
+      box.address,
+    );
+    try {
+      await imap.mailboxCreate('Fils');
+      await imap.append('Fils', 'Subject: en clair\r\nContent-Type: text/plain\r\n\r\nBonjour.\r\n');
+      await imap.append(
+        'Fils',
+        [
+          'Subject: chiffré',
+          'References: <un@asso.example>',
+          '\t<deux@asso.example>',
+          'Content-Type: Multipart/Encrypted; boundary="b";',
+          ' protocol="application/pgp-encrypted"',
+          '',
+          '--b',
+          'Content-Type: application/pgp-encrypted',
+          '',
+          'Version: 1',
+          '--b--',
+          '',
+        ].join('\r\n'),
+      );
+    } finally {
+      await logoutOrClose(imap);
+    }
+    const page = await app.client.request('GET', `${folder('Fils')}/messages?order=arrival`, { as: owner });
+    expect(page.body.messages).toMatchObject([
+      { subject: 'chiffré', encrypted: true, references: ['<un@asso.example>', '<deux@asso.example>'] },
+      { subject: 'en clair', encrypted: false, references: [] },
+    ]);
+  });
+
   it(
     'keeps serving a session whose browser went away during a download',
     async () => {
