@@ -36,14 +36,14 @@ async function sendEmail(ctx: ServiceContext, row: AlertRow): Promise<void> {
   const to = await alertRecipients(ctx);
   if (!to.length)
     throw new ChannelError('no racine account and no GIROFLEE_ALERT_EMAIL_TO: nobody to e-mail');
-  const message = formatAlert(row, ctx.config.platformHostname);
+  const message = formatAlert(row, ctx.config);
   await sendNotice(ctx, { to, subject: message.subject, text: message.text });
 }
 
 async function postWebhook(ctx: ServiceContext, row: AlertRow): Promise<void> {
   const url = ctx.config.alerts.webhook;
   if (!url) throw new ChannelError('GIROFLEE_ALERT_WEBHOOK is not set');
-  const body = webhookPayload(row, formatAlert(row, ctx.config.platformHostname));
+  const body = webhookPayload(row, formatAlert(row, ctx.config));
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

@@ -1,3 +1,4 @@
+import { webLink, type Config } from '../config';
 import type { LocalizedText } from '../errors';
 import type { AlertRow, AlertState } from './alerts';
 
@@ -24,21 +25,53 @@ const stamp = (d: Date) =>
     .replace(/\.\d+Z$/, ' UTC');
 
 /**
- * The message for the alert's current state. The host name says which platform speaks, since
- * racines may watch more than one; the key lets them find the alert in the API and the logs.
+ * The console screen where a racine acts on an alert of this kind, if there is one. Mailbox
+ * alerts name the mailbox by id only (no address in alert texts), so they have none.
  */
-export function formatAlert(row: AlertRow, host: string): AlertMessage {
+function alertScreen(row: Pick<AlertRow, 'kind' | 'subject'>): string | undefined {
+  switch (row.kind) {
+    case 'relay_down':
+      return `/console/racine/relays/${encodeURIComponent(row.subject)}`;
+    case 'domain_broken':
+      return `/console/domains/${encodeURIComponent(row.subject)}`;
+    case 'dkim_rotation_stuck':
+      return `/console/domains/${encodeURIComponent(row.subject.split('/')[0])}`;
+    case 'queue_growing':
+    case 'mail_deferred':
+    case 'disk_full':
+    case 'tls_expiring':
+    case 'backup_missing':
+      return '/console/racine/platform';
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The message for the alert's current state. The host name says which platform speaks, since
+ * racines may watch more than one; the key lets them find the alert in the API and the logs;
+ * the link opens the console screen where it is dealt with.
+ */
+export function formatAlert(
+  row: AlertRow,
+  config: Pick<Config, 'platformHostname' | 'publicUrl'>,
+): AlertMessage {
+  const host = config.platformHostname;
   if (row.state === 'firing') {
+    const screen = alertScreen(row);
+    const url = screen ? webLink(config, screen) : undefined;
     return {
       state: 'firing',
       subject: { fr: `[${host}] Alerte : ${row.title.fr}`, en: `[${host}] Alert: ${row.title.en}` },
       text: {
         fr:
           `${row.text.fr}\n\nDepuis le ${stamp(row.raised_at)} (alerte ${row.key}). ` +
-          'Elle ne sera pas répétée ; un message suivra quand elle sera résolue.',
+          'Elle ne sera pas répétée ; un message suivra quand elle sera résolue.' +
+          (url ? `\nDans la console : ${url}` : ''),
         en:
           `${row.text.en}\n\nSince ${stamp(row.raised_at)} (alert ${row.key}). ` +
-          'It will not be repeated; a message follows when it is resolved.',
+          'It will not be repeated; a message follows when it is resolved.' +
+          (url ? `\nIn the console: ${url}` : ''),
       },
     };
   }

@@ -75,6 +75,21 @@ describe('alerts to the racines', () => {
     expect(row.last_seen_at).toEqual(ctx.clock.now());
   });
 
+  it('links an alert to the console screen where a racine deals with it, and a mailbox alert to none', async () => {
+    await raiseAlert(ctx, relayDown('relais-1'));
+    await raiseAlert(ctx, {
+      kind: 'sending_limit',
+      subject: 'b6f1c7e2',
+      title: { fr: 'Limite', en: 'Limit' },
+      text: { fr: 'Une boîte.', en: 'A mailbox.' },
+    });
+    const relayScreen = `${ctx.config.publicUrl}/console/racine/relays/relais-1`;
+    expect(mails[0].text).toContain(`Dans la console : ${relayScreen}`);
+    expect(mails[0].text).toContain(`In the console: ${relayScreen}`);
+    expect(sink.received[0].body.text).toContain(relayScreen);
+    expect(mails[1].text).not.toContain('/console');
+  });
+
   it('announces the same condition once when two giroflee copies raise it at the same moment', async () => {
     const other: Knex = knex({ client: 'pg', connection: ctx.databaseUrl, pool: { min: 0, max: 4 } });
     try {
