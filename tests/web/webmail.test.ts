@@ -347,7 +347,7 @@ describe('webmail in Chromium', () => {
     await close();
   });
 
-  it('marks a message as junk from the list, and as not junk from the reader by its shortcut', async () => {
+  it('marks a message as junk from the list, as not junk from the reader by its shortcut, and deletes it by its key', async () => {
     const subject = 'Offre exceptionnelle';
     const holds = (folder: string) =>
       storedFiles(stack.mailRoot, box.address, folder).some((f) => f.includes(subject));
@@ -396,7 +396,14 @@ describe('webmail in Chromium', () => {
       .getByRole('navigation', { name: 'Dossiers' })
       .getByRole('link', { name: /Réception/ })
       .click();
-    await offer.waitFor();
+    // Deleted by its key (Suppr), from the reader: into the Trash.
+    await offer.click();
+    await page.getByRole('heading', { level: 2, name: subject }).waitFor();
+    await page.keyboard.press('Delete');
+    await page.getByText('1 message mis à la corbeille.').waitFor({ state: 'attached' });
+    await offer.waitFor({ state: 'detached' });
+    await waitUntil('the offer in the Trash', () => holds('Trash'));
+    expect(holds('INBOX')).toBe(false);
     assertClean();
     await close();
   });

@@ -14,7 +14,7 @@ import { loadPreferences, updatePreferences } from '../preferences';
 import { groupThreads } from '../threads';
 import { MessageFrame } from '../reading/message-frame';
 import { sanitiseMail } from '../reading/sanitize';
-import { JunkButton } from '../ui/junk-button';
+import { DeleteButton, JunkButton } from '../ui/move-buttons';
 import { followingSearch, MailSearch, useIndexProgress } from '../ui/search';
 import { Shortcuts } from '../ui/shortcuts';
 import { Unlocked } from '../ui/unlock';
@@ -68,6 +68,11 @@ function FolderList(props: { folders: Folder[]; current: string }) {
 /** Where junk / not junk can be offered: not before the folders are known, nor for drafts and Sent. */
 function junkable(special: string | null | undefined): boolean {
   return special !== undefined && special !== '\\Drafts' && special !== '\\Sent';
+}
+
+/** Where "delete" moves to the Trash: anywhere but the Trash itself (from there it is for good). */
+function deletable(special: string | null | undefined): boolean {
+  return special !== undefined && special !== '\\Trash';
 }
 
 function MessageList(props: {
@@ -178,15 +183,20 @@ function MessageList(props: {
         <button type="button" class="button button-quiet" aria-pressed={conversations} onClick={switchView}>
           {t('mail:list.conversations')}
         </button>
-        {checked.size > 0 && junkable(props.special) && (
+        {checked.size > 0 && (junkable(props.special) || deletable(props.special)) && (
           <>
             <span class="mail-toolbar-count">{t('mail:junk.selected', { count: checked.size })}</span>
-            <JunkButton
-              address={props.address}
-              folder={props.folder}
-              uids={[...checked]}
-              inJunk={props.special === '\\Junk'}
-            />
+            {junkable(props.special) && (
+              <JunkButton
+                address={props.address}
+                folder={props.folder}
+                uids={[...checked]}
+                inJunk={props.special === '\\Junk'}
+              />
+            )}
+            {deletable(props.special) && (
+              <DeleteButton address={props.address} folder={props.folder} uids={[...checked]} />
+            )}
           </>
         )}
       </div>
@@ -449,6 +459,9 @@ function Reader(props: {
             uids={[props.uid]}
             inJunk={props.special === '\\Junk'}
           />
+        )}
+        {deletable(props.special) && (
+          <DeleteButton address={props.address} folder={props.folder} uids={[props.uid]} />
         )}
       </nav>
       <p class="mail-status">{message.encrypted ? t('mail:read.encrypted') : t('mail:read.notEncrypted')}</p>

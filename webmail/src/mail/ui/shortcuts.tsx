@@ -6,16 +6,20 @@ import { useI18n } from '../../shell/i18n';
  * the `?` sheet. A key acts on the element of the page that carries it (`data-shortcut`), so a
  * shortcut does nothing a click there would not; j and k move through the message list, / goes
  * to the search field. `!` is junk / not junk: the selection's button when messages are ticked
- * (the list comes first in the page), else the open message's.
+ * (the list comes first in the page), else the open message's; Delete likewise.
  */
 const STORAGE = 'giroflee.mail.shortcuts';
-/** Each key and the catalog entry (under mail:shortcuts.keys) that says what it does. */
-const KEYS: Array<[string, string]> = [
+/**
+ * Each key, the catalog entry (under mail:shortcuts.keys) that says what it does, and the key's
+ * name as a keyboard of the page's language prints it, when that is a word.
+ */
+const KEYS: Array<[string, string, string?]> = [
   ['c', 'c'],
   ['r', 'r'],
   ['a', 'a'],
   ['f', 'f'],
   ['!', 'junk'],
+  ['Delete', 'delete', 'mail:shortcuts.del'],
   ['j', 'j'],
   ['k', 'k'],
   ['u', 'u'],
@@ -121,10 +125,10 @@ export function Shortcuts() {
             </tr>
           </thead>
           <tbody>
-            {KEYS.map(([key, action]) => (
+            {KEYS.map(([key, action, name]) => (
               <tr key={key}>
                 <td>
-                  <kbd>{key}</kbd>
+                  <kbd>{name ? t(name) : key}</kbd>
                 </td>
                 <td>{t(`mail:shortcuts.keys.${action}`)}</td>
               </tr>
