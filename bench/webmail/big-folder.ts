@@ -65,6 +65,8 @@ export async function bigFolder(count: number, say: (l: string) => void): Promis
   const stop = async () => {
     for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
   };
+  // Last, once every process using it has stopped.
+  cleanups.push(() => fs.rm(dir, { recursive: true, force: true }));
   try {
     let embedded: EmbeddedDatabase | undefined;
     if (!process.env.DATABASE_URL) {
