@@ -1,6 +1,7 @@
 import { runPeriodically, type Component } from '../component';
 import type { AppContext, ServiceContext } from '../context';
 import { runInTransaction, tryAdvisoryLock } from '../db/transaction';
+import { webLink } from '../config';
 import { isAppError } from '../errors';
 import { logger } from '../logger';
 import { sendNotice } from '../notify/send-notice';
@@ -29,7 +30,8 @@ async function mailboxBatch(
 const mib = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} Mio`;
 const mb = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MiB`;
 
-function warningNotice(address: string, u: QuotaUsage) {
+/** `storage`: the webmail's settings, where the member sees her usage. */
+function warningNotice(address: string, u: QuotaUsage, storage: string) {
   const limit = u.limitBytes ?? 0;
   return {
     to: [address],
@@ -38,8 +40,8 @@ function warningNotice(address: string, u: QuotaUsage) {
       en: `Your mailbox ${address} is ${u.percent}% full`,
     },
     text: {
-      fr: `Votre boîte aux lettres utilise ${mib(u.usedBytes)} sur ${mib(limit)} (${u.percent} %). Quand elle sera pleine, le courrier qui vous est adressé sera refusé et ses expéditeurs prévenus.\n\nPour faire de la place : supprimez les messages devenus inutiles (surtout ceux qui ont de grosses pièces jointes) et videz la Corbeille. Pour obtenir plus d’espace, demandez aux admins de votre collectif.`,
-      en: `Your mailbox uses ${mb(u.usedBytes)} of ${mb(limit)} (${u.percent}%). Once it is full, mail sent to you will be refused and its senders told.\n\nTo make room: delete the messages you no longer need (above all those with large attachments) and empty the Trash. For more space, ask your collective's admins.`,
+      fr: `Votre boîte aux lettres utilise ${mib(u.usedBytes)} sur ${mib(limit)} (${u.percent} %). Quand elle sera pleine, le courrier qui vous est adressé sera refusé et ses expéditeurs prévenus.\n\nPour faire de la place : supprimez les messages devenus inutiles (surtout ceux qui ont de grosses pièces jointes) et videz la Corbeille. Pour obtenir plus d’espace, demandez aux admins de votre collectif.\n\nVotre espace, dans le webmail : ${storage}`,
+      en: `Your mailbox uses ${mb(u.usedBytes)} of ${mb(limit)} (${u.percent}%). Once it is full, mail sent to you will be refused and its senders told.\n\nTo make room: delete the messages you no longer need (above all those with large attachments) and empty the Trash. For more space, ask your collective's admins.\n\nYour storage, in the webmail: ${storage}`,
     },
   };
 }
@@ -74,7 +76,7 @@ export async function runQuotaWarnings(ctx: AppContext): Promise<number> {
       }
       if (already.has(m.id)) continue;
       try {
-        await sendNotice(ctx, warningNotice(m.address, u));
+        await sendNotice(ctx, warningNotice(m.address, u, webLink(ctx.config, '/mail/settings')));
         await markQuotaWarned(ctx, m.id, u.percent);
         warned += 1;
       } catch (err) {

@@ -295,6 +295,9 @@ describe('mail programs on the real stack', () => {
       expect(mine).toHaveLength(1);
       expect(mine[0].subject).toContain(`pleine à ${full.percent} %`);
       expect(mine[0].text).toContain('empty the Trash');
+      expect(mine[0].text).toContain(
+        `Your storage, in the webmail: ${app.ctx.config.publicUrl}/mail/settings`,
+      );
       await runQuotaWarnings(app.ctx);
       expect(notices.filter((n) => n.to.includes(box.address))).toHaveLength(1);
 
