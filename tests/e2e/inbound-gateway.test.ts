@@ -29,29 +29,6 @@ import { REAL_STACK_TEST_MS, WAIT_MS, waitUntil } from '../support/wait-until';
 
 jest.setTimeout(REAL_STACK_TEST_MS);
 
-async function fetchFirst(port: number, user: string): Promise<string | undefined> {
-  const client = new ImapFlow({
-    host: '127.0.0.1',
-    port,
-    secure: false,
-    auth: { user, pass: TEST_PASSWORD },
-    logger: false,
-  });
-  await client.connect();
-  try {
-    const lock = await client.getMailboxLock('INBOX');
-    try {
-      if (!client.mailbox || client.mailbox.exists === 0) return undefined;
-      const message = await client.fetchOne('1', { source: true });
-      return message ? message.source!.toString() : undefined;
-    } finally {
-      lock.release();
-    }
-  } finally {
-    await client.logout();
-  }
-}
-
 /** Every message of the mailbox's INBOX, as IMAP gives it (CRLF line ends). */
 async function fetchAll(port: number, user: string): Promise<Buffer[]> {
   const client = new ImapFlow({
@@ -77,7 +54,7 @@ async function fetchAll(port: number, user: string): Promise<Buffer[]> {
 
 /** Postfix delivers after its 250: poll the mailbox until the message is there. */
 const waitForMessage = (port: number, user: string): Promise<string> =>
-  waitUntil(`a message for ${user}`, () => fetchFirst(port, user));
+  waitUntil(`a message for ${user}`, async () => (await fetchAll(port, user))[0]?.toString());
 
 /** The message files Dovecot stored for a mailbox (new/ and cur/ of its Maildir). */
 function storedFiles(mailRoot: string, address: string): Buffer[] {
