@@ -57,6 +57,19 @@ function withField(payload: Payload, message: Buffer, field: string): Payload {
 }
 
 /**
+ * The next hop's reply for one recipient, as we pass it on. "No such user" (5.1.1) for a mailbox
+ * our own lookup has just found active is a doubt, not a verdict: Dovecot 2.3's SQL userdb gives
+ * it when its database connection is down (it cannot escape the query), so a restarting
+ * PostgreSQL would bounce mail. It is deferred instead (RFC 3463 §3.4: 4.3.0); Postfix retries.
+ */
+function fromNextHop(reply: SmtpReply | undefined): SmtpReply {
+  if (!reply) return { code: 451, text: '4.4.2 no reply from the next hop' };
+  if (reply.code === 550 && reply.text.startsWith('5.1.1'))
+    return { code: 451, text: '4.3.0 the mailbox store did not find an active mailbox, try again later' };
+  return reply;
+}
+
+/**
  * One inbound transaction, from the recipients' policies to one reply per RCPT, in RCPT order,
  * duplicates included (RFC 2033 §4.2). Fails closed: a recipient that is no active mailbox gets
  * 550 5.1.1 and nothing reaches the next hop for it; one whose mailbox requires encryption and
@@ -119,7 +132,7 @@ export async function deliverTransaction(deps: TransactionDeps, tx: Transaction)
         delivered = new Map();
       }
       for (const r of to) {
-        replies.set(r, delivered.get(r) ?? { code: 451, text: '4.4.2 no reply from the next hop' });
+        replies.set(r, fromNextHop(delivered.get(r)));
       }
     }),
   );

@@ -149,6 +149,17 @@ describe('deliverTransaction (one inbound LMTP transaction, without sockets)', (
     ]);
   });
 
+  it('defers (451 4.3.0) an active mailbox the next hop calls unknown, as Dovecot does while its database is down', async () => {
+    const w = world({ 'a@x.test': policy('a'), 'b@x.test': policy('b') });
+    w.answers.set('a@x.test', { code: 550, text: "5.1.1 <a@x.test> User doesn't exist: a@x.test" });
+    const replies = await deliverTransaction(w.deps, {
+      from: '',
+      recipients: ['a@x.test', 'b@x.test'],
+      message: raw,
+    });
+    expect(codes(replies)).toEqual(['451 4.3.0', '250 2.0.0']);
+  });
+
   it('defers every RCPT (451 4.3.0) when the mailbox lookup fails, delivering nothing', async () => {
     const w = world({ 'a@x.test': policy('a') });
     w.deps.policies = async () => {

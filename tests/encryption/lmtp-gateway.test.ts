@@ -179,7 +179,7 @@ describe('inbound LMTP gateway', () => {
     expect(storedFor(b.address)).toHaveLength(1);
   });
 
-  it('relays the next hop’s refusals per recipient: RCPT refused, mailbox full, others stored', async () => {
+  it('answers per recipient after the next hop: an active mailbox it calls unknown deferred, mailbox full relayed, others stored', async () => {
     const ok = await mailbox('fine');
     await mailbox('refused', 'none');
     const full = await mailbox('fullbox');
@@ -191,7 +191,7 @@ describe('inbound LMTP gateway', () => {
       message,
     );
     expect(r.dataReplies).toEqual([
-      expect.stringMatching(/^550 5\.1\.1 /),
+      expect.stringMatching(/^451 4\.3\.0 /),
       expect.stringMatching(/^250 /),
       expect.stringMatching(/^452 4\.2\.2 Mailbox is full/),
     ]);
