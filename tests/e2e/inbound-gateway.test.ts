@@ -52,6 +52,17 @@ async function fetchAll(port: number, user: string): Promise<Buffer[]> {
   }
 }
 
+/** Four SMTP connections to the MX at once, as a busy sending server would open. */
+const pooledMx = (port: number) =>
+  nodemailer.createTransport({
+    host: '127.0.0.1',
+    port,
+    secure: false,
+    ignoreTLS: true,
+    pool: true,
+    maxConnections: 4,
+  });
+
 /** Postfix delivers after its 250: poll the mailbox until the message is there. */
 const waitForMessage = (port: number, user: string): Promise<string> =>
   waitUntil(`a message for ${user}`, async () => (await fetchAll(port, user))[0]?.toString());
@@ -295,14 +306,7 @@ describe('inbound mail through the encrypting gateway, on the real Postfix and D
       await postfix('postconf', '-e', 'defer_transports = smtp, inbound');
       await postfix('postfix', 'reload');
       try {
-        const smtp = nodemailer.createTransport({
-          host: '127.0.0.1',
-          port: stack.ports.mx,
-          secure: false,
-          ignoreTLS: true,
-          pool: true,
-          maxConnections: 4,
-        });
+        const smtp = pooledMx(stack.ports.mx);
         await Promise.all(
           ids.map((messageId, i) =>
             smtp.sendMail({
@@ -369,14 +373,7 @@ describe('inbound mail through the encrypting gateway, on the real Postfix and D
     const box = await makeMailbox(ctx, { domainId, encryptionMode: 'generated' });
     await provisionMailboxKeys(ctx, box, TEST_PASSWORD);
     const p = stack.settings.paths;
-    const smtp = nodemailer.createTransport({
-      host: '127.0.0.1',
-      port: stack.ports.mx,
-      secure: false,
-      ignoreTLS: true,
-      pool: true,
-      maxConnections: 4,
-    });
+    const smtp = pooledMx(stack.ports.mx);
     const sendAll = (ids: string[]) =>
       Promise.all(
         ids.map((messageId) =>
