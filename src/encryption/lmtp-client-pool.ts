@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { Endpoint } from '../config';
-import type { SmtpReply } from '../smtp/reply';
+import { isPositive, type SmtpReply } from '../smtp/reply';
 import { LmtpClient, NotSentError, PayloadError } from './lmtp-client';
 
 export interface LmtpPoolOptions {
@@ -153,7 +153,7 @@ export class LmtpClientPool {
           const reply = delivered.get(r);
           // A recipient the server neither accepted nor refused: never report it delivered.
           if (!reply) replies.set(r, { code: 451, text: '4.4.2 no reply from next hop' });
-          else if (ok(reply)) replies.set(r, { code: 250, text: `2.0.0 <${r}> stored` });
+          else if (isPositive(reply)) replies.set(r, { code: 250, text: `2.0.0 <${r}> stored` });
           else replies.set(r, { code: reply.code, text: reply.text || '4.4.2 next hop error' });
         }
         this.release(c, true);
@@ -175,5 +175,3 @@ export class LmtpClientPool {
     for (const c of this.idle.splice(0)) c.conn.quit();
   }
 }
-
-const ok = (r: SmtpReply) => r.code >= 200 && r.code < 300;

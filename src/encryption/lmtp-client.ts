@@ -1,6 +1,6 @@
 import net from 'node:net';
 import type { Readable } from 'node:stream';
-import type { SmtpReply } from '../smtp/reply';
+import { isPositive, type SmtpReply } from '../smtp/reply';
 
 export interface LmtpClientOptions {
   host: string;
@@ -22,7 +22,6 @@ export class PayloadError extends Error {}
 export class NotSentError extends Error {}
 
 const CRLF = Buffer.from('\r\n');
-const ok = (r: SmtpReply) => r.code >= 200 && r.code < 300;
 const DATA_END = Buffer.from('.\r\n');
 
 interface Waiter {
@@ -67,8 +66,7 @@ export class LmtpClient {
     try {
       const greeting = await client.expect();
       if (greeting.code !== 220) throw new Error(`next hop greeting: ${greeting.code} ${greeting.text}`);
-      const lhlo = client.command(`LHLO ${opts.name}\r\n`);
-      const reply = await lhlo;
+      const reply = await client.command(`LHLO ${opts.name}\r\n`);
       if (reply.code !== 250) throw new Error(`next hop LHLO: ${reply.code} ${reply.text}`);
       // RFC 5321 §4.1.1.1: the first line names the server, each next one a keyword and its
       // parameters.
@@ -107,15 +105,15 @@ export class LmtpClient {
       this.close();
       throw new NotSentError(`next hop closing: ${closing.code} ${closing.text}`);
     }
-    if (!ok(mail)) {
+    if (!isPositive(mail)) {
       for (const r of to) result.set(r, mail);
       await this.reset();
       return result;
     }
     const accepted = to.filter((r, i) => {
       const reply = answers[i + 1] ?? mail;
-      if (!ok(reply)) result.set(r, reply);
-      return ok(reply);
+      if (!isPositive(reply)) result.set(r, reply);
+      return isPositive(reply);
     });
     if (accepted.length === 0) {
       await this.reset();
@@ -154,7 +152,7 @@ export class LmtpClient {
     for (const command of commands) {
       const answer = await this.command(command);
       answers.push(answer);
-      if (answers.length === 1 && !ok(answer)) break;
+      if (answers.length === 1 && !isPositive(answer)) break;
     }
     return answers;
   }
@@ -189,7 +187,7 @@ export class LmtpClient {
         this.write(`BDAT ${chunk.length}\r\n`);
         const flowing = this.socket.write(chunk);
         const ack = this.expect().then((r) => {
-          if (!ok(r)) refuse(r);
+          if (!isPositive(r)) refuse(r);
           return r;
         });
         this.socket.uncork();
@@ -259,7 +257,7 @@ export class LmtpClient {
   /** Ends a transaction that sent no message; a failed RSET only costs the connection. */
   private async reset(): Promise<void> {
     const reply = await this.command('RSET\r\n').catch(() => undefined);
-    if (!reply || !ok(reply)) this.close();
+    if (!reply || !isPositive(reply)) this.close();
   }
 
   /** Says goodbye; the connection closes when the server answers or within the timeout. */

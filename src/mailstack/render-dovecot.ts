@@ -206,11 +206,11 @@ function dovecotConf(s: MailstackSettings): string {
 }
 
 /** The Sieve script run before every other: a delivery Dovecot already stored is not stored again. */
-export const DEDUP_SCRIPT = 'dedup.sieve';
+const DEDUP_SCRIPT = 'dedup.sieve';
 /** The Sieve script run before each mailbox's own: what rspamd marked goes to Junk. */
-export const JUNK_SCRIPT = 'junk.sieve';
+const JUNK_SCRIPT = 'junk.sieve';
 /** imapsieve scripts: a message moved into Junk, or out of it. */
-export const REPORT_SCRIPTS = ['report-junk.sieve', 'report-not-junk.sieve'];
+const REPORT_SCRIPTS = ['report-junk.sieve', 'report-not-junk.sieve'];
 const REPORT_PROGRAM = 'giroflee-report-junk';
 
 /**
@@ -283,10 +283,9 @@ exit(%pending ? 75 : 0);
  * save and that rewrite; and Dovecot 2.3 rewrites the file from what that delivery read at its
  * start, without reading it again under the lock, so a delivery to the same mailbox running at
  * the same time can drop the id (about a quarter of the ids with two to four at once, counted
- * in bench/RESULTS.md). Pigeonhole reads the
- * field's first occurrence, which is the gateway's (written on top; a copy that came from
- * outside sits below it, or inside the encrypted part), and a message without the field
- * (straight to Dovecot, no gateway) is never a duplicate. `discard; stop;` runs no later
+ * in bench/RESULTS.md). Pigeonhole reads the field's first occurrence, which is the gateway's
+ * (written on top; a copy that came from outside sits below it, or inside the encrypted part),
+ * and a message without the field (straight to Dovecot, no gateway) is never a duplicate. `discard; stop;` runs no later
  * script: the member's own filters and the junk rule see each message once.
  */
 function dedupScript(): string[] {

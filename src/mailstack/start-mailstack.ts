@@ -21,7 +21,7 @@ import {
   waitForPort,
   writeFiles,
 } from './processes';
-import { DEDUP_SCRIPT, JUNK_SCRIPT, renderDovecot, renderSieve, REPORT_SCRIPTS } from './render-dovecot';
+import { renderDovecot, renderSieve } from './render-dovecot';
 import { publishHyperscanCache } from './hyperscan-cache';
 import { renderPostfix } from './render-postfix';
 import { makeSelfSignedCertificate } from './self-signed-certificate';
@@ -149,9 +149,10 @@ export async function writeConfiguration(s: MailstackSettings): Promise<void> {
   await writeFiles(s.paths.postfixConfigDir, renderPostfix(s), 'postfix');
   await writeFiles(path.dirname(s.paths.dovecotConfigFile), renderDovecot(s), 'dovecot');
   if (s.defence) await writeFiles(s.paths.rspamdConfigDir, renderRspamd(s), '_rspamd');
-  await writeFiles(s.paths.sieveDir, renderSieve(s), 'dovecot');
+  const sieve = renderSieve(s);
+  await writeFiles(s.paths.sieveDir, sieve, 'dovecot');
   // Compiled now, as root: Dovecot runs them as the mail user, who could not store the binary.
-  for (const script of [DEDUP_SCRIPT, ...(s.defence ? [JUNK_SCRIPT, ...REPORT_SCRIPTS] : [])]) {
+  for (const script of Object.keys(sieve).filter((name) => name.endsWith('.sieve'))) {
     await compileSieve(path.join(s.paths.sieveDir, script), s.paths.dovecotConfigFile);
   }
 }

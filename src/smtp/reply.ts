@@ -20,7 +20,10 @@ export class SmtpReplyError extends Error {
   }
 }
 
+/** RFC 5321 §4.2.1: a 2yz reply is a positive completion. */
+export const isPositive = (reply: SmtpReply): boolean => reply.code >= 200 && reply.code < 300;
+
 /** One entry of an LMTP per-recipient answer to DATA: the text for 2xx, an error otherwise. */
 export function perRecipientResult(reply: SmtpReply): string | SmtpReplyError {
-  return reply.code >= 200 && reply.code < 300 ? reply.text : new SmtpReplyError(reply);
+  return isPositive(reply) ? reply.text : new SmtpReplyError(reply);
 }
