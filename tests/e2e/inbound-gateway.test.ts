@@ -331,6 +331,7 @@ describe('inbound mail through the encrypting gateway, on the real Postfix and D
       // Every message the gateway could not hand to Dovecot is answered with a 4xx (its own 4.4.2,
       // or Dovecot's reply passed on, such as 421 4.3.2 while it shuts down) and stays queued.
       let seen = '';
+      // Dovecot starts again whatever this finds: the file's other tests need it.
       const deferred = await waitUntil(
         'the gateway’s answers for the rest',
         async () => {
@@ -340,21 +341,26 @@ describe('inbound mail through the encrypting gateway, on the real Postfix and D
             e.recipients.every((r) => /said: 4\d\d 4\.\d+\.\d+ /.test(r.delay_reason ?? '')),
           );
           seen = `${stored} stored; queue: ${JSON.stringify(queue)}`;
-          return stored + answered.length === N && queue.length === answered.length
+          // More than N when Dovecot stored a message and stopped before its 250 went out: that
+          // one is both stored and queued, and its retry is discarded by the delivery id.
+          return stored + answered.length >= N && queue.length === answered.length
             ? answered.length
             : undefined;
           // A transaction Dovecot left half-open is answered after the gateway's own 30 s timeout,
           // and Postfix may hand the gateway a second round before every message is answered.
         },
         { timeoutMs: 2 * WAIT_MS },
-      ).catch((e: Error) => {
-        throw new Error(`${e.message}; last seen: ${seen}`);
-      });
+      )
+        .catch((e: Error) => {
+          throw new Error(`${e.message}; last seen: ${seen}`);
+        })
+        .finally(async () => {
+          await startDovecot(p.dovecotConfigFile, p.dovecotLogFile);
+          await waitForPort(stack.ports.dovecotLmtp);
+          await waitForPort(stack.ports.quotaStatus);
+        });
       expect(deferred).toBeGreaterThan(0);
 
-      await startDovecot(p.dovecotConfigFile, p.dovecotLogFile);
-      await waitForPort(stack.ports.dovecotLmtp);
-      await waitForPort(stack.ports.quotaStatus);
       await retryQueueUntil(
         stack,
         'every message stored',
