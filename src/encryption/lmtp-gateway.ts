@@ -11,6 +11,7 @@ import { perRecipientResult, SmtpReplyError, type SmtpReply } from '../smtp/repl
 import { deliverTransaction, type Payload, type TransactionDeps } from './deliver-transaction';
 import { deliveryId } from './delivery-id';
 import { LmtpClientPool } from './lmtp-client-pool';
+import { MailboxTurns, oneDeliveryPerMailbox } from './mailbox-turns';
 import { encryptLargeMessage, encryptMessage } from './pgp-mime';
 import { RecipientKeys, type RecipientPolicy } from './recipient-keys';
 
@@ -25,6 +26,11 @@ export interface LmtpGatewayOptions {
   nextHopConnections: number;
   /** How long a recipient's keys stay cached (0 in tests that change keys between messages). */
   keyCacheMs: number;
+  /**
+   * Several deliveries to one mailbox at once, as before mailbox-turns.ts: only for the bench
+   * that measures what one at a time costs (Dovecot 2.3 then drops delivery ids).
+   */
+  parallelPerMailbox?: boolean;
 }
 
 /** The running gateway; `stop()` finishes transactions in flight, then closes the next hop. */
@@ -66,11 +72,14 @@ export async function startLmtpGateway(
     maxConnections: opts.nextHopConnections,
     timeoutMs: opts.timeoutMs,
   });
+  const deliver: TransactionDeps['deliver'] = (from, to, payload) =>
+    pool.deliver(from, to, typeof payload === 'function' ? payload : () => payload);
   const deps: TransactionDeps = {
     policies: (addresses) => keys.lookup(addresses),
     encrypt: encryptFor,
-    deliver: (from, to, payload) =>
-      pool.deliver(from, to, typeof payload === 'function' ? payload : () => payload),
+    deliver: opts.parallelPerMailbox
+      ? deliver
+      : oneDeliveryPerMailbox(deliver, new MailboxTurns(), opts.timeoutMs),
   };
   const transactions = new WeakMap<
     SMTPServerSession,
