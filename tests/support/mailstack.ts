@@ -2,7 +2,11 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Db } from '../../src/db/knex';
-import { startLmtpGateway, type LmtpGateway } from '../../src/encryption/lmtp-gateway';
+import {
+  startLmtpGateway,
+  type LmtpGateway,
+  type LmtpGatewayOptions,
+} from '../../src/encryption/lmtp-gateway';
 import { RunningMailstack, startMailstack, StartMailstackOptions } from '../../src/mailstack/start-mailstack';
 import { freeLoopbackPorts, freeMailstackPorts } from '../../src/mailstack/free-ports';
 import { SHARED_HYPERSCAN_CACHE } from '../../src/mailstack/hyperscan-cache';
@@ -53,11 +57,12 @@ export async function startTestMailstack(
 /**
  * The inbound path as production runs it: Postfix's MX → the encrypting LMTP gateway, reading
  * keys from the test database → Dovecot. `overrides` adds to the stack (an outbound filter, the
- * webmail's master user…). The caller stops both.
+ * webmail's master user…), `gatewayOverrides` to the gateway. The caller stops both.
  */
 export async function startEncryptingMailstack(
   ctx: { db: Db; now: () => Date; databaseUrl: string },
   overrides: Partial<Omit<StartMailstackOptions, 'databaseUrl'>> = {},
+  gatewayOverrides: Partial<LmtpGatewayOptions> = {},
 ): Promise<{ gateway: LmtpGateway; stack: TestMailstack }> {
   const [dovecotLmtp] = await freeLoopbackPorts(1);
   const gateway = await startLmtpGateway(ctx.db, ctx.now, {
@@ -68,6 +73,7 @@ export async function startEncryptingMailstack(
     timeoutMs: 30000,
     nextHopConnections: 2,
     keyCacheMs: 0,
+    ...gatewayOverrides,
   });
   try {
     const stack = await startTestMailstack(ctx.databaseUrl, {
