@@ -9,7 +9,8 @@
  * authentication results, the digests), so a lever that loses a feature shows.
  *
  * One command, as root:  npm run bench:defence
- * Settings (environment): BENCH_SIZES_KB (10,100,1024), BENCH_MESSAGES (300, at 10 and 100 KB),
+ * Settings (environment): BENCH_SIZES_KB (10,100,1024,1024a; `1024a` is 1 MB made mostly of a
+ * binary attachment, `1024` one 1 MB text part: see messageCases), BENCH_MESSAGES (300, at 10 and 100 KB),
  * BENCH_MESSAGES_LARGE (60, at 1 MB), BENCH_ROUNDS (3), BENCH_CONCURRENCY (4 requests in flight),
  * BENCH_VARIANTS=name=folder,… measures, beside the rendered configuration, variants of it: each
  * folder's files (e.g. `local.d/options.inc`) are laid over the rendered ones, to try a lever
@@ -36,18 +37,38 @@ import type { MailstackSettings } from '../../src/mailstack/settings';
 import { publishHyperscanCache } from '../../src/mailstack/hyperscan-cache';
 import type { ZoneServer } from '../../src/dns/zone-server';
 import { pidFromFile, treeCpuSeconds } from '../lib/cpu';
-import { SENDER, SENDER_HELO, smtpSource, startSenderDns } from '../lib/inbound-sender';
+import {
+  attachmentMessage,
+  messageCases,
+  SENDER,
+  SENDER_HELO,
+  smtpSource,
+  startSenderDns,
+  type MessageCase,
+} from '../lib/inbound-sender';
 import { machineLine } from '../lib/stats';
 
-const SIZES_KB = (process.env.BENCH_SIZES_KB ?? '10,100,1024').split(',').map(Number);
+const CASES = messageCases(process.env.BENCH_SIZES_KB ?? '10,100,1024,1024a');
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 300);
 const MESSAGES_LARGE = Number(process.env.BENCH_MESSAGES_LARGE ?? 60);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);
 const RECIPIENT = 'someone@inbound.bench.example';
 
-/** One message as smtp-source writes it (bench/inbound's), with the Received line Postfix adds. */
-async function captureMessage(size: number): Promise<Buffer> {
+/** One message as bench/inbound sends it, with the Received line Postfix adds. */
+async function captureMessage(c: MessageCase): Promise<Buffer> {
+  const message = c.attachment
+    ? await attachmentMessage(RECIPIENT, c.kb * 1024)
+    : await smtpSourceMessage(c.kb * 1024);
+  const received =
+    `Received: from ${SENDER_HELO} (unknown [127.0.0.1])\r\n` +
+    `\tby mail.giroflee.test (Postfix) with ESMTP id 4BENCH0000\r\n` +
+    `\tfor <${RECIPIENT}>; ${new Date().toUTCString()}\r\n`;
+  return Buffer.concat([Buffer.from(received), message]);
+}
+
+/** One message as smtp-source writes it. */
+async function smtpSourceMessage(size: number): Promise<Buffer> {
   const [port] = await freeLoopbackPorts(1);
   let captured: Buffer | undefined;
   const server = new SMTPServer({
@@ -69,11 +90,7 @@ async function captureMessage(size: number): Promise<Buffer> {
   } finally {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
-  const received =
-    `Received: from ${SENDER_HELO} (unknown [127.0.0.1])\r\n` +
-    `\tby mail.giroflee.test (Postfix) with ESMTP id 4BENCH0000\r\n` +
-    `\tfor <${RECIPIENT}>; ${new Date().toUTCString()}\r\n`;
-  return Buffer.concat([Buffer.from(received), captured!]);
+  return captured!;
 }
 
 interface Variant {
@@ -249,27 +266,27 @@ async function main(): Promise<void> {
   try {
     dns = await startSenderDns((await freeLoopbackPorts(1))[0]);
     for (const [name, folder] of overlays) variants.push(await startVariant(name, folder, dns.port));
-    const messages = new Map<number, Buffer>();
-    for (const kb of SIZES_KB) messages.set(kb, await captureMessage(kb * 1024));
+    const messages = new Map<string, Buffer>();
+    for (const c of CASES) messages.set(c.key, await captureMessage(c));
     const cpu = new Map<string, number[]>();
     const notes = new Map<string, string>();
     for (let round = 0; round < ROUNDS; round++) {
-      for (const kb of SIZES_KB) {
-        const count = kb >= 1024 ? MESSAGES_LARGE : MESSAGES;
+      for (const c of CASES) {
+        const count = c.kb >= 1024 ? MESSAGES_LARGE : MESSAGES;
         const order = variants.map((_, i) => variants[(i + round) % variants.length]);
         for (const v of order) {
           const port = v.settings.ports.rspamdScan!;
           // Warm-up: the worker's connections, the fuzzy storage, Lua's caches.
-          await scanAll(port, messages.get(kb)!, Math.max(5, count / 10));
+          await scanAll(port, messages.get(c.key)!, Math.max(5, count / 10));
           const before = treeCpuSeconds({ rspamd: v.pid() }).rspamd;
-          const seen = await scanAll(port, messages.get(kb)!, count);
+          const seen = await scanAll(port, messages.get(c.key)!, count);
           const after = treeCpuSeconds({ rspamd: v.pid() }).rspamd;
           const ms = ((after - before) * 1000) / count;
-          const key = `${v.name}/${kb}`;
+          const key = `${v.name}/${c.key}`;
           cpu.set(key, [...(cpu.get(key) ?? []), ms]);
           notes.set(key, `${seen.digests} digests, score ${seen.score.toFixed(2)}`);
           process.stderr.write(
-            `round ${round + 1} ${v.name} ${kb} KB: ${ms.toFixed(2)} ms CPU/msg (${notes.get(key)}); load ${os.loadavg()[0].toFixed(1)}\n`,
+            `round ${round + 1} ${v.name} ${c.label}: ${ms.toFixed(2)} ms CPU/msg (${notes.get(key)}); load ${os.loadavg()[0].toFixed(1)}\n`,
           );
         }
       }
@@ -281,13 +298,13 @@ async function main(): Promise<void> {
         `${MESSAGES} messages at 10 and 100 KB, ${MESSAGES_LARGE} at 1 MB, ${CONCURRENCY} in flight; ` +
         `load average at end ${os.loadavg()[0].toFixed(1)}; ${((Date.now() - started) / 60000).toFixed(1)} min.`,
       '',
-      `| configuration | ${SIZES_KB.map((kb) => `${kb} KB`).join(' | ')} |`,
-      `|---|${SIZES_KB.map(() => '---').join('|')}|`,
+      `| configuration | ${CASES.map((c) => c.label).join(' | ')} |`,
+      `|---|${CASES.map(() => '---').join('|')}|`,
     ];
     for (const v of variants) {
-      const cells = SIZES_KB.map((kb) => {
-        const xs = cpu.get(`${v.name}/${kb}`)!;
-        return `${median(xs).toFixed(2)} (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}); ${notes.get(`${v.name}/${kb}`)}`;
+      const cells = CASES.map((c) => {
+        const xs = cpu.get(`${v.name}/${c.key}`)!;
+        return `${median(xs).toFixed(2)} (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}); ${notes.get(`${v.name}/${c.key}`)}`;
       });
       lines.push(`| ${v.name} | ${cells.join(' | ')} |`);
     }
