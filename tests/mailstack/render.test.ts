@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { renderDovecot, renderSieve } from '../../src/mailstack/render-dovecot';
 import { renderPostfix } from '../../src/mailstack/render-postfix';
-import { renderRspamd } from '../../src/mailstack/render-rspamd';
+import { renderRspamd, TEXT_ANALYSIS_LIMIT } from '../../src/mailstack/render-rspamd';
 import {
   databaseParams,
   DEFAULT_DEFENCE,
@@ -186,6 +186,8 @@ describe('mail stack configuration', () => {
     expect(rspamd['local.d/force_actions.conf'].content).toMatch(
       /GIROFLEE_REPORTED_JUNK \{\s*action = "add header";\s*expression = "GIROFLEE_FUZZY_JUNK";\s*least = true;/,
     );
+    // A text part past the bound is read as data (tests/e2e/defence.test.ts shows what that keeps).
+    expect(rspamd['local.d/rspamd.lua'].content).toContain(`local LIMIT = ${TEXT_ANALYSIS_LIMIT}\n`);
   });
 
   it('puts postscreen in front of the production MX, with weighted blocklists and limits per client', () => {
