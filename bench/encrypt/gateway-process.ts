@@ -17,6 +17,8 @@ async function main(): Promise<void> {
     timeoutMs: Number(process.env.BENCH_GATEWAY_TIMEOUT_MS ?? 120_000),
     nextHopConnections: 4,
     keyCacheMs: 5000,
+    // bench/faults/mailbox-turns.ts: the gateway as before one delivery at a time per mailbox.
+    parallelPerMailbox: process.env.BENCH_PARALLEL_PER_MAILBOX === '1',
   });
   process.on('message', (m: string) => {
     if (m === 'cpu') {

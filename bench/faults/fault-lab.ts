@@ -32,6 +32,8 @@ import { RelayTransports } from '../../src/relay/relay-transport';
 import { createRelaySchema } from '../../src/relay/relay-input';
 import { insertRelay } from '../../src/relay/relays';
 import { sameSenderOwner } from '../../src/relay/sender-identities';
+import { DELIVERY_HEADER } from '../../src/encryption/delivery-id';
+import { trackedIdCount } from './dedup-tracking';
 import { RelaySink } from './relay-sink';
 
 const run = promisify(execFile);
@@ -317,9 +319,12 @@ export class FaultLab {
     const seen = new Map<string, number>();
     const firstStored = new Map<string, number>();
     let storedInClear = 0;
+    const deliveryIds = new Set<string>();
+    const deliveryField = new RegExp(`^${DELIVERY_HEADER}: (\\S+)$`, 'm');
     for (const file of this.storedNames(box.home)) {
       const text = fs.readFileSync(file).toString('latin1');
       const id = /^Message-ID:\s*(\S+)/im.exec(text)?.[1] ?? '';
+      deliveryIds.add(deliveryField.exec(text)?.[1] ?? '');
       seen.set(id, (seen.get(id) ?? 0) + 1);
       const at = maildirTime(file);
       firstStored.set(id, Math.min(at, firstStored.get(id) ?? at));
@@ -330,6 +335,9 @@ export class FaultLab {
       ...tally(opts.fault, ids, seen, queued),
       storedInClear,
       recoverySeconds: Math.max(0, (lastStoredAt - faultEnded) / 1000),
+      // Each delivery id Dovecot's Sieve tracking file does not hold is a message a retry would
+      // store again (mailbox-turns.ts): the two figures should be equal.
+      detail: { deliveryIdsStored: deliveryIds.size, deliveryIdsTracked: trackedIdCount(box.home) },
     };
     if (opts.fault === 'gateway SIGKILL, restarted') {
       // A duplicate the kill explains: its first copy was stored by Dovecot as the gateway died,
@@ -337,7 +345,7 @@ export class FaultLab {
       const atKill = [...seen]
         .filter(([, n]) => n > 1)
         .filter(([id]) => Math.abs(firstStored.get(id)! - this.killedAt) <= KILL_WINDOW_MS).length;
-      result.detail = { duplicatesStoredAtTheKill: atKill };
+      result.detail!.duplicatesStoredAtTheKill = atKill;
     }
     return result;
   }
