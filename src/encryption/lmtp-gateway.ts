@@ -77,9 +77,11 @@ export async function startLmtpGateway(
   const deps: TransactionDeps = {
     policies: (addresses) => keys.lookup(addresses),
     encrypt: encryptFor,
+    // Half the timeout: Postfix's connection, silent while the message waits, must get the
+    // 4.4.5 before smtp-server closes it for inactivity.
     deliver: opts.parallelPerMailbox
       ? deliver
-      : oneDeliveryPerMailbox(deliver, new MailboxTurns(), opts.timeoutMs),
+      : oneDeliveryPerMailbox(deliver, new MailboxTurns(), opts.timeoutMs / 2),
   };
   const transactions = new WeakMap<
     SMTPServerSession,

@@ -97,6 +97,9 @@ describe('faults during a mail stream, on the real stack', () => {
     // stored as the gateway died.
     expect(r.duplicated).toBeLessThanOrEqual(1);
     expect(r.detail).toEqual(expect.objectContaining({ duplicatesStoredAtTheKill: r.duplicated }));
+    // One delivery at a time per mailbox: Dovecot's tracking file kept every delivery id
+    // (mailbox-turns.ts), so no retry of a stored message can be stored again.
+    expect(r.detail!.deliveryIdsTracked).toBe(r.detail!.deliveryIdsStored);
   }, 180_000);
 
   it('loses nothing and duplicates nothing when Dovecot’s disk is full for a while', async () => {
