@@ -93,11 +93,15 @@ function startGatewayProcess(
   databaseUrl: string,
   nextHopPort: number,
 ): Promise<{ port: number; child: ChildProcess }> {
-  // BENCH_GATEWAY_PROFILE=dir writes a V8 CPU profile of the gateway process there.
+  // BENCH_GATEWAY_PROFILE=dir writes a V8 CPU profile of the gateway process there;
+  // BENCH_GATEWAY_FLAGS adds Node or V8 flags to it (e.g. "--trace-gc").
   const profile = process.env.BENCH_GATEWAY_PROFILE;
   const child = fork(path.join(__dirname, '..', 'encrypt', 'gateway-process.js'), [], {
     env: { ...process.env, BENCH_DATABASE_URL: databaseUrl, BENCH_NEXT_HOP_PORT: String(nextHopPort) },
-    execArgv: profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [],
+    execArgv: [
+      ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []),
+      ...(process.env.BENCH_GATEWAY_FLAGS ?? '').split(' ').filter(Boolean),
+    ],
   });
   return new Promise((resolve, reject) => {
     child.once('error', reject);
