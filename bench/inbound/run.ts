@@ -43,6 +43,7 @@ import {
   machineBusySeconds,
   ownSeconds,
   pidFromFile,
+  processCounters,
   reapedChildrenSeconds,
   treeCpuSeconds,
 } from '../lib/cpu';
@@ -83,6 +84,8 @@ interface Sample {
   seconds: number;
   /** CPU milliseconds per message, by part; `load` is smtp-source, `others` the rest of the machine. */
   cpu: Record<string, number>;
+  /** The gateway process's system calls and context switches per message (gateway pipelines). */
+  gatewayCalls?: { reads: number; writes: number; switches: number };
 }
 
 /** The inbound gateway in its own process, as under `giroflee serve` (bench/encrypt's driver). */
@@ -90,8 +93,15 @@ function startGatewayProcess(
   databaseUrl: string,
   nextHopPort: number,
 ): Promise<{ port: number; child: ChildProcess }> {
+  // BENCH_GATEWAY_PROFILE=dir writes a V8 CPU profile of the gateway process there;
+  // BENCH_GATEWAY_FLAGS adds Node or V8 flags to it (e.g. "--trace-gc").
+  const profile = process.env.BENCH_GATEWAY_PROFILE;
   const child = fork(path.join(__dirname, '..', 'encrypt', 'gateway-process.js'), [], {
     env: { ...process.env, BENCH_DATABASE_URL: databaseUrl, BENCH_NEXT_HOP_PORT: String(nextHopPort) },
+    execArgv: [
+      ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []),
+      ...(process.env.BENCH_GATEWAY_FLAGS ?? '').split(' ').filter(Boolean),
+    ],
   });
   return new Promise((resolve, reject) => {
     child.once('error', reject);
@@ -218,11 +228,14 @@ async function measure(
     machine: machineBusySeconds(),
   });
   const before = snapshot();
+  const gatewayPid = pipeline.roots().gateway;
+  const gatewayBefore = gatewayPid ? processCounters(gatewayPid) : undefined;
   const start = process.hrtime.bigint();
   await send(pipeline.mx, count, SESSIONS);
   await waitDelivered(box.maildirNew, WARMUP + count, 900_000);
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   const after = snapshot();
+  const gatewayAfter = gatewayPid ? processCounters(gatewayPid) : undefined;
   const perMessage = (s: number) => (s * 1000) / count;
   const cpu: Record<string, number> = {};
   let ours = 0;
@@ -240,7 +253,15 @@ async function measure(
   cpu.others = perMessage(Math.max(0, after.machine - before.machine - ours));
   // The mailbox is not used again: free the disk for the next measurement.
   fs.rmSync(path.dirname(path.dirname(box.maildirNew)), { recursive: true, force: true });
-  return { rate: count / seconds, seconds, cpu };
+  const gatewayCalls =
+    gatewayBefore && gatewayAfter
+      ? {
+          reads: (gatewayAfter.reads - gatewayBefore.reads) / count,
+          writes: (gatewayAfter.writes - gatewayBefore.writes) / count,
+          switches: (gatewayAfter.switches - gatewayBefore.switches) / count,
+        }
+      : undefined;
+  return { rate: count / seconds, seconds, cpu, gatewayCalls };
 }
 
 const median = (xs: number[]) => {
@@ -413,8 +434,12 @@ async function main(): Promise<void> {
           const cpu = Object.entries(sample.cpu)
             .map(([n, v]) => `${n} ${v.toFixed(2)}`)
             .join(', ');
+          const calls = sample.gatewayCalls
+            ? `; gateway per msg: ${sample.gatewayCalls.reads.toFixed(1)} reads, ${sample.gatewayCalls.writes.toFixed(1)} writes, ` +
+              `${sample.gatewayCalls.switches.toFixed(1)} context switches`
+            : '';
           process.stderr.write(
-            `round ${round + 1} ${p.name} ${c.label}: ${sample.rate.toFixed(1)} msg/s; CPU ms/msg ${cpu}; load ${loadAverage()}\n`,
+            `round ${round + 1} ${p.name} ${c.label}: ${sample.rate.toFixed(1)} msg/s; CPU ms/msg ${cpu}${calls}; load ${loadAverage()}\n`,
           );
         }
       }
