@@ -1,6 +1,7 @@
 /**
  * bench/inbound: end-to-end delivery rate into the Maildir, Postfix's smtp-source sending N
- * messages over 10 sessions to an MX, through each inbound pipeline, in interleaved rounds:
+ * messages over 10 sessions to an MX, spread over 5 mailboxes, through each inbound pipeline, in
+ * interleaved rounds:
  *   lean     the lean yardstick (lean-stack.ts): Postfix → Dovecot with the same kinds of work;
  *   plain    giroflee's Postfix → Dovecot LMTP, no gateway;
  *   gateway  giroflee's Postfix → encrypting gateway (its own process) → Dovecot LMTP;
@@ -18,7 +19,7 @@
  *   npm run bench:inbound -- --quick   proves it runs: 2 rounds, 100 messages (20 at 1 MB)
  *   npm run bench:inbound              full: 3 rounds, 2 000 messages at 10 and 100 KB, 400 at 1 MB
  * Settings (environment) override either mode: BENCH_ROUNDS, BENCH_MESSAGES (10 and 100 KB),
- * BENCH_MESSAGES_LARGE (1 MB), BENCH_WARMUP, BENCH_SIZES_KB (10,100,1024,1024a: `1024` is one
+ * BENCH_MESSAGES_LARGE (1 MB), BENCH_WARMUP, BENCH_MAILBOXES (1: the hot mailbox), BENCH_SIZES_KB (10,100,1024,1024a: `1024` is one
  * 1 MB text part, `1024a` 1 MB that is mostly a binary attachment, see messageCases), BENCH_PIPELINES
  * (lean,plain,gateway,defence). Uses DATABASE_URL when set (then PostgreSQL's CPU is not
  * attributed), else a throw-away embedded PostgreSQL.
@@ -58,7 +59,19 @@ const MESSAGES_LARGE = Number(process.env.BENCH_MESSAGES_LARGE ?? (QUICK ? 20 : 
 const CASES = messageCases(process.env.BENCH_SIZES_KB ?? '10,100,1024,1024a');
 const PIPELINES = (process.env.BENCH_PIPELINES ?? 'lean,plain,gateway,defence').split(',');
 const SESSIONS = 10;
+/**
+ * Mailboxes each measurement's messages go to, the sessions split evenly between them: a
+ * platform receives for many mailboxes at once. BENCH_MAILBOXES=1 is the hot mailbox, where the
+ * gateway hands Dovecot one message at a time (src/encryption/mailbox-turns.ts) and plain
+ * Postfix does not.
+ */
+const MAILBOXES = Number(process.env.BENCH_MAILBOXES ?? 5);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? (QUICK ? 10 : 50));
+for (const n of [SESSIONS, MESSAGES, MESSAGES_LARGE, WARMUP]) {
+  if (!Number.isInteger(n / MAILBOXES) || n < MAILBOXES) {
+    throw new Error(`BENCH_MAILBOXES=${MAILBOXES} must divide the sessions and every message count (${n})`);
+  }
+}
 const PASSWORD = 'bench password, long enough';
 
 const DESCRIPTIONS: Record<string, string> = {
@@ -215,11 +228,16 @@ async function measure(
   tag: string,
   postgresPid: number | undefined,
 ): Promise<Sample> {
-  const box = await pipeline.newMailbox(tag);
-  const send = await caseSender(c, box.address);
-  // Warm-up: connections, caches, the new mailbox's folders and index files.
-  await send(pipeline.mx, WARMUP, SESSIONS);
-  await waitDelivered(box.maildirNew, WARMUP, 300_000);
+  const boxes: Array<{ address: string; maildirNew: string }> = [];
+  for (let i = 0; i < MAILBOXES; i++) boxes.push(await pipeline.newMailbox(`${tag}-${i}`));
+  const senders = await Promise.all(boxes.map((box) => caseSender(c, box.address)));
+  const send = (n: number) =>
+    Promise.all(senders.map((s) => s(pipeline.mx, n / MAILBOXES, SESSIONS / MAILBOXES)));
+  const delivered = (n: number, timeoutMs: number) =>
+    Promise.all(boxes.map((box) => waitDelivered(box.maildirNew, n / MAILBOXES, timeoutMs)));
+  // Warm-up: connections, caches, the new mailboxes' folders and index files.
+  await send(WARMUP);
+  await delivered(WARMUP, 300_000);
   const roots = { ...pipeline.roots(), postgres: postgresPid };
   const snapshot = () => ({
     trees: treeCpuSeconds(roots),
@@ -231,8 +249,8 @@ async function measure(
   const gatewayPid = pipeline.roots().gateway;
   const gatewayBefore = gatewayPid ? processCounters(gatewayPid) : undefined;
   const start = process.hrtime.bigint();
-  await send(pipeline.mx, count, SESSIONS);
-  await waitDelivered(box.maildirNew, WARMUP + count, 900_000);
+  await send(count);
+  await delivered(WARMUP + count, 900_000);
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   const after = snapshot();
   const gatewayAfter = gatewayPid ? processCounters(gatewayPid) : undefined;
@@ -251,8 +269,15 @@ async function measure(
   cpu.load = perMessage(load);
   cpu.bench = perMessage(bench);
   cpu.others = perMessage(Math.max(0, after.machine - before.machine - ours));
-  // The mailbox is not used again: free the disk for the next measurement.
-  fs.rmSync(path.dirname(path.dirname(box.maildirNew)), { recursive: true, force: true });
+  // The mailboxes are not used again: free the disk for the next measurement.
+  for (const box of boxes)
+    fs.rmSync(path.dirname(path.dirname(box.maildirNew)), {
+      recursive: true,
+      force: true,
+      // Dovecot may still be writing its index files.
+      maxRetries: 10,
+      retryDelay: 200,
+    });
   const gatewayCalls =
     gatewayBefore && gatewayAfter
       ? {
@@ -289,6 +314,7 @@ function report(
     `bench/inbound — ${machineLine()}`,
     `${QUICK ? 'Quick mode: ' : ''}${ROUNDS} interleaved rounds; per round and pipeline ${MESSAGES} messages at 10 and 100 KB, ` +
       `${MESSAGES_LARGE} at 1 MB (after ${WARMUP} warm-up messages), ${SESSIONS} sessions, ` +
+      `spread over ${MAILBOXES} mailbox${MAILBOXES > 1 ? 'es' : ''}, ` +
       `end to end into the Maildir. Load average at start ${startLoad}, at end ${loadAverage()}; ` +
       `${(wall / 60).toFixed(1)} min.`,
     // Say which large message is which: they load a filter very differently.
