@@ -159,22 +159,35 @@ describe('what a suspension leaves behind, on the real stack', () => {
     }
   }
 
-  it("ends the IMAP and webmail sessions a suspended collective had open, and no other collective's", async () => {
+  it("ends the IMAP, ManageSieve and webmail sessions a suspended collective had open, and no other collective's", async () => {
     const suspended = await makeTenant(app.ctx);
     const other = await makeTenant(app.ctx);
     const imap = await openSession(suspended.mailbox.address);
     const untouched = await openSession(other.mailbox.address);
+    const sieve = await ManageSieveClient.connect({ host: '127.0.0.1', port: stack.ports.managesieve });
+    await sieve.authenticate(suspended.mailbox.address, TEST_PASSWORD);
     const folders = `/api/v1/mail/${suspended.mailbox.address}/folders`;
     expect((await app.client.request('GET', folders, { as: suspended.actors.owner })).status).toBe(200);
-    const pool = webmailOf(app.ctx).pool;
-    expect(pool.size).toBe(1);
+    const webmail = webmailOf(app.ctx);
+    expect(webmail.pool.size).toBe(1);
+    // The webmail's push stream: its answer ends when the stream does.
+    const events = app.client.request('GET', `/api/v1/mail/${suspended.mailbox.address}/events`, {
+      as: suspended.actors.owner,
+    });
+    let streamEnded = false;
+    void events.then(() => (streamEnded = true));
+    await waitUntil('the push stream to be open', () => webmail.streams.size === 1);
 
     const res = await suspend(suspended);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ suspension: { reason: 'Abus signalé' }, sessions: { ended: true } });
 
     await waitUntil('the IMAP session to be closed by Dovecot', () => imap.closed);
-    expect(pool.size).toBe(0);
+    expect(webmail.pool.size).toBe(0);
+    await waitUntil('the push stream to end', () => streamEnded);
+    expect((await events).status).toBe(200);
+    expect(webmail.streams.size).toBe(0);
+    await expect(sieve.listScripts()).rejects.toThrow();
     expect((await app.client.request('GET', folders, { as: suspended.actors.owner })).status).toBe(401);
     await untouched.client.noop();
     expect(untouched.closed).toBe(false);
