@@ -70,8 +70,9 @@ async function handleMessage(
   const from = fromAddress(headers);
   // Mail in a suspended mailbox's or collective's name does not leave. Submission was refused
   // already (the policy service); this is for what Dovecot's Sieve sends straight here
-  // (submission_host): a redirect names its mailbox in X-Sieve-Redirected-From (Pigeonhole),
-  // a vacation reply has a null envelope sender and the mailbox's address in From.
+  // (submission_host): a redirect names its mailbox in X-Sieve-Redirected-From (Pigeonhole);
+  // a vacation reply of a mailbox that cannot log in has it as envelope sender (the userdb says
+  // so, render-dovecot.ts), others a null one and the mailbox's address in From.
   const redirectedBy = headerAddress(headers, 'x-sieve-redirected-from');
   const closed = await o.closedSender?.(redirectedBy ? [redirectedBy] : [envelopeSender, from ?? '']);
   if (closed) {

@@ -237,6 +237,8 @@ describe('what a suspension leaves behind, on the real stack', () => {
     const active = await makeTenant(app.ctx);
     const suspended = await makeTenant(app.ctx);
     const redirecting = await makeTenant(app.ctx);
+    // A member's own script may name any From in its reply (RFC 5230 §4.4 :from).
+    const elsewhere = await makeTenant(app.ctx);
     const vacation = { subject: 'Absente', body: 'Je lis mes messages lundi.', days: 1 };
     for (const t of [active, suspended]) {
       const put = await app.client.request('PUT', `/api/v1/mailboxes/${t.mailbox.address}/sieve`, {
@@ -251,6 +253,14 @@ describe('what a suspension leaves behind, on the real stack', () => {
     await sieve.putScript('renvoi', 'redirect "ailleurs@remote.example";');
     await sieve.setActive('renvoi');
     await sieve.logout();
+    const own = await ManageSieveClient.connect({ host: '127.0.0.1', port: stack.ports.managesieve });
+    await own.authenticate(elsewhere.mailbox.address, TEST_PASSWORD);
+    await own.putScript(
+      'absence',
+      'require "vacation"; vacation :from "quelquun@ailleurs.example" :subject "Absent ailleurs" "Lundi.";',
+    );
+    await own.setActive('absence');
+    await own.logout();
 
     // The same scripts send while their collective is active: the test can see them fail.
     const at = (to: string, subject: string) =>
@@ -267,14 +277,17 @@ describe('what a suspension leaves behind, on the real stack', () => {
 
     expect((await suspend(suspended)).status).toBe(200);
     expect((await suspend(redirecting)).status).toBe(200);
+    expect((await suspend(elsewhere)).status).toBe(200);
     const before = relay.received.length;
     // Pigeonhole sends during the delivery: once Postfix's queue is empty, it was refused or sent.
     await deliver(suspended.mailbox.address, 'Pendant la suspension');
     await deliver(redirecting.mailbox.address, 'À renvoyer');
+    await deliver(elsewhere.mailbox.address, 'Pour la boîte au :from étranger');
     expect(relay.received.slice(before)).toEqual([]);
     expect(await inbox(suspended.mailbox.address)).toEqual(['Pendant la suspension']);
     // A redirect that cannot leave keeps the message (RFC 5228 §2.10.6: the implicit keep).
     expect(await inbox(redirecting.mailbox.address)).toEqual(['À renvoyer']);
     expect(await inbox(active.mailbox.address)).toEqual(['Bonjour active']);
+    expect(await inbox(elsewhere.mailbox.address)).toEqual(['Pour la boîte au :from étranger']);
   });
 });
