@@ -230,7 +230,7 @@ export interface Config {
   webmail: WebmailSettings;
   /** Dovecot's ManageSieve, where giroflee writes each mailbox's filters and vacation reply. */
   managesieve: Endpoint;
-  /** Dovecot's doveadm HTTP API, where giroflee reads quota usage. */
+  /** Dovecot's doveadm HTTP API, where giroflee reads quota usage and kicks suspended mailboxes' sessions. */
   doveadm: Endpoint;
   /** What autoconfig, autodiscover and the Apple profile tell mail programs. */
   mailClients: { imap: ClientService[]; smtp: ClientService[] };

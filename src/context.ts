@@ -33,6 +33,15 @@ export interface RemoteHttp {
 }
 
 /**
+ * Ends the open sessions of mailboxes at Dovecot (IMAP, ManageSieve, the webmail's own IMAP
+ * connections): a next hop, injected so tests can stand in a Dovecot that does not answer.
+ * Resolves once Dovecot said it did; throws otherwise.
+ */
+export interface SessionKicker {
+  kick(addresses: string[]): Promise<void>;
+}
+
+/**
  * What a service is given: the database handle its caller chose (a transaction for a change,
  * the pool for a read), the clock, settings and secrets. Services never open a transaction.
  */
@@ -48,6 +57,8 @@ export interface ServiceContext {
   notifier?: Notifier;
   /** Third-party HTTP (remote WKD, the webmail's image proxy); src/mail/remote-http.ts when absent. */
   remoteHttp?: RemoteHttp;
+  /** Ends mailboxes' open sessions at Dovecot; its doveadm HTTP API (src/mailstack/doveadm-api.ts) when absent. */
+  sessionKicker?: SessionKicker;
 }
 
 /** A service context with the actor it acts for: what commands and actor-scoped reads take. */

@@ -28,6 +28,7 @@ import { ensureDomainDkimKey } from '../../src/dns/dkim-keys';
 import { Keyring } from '../../src/encryption/master-key';
 import { CircuitBreakers } from '../../src/relay/circuit-breaker';
 import { outboundLookups } from '../../src/relay/components';
+import { closedSender } from '../../src/sending/sending-limits';
 import type { SigningKey } from '../../src/relay/dkim-sign-message';
 import { startOutboundGateway } from '../../src/relay/outbound-gateway';
 import { createRelaySchema } from '../../src/relay/relay-input';
@@ -255,6 +256,8 @@ async function comparePaths(sinkPort: number, say: (l: string) => void): Promise
         if (keys.length) signedFor += 1;
         return keys;
       },
+      // As `giroflee serve` asks it: one query per message (a suspension applies at once).
+      closedSender: (addresses) => closedSender(ctx, addresses),
       // smtp-source writes the envelope sender (-f) as the From: the guard never needs to ask.
       sameSenderOwner: async () => false,
       send: (target, envelope, message) => transports.send(target, envelope, message),

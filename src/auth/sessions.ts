@@ -43,6 +43,25 @@ export async function revokeSessionsOf(
   await q.update({ revoked_at: ctx.now() });
 }
 
+/** Revokes the web sessions of every mailbox of a collective (its suspension). */
+export async function revokeCollectiveMailboxSessions(
+  ctx: ServiceContext,
+  collectiveId: string,
+): Promise<void> {
+  await ctx
+    .db('sessions')
+    .whereNull('revoked_at')
+    .whereIn(
+      'mailbox_id',
+      ctx
+        .db('mailboxes as m')
+        .join('domains as d', 'd.id', 'm.domain_id')
+        .where('d.collective_id', collectiveId)
+        .select('m.id'),
+    )
+    .update({ revoked_at: ctx.now() });
+}
+
 export async function loadAccountActor(
   ctx: ServiceContext,
   accountId: string,

@@ -20,6 +20,7 @@ export interface ImapPoolOptions {
 }
 
 interface Entry {
+  address: string;
   client: Promise<ImapFlow>;
   timer?: NodeJS.Timeout;
   /** Per-connection memo (sorted UID lists), dropped with the connection. */
@@ -99,6 +100,7 @@ export class ImapPool {
       this.drop(session.sessionId, existing);
     }
     const entry: Entry = {
+      address: session.address,
       memo: new Map(),
       client: this.options
         .credentials()
@@ -135,6 +137,12 @@ export class ImapPool {
     this.drop(sessionId, entry);
     const client = await entry.client.catch(() => undefined);
     if (client) await logoutOrClose(client);
+  }
+
+  /** Logs out the connections of these mailboxes, whichever sessions opened them (suspension). */
+  async closeMailboxes(addresses: ReadonlySet<string>): Promise<void> {
+    const ids = [...this.entries].filter(([, e]) => addresses.has(e.address)).map(([id]) => id);
+    await Promise.all(ids.map((id) => this.close(id)));
   }
 
   async closeAll(): Promise<void> {

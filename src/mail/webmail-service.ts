@@ -7,8 +7,8 @@ import { ImapPool } from './imap-pool';
 export interface Webmail {
   master(): Promise<MasterCredentials>;
   pool: ImapPool;
-  /** Open push streams, closed with the app. */
-  streams: Set<() => Promise<void>>;
+  /** Open push streams (their stop, and the mailbox they watch), closed with the app. */
+  streams: Map<() => Promise<void>, string>;
 }
 
 /**
@@ -35,7 +35,7 @@ export function webmailOf(ctx: AppContext): Webmail {
         credentials,
         idleMs: ctx.config.webmail.idleMs,
       }),
-      streams: new Set(),
+      streams: new Map(),
     };
     running.set(ctx.config, w);
   }
@@ -46,11 +46,23 @@ export function webmailOf(ctx: AppContext): Webmail {
 export async function closeWebmail(ctx: ServiceContext): Promise<void> {
   const w = running.get(ctx.config);
   if (!w) return;
-  await Promise.all([...w.streams].map((stop) => stop()));
+  await Promise.all([...w.streams.keys()].map((stop) => stop()));
   await w.pool.closeAll();
 }
 
 /** The session ended: its IMAP connection goes with it. */
 export async function endWebmailSession(ctx: ServiceContext, sessionId: string): Promise<void> {
   await running.get(ctx.config)?.pool.close(sessionId);
+}
+
+/**
+ * The mailboxes were suspended: this copy of giroflee logs out their IMAP connections and ends
+ * their push streams. Dovecot's kick ends them on every copy; this one does not wait for it.
+ */
+export async function endWebmailMailboxes(ctx: ServiceContext, addresses: string[]): Promise<void> {
+  const w = running.get(ctx.config);
+  if (!w || addresses.length === 0) return;
+  const set = new Set(addresses);
+  const stops = [...w.streams].filter(([, address]) => set.has(address)).map(([stop]) => stop());
+  await Promise.all([...stops, w.pool.closeMailboxes(set)]);
 }

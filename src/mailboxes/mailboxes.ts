@@ -270,3 +270,16 @@ export async function setMailboxPasswordHash(
 export async function deleteMailboxRow(ctx: ServiceContext, id: string): Promise<void> {
   await ctx.db('mailboxes').where({ id }).delete();
 }
+
+/** The addresses of every mailbox of a collective (all its domains), whatever their state. */
+export async function collectiveMailboxAddresses(
+  ctx: ServiceContext,
+  collectiveId: string,
+): Promise<string[]> {
+  const rows: Array<{ address: string }> = await ctx
+    .db('mailboxes as m')
+    .join('domains as d', 'd.id', 'm.domain_id')
+    .where('d.collective_id', collectiveId)
+    .select('m.address');
+  return rows.map((r) => r.address);
+}

@@ -38,7 +38,11 @@ function sqlConf(s: MailstackSettings): string {
     'default_pass_scheme = ARGON2ID',
     // password_hash already carries the {ARGON2ID} prefix.
     "password_query = SELECT address AS user, password_hash AS password FROM mta.mailbox_lookup('%u')",
-    `user_query = SELECT '${mailRoot}/' || home AS home, '*:bytes=' || quota_bytes AS quota_rule FROM mta.mailbox_lookup('%u')`,
+    // A mailbox that cannot log in (its collective suspended, or a reset waiting for its owner)
+    // sends its vacation replies with its own address as envelope sender instead of the null
+    // one (RFC 5230 §5.1's SHOULD): whatever `:from` its script names, the outbound gateway can
+    // tell whose reply it is, and refuses those of a suspended collective.
+    `user_query = SELECT '${mailRoot}/' || home AS home, '*:bytes=' || quota_bytes AS quota_rule, CASE WHEN password_hash = '{CRYPT}!' THEN 'yes' ELSE 'no' END AS sieve_vacation_send_from_recipient FROM mta.mailbox_lookup('%u')`,
     'iterate_query = SELECT address AS user FROM mta.mailboxes',
     '',
   ].join('\n');

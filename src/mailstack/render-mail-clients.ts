@@ -5,7 +5,7 @@ import type { MailstackSettings } from './settings';
 /**
  * Dovecot's part for mail programs, kept apart from render-dovecot.ts which includes it:
  * app passwords (two passdbs before the main one), Sieve in LMTP with ManageSieve on loopback,
- * and the doveadm HTTP API on loopback for quota usage.
+ * and the doveadm HTTP API on loopback for quota usage and for kicking suspended mailboxes' sessions.
  */
 
 const APP_PASSWORDS_SQL = 'dovecot-sql-app-passwords.conf.ext';
@@ -67,7 +67,8 @@ export function sievePluginLines(): string[] {
  * Sieve runs in LMTP, after the inbound gateway encrypted the message: scripts see the clear
  * headers only. Scripts live in the mailbox's home (backed up with the mail); giroflee writes
  * them through ManageSieve, which listens on loopback only, in both profiles. Vacation replies
- * leave through `submission_host`.
+ * and redirects leave through `submission_host`, where the outbound gateway refuses those of a
+ * suspended mailbox or collective.
  */
 export function managesieveAndDoveadmLines(s: MailstackSettings, configDir: string): string[] {
   const lines = [

@@ -29,7 +29,7 @@ export interface MailstackPorts {
   submissions: number;
   /** Dovecot ManageSieve (RFC 5804), on loopback: giroflee's API edits the filters through it. */
   managesieve: number;
-  /** Dovecot's doveadm HTTP API, on loopback: giroflee reads quota usage there. */
+  /** Dovecot's doveadm HTTP API, on loopback: giroflee reads quota usage and kicks sessions there. */
   doveadm: number;
 }
 

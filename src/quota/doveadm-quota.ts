@@ -1,6 +1,6 @@
 import type { ServiceContext } from '../context';
 import { errors } from '../errors';
-import { doveadmApiKey } from '../mailstack/master-user';
+import { doveadmCall, type DoveadmAnswer } from '../mailstack/doveadm-api';
 
 /** A mailbox's quota as Dovecot counts it (its `User quota` root). */
 export interface QuotaUsage {
@@ -18,8 +18,6 @@ interface QuotaRow {
   limit: string;
   percent: string;
 }
-
-const TIMEOUT_MS = 10_000;
 
 const unreachable = (reason: string) =>
   errors.unavailable(
@@ -54,23 +52,16 @@ export async function quotaUsage(
 ): Promise<Map<string, QuotaUsage | null>> {
   const out = new Map<string, QuotaUsage | null>();
   if (addresses.length === 0) return out;
-  const { host, port } = ctx.config.doveadm;
-  const key = Buffer.from(await doveadmApiKey(ctx)).toString('base64');
-  let answer: unknown;
+  let answer: DoveadmAnswer[];
   try {
-    const res = await fetch(`http://${host}:${port}/doveadm/v1`, {
-      method: 'POST',
-      headers: { authorization: `X-Dovecot-API ${key}`, 'content-type': 'application/json' },
-      body: JSON.stringify(addresses.map((user, i) => ['quotaGet', { user }, String(i)])),
-      signal: AbortSignal.timeout(TIMEOUT_MS),
-    });
-    if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    answer = await res.json();
+    answer = await doveadmCall(
+      ctx,
+      addresses.map((user, i) => ['quotaGet', { user }, String(i)]),
+    );
   } catch (e) {
     throw unreachable((e as Error).message);
   }
-  if (!Array.isArray(answer)) throw unreachable('unexpected answer');
-  for (const [kind, payload, tag] of answer as Array<[string, unknown, string]>) {
+  for (const [kind, payload, tag] of answer) {
     const address = addresses[Number(tag)];
     if (address === undefined) continue;
     out.set(

@@ -15,6 +15,7 @@ import { loadRoutingTargets } from './routing-targets';
 import { allowedSenders, sameSenderOwner } from './sender-identities';
 import { startSubmissionMilter } from './submission-milter';
 import { outboundScanner } from '../sending/check-outbound';
+import { closedSender } from '../sending/sending-limits';
 
 /** How long the outbound gateway reuses relays and signing keys it read: changes apply within it. */
 export const OUTBOUND_LOOKUP_MS = 2000;
@@ -58,6 +59,8 @@ export const outboundGatewayComponent: Component = {
     const gateway = await startOutboundGateway({
       listen: ctx.config.outbound,
       ...outboundLookups(ctx),
+      // Not cached: a suspension must stop what Sieve sends from the next message on.
+      closedSender: (addresses) => closedSender(ctx, addresses),
       sameSenderOwner: (envelopeSender, from) => sameSenderOwner(ctx, envelopeSender, from),
       send: (relay, envelope, message) => transports.send(relay, envelope, message),
       breakers,

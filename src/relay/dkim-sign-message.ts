@@ -31,10 +31,13 @@ export function headerBlock(chunks: Buffer[]): Buffer {
 }
 
 /** The (first) RFC 5322 From address: the one DMARC aligns DKIM's d= with. */
-export function fromAddress(headers: Buffer): string | undefined {
+export const fromAddress = (headers: Buffer): string | undefined => headerAddress(headers, 'from');
+
+/** The first address of the first header field named `name` (lower case), if any. */
+export function headerAddress(headers: Buffer, name: string): string | undefined {
   const line = unfold(headers.toString('utf8'))
     .split(/\r?\n/)
-    .find((l) => /^from\s*:/i.test(l));
+    .find((l) => l.toLowerCase().startsWith(name) && /^\s*:/.test(l.slice(name.length)));
   if (!line) return undefined;
   const [address] = headerAddresses(line.slice(line.indexOf(':') + 1));
   return address?.includes('@') ? address : undefined;

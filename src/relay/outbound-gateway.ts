@@ -5,7 +5,15 @@ import { logger } from '../logger';
 import { gatewayServerOptions, listen, type RunningServer } from '../smtp/gateway-server';
 import { SmtpReplyError } from '../smtp/reply';
 import type { CircuitBreakers } from './circuit-breaker';
-import { dkimSignatures, fromAddress, headerBlock, type SigningKeysLookup } from './dkim-sign-message';
+import { closedReply } from '../sending/check-submission';
+import type { SenderClosed } from '../sending/sending-limits';
+import {
+  dkimSignatures,
+  fromAddress,
+  headerAddress,
+  headerBlock,
+  type SigningKeysLookup,
+} from './dkim-sign-message';
 import { outboundMetrics } from '../metrics/metrics';
 import type { RelayTarget } from './relay-transport';
 import { routeMessage, type SendAttempt } from './route-message';
@@ -15,6 +23,11 @@ export interface OutboundGatewayOptions {
   /** Relays in routing order (see routingOrder), asked for every message (cached by the caller). */
   loadRelays: () => Promise<RelayTarget[]>;
   signingKeys: SigningKeysLookup;
+  /**
+   * Whether mail in the name of these addresses must not leave, and why (suspended mailbox or
+   * collective: src/sending closedSender); absent, nothing is refused for it (tests of routing).
+   */
+  closedSender?: (addresses: string[]) => Promise<SenderClosed | undefined>;
   /** Whether the owner of the envelope sender may also send as the From address (sender-identities.ts). */
   sameSenderOwner: (envelopeSender: string, from: string) => Promise<boolean>;
   send: SendAttempt;
@@ -28,6 +41,12 @@ export type RunningGateway = RunningServer;
 
 // smtp-server's default inactivity timeout: relay attempts may take a while before the reply.
 const SESSION_TIMEOUT_MS = 60_000;
+
+/** The policy service's refusal ("550 5.7.1 …"), as a reply of this server. */
+function closedReplyOf(closed: SenderClosed): { code: number; text: string } {
+  const reply = closedReply(closed);
+  return { code: Number(reply.slice(0, 3)), text: reply.slice(4) };
+}
 
 /** Holds the message as the chunks it arrived in: no concatenated copy, replayable per attempt. */
 async function collect(stream: SMTPServerDataStream): Promise<Buffer[]> {
@@ -47,7 +66,19 @@ async function handleMessage(
   }
   const mailFrom = session.envelope.mailFrom;
   const envelopeSender = mailFrom ? mailFrom.address : '';
-  const from = fromAddress(headerBlock(chunks));
+  const headers = headerBlock(chunks);
+  const from = fromAddress(headers);
+  // Mail in a suspended mailbox's or collective's name does not leave. Submission was refused
+  // already (the policy service); this is for what Dovecot's Sieve sends straight here
+  // (submission_host): a redirect names its mailbox in X-Sieve-Redirected-From (Pigeonhole);
+  // a vacation reply of a mailbox that cannot log in has it as envelope sender (the userdb says
+  // so, render-dovecot.ts), others a null one and the mailbox's address in From.
+  const redirectedBy = headerAddress(headers, 'x-sieve-redirected-from');
+  const closed = await o.closedSender?.(redirectedBy ? [redirectedBy] : [envelopeSender, from ?? '']);
+  if (closed) {
+    outboundMetrics.messages.inc({ result: 'refused' });
+    throw new SmtpReplyError(closedReplyOf(closed));
+  }
   const keys = from ? await o.signingKeys(from.slice(from.lastIndexOf('@') + 1)) : [];
   // The submission milter already held every From to the SASL login; this second guard keeps
   // the gateway from signing for a domain whatever the path: the From must be the envelope

@@ -8,6 +8,7 @@ import {
   exceededLimit,
   findSender,
   type Sender,
+  type SenderClosed,
   type SendingCounts,
 } from './sending-limits';
 
@@ -28,6 +29,7 @@ export type SubmissionVerdict =
   | { kind: 'permit'; sender?: Sender; counts?: SendingCounts }
   | { kind: 'unknown' }
   | { kind: 'suspended'; sender: Sender }
+  | { kind: 'closed'; sender: Sender; closed: SenderClosed }
   | { kind: 'over'; sender: Sender; limit: keyof SendingLimits };
 
 /**
@@ -47,6 +49,8 @@ export async function checkSubmission(
     await runInTransaction(app, async (ctx) => {
       const sender = await findSender(ctx, address);
       if (!sender) return void (verdict = { kind: 'unknown' });
+      // A session opened before its mailbox or collective was suspended still asks at DATA.
+      if (sender.closed) return void (verdict = { kind: 'closed', sender, closed: sender.closed });
       if (sender.suspended) return void (verdict = { kind: 'suspended', sender });
       const counts = await countSubmission(ctx, sender.mailboxId, recipients);
       const limit = exceededLimit(counts, sender.limits);
@@ -74,6 +78,8 @@ export function policyAction(app: AppContext, verdict: SubmissionVerdict): strin
       return '451 4.7.1 Expediteur inconnu / Unknown sender, try again later';
     case 'suspended':
       return '550 5.7.1 Envoi suspendu pour cette boite / Sending is suspended for this mailbox';
+    case 'closed':
+      return closedReply(verdict.closed);
     case 'over': {
       const { sender, limit } = verdict;
       const max = sender.limits[limit];
@@ -94,6 +100,13 @@ export function policyAction(app: AppContext, verdict: SubmissionVerdict): strin
       return `450 4.7.1 Limite d'envoi atteinte / Sending limit reached: ${max} ${w.smtp}`;
     }
   }
+}
+
+/** RFC 3463 5.7.1 (delivery not authorized): the refusal of mail in a suspended sender's name. */
+export function closedReply(closed: SenderClosed): string {
+  return closed === 'collective'
+    ? '550 5.7.1 Collectif suspendu, envoi refuse / Sending refused: the collective of this address is suspended'
+    : '550 5.7.1 Boite suspendue, envoi refuse / Sending refused: this mailbox is suspended';
 }
 
 /** Ends the alert of a mailbox that may send again (suspended: the racines acted on it). */

@@ -80,16 +80,23 @@ export interface Sender {
   mailboxId: string;
   collectiveId: string;
   domainName: string;
+  /** Its sending is suspended (sending_suspensions: a compromised account). */
   suspended: boolean;
+  /** The mailbox, its domain or its collective is suspended: nothing leaves in its name. */
+  closed?: SenderClosed;
   limits: SendingLimits;
 }
 
-/** The active mailbox a submission login belongs to, with its limits; undefined for anything else. */
+/** Why a hosted address may send nothing at all: its mailbox (or domain) or its collective is suspended. */
+export type SenderClosed = 'mailbox' | 'collective';
+
+/** The mailbox a submission login belongs to, with its limits and state; undefined for anything else. */
 export async function findSender(ctx: ServiceContext, login: string): Promise<Sender | undefined> {
   const row = await ctx
     .db('mailboxes as m')
     .join('domains as d', 'd.id', 'm.domain_id')
     .leftJoin('sending_limits as l', 'l.collective_id', 'd.collective_id')
+    .join('collectives as c', 'c.id', 'd.collective_id')
     .leftJoin('sending_suspensions as s', 's.mailbox_id', 'm.id')
     .where('m.address', login.toLowerCase())
     .first(
@@ -97,6 +104,8 @@ export async function findSender(ctx: ServiceContext, login: string): Promise<Se
       'd.collective_id',
       'd.name as domain_name',
       's.mailbox_id as suspended',
+      ctx.db.raw('c.suspended_at IS NOT NULL AS collective_suspended'),
+      ctx.db.raw(`(m.status <> 'active' OR d.status <> 'active') AS mailbox_closed`),
       ...KEYS.map((k) => `l.${COLUMN[k]}`),
     );
   if (!row) return undefined;
@@ -105,6 +114,7 @@ export async function findSender(ctx: ServiceContext, login: string): Promise<Se
     collectiveId: row.collective_id,
     domainName: row.domain_name,
     suspended: row.suspended !== null,
+    closed: row.collective_suspended ? 'collective' : row.mailbox_closed ? 'mailbox' : undefined,
     limits: effective(ctx.config.sending.limits, overridesOf(row)),
   };
 }
@@ -167,4 +177,33 @@ export function presentLimits(defaults: SendingLimits, overrides: LimitOverrides
 export async function mailboxAddressById(ctx: ServiceContext, id: string): Promise<string | undefined> {
   const row = await ctx.db('mailboxes').where({ id }).first('address');
   return row?.address;
+}
+
+/**
+ * Whether mail in the name of these addresses must not leave (the outbound gateway asks it of
+ * what Dovecot's Sieve sends: vacation replies, redirects): 'collective' when one is an address
+ * of a suspended collective's domain, 'mailbox' when one is a suspended mailbox (or of a
+ * suspended domain); undefined for anything else, other platforms' addresses included.
+ */
+export async function closedSender(
+  ctx: ServiceContext,
+  addresses: string[],
+): Promise<SenderClosed | undefined> {
+  const list = [...new Set(addresses.map((a) => a.toLowerCase()).filter((a) => a.lastIndexOf('@') > 0))];
+  if (list.length === 0) return undefined;
+  const rows: Array<{ collective_suspended: boolean; mailbox_closed: boolean }> = await ctx
+    .db('domains as d')
+    .join('collectives as c', 'c.id', 'd.collective_id')
+    .leftJoin('mailboxes as m', (j) => j.on('m.domain_id', 'd.id').onIn('m.address', list))
+    .whereIn(
+      'd.name',
+      list.map((a) => a.slice(a.lastIndexOf('@') + 1)),
+    )
+    .select(
+      ctx.db.raw('c.suspended_at IS NOT NULL AS collective_suspended'),
+      ctx.db.raw(`(d.status = 'suspended' OR m.status = 'disabled') IS TRUE AS mailbox_closed`),
+    );
+  if (rows.some((r) => r.collective_suspended)) return 'collective';
+  if (rows.some((r) => r.mailbox_closed)) return 'mailbox';
+  return undefined;
 }

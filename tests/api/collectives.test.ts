@@ -1,4 +1,11 @@
-import { makeAccount, makeApiToken, makeRacine, makeTenant, TEST_PASSWORD } from '../support/factories';
+import {
+  makeAccount,
+  makeApiToken,
+  makeMailbox,
+  makeRacine,
+  makeTenant,
+  TEST_PASSWORD,
+} from '../support/factories';
 import { useTestApp } from '../support/app';
 
 describe('collectives, members and tokens', () => {
@@ -270,6 +277,85 @@ describe('collectives, members and tokens', () => {
         },
         { action: 'collective.resume', details: { slug: t.collective.slug, reason: 'Cotisation reçue' } },
       ]);
+    });
+
+    describe('the sessions its mailboxes had open', () => {
+      let kicked: string[][];
+      afterEach(() => {
+        app.ctx.sessionKicker = undefined;
+      });
+      const recording = () => {
+        kicked = [];
+        app.ctx.sessionKicker = { kick: async (addresses) => void kicked.push([...addresses].sort()) };
+      };
+
+      it('ends them once the suspension is done: Dovecot kicks every mailbox, webmail sessions stay revoked after the lift', async () => {
+        recording();
+        const { actor } = await makeRacine(app.ctx);
+        const t = await makeTenant(app.ctx);
+        const second = await makeMailbox(app.ctx, { domainId: t.domain.id });
+        const other = await makeTenant(app.ctx);
+        const before = await login(t.mailbox.address);
+        const untouched = await login(other.mailbox.address);
+        const cookie = (res: { headers: Headers }) => ({
+          cookie: res.headers.get('set-cookie')!.split(';')[0],
+        });
+
+        const res = await app.client.request('PUT', suspension(t.collective.slug), {
+          as: actor,
+          body: { suspended: true, reason: 'Compte compromis' },
+        });
+        expect(res.status).toBe(200);
+        expect(res.body.sessions).toEqual({ ended: true });
+        expect(kicked).toEqual([[t.mailbox.address, second.address].sort()]);
+
+        const lifted = await app.client.request('PUT', suspension(t.collective.slug), {
+          as: actor,
+          body: { suspended: false, reason: 'Mot de passe changé' },
+        });
+        expect(lifted.body.sessions).toBeUndefined();
+        expect(kicked).toHaveLength(1);
+        expect((await app.client.request('GET', '/api/v1/me', { headers: cookie(before) })).status).toBe(401);
+        expect((await app.client.request('GET', '/api/v1/me', { headers: cookie(untouched) })).status).toBe(
+          200,
+        );
+      });
+
+      it('keeps the suspension when Dovecot cannot end them, and says so in the reply and the audit log', async () => {
+        app.ctx.sessionKicker = {
+          kick: async () => {
+            throw new Error('connect ECONNREFUSED');
+          },
+        };
+        const { actor } = await makeRacine(app.ctx);
+        const t = await makeTenant(app.ctx);
+        const res = await app.client.request('PUT', suspension(t.collective.slug), {
+          as: actor,
+          body: { suspended: true, reason: 'Abus signalé' },
+        });
+        expect(res.status).toBe(200);
+        expect(res.body.suspension).toMatchObject({ reason: 'Abus signalé' });
+        expect(res.body.sessions).toEqual({
+          ended: false,
+          code: 'sessions_not_ended',
+          message: { fr: expect.stringContaining('Dovecot'), en: expect.stringContaining('next login') },
+        });
+        expect(
+          (await app.ctx.db('collectives').where({ id: t.collective.id }).first()).suspended_at,
+        ).not.toBeNull();
+        const audit = await app.ctx
+          .db('audit_log')
+          .where({ target_id: t.collective.id })
+          .orderBy('at')
+          .select('action', 'details');
+        expect(audit).toEqual([
+          { action: 'collective.suspend', details: { slug: t.collective.slug, reason: 'Abus signalé' } },
+          {
+            action: 'collective.suspend.partial',
+            details: { slug: t.collective.slug, sessions: 'not_ended', mailboxes: 1 },
+          },
+        ]);
+      });
     });
 
     it('forbids the collective’s own admin and token, hides it from another collective, changes nothing', async () => {

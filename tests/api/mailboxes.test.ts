@@ -200,6 +200,54 @@ describe('mailboxes', () => {
       expect((await app.client.request('GET', '/api/v1/me', { as: t.actors.owner })).status).toBe(401);
       expect(await app.ctx.db('mta.mailboxes').where({ address: t.mailbox.address })).toHaveLength(0);
     });
+
+    it('has Dovecot end the open sessions of a mailbox it disables, once, and says when it could not', async () => {
+      const kicked: string[][] = [];
+      let fail = false;
+      app.ctx.sessionKicker = {
+        kick: async (addresses) => {
+          if (fail) throw new Error('doveadm: HTTP 500');
+          kicked.push(addresses);
+        },
+      };
+      try {
+        const t = await makeTenant(app.ctx);
+        const path = `/api/v1/mailboxes/${t.mailbox.address}`;
+        const quota = await app.client.request('PATCH', path, {
+          as: t.actors.admin,
+          body: { quotaBytes: 1e9 },
+        });
+        expect(quota.body.sessions).toBeUndefined();
+        const res = await app.client.request('PATCH', path, {
+          as: t.actors.admin,
+          body: { status: 'disabled' },
+        });
+        expect(res.body).toMatchObject({ status: 'disabled', sessions: { ended: true } });
+        const again = await app.client.request('PATCH', path, {
+          as: t.actors.admin,
+          body: { status: 'disabled' },
+        });
+        expect(again.body.sessions).toBeUndefined();
+        expect(kicked).toEqual([[t.mailbox.address]]);
+
+        fail = true;
+        const u = await makeTenant(app.ctx);
+        const partial = await app.client.request('PATCH', `/api/v1/mailboxes/${u.mailbox.address}`, {
+          as: u.actors.admin,
+          body: { status: 'disabled' },
+        });
+        expect(partial.status).toBe(200);
+        expect(partial.body).toMatchObject({
+          status: 'disabled',
+          sessions: { ended: false, code: 'sessions_not_ended' },
+        });
+        expect(
+          await app.ctx.db('audit_log').where({ target_id: u.mailbox.id }).orderBy('at').pluck('action'),
+        ).toEqual(['mailbox.update', 'mailbox.suspend.partial']);
+      } finally {
+        app.ctx.sessionKicker = undefined;
+      }
+    });
   });
 
   describe('POST /api/v1/mailboxes/:address/password', () => {

@@ -123,7 +123,11 @@ describe('mta views', () => {
   it('gives Dovecot the home under its mail root and the quota rule', async () => {
     const { rows } = await ctx.db.raw(dovecotQuery('user_query', 'alice@actif.example'));
     expect(rows).toEqual([
-      { home: path.join(dir, 'mail', 'actif.example', 'alice'), quota_rule: `*:bytes=${5 * 1024 ** 2}` },
+      {
+        home: path.join(dir, 'mail', 'actif.example', 'alice'),
+        quota_rule: `*:bytes=${5 * 1024 ** 2}`,
+        sieve_vacation_send_from_recipient: 'no',
+      },
     ]);
   });
 
@@ -152,7 +156,10 @@ describe('mta views', () => {
       .update({ suspended_at: ctx.now(), suspension_reason: 'test' });
     expect(await postfixLookup('pgsql-domains.cf', 'suspendu.example')).toBe('suspendu.example');
     expect(await postfixLookup('pgsql-mailboxes.cf', 'dora@suspendu.example')).toBe('dora@suspendu.example');
-    expect((await ctx.db.raw(dovecotQuery('user_query', 'dora@suspendu.example'))).rows).toHaveLength(1);
+    // Its vacation replies name it in the envelope, where the outbound gateway looks.
+    expect((await ctx.db.raw(dovecotQuery('user_query', 'dora@suspendu.example'))).rows).toEqual([
+      expect.objectContaining({ sieve_vacation_send_from_recipient: 'yes' }),
+    ]);
     const { rows } = await ctx.db.raw(dovecotQuery('password_query', 'dora@suspendu.example'));
     expect(rows).toEqual([{ user: 'dora@suspendu.example', password: '{CRYPT}!' }]);
     await expect(run('doveadm', ['pw', '-t', rows[0].password, '-p', TEST_PASSWORD])).rejects.toThrow();

@@ -1,5 +1,5 @@
-import { checkSubmission } from '../../src/sending/check-submission';
-import { countSubmission } from '../../src/sending/sending-limits';
+import { checkSubmission, policyAction } from '../../src/sending/check-submission';
+import { closedSender, countSubmission } from '../../src/sending/sending-limits';
 import { createTestContext, TestContext } from '../support/context';
 import { makeTenant } from '../support/factories';
 
@@ -60,5 +60,34 @@ describe('sending counts per mailbox', () => {
 
   it('treats a login that is no mailbox as unknown', async () => {
     expect((await checkSubmission(ctx, 'nobody@nowhere.example', 1)).kind).toBe('unknown');
+  });
+
+  it('refuses, and counts nothing for, a mailbox or collective that is suspended', async () => {
+    const closed = await makeTenant(ctx);
+    const disabled = await makeTenant(ctx);
+    const active = await makeTenant(ctx);
+    await ctx.db('collectives').where({ id: closed.collective.id }).update({
+      suspended_at: ctx.now(),
+      suspension_reason: 'abus',
+    });
+    await ctx.db('mailboxes').where({ id: disabled.mailbox.id }).update({ status: 'disabled' });
+
+    expect(await checkSubmission(ctx, `${closed.mailbox.address}*webmail`, 1)).toMatchObject({
+      kind: 'closed',
+      closed: 'collective',
+    });
+    expect(policyAction(ctx, await checkSubmission(ctx, disabled.mailbox.address, 1))).toMatch(
+      /^550 5\.7\.1 /,
+    );
+    expect(
+      await ctx.db('sending_counts').whereIn('mailbox_id', [closed.mailbox.id, disabled.mailbox.id]),
+    ).toEqual([]);
+
+    // What Sieve sends names its mailbox (From of a vacation reply, X-Sieve-Redirected-From).
+    expect(await closedSender(ctx, ['', closed.mailbox.address.toUpperCase()])).toBe('collective');
+    expect(await closedSender(ctx, [`alias@${closed.domain.name}`])).toBe('collective');
+    expect(await closedSender(ctx, [disabled.mailbox.address])).toBe('mailbox');
+    expect(await closedSender(ctx, [active.mailbox.address, 'ami@remote.example'])).toBeUndefined();
+    expect(await closedSender(ctx, [''])).toBeUndefined();
   });
 });

@@ -181,15 +181,21 @@ describe('console: a racine runs the platform', () => {
     const dialog = page.getByRole('dialog', { name: `Suspendre le collectif ${late.collective.name} ?` });
     await dialog.getByText('Rien n’est perdu', { exact: false }).waitFor();
     await dialog.getByText('Ses boîtes ne peuvent plus se connecter ni envoyer', { exact: false }).waitFor();
+    await dialog.getByText('Les sessions déjà ouvertes sont fermées aussitôt', { exact: false }).waitFor();
     await dialog.getByRole('button', { name: 'Suspendre le collectif' }).click();
     await dialog.getByText('Donnez la raison', { exact: false }).waitFor();
     await expectAccessible(page, 'suspension confirmation with its error (fr)');
     expect(
       (await web.ctx.db('collectives').where({ id: late.collective.id }).first()).suspended_at,
     ).toBeNull();
+    // Dovecot (a next hop here) is asked to end the sessions its mailboxes have open.
+    const kicked: string[][] = [];
+    web.ctx.sessionKicker = { kick: async (addresses) => void kicked.push(addresses) };
     await dialog.getByLabel('Raison').fill('Cotisation 2026 impayée');
     await dialog.getByRole('button', { name: 'Suspendre le collectif' }).click();
     await dialog.waitFor({ state: 'detached' });
+    web.ctx.sessionKicker = undefined;
+    expect(kicked).toEqual([[late.mailbox.address]]);
     await page.getByRole('main').getByText(`Collectif ${late.collective.name} suspendu.`).waitFor();
     await row.getByText('Suspendu depuis le', { exact: false }).waitFor();
     await row.getByText('Raison : Cotisation 2026 impayée').waitFor();

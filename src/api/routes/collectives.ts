@@ -15,6 +15,7 @@ import { inviteMember } from '../../collectives/commands/invite-member';
 import { removeMember } from '../../collectives/commands/remove-member';
 import { revokeApiToken } from '../../collectives/commands/revoke-api-token';
 import { suspendCollective } from '../../collectives/commands/suspend-collective';
+import { endCollectiveSessions } from '../../collectives/end-collective-sessions';
 import { updateCollective } from '../../collectives/commands/update-collective';
 import { listInvitations, presentInvitation } from '../../collectives/invitations';
 import { listMembers, presentMember } from '../../collectives/members';
@@ -101,14 +102,20 @@ export function mountCollectives(router: Router, app: AppContext): void {
     method: 'put',
     path: '/collectives/:slug/suspension',
     summary:
-      'Racine: suspend a collective, or lift it, with a reason (audited). Mail to its domains is still received and stored; its accounts, tokens and mailboxes cannot log in (console, webmail, IMAP, submission)',
+      'Racine: suspend a collective, or lift it, with a reason (audited). Mail to its domains is still received and stored; its accounts, tokens and mailboxes cannot log in (console, webmail, IMAP, submission), their open sessions are ended (`sessions` says whether Dovecot did) and nothing leaves in their name (submission, vacation replies, Sieve redirects)',
     tags: ['collectives'],
     rateLimit: limit,
     params: slugParams,
     body: z.strictObject({ suspended: z.boolean(), reason: displayTextSchema(500) }),
-    handler: async ({ ctx, params, body }) => {
-      const collective = await findCollectiveForActor(ctx, params.slug, 'read');
-      return presentCollective(await suspendCollective(ctx, collective, body));
+    // The suspension commits first; then the sessions its mailboxes have open are ended, and
+    // the answer says whether they all were (`sessions`).
+    transaction: false,
+    handler: async ({ ctx, params, body, inTransaction }) => {
+      const row = await inTransaction(async (tx) =>
+        suspendCollective(tx, await findCollectiveForActor(tx, params.slug, 'read'), body),
+      );
+      if (!body.suspended) return presentCollective(row);
+      return { ...presentCollective(row), sessions: await endCollectiveSessions(ctx, row) };
     },
   });
 

@@ -396,7 +396,7 @@ export function mountMail(router: Router, app: AppContext): void {
         await watch.stop();
         res.end();
       };
-      webmail.streams.add(stop);
+      webmail.streams.set(stop, session.address);
       client.on('close', () => void stop());
       req.on('close', () => void stop());
       return undefined;

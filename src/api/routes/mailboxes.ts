@@ -7,6 +7,7 @@ import { createMailbox } from '../../mailboxes/commands/create-mailbox';
 import { deleteMailbox } from '../../mailboxes/commands/delete-mailbox';
 import { setMailboxPassword } from '../../mailboxes/commands/set-mailbox-password';
 import { updateMailbox } from '../../mailboxes/commands/update-mailbox';
+import { endSuspendedMailboxSessions } from '../../mailboxes/end-mailbox-sessions';
 import {
   completeMailboxSetup,
   inspectSetupLink,
@@ -126,7 +127,8 @@ export function mountMailboxes(router: Router, app: AppContext): void {
   defineRoute(router, app, {
     method: 'patch',
     path: '/mailboxes/:address',
-    summary: 'Change a mailbox (owner: display name; admins: also quota and status). Keys and mode: /keys',
+    summary:
+      'Change a mailbox (owner: display name; admins: also quota and status). Keys and mode: /keys. Suspending it (`disabled`) ends its open sessions (`sessions` says whether Dovecot did)',
     tags: ['mailboxes'],
     rateLimit: limit,
     params: mailboxParams,
@@ -135,9 +137,16 @@ export function mountMailboxes(router: Router, app: AppContext): void {
       quotaBytes: quota.optional(),
       status: z.enum(['active', 'disabled']).optional(),
     }),
-    handler: async ({ ctx, params, body }) => {
-      const mailbox = await findMailboxForActor(ctx, params.address, 'read');
-      return presentMailbox(await updateMailbox(ctx, mailbox, body));
+    // A suspension commits first; then the sessions the mailbox has open are ended, and the
+    // answer says whether they all were (`sessions`).
+    transaction: false,
+    handler: async ({ ctx, params, body, inTransaction }) => {
+      const { before, row } = await inTransaction(async (tx) => {
+        const mailbox = await findMailboxForActor(tx, params.address, 'read');
+        return { before: mailbox, row: await updateMailbox(tx, mailbox, body) };
+      });
+      if (before.status === 'disabled' || row.status !== 'disabled') return presentMailbox(row);
+      return { ...presentMailbox(row), sessions: await endSuspendedMailboxSessions(ctx, before) };
     },
   });
 

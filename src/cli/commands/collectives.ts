@@ -11,6 +11,7 @@ import { presentInvitation } from '../../collectives/invitations';
 import { emailAddressSchema } from '../../names/email-address';
 import { createCollective } from '../../collectives/commands/create-collective';
 import { suspendCollective } from '../../collectives/commands/suspend-collective';
+import { endCollectiveSessions } from '../../collectives/end-collective-sessions';
 import { displayTextSchema } from '../../names/display-text';
 import { action, commandGroup, inTransaction, output, withContext } from '../run-context';
 
@@ -67,7 +68,7 @@ export function registerCollectives(program: Command): void {
     [
       'suspend',
       true,
-      'suspend a collective (unpaid dues, abuse): mail to its domains is still received and kept; its accounts, tokens and mailboxes cannot log in (console, webmail, IMAP, submission)',
+      'suspend a collective (unpaid dues, abuse): mail to its domains is still received and kept; its accounts, tokens and mailboxes cannot log in (console, webmail, IMAP, submission), their open sessions are ended and nothing leaves in their name (vacation replies, Sieve redirects)',
     ],
     ['resume', false, 'lift a collective’s suspension: its people log in again'],
   ] as const) {
@@ -88,10 +89,19 @@ export function registerCollectives(program: Command): void {
                 reason: input.reason,
               }),
             );
-            output(opts.json, presentCollective(row), () =>
-              suspended
-                ? `collectif ${row.slug} suspendu / collective ${row.slug} suspended`
-                : `suspension de ${row.slug} levée / ${row.slug} resumed`,
+            if (!suspended) {
+              return output(
+                opts.json,
+                presentCollective(row),
+                () => `suspension de ${row.slug} levée / ${row.slug} resumed`,
+              );
+            }
+            const sessions = await endCollectiveSessions(ctx, row);
+            output(opts.json, { ...presentCollective(row), sessions }, () =>
+              [
+                `collectif ${row.slug} suspendu / collective ${row.slug} suspended`,
+                ...(sessions.ended ? [] : [sessions.message.fr, sessions.message.en]),
+              ].join('\n'),
             );
           });
         }),

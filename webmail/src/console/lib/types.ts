@@ -19,6 +19,12 @@ export interface Collective {
   suspension: { since: string; reason: string } | null;
 }
 
+/** In the answer to a suspension: whether Dovecot ended the sessions that were open, else what to do. */
+export interface SessionsEnded {
+  ended: boolean;
+  message?: { fr: string; en: string };
+}
+
 export type Role = 'admin' | 'member';
 
 export interface Member {

@@ -36,7 +36,9 @@ const ACTIONS = [
   'account.password.reset',
   'account.totp.reset',
   'collective.suspend',
+  'collective.suspend.partial',
   'collective.resume',
+  'mailbox.suspend.partial',
   'relay.create',
   'relay.delete',
 ];

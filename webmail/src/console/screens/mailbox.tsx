@@ -18,7 +18,7 @@ import { canManage } from '../lib/access';
 import { consoleError } from '../lib/errors';
 import { formatBytes, formatDateTime } from '../lib/format';
 import { handOverRecoveryCode, handOverSetupLink } from '../lib/handoff';
-import type { Domain, Mailbox, PasswordOutcome, SetupLink } from '../lib/types';
+import type { Domain, Mailbox, PasswordOutcome, SessionsEnded, SetupLink } from '../lib/types';
 import { useLoad } from '../lib/use-load';
 
 const QUOTAS_GB = [1, 2, 5, 10, 20, 50];
@@ -188,11 +188,12 @@ export default function MailboxScreen(props: { params: { address: string } }) {
                   confirmLabel={t(`console:mailbox.${dialog}`)}
                   danger={dialog === 'suspend'}
                   onConfirm={async () => {
-                    const m = await api<Mailbox>('PATCH', path, {
+                    const m = await api<Mailbox & { sessions?: SessionsEnded }>('PATCH', path, {
                       body: { status: dialog === 'suspend' ? 'disabled' : 'active' },
                     });
                     state.set({ mailbox: m, domain });
-                    done(t(`console:mailbox.${dialog}Done`, { address }));
+                    const left = m.sessions?.ended === false ? m.sessions.message?.[language] : undefined;
+                    done([t(`console:mailbox.${dialog}Done`, { address }), left].filter(Boolean).join(' '));
                   }}
                   onClose={() => setDialog(null)}
                 >

@@ -12,7 +12,7 @@ import { collectivePath, Only } from '../../components/layout';
 import { LoadState } from '../../components/load-state';
 import { consoleError } from '../../lib/errors';
 import { formatDate } from '../../lib/format';
-import type { Collective, Page } from '../../lib/types';
+import type { Collective, Page, SessionsEnded } from '../../lib/types';
 import { useLoad } from '../../lib/use-load';
 
 /** Racine: every collective; create one, suspend or lift one, delete an empty one. */
@@ -97,11 +97,12 @@ export default function CollectivesScreen() {
             collective={suspending}
             onDone={(c) => {
               state.reload();
-              say(
-                t(c.suspension ? 'console:collectives.suspended' : 'console:collectives.resumed', {
-                  name: c.name,
-                }),
-              );
+              const done = t(c.suspension ? 'console:collectives.suspended' : 'console:collectives.resumed', {
+                name: c.name,
+              });
+              // Suspended, but Dovecot did not end the open sessions: the answer says what to do.
+              const left = c.sessions?.ended === false ? c.sessions.message?.[language] : undefined;
+              say([done, left].filter(Boolean).join(' '));
             }}
             onClose={() => setSuspending(null)}
           />
@@ -130,7 +131,7 @@ export default function CollectivesScreen() {
 /** Suspends a collective, or lifts its suspension, saying first what it changes; a reason is required. */
 function SuspendDialog(props: {
   collective: Collective;
-  onDone: (c: Collective) => void;
+  onDone: (c: Collective & { sessions?: SessionsEnded }) => void;
   onClose: () => void;
 }) {
   const { t } = useI18n();
@@ -151,7 +152,7 @@ function SuspendDialog(props: {
           input.current?.focus();
           return false;
         }
-        const c = await api<Collective>(
+        const c = await api<Collective & { sessions?: SessionsEnded }>(
           'PUT',
           `/collectives/${encodeURIComponent(collective.slug)}/suspension`,
           {
