@@ -185,15 +185,14 @@ function dovecotConf(s: MailstackSettings): string {
     'protocol imap {',
     `  mail_plugins = $mail_plugins imap_quota${s.defence ? ' imap_sieve' : ''}`,
     '}',
-    // Sieve at delivery: each mailbox's own script, and before it giroflee's junk filing.
+    // Sieve at delivery: each mailbox's own script, and before it giroflee's (delivery.sieve).
     'protocol lmtp {',
     '  mail_plugins = $mail_plugins sieve',
     '}',
     'plugin {',
     '  sieve = file:~/sieve;active=~/.dovecot.sieve',
     ...sievePluginLines(),
-    // First of all, in every mailbox: a second delivery of the same queue file is discarded.
-    `  sieve_before = ${path.join(s.paths.sieveDir, DEDUP_SCRIPT)}`,
+    `  sieve_before = ${path.join(s.paths.sieveDir, DELIVERY_SCRIPT)}`,
     ...(s.defence ? defencePlugin(s) : []),
     // Maildir++ quota: the usage is one small file per mailbox (maildirsize), read by
     // quota-status at RCPT and by LMTP, and appended to at each delivery. The count backend
@@ -209,10 +208,12 @@ function dovecotConf(s: MailstackSettings): string {
   return lines.filter((l, i, all) => l !== '' || all[i - 1] !== '').join('\n');
 }
 
-/** The Sieve script run before every other: a delivery Dovecot already stored is not stored again. */
-const DEDUP_SCRIPT = 'dedup.sieve';
-/** The Sieve script run before each mailbox's own: what rspamd marked goes to Junk. */
-const JUNK_SCRIPT = 'junk.sieve';
+/**
+ * The Sieve script run before each mailbox's own: a delivery Dovecot already stored is not stored
+ * again; with the defence, what rspamd marked goes to Junk. One script rather than one per rule:
+ * Dovecot opens and runs each global script at every delivery.
+ */
+const DELIVERY_SCRIPT = 'delivery.sieve';
 /** imapsieve scripts: a message moved into Junk, or out of it. */
 const REPORT_SCRIPTS = ['report-junk.sieve', 'report-not-junk.sieve'];
 const REPORT_PROGRAM = 'giroflee-report-junk';
@@ -287,14 +288,15 @@ exit(%pending ? 75 : 0);
  * save and that rewrite; and Dovecot 2.3 rewrites the file from what that delivery read at its
  * start, without reading it again under the lock, so a delivery to the same mailbox running at
  * the same time can drop the id (about a quarter of the ids with two to four at once, counted
- * in bench/RESULTS.md). Pigeonhole reads the field's first occurrence, which is the gateway's
+ * in bench/RESULTS.md), which is why the gateway hands Dovecot one message at a time per mailbox
+ * (src/encryption/mailbox-turns.ts). Pigeonhole reads the field's first occurrence, which is the gateway's
  * (written on top; a copy that came from outside sits below it, or inside the encrypted part),
- * and a message without the field (straight to Dovecot, no gateway) is never a duplicate. `discard; stop;` runs no later
- * script: the member's own filters and the junk rule see each message once.
+ * and a message without the field (straight to Dovecot, no gateway) is never a duplicate.
+ * `discard; stop;` ends the delivery's scripts: the junk rule and the member's own filters see
+ * each message once.
  */
-function dedupScript(): string[] {
+function dedupRule(): string[] {
   return [
-    'require ["duplicate"];',
     `if duplicate :header "${DELIVERY_HEADER}" :handle "giroflee-delivery" :seconds ${DEDUP_SECONDS} {`,
     '  discard;',
     '  stop;',
@@ -316,7 +318,10 @@ const sieve = (lines: string[]) => ({
 
 /** The global Sieve scripts (and the junk reports' program), compiled by the caller. */
 export function renderSieve(s: MailstackSettings): RenderedFiles {
-  const files: RenderedFiles = { [DEDUP_SCRIPT]: sieve(dedupScript()) };
+  const delivery = s.defence
+    ? sieve(['require ["duplicate", "fileinto", "mailbox"];', ...dedupRule(), ...junkRule()])
+    : sieve(['require ["duplicate"];', ...dedupRule()]);
+  const files: RenderedFiles = { [DELIVERY_SCRIPT]: delivery };
   return s.defence ? { ...files, ...defenceSieve(s) } : files;
 }
 
@@ -324,6 +329,11 @@ export function renderSieve(s: MailstackSettings): RenderedFiles {
  * Sieve only sees the clear outer headers once the gateway has encrypted a message; X-Spam is
  * one of them, and any copy that came from outside was removed by rspamd before it wrote ours.
  */
+function junkRule(): string[] {
+  return ['if header :is "X-Spam" "Yes" {', '  fileinto :create "Junk";', '  stop;', '}'];
+}
+
+/** The junk / not-junk reports when an IMAP client moves a message in or out of Junk. */
 function defenceSieve(s: MailstackSettings): RenderedFiles {
   const storage = `127.0.0.1:${s.ports.rspamdFuzzy}`;
   return {
@@ -339,26 +349,13 @@ function defenceSieve(s: MailstackSettings): RenderedFiles {
       `pipe :copy "${REPORT_PROGRAM}" ["not-junk", "${storage}"];`,
     ]),
     [path.join('bin', REPORT_PROGRAM)]: { content: reportProgram(), mode: 0o755 },
-    [JUNK_SCRIPT]: {
-      content: [
-        '# Rendered by giroflee: do not edit, re-render instead.',
-        'require ["fileinto", "mailbox"];',
-        'if header :is "X-Spam" "Yes" {',
-        '  fileinto :create "Junk";',
-        '  stop;',
-        '}',
-        '',
-      ].join('\n'),
-      mode: 0o644,
-    },
   };
 }
 
-/** Junk filing at delivery; junk reports when an IMAP client moves a message in or out of Junk. */
+/** Junk reports when an IMAP client moves a message in or out of Junk. */
 function defencePlugin(s: MailstackSettings): string[] {
   const dir = s.paths.sieveDir;
   return [
-    `  sieve_before2 = ${path.join(dir, JUNK_SCRIPT)}`,
     '  sieve_plugins = sieve_imapsieve sieve_extprograms',
     '  sieve_global_extensions = +vnd.dovecot.pipe +vnd.dovecot.environment',
     `  sieve_pipe_bin_dir = ${path.join(dir, 'bin')}`,

@@ -36,9 +36,9 @@ describe('giroflee mta render', () => {
       expect.arrayContaining([
         path.join(out, 'postfix', 'main.cf'),
         path.join(out, 'dovecot', 'dovecot.conf'),
-        // Dovecot's global scripts (deduplication first) and the defence's rspamd files.
-        path.join(out, 'sieve', 'dedup.sieve'),
-        path.join(out, 'sieve', 'junk.sieve'),
+        // Dovecot's global scripts and the defence's rspamd files.
+        path.join(out, 'sieve', 'delivery.sieve'),
+        path.join(out, 'sieve', 'report-junk.sieve'),
         path.join(out, 'rspamd', 'local.d', 'milter_headers.conf'),
         path.join(out, 'rspamd', 'override.d', 'worker-fuzzy.inc'),
       ]),

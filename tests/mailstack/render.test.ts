@@ -65,6 +65,18 @@ function parse(s: MailstackSettings) {
   return { main, master, dovecot };
 }
 
+/** The script compiles with Debian's Pigeonhole. */
+function expectCompiles(script: string) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'giroflee-sieve-'));
+  try {
+    fs.writeFileSync(path.join(dir, 'delivery.sieve'), script);
+    execFileSync('sievec', [path.join(dir, 'delivery.sieve')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    expect(fs.existsSync(path.join(dir, 'delivery.svbin'))).toBe(true);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe('mail stack configuration', () => {
   it('renders a private stack: loopback only, no DNS, no chroot, gateways in the path', () => {
     const { main, master, dovecot } = parse(base('/srv/stack'));
@@ -95,19 +107,12 @@ describe('mail stack configuration', () => {
     const { main, master, dovecot } = parse(s);
     expect(main).toContain('enable_long_queue_ids = yes');
     expect(master).toMatch(/^inbound\s+unix\s.*\slmtp -o lmtp_send_xforward_command=yes$/m);
-    expect(dovecot).toContain('sieve_before = /srv/stack/sieve/dedup.sieve');
-    const script = renderSieve(s)['dedup.sieve'].content;
+    expect(dovecot).toContain('sieve_before = /srv/stack/sieve/delivery.sieve');
+    const script = renderSieve(s)['delivery.sieve'].content;
     expect(script).toContain('require ["duplicate"];');
     expect(script).toMatch(/if duplicate :header "X-Giroflee-Delivery" [^{]*\{\s*discard;\s*stop;\s*\}/);
-    // The script compiles with Debian's Pigeonhole.
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'giroflee-sieve-'));
-    try {
-      fs.writeFileSync(path.join(dir, 'dedup.sieve'), script);
-      execFileSync('sievec', [path.join(dir, 'dedup.sieve')], { stdio: ['ignore', 'pipe', 'pipe'] });
-      expect(fs.existsSync(path.join(dir, 'dedup.svbin'))).toBe(true);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    expect(script).not.toContain('Junk');
+    expectCompiles(script);
   });
 
   it("asks giroflee's sending policy at submission's DATA, and defers when it cannot", () => {
@@ -166,8 +171,12 @@ describe('mail stack configuration', () => {
     expect(submissionLine).toContain('smtpd_milters=inet:127.0.0.1:10027 ');
     expect(submissionLine).not.toContain(':11332');
     // Duplicates are discarded first, then junk is filed.
-    expect(dovecot).toContain('sieve_before = /srv/stack/sieve/dedup.sieve');
-    expect(dovecot).toContain('sieve_before2 = /srv/stack/sieve/junk.sieve');
+    expect(dovecot).toContain('sieve_before = /srv/stack/sieve/delivery.sieve');
+    expect(dovecot).not.toContain('sieve_before2');
+    const script = renderSieve(s)['delivery.sieve'].content;
+    expect(script.indexOf('if duplicate')).toBeLessThan(script.indexOf('if header :is "X-Spam" "Yes"'));
+    expect(script).toMatch(/if header :is "X-Spam" "Yes" \{\s*fileinto :create "Junk";\s*stop;\s*\}/);
+    expectCompiles(script);
     expect(dovecot).toContain('imapsieve_mailbox1_name = Junk');
     const rspamd = renderRspamd(s);
     expect(rspamd['local.d/options.inc'].content).toContain('nameserver = ["127.0.0.1:5353"]');
