@@ -331,6 +331,37 @@ export async function deleteMessages(
 }
 
 /**
+ * Empties the Trash or the Junk folder for good (RFC 3501 §6.4.3). `messages` is how many the
+ * owner was told would go: if the folder holds another number now (mail arrived in Junk since),
+ * nothing is deleted and she is asked to look again.
+ */
+export async function emptyFolder(
+  client: ImapFlow,
+  path: string,
+  messages: number,
+): Promise<{ deleted: number }> {
+  const folder = (await client.list()).find((f) => f.path === path);
+  if (!folder) throw errors.notFound();
+  if (folder.specialUse !== '\\Trash' && folder.specialUse !== '\\Junk') {
+    throw errors.conflict('not_emptiable', {
+      fr: 'Seuls la corbeille et le dossier des indésirables se vident ainsi.',
+      en: 'Only the Trash and the Junk folder can be emptied this way.',
+    });
+  }
+  return inFolder(client, path, async () => {
+    const exists = client.mailbox ? client.mailbox.exists : 0;
+    if (exists !== messages) {
+      throw errors.conflict('folder_changed', {
+        fr: `Le dossier contient maintenant ${exists} message(s) : vérifiez-le, puis videz-le à nouveau.`,
+        en: `The folder now holds ${exists} message(s): look at it, then empty it again.`,
+      });
+    }
+    if (exists > 0) await client.messageDelete('1:*');
+    return { deleted: exists };
+  });
+}
+
+/**
  * Messages of the selected folder that answer or follow any of `messageIds` (In-Reply-To or
  * References), for the conversation view to include the mailbox's own replies from Sent.
  */

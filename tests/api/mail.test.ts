@@ -581,4 +581,53 @@ describe('/api/v1/mail', () => {
     },
     REAL_STACK_TEST_MS,
   );
+  it('empties the Trash for good, only of the count the owner confirmed, and no other folder', async () => {
+    const imap = await openImap(
+      { host: '127.0.0.1', port: stack.ports.imap },
+      await webmailMasterCredentials(app.ctx),
+      box.address,
+    );
+    try {
+      for (const n of [1, 2]) await imap.append('Trash', `Subject: jeté ${n}\r\n\r\nÀ jeter.\r\n`);
+    } finally {
+      await logoutOrClose(imap);
+    }
+    const folders = async () =>
+      (await app.client.request('GET', `${base()}/folders`, { as: owner })).body.folders as Array<{
+        path: string;
+        specialUse: string | null;
+        messages: number;
+      }>;
+    const inTrash = (await folders()).find((f) => f.specialUse === '\\Trash')!;
+    expect(inTrash.messages).toBeGreaterThanOrEqual(2);
+    // Told one count, the folder holds another: nothing goes.
+    const stale = await app.client.request('POST', `${folder(inTrash.path)}/empty`, {
+      as: owner,
+      body: { messages: inTrash.messages - 1 },
+    });
+    expect(stale.status).toBe(409);
+    expect(stale.body.error.code).toBe('folder_changed');
+    expect((await folders()).find((f) => f.path === inTrash.path)!.messages).toBe(inTrash.messages);
+    const emptied = await app.client.request('POST', `${folder(inTrash.path)}/empty`, {
+      as: owner,
+      body: { messages: inTrash.messages },
+    });
+    expect(emptied.status).toBe(200);
+    expect(emptied.body).toEqual({ deleted: inTrash.messages });
+    expect((await folders()).find((f) => f.path === inTrash.path)!.messages).toBe(0);
+    const inbox = await app.client.request('POST', `${folder('INBOX')}/empty`, {
+      as: owner,
+      body: { messages: await inboxCount() },
+    });
+    expect(inbox.status).toBe(409);
+    expect(inbox.body.error.code).toBe('not_emptiable');
+    expect(
+      (
+        await app.client.request('POST', `${folder('Nulle part')}/empty`, {
+          as: owner,
+          body: { messages: 0 },
+        })
+      ).status,
+    ).toBe(404);
+  });
 });

@@ -12,6 +12,7 @@ import {
   createFolder,
   deleteFolder,
   deleteMessages,
+  emptyFolder,
   inFolder,
   listFolders,
   listPage,
@@ -353,6 +354,21 @@ export function mountMail(router: Router, app: AppContext): void {
         ),
       ),
     }),
+  });
+
+  defineRoute(router, app, {
+    method: 'post',
+    transaction: false,
+    path: '/mail/:address/folders/:folder/empty',
+    summary:
+      'Webmail: empty the Trash or the Junk folder for good; `messages` is the count the owner confirmed (409 folder_changed when it differs)',
+    tags: ['mail'],
+    rateLimit: limit,
+    params: folderParams,
+    body: z.strictObject({ messages: z.number().int().min(0) }),
+    status: 200,
+    handler: async ({ ctx, params, body }) =>
+      imap(ctx, params.address, (client) => emptyFolder(client, params.folder, body.messages)),
   });
 
   defineRoute(router, app, {

@@ -1,6 +1,8 @@
 import { lazy } from 'preact-iso';
 import { defineArea } from '../shell/areas';
 
+const Mailbox = lazy(() => import('./screens/mailbox'));
+
 /** The webmail, for mailbox owners. */
 export default defineArea({
   id: 'mail',
@@ -13,9 +15,9 @@ export default defineArea({
     en: () => import('./i18n/en.json'),
   },
   routes: [
-    { path: '/', component: lazy(() => import('./screens/mailbox')) },
-    { path: '/f/:folder', component: lazy(() => import('./screens/mailbox')) },
-    { path: '/f/:folder/:uid', component: lazy(() => import('./screens/mailbox')) },
+    // One mailbox screen for a folder and its messages: opening one keeps the list as it was.
+    { path: '/', component: Mailbox, key: 'mailbox' },
+    { path: '/f/:folder/:uid?', component: Mailbox, key: 'mailbox' },
     { path: '/compose', component: lazy(() => import('./screens/compose')) },
     { path: '/settings', component: lazy(() => import('./screens/settings')) },
   ],

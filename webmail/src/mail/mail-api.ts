@@ -36,6 +36,13 @@ export interface Page {
   uidValidity: string;
 }
 
+/** What changed in a folder since a modseq (CONDSTORE / QRESYNC). */
+export interface Changes {
+  highestModseq: string | null;
+  changed: Array<{ uid: number; flags: string[] }>;
+  vanished: number[];
+}
+
 export interface Identity {
   address: string;
   name: string;
@@ -120,12 +127,19 @@ export const accountApi = {
 
 export const mailApi = {
   folders: (address: string) => api<{ folders: Folder[] }>('GET', `${base(address)}/folders`),
+  createFolder: (address: string, path: string) =>
+    api<{ path: string }>('POST', `${base(address)}/folders`, { body: { path } }),
+  renameFolder: (address: string, folder: string, path: string) =>
+    api<{ path: string }>('PATCH', folderPath(address, folder), { body: { path } }),
+  deleteFolder: (address: string, folder: string) => api('DELETE', folderPath(address, folder)),
   page: (address: string, folder: string, q: { anchor?: number | null; q?: string; limit?: number } = {}) => {
     const query = new URLSearchParams({ limit: String(q.limit ?? 50) });
     if (q.anchor) query.set('anchor', String(q.anchor));
     if (q.q) query.set('q', q.q);
     return api<Page>('GET', `${folderPath(address, folder)}/messages?${query}`);
   },
+  changes: (address: string, folder: string, since: string) =>
+    api<Changes>('GET', `${folderPath(address, folder)}/changes?since=${encodeURIComponent(since)}`),
   summaries: (address: string, folder: string, uids: number[]) =>
     api<{ messages: Summary[] }>('GET', `${folderPath(address, folder)}/messages?uids=${uids.join(',')}`),
   related: (address: string, folder: string, messageIds: string[]) =>
@@ -141,6 +155,9 @@ export const mailApi = {
     api<{ result: 'trash' | 'expunged' }>('POST', `${folderPath(address, folder)}/delete`, {
       body: { uids, permanent },
     }),
+  /** The Trash or Junk emptied for good; `messages` is the count the owner confirmed. */
+  empty: (address: string, folder: string, messages: number) =>
+    api<{ deleted: number }>('POST', `${folderPath(address, folder)}/empty`, { body: { messages } }),
   append: (address: string, folder: string, raw: Uint8Array, flags: string[], replace?: number | null) => {
     const query = new URLSearchParams({ flags: flags.join(',') });
     if (replace) query.set('replace', String(replace));

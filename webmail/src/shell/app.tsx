@@ -201,7 +201,7 @@ function AreaView(props: { area: Area }) {
       <ErrorBoundary>
         <Router>
           {props.area.routes.map((route) => (
-            <Route key={route.path} path={route.path} component={route.component} />
+            <Route key={route.key ?? route.path} path={route.path} component={route.component} />
           ))}
           <Route default component={NotFoundScreen} home={props.area.base} />
         </Router>

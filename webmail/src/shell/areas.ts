@@ -8,6 +8,11 @@ export interface AreaRoute {
   // Screens are lazy (preact-iso's lazy()), so each area's code loads only for those who use it.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   component: AnyComponent<any>;
+  /**
+   * Routes with the same key keep one instance of their screen when the URL moves between them
+   * (a folder and a message in it: the list, scrolled and paged, stays). The path by default.
+   */
+  key?: string;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { useLocation, useRoute } from 'preact-iso';
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { announce } from '../../shell/announce';
 import { describeError } from '../../shell/errors';
 import { useI18n } from '../../shell/i18n';
@@ -9,15 +9,17 @@ import { Screen } from '../../ui/screen';
 import { crypto, CryptoError } from '../crypto/client';
 import type { OpenedMessage } from '../crypto/protocol';
 import { mailApi, type Folder, type Summary } from '../mail-api';
-import { onMoved } from '../moved';
+import { notifyMoved, onMoved } from '../moved';
 import { loadPreferences, updatePreferences } from '../preferences';
 import { groupThreads } from '../threads';
 import { MessageFrame } from '../reading/message-frame';
 import { sanitiseMail } from '../reading/sanitize';
+import { EmptyFolder } from '../ui/empty-folder';
 import { DeleteButton, JunkButton } from '../ui/move-buttons';
 import { followingSearch, MailSearch, useIndexProgress } from '../ui/search';
 import { Shortcuts } from '../ui/shortcuts';
 import { Unlocked } from '../ui/unlock';
+import { WindowedList } from '../ui/windowed-list';
 
 const VIEW = 'giroflee.mail.view';
 function storedView(): string | null {
@@ -75,6 +77,10 @@ function deletable(special: string | null | undefined): boolean {
   return special !== undefined && special !== '\\Trash';
 }
 
+/** The first page is small, to show soon; the next ones larger, for fewer round trips on a long scroll. */
+const FIRST_PAGE = 50;
+const NEXT_PAGE = 200;
+
 function MessageList(props: {
   address: string;
   folder: string;
@@ -85,26 +91,69 @@ function MessageList(props: {
   const [messages, setMessages] = useState<Summary[] | null>(null);
   const [checked, setChecked] = useState<Set<number>>(() => new Set());
   const [next, setNext] = useState<number | null>(null);
+  const [total, setTotal] = useState(0);
   const [more, setMore] = useState(false);
   const [error, setError] = useState('');
+  /** The folder's HIGHESTMODSEQ the list reflects: what the push's changes are asked since. */
+  const modseq = useRef<string | null>(null);
+  const loading = useRef(false);
+  /** UIDs known gone: this page's own moves are reported again by the push's changes. */
+  const dropped = useRef(new Set<number>());
   useEffect(() => {
     setMessages(null);
     setChecked(new Set());
-    mailApi.page(props.address, props.folder).then(
+    modseq.current = null;
+    dropped.current = new Set();
+    mailApi.page(props.address, props.folder, { limit: FIRST_PAGE }).then(
       (p) => {
+        modseq.current = p.highestModseq;
         setMessages(p.messages);
         setNext(p.next);
+        setTotal(p.total);
       },
       (e) => setError(describeError(e)),
     );
   }, [props.address, props.folder]);
 
-  // New mail, pushed by the server (SSE fed by IMAP IDLE): added on top and announced.
+  const drop = (uids: number[]) => {
+    const gone = new Set(uids.filter((uid) => !dropped.current.has(uid)));
+    if (gone.size === 0) return;
+    for (const uid of gone) dropped.current.add(uid);
+    setTotal((n) => Math.max(0, n - gone.size));
+    setMessages((current) => current && current.filter((m) => !gone.has(m.uid)));
+    setChecked((current) => new Set([...current].filter((uid) => !gone.has(uid))));
+  };
+
+  /**
+   * What another client did since the list was read (RFC 7162): messages expunged or moved away
+   * (VANISHED) leave the list, flags changed (read, unread) are shown.
+   */
+  const catchUp = async () => {
+    const since = modseq.current;
+    if (since === null) return;
+    const c = await mailApi.changes(props.address, props.folder, since);
+    if (modseq.current !== since) return;
+    modseq.current = c.highestModseq;
+    drop(c.vanished);
+    const flags = new Map(c.changed.map((x) => [x.uid, x.flags]));
+    if (flags.size === 0) return;
+    setMessages(
+      (current) =>
+        current &&
+        current.map((m) => {
+          const f = flags.get(m.uid);
+          return f && f.join(' ') !== m.flags.join(' ') ? { ...m, flags: f } : m;
+        }),
+    );
+  };
+
+  // New mail, pushed by the server (SSE fed by IMAP IDLE): added on top and announced; what
+  // another client removed or marked, caught up with.
   useEffect(() => {
     const source = new EventSource(mailApi.eventsUrl(props.address, props.folder));
     let known: number | null = null;
     source.addEventListener('folder', (event) => {
-      const state = JSON.parse((event as MessageEvent<string>).data) as { messages: number };
+      const state = JSON.parse((event as MessageEvent<string>).data) as { messages: number; modseq: string };
       const first = known === null;
       const arrived = first ? 0 : state.messages - known!;
       known = state.messages;
@@ -112,14 +161,16 @@ function MessageList(props: {
       if (first || arrived > 0) {
         void crypto('indexFolder', { address: props.address, folder: props.folder }).catch(() => undefined);
       }
+      if (modseq.current !== null && state.modseq !== modseq.current) void catchUp().catch(() => undefined);
       if (arrived <= 0) return;
-      void mailApi.page(props.address, props.folder).then((p) => {
+      void mailApi.page(props.address, props.folder, { limit: FIRST_PAGE }).then((p) => {
         setMessages((current) => {
           const have = new Set((current ?? []).map((m) => m.uid));
           const fresh = p.messages.filter((m) => !have.has(m.uid));
           if (fresh.length) announce(t('mail:list.arrived', { count: fresh.length }));
           return [...fresh, ...(current ?? [])];
         });
+        setTotal(p.total);
       });
     });
     return () => source.close();
@@ -128,28 +179,45 @@ function MessageList(props: {
   useEffect(
     () =>
       onMoved((folder, uids) => {
-        if (folder !== props.folder) return;
-        const gone = new Set(uids);
-        setMessages((current) => current && current.filter((m) => !gone.has(m.uid)));
-        setChecked((current) => new Set([...current].filter((uid) => !gone.has(uid))));
+        if (folder === props.folder) drop(uids);
       }),
     [props.folder],
   );
 
-  /** Anchored paging: the next page starts below the last UID shown, whatever arrived since. */
-  const loadMore = async () => {
-    if (!next) return;
+  /**
+   * Anchored paging: the next page starts below the last UID shown, whatever arrived since. Asked
+   * for as the scroll nears the end (quietly), or by the button (announced).
+   */
+  const loadMore = async (quiet: boolean) => {
+    if (!next || loading.current) return;
+    loading.current = true;
     setMore(true);
     try {
-      const p = await mailApi.page(props.address, props.folder, { anchor: next });
-      setMessages((current) => [...(current ?? []), ...p.messages]);
+      const p = await mailApi.page(props.address, props.folder, { anchor: next, limit: NEXT_PAGE });
+      setMessages((current) => {
+        const have = new Set((current ?? []).map((m) => m.uid));
+        return [...(current ?? []), ...p.messages.filter((m) => !have.has(m.uid))];
+      });
       setNext(p.next);
-      announce(t('mail:list.loaded', { count: p.messages.length }));
+      setTotal(p.total);
+      if (!quiet) announce(t('mail:list.loaded', { count: p.messages.length }));
     } catch (e) {
       setError(describeError(e));
     } finally {
+      loading.current = false;
       setMore(false);
     }
+  };
+
+  const emptied = () => {
+    for (const m of messages ?? []) dropped.current.add(m.uid);
+    setMessages([]);
+    setChecked(new Set());
+    setNext(null);
+    setTotal(0);
+    // The folders' counts are read again; focus goes to the list, the button having left with it.
+    notifyMoved(props.folder, []);
+    document.querySelector<HTMLElement>('.mail-list-pane')?.focus();
   };
 
   const [conversations, setConversations] = useState(() => storedView() !== 'flat');
@@ -165,7 +233,15 @@ function MessageList(props: {
     storeView(conversations ? 'flat' : 'threads');
   };
 
-  const date = new Intl.DateTimeFormat(language, { dateStyle: 'short', timeStyle: 'short' });
+  const date = useMemo(
+    () => new Intl.DateTimeFormat(language, { dateStyle: 'short', timeStyle: 'short' }),
+    [language],
+  );
+  const current = useMemo(
+    () =>
+      props.selected ? threads.findIndex((th) => th.messages.some((m) => m.uid === props.selected)) : -1,
+    [threads, props.selected],
+  );
   if (error) return <Alert kind="error">{error}</Alert>;
   if (!messages) return <p aria-busy="true">{t('shell:app.loading')}</p>;
   if (messages.length === 0) return <p>{t('mail:list.empty')}</p>;
@@ -177,12 +253,23 @@ function MessageList(props: {
     }
     setChecked(next);
   };
+  // Every message is a row of its own in the flat list; conversations are counted once all are in.
+  const setSize = !next ? threads.length : conversations ? -1 : Math.max(total, threads.length);
   return (
     <>
       <div class="mail-toolbar">
         <button type="button" class="button button-quiet" aria-pressed={conversations} onClick={switchView}>
           {t('mail:list.conversations')}
         </button>
+        {(props.special === '\\Trash' || props.special === '\\Junk') && (
+          <EmptyFolder
+            address={props.address}
+            folder={props.folder}
+            kind={props.special === '\\Trash' ? 'trash' : 'junk'}
+            count={total}
+            onEmptied={emptied}
+          />
+        )}
         {checked.size > 0 && (junkable(props.special) || deletable(props.special)) && (
           <>
             <span class="mail-toolbar-count">{t('mail:junk.selected', { count: checked.size })}</span>
@@ -200,8 +287,15 @@ function MessageList(props: {
           </>
         )}
       </div>
-      <ul class="mail-list" aria-label={t('mail:list.label')}>
-        {threads.map(({ key, messages: inThread }) => {
+      <WindowedList
+        items={threads}
+        itemKey={(th) => th.key}
+        label={t('mail:list.label')}
+        setSize={setSize}
+        current={current}
+        onNearEnd={() => void loadMore(true)}
+        rowClass={(th) => (th.messages.some((x) => !x.flags.includes('\\Seen')) ? 'unread' : undefined)}
+        row={({ messages: inThread }) => {
           const m = inThread[0];
           const unread = inThread.some((x) => !x.flags.includes('\\Seen'));
           const from = m.from[0]?.name || m.from[0]?.address || t('mail:list.noSender');
@@ -209,7 +303,7 @@ function MessageList(props: {
             m.subject === '...' ? t('mail:list.protected') : m.subject || t('mail:list.noSubject');
           const uids = inThread.map((x) => x.uid);
           return (
-            <li key={key} class={unread ? 'unread' : undefined}>
+            <>
               <input
                 type="checkbox"
                 class="mail-select"
@@ -231,13 +325,18 @@ function MessageList(props: {
                 )}
                 <time dateTime={m.date}>{date.format(new Date(m.date))}</time>
               </a>
-            </li>
+            </>
           );
-        })}
-      </ul>
+        }}
+      />
       {next && (
         <p>
-          <button type="button" class="button button-quiet" disabled={more} onClick={() => void loadMore()}>
+          <button
+            type="button"
+            class="button button-quiet"
+            disabled={more}
+            onClick={() => void loadMore(false)}
+          >
             {more ? t('shell:app.loading') : t('mail:list.more')}
           </button>
         </p>
@@ -581,6 +680,7 @@ function ListPane(props: {
       />
       {!searching && (
         <MessageList
+          key={props.folder}
           address={props.address}
           folder={props.folder}
           special={props.special}

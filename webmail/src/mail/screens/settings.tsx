@@ -244,6 +244,176 @@ function QuotaSection(props: { address: string }) {
   );
 }
 
+/**
+ * The owner's own folders: create, rename, delete (saying first how many messages go with it).
+ * The mailbox's structure (inbox, sent, drafts, trash, junk) is not offered: the server refuses it.
+ */
+function FoldersSection(props: { address: string }) {
+  const { t } = useI18n();
+  const folders = useLoaded(() => mailApi.folders(props.address), [props.address]);
+  const [name, setName] = useState('');
+  const [nameError, setNameError] = useState<string | undefined>();
+  const [error, setError] = useState('');
+  const [busy, setBusy] = useState(false);
+  /** The folder being renamed, and its new name as typed. */
+  const [renaming, setRenaming] = useState<{ path: string; name: string } | null>(null);
+  const [deleting, setDeleting] = useState<Folder | null>(null);
+  const own = (folders.value?.folders ?? []).filter((f) => !f.specialUse && f.path.toUpperCase() !== 'INBOX');
+
+  const act = async (work: () => Promise<unknown>, done: string, focus: string) => {
+    if (busy) return false;
+    setBusy(true);
+    setError('');
+    try {
+      await work();
+      announce(done);
+      await folders.reload();
+      requestAnimationFrame(() => document.getElementById(focus)?.focus());
+      return true;
+    } catch (e) {
+      setError(describeError(e));
+      return false;
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const create = async (event: Event) => {
+    event.preventDefault();
+    const path = name.trim();
+    if (!path) {
+      setNameError(t('mail:settings.folders.nameMissing'));
+      document.getElementById('folder-new-name')?.focus();
+      return;
+    }
+    setNameError(undefined);
+    if (
+      await act(
+        () => mailApi.createFolder(props.address, path),
+        t('mail:settings.folders.created', { name: path }),
+        'folder-new-name',
+      )
+    )
+      setName('');
+  };
+  const rename = async (event: Event) => {
+    event.preventDefault();
+    if (!renaming || !renaming.name.trim()) return;
+    const to = renaming.name.trim();
+    if (
+      await act(
+        () => mailApi.renameFolder(props.address, renaming.path, to),
+        t('mail:settings.folders.renamed', { name: to }),
+        'settings-folders',
+      )
+    )
+      setRenaming(null);
+  };
+  const remove = async (f: Folder) => {
+    if (
+      await act(
+        () => mailApi.deleteFolder(props.address, f.path),
+        t('mail:settings.folders.deleted', { name: f.name }),
+        'settings-folders',
+      )
+    )
+      setDeleting(null);
+  };
+
+  return (
+    <Section id="settings-folders" title={t('mail:settings.folders.title')}>
+      {error && <Alert kind="error">{error}</Alert>}
+      {!folders.value ? (
+        <Loading error={folders.error} />
+      ) : own.length === 0 ? (
+        <p>{t('mail:settings.folders.none')}</p>
+      ) : (
+        <ul class="app-passwords">
+          {own.map((f) => (
+            <li key={f.path}>
+              {renaming?.path === f.path ? (
+                <form class="form" onSubmit={rename} noValidate aria-busy={busy}>
+                  <TextField
+                    id="folder-rename"
+                    label={t('mail:settings.folders.newName', { name: f.path })}
+                    value={renaming.name}
+                    onValue={(v) => setRenaming({ path: f.path, name: v })}
+                    maxLength={200}
+                  />
+                  <button type="submit" class="button" disabled={busy}>
+                    {t('mail:settings.folders.renameSave')}
+                  </button>{' '}
+                  <button type="button" class="button button-quiet" onClick={() => setRenaming(null)}>
+                    {t('mail:empty.cancel')}
+                  </button>
+                </form>
+              ) : deleting?.path === f.path ? (
+                <div class="alert alert-info" role="group" aria-labelledby="folder-delete-question">
+                  <p id="folder-delete-question">
+                    {t('mail:settings.folders.deleteConfirm', { name: f.path, count: f.messages })}
+                  </p>
+                  <button type="button" class="button" disabled={busy} onClick={() => void remove(f)}>
+                    {t('mail:settings.folders.deleteGo', { name: f.path })}
+                  </button>{' '}
+                  <button
+                    id="folder-delete-cancel"
+                    type="button"
+                    class="button button-quiet"
+                    onClick={() => setDeleting(null)}
+                  >
+                    {t('mail:empty.cancel')}
+                  </button>
+                </div>
+              ) : (
+                <>
+                  <strong>{f.path}</strong> {t('mail:settings.folders.count', { count: f.messages })}{' '}
+                  <button
+                    type="button"
+                    class="button button-quiet"
+                    onClick={() => {
+                      setDeleting(null);
+                      setRenaming({ path: f.path, name: f.path });
+                      requestAnimationFrame(() => document.getElementById('folder-rename')?.focus());
+                    }}
+                  >
+                    {t('mail:settings.folders.rename', { name: f.path })}
+                  </button>{' '}
+                  <button
+                    type="button"
+                    class="button button-quiet"
+                    onClick={() => {
+                      setRenaming(null);
+                      setDeleting(f);
+                      // "Cancel" first, the safe answer.
+                      requestAnimationFrame(() => document.getElementById('folder-delete-cancel')?.focus());
+                    }}
+                  >
+                    {t('mail:settings.folders.delete', { name: f.path })}
+                  </button>
+                </>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+      <form class="form" onSubmit={create} noValidate aria-busy={busy}>
+        <TextField
+          id="folder-new-name"
+          label={t('mail:settings.folders.name')}
+          hint={t('mail:settings.folders.nameHint')}
+          value={name}
+          onValue={setName}
+          maxLength={200}
+          error={nameError}
+        />
+        <button type="submit" class="button" disabled={busy}>
+          {t('mail:settings.folders.create')}
+        </button>
+      </form>
+    </Section>
+  );
+}
+
 function AppPasswordsSection(props: { address: string }) {
   const { t, language } = useI18n();
   const list = useLoaded(() => accountApi.appPasswords(props.address), [props.address]);
@@ -703,6 +873,7 @@ export default function SettingsScreen() {
           <Loading error={settings.error} />
         )}
         <QuotaSection address={address} />
+        <FoldersSection address={address} />
         <AppPasswordsSection address={address} />
         <SieveSections address={address} />
       </Screen>
