@@ -46,7 +46,7 @@ import {
   startSenderDns,
   type MessageCase,
 } from '../lib/inbound-sender';
-import { machineLine } from '../lib/stats';
+import { machineLine, median } from '../lib/stats';
 
 const CASES = messageCases(process.env.BENCH_SIZES_KB ?? '10,100,1024,1024a');
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 300);
@@ -236,11 +236,6 @@ async function scanAll(
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
   return { digests, score };
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error('run as root: rspamd is started by the bench');

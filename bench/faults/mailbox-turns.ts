@@ -28,7 +28,7 @@ import { dovecotPidFile, postfixPidFile } from '../../src/mailstack/processes';
 import { startMailstack } from '../../src/mailstack/start-mailstack';
 import { machineBusySeconds, pidFromFile, treeCpuSeconds } from '../lib/cpu';
 import { smtpSource } from '../lib/inbound-sender';
-import { machineLine } from '../lib/stats';
+import { machineLine, median, spread } from '../lib/stats';
 import { trackedIdCount } from './dedup-tracking';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -234,15 +234,6 @@ async function main(): Promise<void> {
     await cleanUp();
   }
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-const spread = (xs: number[], digits: number) =>
-  xs.length > 1
-    ? `${median(xs).toFixed(digits)} (${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)})`
-    : xs[0].toFixed(digits);
 
 function report(results: Map<string, Sample[]>, startLoad: string, wall: number): string {
   const lines = [

@@ -49,7 +49,7 @@ import {
   treeCpuSeconds,
 } from '../lib/cpu';
 import { caseSender, messageCases, startSenderDns, type MessageCase } from '../lib/inbound-sender';
-import { machineLine } from '../lib/stats';
+import { machineLine, median, spread } from '../lib/stats';
 import { startLeanStack } from './lean-stack';
 
 const QUICK = process.argv.includes('--quick');
@@ -289,14 +289,6 @@ async function measure(
   return { rate: count / seconds, seconds, cpu, gatewayCalls };
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-const spread = (xs: number[], digits: number) =>
-  xs.length > 1
-    ? `${median(xs).toFixed(digits)} (${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)})`
-    : xs[0].toFixed(digits);
 const loadAverage = () =>
   os
     .loadavg()

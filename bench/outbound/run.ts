@@ -35,7 +35,7 @@ import { createRelaySchema } from '../../src/relay/relay-input';
 import { insertRelay } from '../../src/relay/relays';
 import { RelayTransports, type RelayTarget } from '../../src/relay/relay-transport';
 import { pidFromFile, treeCpuSeconds } from '../lib/cpu';
-import { machineLine } from '../lib/stats';
+import { machineLine, median, spread } from '../lib/stats';
 import { startOutboundPostfix } from './outbound-postfix';
 
 const run = promisify(execFile);
@@ -198,15 +198,6 @@ async function peakMemory(sinkPort: number, bytes: number): Promise<number> {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-const spread = (xs: number[], digits: number) =>
-  xs.length > 1
-    ? `${median(xs).toFixed(digits)} (${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)})`
-    : xs[0].toFixed(digits);
 
 /**
  * Part 1: Postfix → sink against Postfix → outbound gateway → sink, interleaved rounds. The
