@@ -8,7 +8,7 @@ import { logoutOrClose, openImap } from '../../src/mail/imap-pool';
 import { webmailOf } from '../../src/mail/webmail-service';
 import { useTestApp } from '../support/app';
 import { makeAccount, makeAlias, makeCollective, makeDomain, makeMailbox } from '../support/factories';
-import { startTestMailstack, type TestMailstack } from '../support/mailstack';
+import { startTestMailstack, type TestMailstack, webmailThrough } from '../support/mailstack';
 import { REAL_STACK_TEST_MS, waitUntil } from '../support/wait-until';
 import { provisionMailboxKeys } from '../../src/encryption/mailbox-keys';
 import { wkdHash } from '../../src/encryption/wkd';
@@ -30,11 +30,7 @@ describe('/api/v1/mail', () => {
         masterUser: await webmailMasterCredentials(ctx),
         relayhost: { host: '127.0.0.1', port: remote.port },
       });
-      ctx.config.webmail = {
-        imap: { host: '127.0.0.1', port: stack.ports.imap },
-        submission: { host: '127.0.0.1', port: stack.ports.submission },
-        idleMs: 60_000,
-      };
+      ctx.config.webmail = { ...webmailThrough(stack, ctx.config.webmail), idleMs: 60_000 };
       return async () => {
         await stack.stop();
         await remote.stop();

@@ -14,7 +14,7 @@ import { rr, startFixtureDns } from '../dns/fixture-dns';
 import { createTestContext, TestContext } from '../support/context';
 import { startTestApp, type TestClient } from '../support/http';
 import { makeCollective, makeDomain, makeMailbox, TEST_PASSWORD } from '../support/factories';
-import { startEncryptingMailstack, TestMailstack } from '../support/mailstack';
+import { startEncryptingMailstack, TestMailstack, webmailThrough } from '../support/mailstack';
 import { REAL_STACK_TEST_MS, WAIT_MS, waitUntil } from '../support/wait-until';
 
 jest.setTimeout(REAL_STACK_TEST_MS);
@@ -75,11 +75,7 @@ describe('inbound defence (rspamd) on the real stack', () => {
       // The webmail's IMAP proxy, for the junk button.
       masterUser: await webmailMasterCredentials(ctx),
     }));
-    ctx.config.webmail = {
-      imap: { host: '127.0.0.1', port: stack.ports.imap },
-      submission: { host: '127.0.0.1', port: stack.ports.submission },
-      idleMs: 60_000,
-    };
+    ctx.config.webmail = { ...webmailThrough(stack, ctx.config.webmail), idleMs: 60_000 };
     api = await startTestApp(ctx);
     const c = await makeCollective(ctx);
     domain = await makeDomain(ctx, { collectiveId: c.id });

@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { WebmailSettings } from '../../src/config';
 import type { Db } from '../../src/db/knex';
 import {
   startLmtpGateway,
@@ -17,6 +18,13 @@ import { waitUntil } from './wait-until';
 export const freePorts = freeLoopbackPorts;
 
 export type TestMailstack = RunningMailstack;
+
+/** The webmail's settings with its IMAP and submission pointed at a test stack. */
+export const webmailThrough = (stack: TestMailstack, webmail: WebmailSettings): WebmailSettings => ({
+  ...webmail,
+  imap: { host: '127.0.0.1', port: stack.ports.imap },
+  submission: { host: '127.0.0.1', port: stack.ports.submission },
+});
 
 /**
  * A private Postfix + Dovecot on free loopback ports and a temporary folder, reading the test

@@ -6,7 +6,7 @@ import type { Page } from 'playwright-core';
 import { provisionMailboxKeys } from '../../src/encryption/mailbox-keys';
 import { webmailMasterCredentials } from '../../src/mailstack/master-user';
 import { makeCollective, makeDomain, makeMailbox, TEST_PASSWORD } from '../support/factories';
-import { startTestMailstack, type TestMailstack } from '../support/mailstack';
+import { startTestMailstack, type TestMailstack, webmailThrough } from '../support/mailstack';
 import { waitUntil } from '../support/wait-until';
 import { expectAccessible } from './support/axe';
 import { useWebApp } from './support/browser';
@@ -54,11 +54,7 @@ describe('webmail big folder in Chromium', () => {
     // Stopped by afterAll even if this hook times out while it starts.
     starting.then((s) => (stack = s)).catch(() => undefined);
     stack = await starting;
-    web.ctx.config.webmail = {
-      ...web.ctx.config.webmail,
-      imap: { host: '127.0.0.1', port: stack.ports.imap },
-      submission: { host: '127.0.0.1', port: stack.ports.submission },
-    };
+    web.ctx.config.webmail = webmailThrough(stack, web.ctx.config.webmail);
     const collective = await makeCollective(web.ctx);
     const domain = await makeDomain(web.ctx, { collectiveId: collective.id });
     box = await makeMailbox(web.ctx, { domainId: domain.id, encryptionMode: 'generated' });

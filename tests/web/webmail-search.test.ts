@@ -6,7 +6,7 @@ import type { LmtpGateway } from '../../src/encryption/lmtp-gateway';
 import { provisionMailboxKeys } from '../../src/encryption/mailbox-keys';
 import { webmailMasterCredentials } from '../../src/mailstack/master-user';
 import { makeCollective, makeDomain, makeMailbox, TEST_PASSWORD } from '../support/factories';
-import { startEncryptingMailstack, type TestMailstack } from '../support/mailstack';
+import { startEncryptingMailstack, type TestMailstack, webmailThrough } from '../support/mailstack';
 import { waitUntil } from '../support/wait-until';
 import { expectAccessible } from './support/axe';
 import { useWebApp } from './support/browser';
@@ -82,11 +82,7 @@ describe('webmail body search in Chromium', () => {
     ({ gateway, stack } = await startEncryptingMailstack(web.ctx, {
       masterUser: await webmailMasterCredentials(web.ctx),
     }));
-    web.ctx.config.webmail = {
-      ...web.ctx.config.webmail,
-      imap: { host: '127.0.0.1', port: stack.ports.imap },
-      submission: { host: '127.0.0.1', port: stack.ports.submission },
-    };
+    web.ctx.config.webmail = webmailThrough(stack, web.ctx.config.webmail);
     const collective = await makeCollective(web.ctx);
     const domain = await makeDomain(web.ctx, { collectiveId: collective.id });
     box = await makeMailbox(web.ctx, { domainId: domain.id, encryptionMode: 'generated' });

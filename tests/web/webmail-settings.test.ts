@@ -22,7 +22,7 @@ import {
   TEST_PASSWORD,
 } from '../support/factories';
 import { fakeInternet } from '../support/fake-internet';
-import { startEncryptingMailstack, type TestMailstack } from '../support/mailstack';
+import { startEncryptingMailstack, type TestMailstack, webmailThrough } from '../support/mailstack';
 import { waitUntil } from '../support/wait-until';
 import { expectAccessible } from './support/axe';
 import { useWebApp } from './support/browser';
@@ -119,11 +119,7 @@ describe('webmail settings in Chromium', () => {
       outboundFilter: { host: '127.0.0.1', port: outbound.port },
       masterUser: await webmailMasterCredentials(web.ctx),
     }));
-    web.ctx.config.webmail = {
-      ...web.ctx.config.webmail,
-      imap: { host: '127.0.0.1', port: stack.ports.imap },
-      submission: { host: '127.0.0.1', port: stack.ports.submission },
-    };
+    web.ctx.config.webmail = webmailThrough(stack, web.ctx.config.webmail);
     // Storage and the vacation reply come from this stack's Dovecot (doveadm, ManageSieve).
     web.ctx.config.doveadm = { host: '127.0.0.1', port: stack.ports.doveadm };
     web.ctx.config.managesieve = { host: '127.0.0.1', port: stack.ports.managesieve };

@@ -23,7 +23,7 @@ import {
   TEST_PASSWORD,
 } from '../support/factories';
 import { startFakeRelay, type FakeRelay } from '../relay/support/fake-relay';
-import { startEncryptingMailstack, type TestMailstack } from '../support/mailstack';
+import { startEncryptingMailstack, type TestMailstack, webmailThrough } from '../support/mailstack';
 import { fakeInternet } from '../support/fake-internet';
 import { waitUntil } from '../support/wait-until';
 import { expectAccessible } from './support/axe';
@@ -112,11 +112,7 @@ describe('webmail in Chromium', () => {
       outboundFilter: { host: '127.0.0.1', port: outbound.port },
       masterUser: await webmailMasterCredentials(web.ctx),
     }));
-    web.ctx.config.webmail = {
-      ...web.ctx.config.webmail,
-      imap: { host: '127.0.0.1', port: stack.ports.imap },
-      submission: { host: '127.0.0.1', port: stack.ports.submission },
-    };
+    web.ctx.config.webmail = webmailThrough(stack, web.ctx.config.webmail);
     const collective = await makeCollective(web.ctx);
     const domain = await makeDomain(web.ctx, { collectiveId: collective.id });
     domainName = domain.name;
