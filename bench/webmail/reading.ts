@@ -152,32 +152,40 @@ async function go(page: Page, href: string): Promise<void> {
   }, href);
 }
 
-/** Waits, cheaply even for 5 MB of text, until the reader shows a text whose start matches `start`. */
-async function shown(page: Page, start: string): Promise<void> {
-  await page.waitForFunction(
-    (s) => new RegExp(`^${s}`).test(document.querySelector('pre.mail-text')?.textContent?.slice(0, 80) ?? ''),
+/**
+ * Waits, cheaply even for 5 MB of text, until the reader shows a text whose start matches
+ * `start`; returns when it saw it on the browser's clock (ms since the epoch).
+ */
+async function shown(page: Page, start: string): Promise<number> {
+  const seen = await page.waitForFunction(
+    (s) =>
+      new RegExp(`^${s}`).test(document.querySelector('pre.mail-text')?.textContent?.slice(0, 80) ?? '') &&
+      performance.timeOrigin + performance.now(),
     start,
     { polling: 'raf' },
   );
+  return (await seen.jsonValue()) as number;
 }
 
-/** Opens a message from the list; times its fetch and, after it, the decryption and rendering. */
-async function open(page: Page, f: BigFolder, uid: number): Promise<{ fetch: number; afterFetch: number }> {
+/**
+ * Opens a message from the list; times its fetch (the Worker's request, from its start to its
+ * last byte) and, after it, the decryption and rendering until the text is on screen, both on
+ * the browser's clock: Playwright's events reach this process later than they happen.
+ */
+async function open(
+  page: Page,
+  f: BigFolder,
+  uid: number,
+  marker = f.marker,
+): Promise<{ fetch: number; afterFetch: number }> {
   await go(page, '/mail/f/INBOX');
   await page.locator('pre.mail-text').waitFor({ state: 'detached' });
   const path = `/folders/INBOX/messages/${uid}`;
-  let fetched: bigint | undefined;
-  const onFinished = (r: { url(): string }) => {
-    if (r.url().endsWith(path)) fetched = process.hrtime.bigint();
-  };
-  page.on('requestfinished', onFinished);
-  const t = process.hrtime.bigint();
+  const finished = page.waitForEvent('requestfinished', { predicate: (r) => r.url().endsWith(path) });
   await go(page, `/mail/f/INBOX/${uid}`);
-  await shown(page, f.marker);
-  const done = process.hrtime.bigint();
-  page.off('requestfinished', onFinished);
-  if (!fetched) throw new Error(`no fetch of ${path} seen`);
-  return { fetch: Number(fetched - t) / 1e6, afterFetch: Number(done - fetched) / 1e6 };
+  const done = await shown(page, marker);
+  const timing = (await finished).timing();
+  return { fetch: timing.responseEnd, afterFetch: done - (timing.startTime + timing.responseEnd) };
 }
 
 /**
@@ -264,37 +272,30 @@ export async function measureReading(f: BigFolder, say: (l: string) => void): Pr
     const reload = since(t);
     say(`  reload (key restored from the session blob) to the list: ${reload.toFixed(0)} ms`);
 
-    const more = page.getByRole('button', { name: 'Messages plus anciens' });
-    t = process.hrtime.bigint();
+    // Scrolled to the end of what is loaded, again and again: the list asks for the next page
+    // (200 messages) as the end nears and renders only the rows in view.
     let pages = 1;
+    const onPage = (r: Request) => {
+      if (/\/folders\/INBOX\/messages\?.*anchor=/.test(r.url())) pages++;
+    };
+    page.on('request', onPage);
+    t = process.hrtime.bigint();
     // The 5 000th, or the last of a smaller folder (BENCH_MESSAGES).
     const target = Math.min(5000, f.total);
-    while ((await page.locator('.mail-list li').count()) < target) {
-      await more.click();
-      pages++;
-      await page
-        .locator('.mail-list li')
-        .nth(Math.min(pages * 50, f.total) - 1)
-        .waitFor({ state: 'attached' });
+    const row = page.locator(`ul.mail-list-windowed > li[aria-posinset="${target}"]`);
+    while ((await row.count()) === 0) {
+      await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+      await page.waitForFunction(() => new Promise((r) => requestAnimationFrame(() => r(true))));
     }
-    await page
-      .locator('.mail-list li')
-      .nth(target - 1)
-      .scrollIntoViewIfNeeded();
+    await row.scrollIntoViewIfNeeded();
+    page.off('request', onPage);
     const scroll = { ms: since(t), pages, target };
-    say(`  to the ${target}th: ${scroll.ms.toFixed(0)} ms (${pages} pages)`);
+    const rendered = await page.locator('ul.mail-list-windowed > li').count();
+    say(`  to the ${target}th: ${scroll.ms.toFixed(0)} ms (${pages} pages, ${rendered} rows in the page)`);
 
     await page.reload();
     await page.locator('.mail-list a').first().waitFor();
-    // Twice each; the second, warm, figure is the one reported (the first includes the Worker's start).
-    await open(page, f, f.uid100k);
-    const open100k = await open(page, f, f.uid100k);
-    await open(page, f, f.uid5m);
-    const open5m = await open(page, f, f.uid5m);
-    say(`  100 KB: fetch ${open100k.fetch.toFixed(0)} ms, then ${open100k.afterFetch.toFixed(0)} ms`);
-    say(`  5 MB: fetch ${open5m.fetch.toFixed(0)} ms, then ${open5m.afterFetch.toFixed(0)} ms`);
-
-    // 200 small messages read one after the other, newest first, as with the j key.
+    // The small messages of the first pages, newest first, with the marker their bodies start with.
     const list = async (query: string) =>
       (await (await context.request.get(firstPageUrl(f).replace('limit=50', query))).json()) as {
         messages: Array<{ uid: number; messageId: string }>;
@@ -302,11 +303,25 @@ export async function measureReading(f: BigFolder, say: (l: string) => void): Pr
       };
     const head = await list('limit=200');
     const rest = head.next ? (await list(`limit=2&anchor=${head.next}`)).messages : [];
-    const small = [...head.messages, ...rest].filter((m) => m.uid !== f.uid100k && m.uid !== f.uid5m);
+    const small = [...head.messages, ...rest]
+      .filter((m) => m.uid !== f.uid100k && m.uid !== f.uid5m)
+      .map((m) => ({
+        uid: m.uid,
+        marker: `${bodyMarker(Number(/<bench-(\d+)@/.exec(m.messageId)?.[1]))}\\b`,
+      }));
+
+    // Each opened once, as a person opens a new message: nothing of it is in the page yet. A
+    // small one first, so that the Worker's decryption code is warm, as after any first message.
+    await open(page, f, small[0].uid, small[0].marker);
+    const open100k = await open(page, f, f.uid100k);
+    const open5m = await open(page, f, f.uid5m);
+    say(`  100 KB: fetch ${open100k.fetch.toFixed(0)} ms, then ${open100k.afterFetch.toFixed(0)} ms`);
+    say(`  5 MB: fetch ${open5m.fetch.toFixed(0)} ms, then ${open5m.afterFetch.toFixed(0)} ms`);
+
+    // 200 small messages read one after the other, newest first, as with the j key.
     for (const m of small.slice(0, 200)) {
-      const n = Number(/<bench-(\d+)@/.exec(m.messageId)?.[1]);
       await go(page, `/mail/f/INBOX/${m.uid}`);
-      await shown(page, `${bodyMarker(n)}\\b`);
+      await shown(page, m.marker);
     }
     const cdp = await context.newCDPSession(page);
     await cdp.send('HeapProfiler.collectGarbage');
