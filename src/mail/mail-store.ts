@@ -205,6 +205,36 @@ export interface PageQuery {
 }
 
 /**
+ * The selected folder's UIDs in `order`, kept in `memo` (per connection) until the folder's
+ * HIGHESTMODSEQ or its message count moves (RFC 7162).
+ */
+export async function folderUids(
+  client: ImapFlow,
+  memo: Map<string, unknown>,
+  order: SortOrder,
+  search?: { field: SearchField; text: string },
+): Promise<number[]> {
+  const box = client.mailbox;
+  if (!box) throw errors.notFound();
+  const key = JSON.stringify([
+    box.path,
+    box.uidValidity.toString(),
+    box.highestModseq?.toString() ?? null,
+    box.exists,
+    order,
+    search ?? null,
+  ]);
+  let uids = memo.get(key) as number[] | undefined;
+  if (!uids) {
+    uids = box.exists === 0 && !search ? [] : await sortedUids(client, order, search);
+    // One folder view at a time per connection is what the webmail does: keep only the latest.
+    memo.clear();
+    memo.set(key, uids);
+  }
+  return uids;
+}
+
+/**
  * One page of the selected folder, anchored on a UID rather than an offset, so new mail arriving
  * meanwhile neither repeats nor skips messages. The sorted UID list is kept per connection until
  * the folder's HIGHESTMODSEQ moves (RFC 7162), so paging through a large folder sorts it once.
@@ -217,21 +247,7 @@ export async function listPage(
   const box = client.mailbox;
   if (!box) throw errors.notFound();
   const modseq = box.highestModseq?.toString() ?? null;
-  const key = JSON.stringify([
-    box.path,
-    box.uidValidity.toString(),
-    modseq,
-    box.exists,
-    q.order,
-    q.search ?? null,
-  ]);
-  let uids = memo.get(key) as number[] | undefined;
-  if (!uids) {
-    uids = box.exists === 0 && !q.search ? [] : await sortedUids(client, q.order, q.search);
-    // One folder view at a time per connection is what the webmail does: keep only the latest.
-    memo.clear();
-    memo.set(key, uids);
-  }
+  const uids = await folderUids(client, memo, q.order, q.search);
   let start = 0;
   if (q.anchor !== undefined) {
     const at = uids.indexOf(q.anchor);

@@ -1,7 +1,9 @@
 import type { Config } from '../config';
 import type { AppContext, ServiceContext } from '../context';
 import { webmailMasterCredentials, type MasterCredentials } from '../mailstack/master-user';
-import { ImapPool } from './imap-pool';
+import { logger } from '../logger';
+import { ImapPool, type MailSession } from './imap-pool';
+import { folderUids, inFolder } from './mail-store';
 
 /** What the webmail keeps per running app: the master credentials and the sessions' IMAP connections. */
 export interface Webmail {
@@ -65,4 +67,15 @@ export async function endWebmailMailboxes(ctx: ServiceContext, addresses: string
   const set = new Set(addresses);
   const stops = [...w.streams].filter(([, address]) => set.has(address)).map(([stop]) => stop());
   await Promise.all([...stops, w.pool.closeMailboxes(set)]);
+}
+
+/**
+ * A mailbox just logged in: its IMAP connection opens now, and the inbox is sorted by date, while
+ * the browser derives the key from the password (seconds). The first page then only fetches its
+ * summaries. Nothing waits on it; a failure is met again, and reported, by the first page.
+ */
+export function warmWebmailSession(ctx: AppContext, session: MailSession): void {
+  void webmailOf(ctx)
+    .pool.use(session, (client, memo) => inFolder(client, 'INBOX', () => folderUids(client, memo, 'date')))
+    .catch((e: unknown) => logger.debug({ err: (e as Error).message }, 'webmail warm-up failed'));
 }

@@ -372,6 +372,22 @@ describe('/api/v1/mail', () => {
     expect((await withSession(token, 'DELETE', '/api/v1/session')).status).toBe(204);
     expect(pool.size).toBe(before);
   });
+  it('opens the mailbox’s IMAP connection at login, before the first page asks for it', async () => {
+    const pool = webmailOf(app.ctx).pool;
+    const before = pool.size;
+    const login = await app.client.request('POST', '/api/v1/session', {
+      body: { login: box.address, password: TEST_PASSWORD },
+    });
+    expect(login.status).toBe(200);
+    expect(pool.size).toBe(before + 1);
+    const token = /giroflee_session=([^;]+)/.exec(login.headers.get('set-cookie') ?? '')![1];
+    const page = await withSession(token, 'GET', `${folder('INBOX')}/messages?limit=2`);
+    expect(page.status).toBe(200);
+    expect(pool.size).toBe(before + 1);
+    expect((await withSession(token, 'DELETE', '/api/v1/session')).status).toBe(204);
+    expect(pool.size).toBe(before);
+  });
+
   it('replaces the previous autosave of a draft, and deletes a draft for good when asked', async () => {
     const drafts = (q = '') => `${folder('Drafts')}/messages?flags=%5CDraft${q}`;
     const draft = (n: number) => `From: ${box.address}\r\nSubject: brouillon ${n}\r\n\r\nversion ${n}\r\n`;

@@ -16,7 +16,7 @@ import { defineRoute } from '../define-route';
 import { SESSION_COOKIE } from '../middleware/authenticate';
 import { loginLimiter, mutationLimiter } from '../middleware/rate-limit';
 import { idParams } from '../params';
-import { endWebmailSession } from '../../mail/webmail-service';
+import { endWebmailSession, warmWebmailSession } from '../../mail/webmail-service';
 
 export async function presentMe(ctx: ServiceContext, actor: Actor) {
   switch (actor.type) {
@@ -73,6 +73,10 @@ export function mountSession(router: Router, app: AppContext): void {
     handler: async ({ ctx, body, req, res }) => {
       // The client address is used as an in-memory throttle key only, never stored or logged.
       const session = await logIn(ctx, throttle, body, req.ip ?? 'unknown');
+      const { actor } = session;
+      if (actor.type === 'mailbox' && actor.sessionId && !actor.mustChangePassword) {
+        warmWebmailSession(app, { sessionId: actor.sessionId, address: actor.address });
+      }
       res.cookie(SESSION_COOKIE, session.token, {
         httpOnly: true,
         sameSite: 'strict',
