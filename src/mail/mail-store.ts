@@ -28,6 +28,14 @@ const NOT_FOUND_CODES = new Set(['NONEXISTENT', 'TRYCREATE']);
 
 /** IMAP refusals as API errors: a missing folder is a 404 like any missing resource. */
 export function mapImapError(e: unknown): unknown {
+  // imapflow's answer to a command still pending when the connection closed (a logout, the idle
+  // timeout, or Dovecot going away): nothing was done, the browser may simply ask again.
+  if ((e as { code?: string }).code === 'NoConnection') {
+    return errors.unavailable(undefined, {
+      fr: 'La connexion au serveur de courrier s’est fermée ; réessayez.',
+      en: 'The connection to the mail server closed; try again.',
+    });
+  }
   const code = (e as { serverResponseCode?: string }).serverResponseCode;
   if (code && NOT_FOUND_CODES.has(code)) return errors.notFound();
   if (code === 'ALREADYEXISTS') {
