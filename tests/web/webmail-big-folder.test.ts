@@ -10,6 +10,7 @@ import { startTestMailstack, type TestMailstack, webmailThrough } from '../suppo
 import { waitUntil } from '../support/wait-until';
 import { expectAccessible } from './support/axe';
 import { useWebApp } from './support/browser';
+import { logInAndUnlock } from './support/pages';
 
 const run = promisify(execFile);
 const COUNT = 300;
@@ -89,12 +90,7 @@ describe('webmail big folder in Chromium', () => {
   }, 180_000);
 
   async function openFlatList(page: Page): Promise<void> {
-    await page.goto(`${web.url}/login`);
-    await page.getByRole('textbox', { name: 'Adresse e-mail' }).fill(box.address);
-    await page.getByLabel('Mot de passe', { exact: true }).fill(TEST_PASSWORD);
-    await page.getByRole('button', { name: 'Se connecter' }).click();
-    await page.getByLabel('Mot de passe de la boîte').fill(TEST_PASSWORD);
-    await page.getByRole('button', { name: 'Ouvrir' }).click();
+    await logInAndUnlock(page, web.url, box.address, TEST_PASSWORD);
     await page.locator('ul.mail-list-windowed > li').first().waitFor();
     // One row per message (the messages are no conversation anyway).
     const conversations = page.getByRole('button', { name: 'Conversations' });

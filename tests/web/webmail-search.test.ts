@@ -10,7 +10,7 @@ import { startEncryptingMailstack, type TestMailstack, webmailThrough } from '..
 import { waitUntil } from '../support/wait-until';
 import { expectAccessible } from './support/axe';
 import { useWebApp } from './support/browser';
-import { screenshot } from './support/pages';
+import { logInAndUnlock, screenshot } from './support/pages';
 
 /** Every value of every store of the page's search database, bytes as latin1 text, to grep. */
 function readSearchDatabase(page: Page, address: string): Promise<{ records: number; dump: string }> {
@@ -95,12 +95,7 @@ describe('webmail body search in Chromium', () => {
 
   it('finds a word only in a body, keeps the index encrypted, and a reload does not index again', async () => {
     const { page, assertClean, close } = await web.newPage();
-    await page.goto(`${web.url}/login`);
-    await page.getByRole('textbox', { name: 'Adresse e-mail' }).fill(box.address);
-    await page.getByLabel('Mot de passe', { exact: true }).fill(TEST_PASSWORD);
-    await page.getByRole('button', { name: 'Se connecter' }).click();
-    await page.getByLabel('Mot de passe de la boîte').fill(TEST_PASSWORD);
-    await page.getByRole('button', { name: 'Ouvrir' }).click();
+    await logInAndUnlock(page, web.url, box.address, TEST_PASSWORD);
 
     await page.getByText('les 3 messages de ce dossier sont indexés', { exact: false }).waitFor();
     const search = page.getByRole('searchbox', { name: 'Rechercher' });

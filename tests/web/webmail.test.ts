@@ -4,7 +4,6 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { dkimVerify } from 'mailauth';
 import nodemailer from 'nodemailer';
-import type { Page } from 'playwright-core';
 import { dkimTxtValue, getSigningKeys, type DkimKeyRow } from '../../src/dns/dkim-keys';
 import type { LmtpGateway } from '../../src/encryption/lmtp-gateway';
 import { provisionMailboxKeys } from '../../src/encryption/mailbox-keys';
@@ -28,6 +27,7 @@ import { fakeInternet } from '../support/fake-internet';
 import { waitUntil } from '../support/wait-until';
 import { expectAccessible } from './support/axe';
 import { useWebApp } from './support/browser';
+import { logInAndUnlock } from './support/pages';
 
 /** The message files Dovecot stored in a folder of a mailbox (new/ and cur/, Maildir++ names). */
 function storedFiles(mailRoot: string, address: string, folder = 'INBOX'): string[] {
@@ -201,18 +201,9 @@ describe('webmail in Chromium', () => {
     await close();
   });
 
-  async function logInAndUnlock(page: Page): Promise<void> {
-    await page.goto(`${web.url}/login`);
-    await page.getByRole('textbox', { name: 'Adresse e-mail' }).fill(box.address);
-    await page.getByLabel('Mot de passe', { exact: true }).fill(TEST_PASSWORD);
-    await page.getByRole('button', { name: 'Se connecter' }).click();
-    await page.getByLabel('Mot de passe de la boîte').fill(TEST_PASSWORD);
-    await page.getByRole('button', { name: 'Ouvrir' }).click();
-  }
-
   it('replies by keyboard only: the draft and the Sent copy are stored PGP/MIME, the relay gets it DKIM-signed', async () => {
     const { page, assertClean, close } = await web.newPage();
-    await logInAndUnlock(page);
+    await logInAndUnlock(page, web.url, box.address, TEST_PASSWORD);
     // Shortcuts are on by default: j opens the next message, ? shows them all, r replies.
     await page.getByRole('link', { name: /Réunion du bureau/ }).waitFor();
     await page.keyboard.press('j');
@@ -312,7 +303,7 @@ describe('webmail in Chromium', () => {
     );
 
     const { page, assertClean, close } = await web.newPage();
-    await logInAndUnlock(page);
+    await logInAndUnlock(page, web.url, box.address, TEST_PASSWORD);
     const letter = page.getByRole('link', { name: new RegExp(subject) });
     const frame = page.frameLocator('iframe.message-frame');
     const banner = page.getByText('1 contenu distant a été bloqué', { exact: false });
@@ -353,7 +344,7 @@ describe('webmail in Chromium', () => {
     await waitUntil('the offer stored', () => holds('INBOX'));
 
     const { page, assertClean, close } = await web.newPage();
-    await logInAndUnlock(page);
+    await logInAndUnlock(page, web.url, box.address, TEST_PASSWORD);
     const offer = page.getByRole('link', { name: new RegExp(subject) });
     await offer.waitFor();
     // Ticked in the list, moved by the toolbar's button: gone from the inbox, in Junk, said aloud.

@@ -9,6 +9,19 @@ export async function logIn(page: Page, login: string, password: string): Promis
   await page.getByRole('button', { name: /^(Se connecter|Log in)$/ }).click();
 }
 
+/** Logs a mailbox in and opens it with its password (the webmail's two steps, in French). */
+export async function logInAndUnlock(
+  page: Page,
+  url: string,
+  address: string,
+  password: string,
+): Promise<void> {
+  await page.goto(`${url}/login`);
+  await logIn(page, address, password);
+  await page.getByLabel('Mot de passe de la boîte').fill(password);
+  await page.getByRole('button', { name: 'Ouvrir' }).click();
+}
+
 /** Waits for the screen whose h1 says `text` (screens load and re-render asynchronously). */
 export const headingIs = (page: Page, text: string | RegExp) =>
   page.getByRole('heading', { level: 1, name: text, exact: typeof text === 'string' }).waitFor();
