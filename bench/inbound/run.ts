@@ -5,6 +5,9 @@
  *   lean     the lean yardstick (lean-stack.ts): Postfix → Dovecot with the same kinds of work;
  *   plain    giroflee's Postfix → Dovecot LMTP, no gateway;
  *   gateway  giroflee's Postfix → encrypting gateway (its own process) → Dovecot LMTP;
+ *   hop      the gateway pipeline for mailboxes in encryption mode `none`: the gateway passes the
+ *            message on unencrypted, so this is the hop alone (a second LMTP session, the lookups,
+ *            the delivery id), the ceiling any gateway in that place can reach (opt-in);
  *   defence  the gateway pipeline with the inbound defence on: rspamd as the MX's milter (sender
  *            authentication against a loopback DNS server the bench runs, spam scoring, fuzzy
  *            digests) and the Sieve Junk rule at delivery. This is giroflee's whole inbound path.
@@ -21,7 +24,7 @@
  * Settings (environment) override either mode: BENCH_ROUNDS, BENCH_MESSAGES (10 and 100 KB),
  * BENCH_MESSAGES_LARGE (1 MB), BENCH_WARMUP, BENCH_MAILBOXES (1: the hot mailbox), BENCH_SIZES_KB (10,100,1024,1024a: `1024` is one
  * 1 MB text part, `1024a` 1 MB that is mostly a binary attachment, see messageCases), BENCH_PIPELINES
- * (lean,plain,gateway,defence). Uses DATABASE_URL when set (then PostgreSQL's CPU is not
+ * (lean,plain,gateway,defence; hop on demand). Uses DATABASE_URL when set (then PostgreSQL's CPU is not
  * attributed), else a throw-away embedded PostgreSQL.
  */
 import { ChildProcess, fork } from 'node:child_process';
@@ -78,6 +81,7 @@ const DESCRIPTIONS: Record<string, string> = {
   lean: 'lean yardstick: Postfix → Dovecot LMTP',
   plain: 'giroflee plain: Postfix → Dovecot LMTP',
   gateway: 'giroflee: Postfix → encrypting gateway → Dovecot LMTP',
+  hop: 'the hop alone: Postfix → gateway passing mail on unencrypted → Dovecot LMTP',
   defence: 'giroflee whole: Postfix + rspamd milter → encrypting gateway → Dovecot LMTP + Sieve',
 };
 
@@ -151,7 +155,7 @@ function keysContext(db: Knex) {
 }
 
 async function girofleePipeline(
-  kind: 'plain' | 'gateway' | 'defence',
+  kind: 'plain' | 'gateway' | 'hop' | 'defence',
   db: Knex,
   databaseUrl: string,
   domain: { id: string; name: string },
@@ -182,11 +186,11 @@ async function girofleePipeline(
           domain_id: domain.id,
           local_part: `${kind}-${tag}`,
           password_hash: hash,
-          encryption_mode: 'generated',
+          encryption_mode: kind === 'hop' ? 'none' : 'generated',
           quota_bytes: 2 ** 40,
         })
         .returning(['id', 'address']);
-      await provisionMailboxKeys(keysContext(db), row, PASSWORD);
+      if (kind !== 'hop') await provisionMailboxKeys(keysContext(db), row, PASSWORD);
       return {
         address: row.address,
         maildirNew: path.join(stack.mailRoot, domain.name, `${kind}-${tag}`, 'Maildir', 'new'),
@@ -340,6 +344,9 @@ function report(
   const quotient = (a: string, b: string): [string[], (r: number[]) => number] => [[a, b], ([x, y]) => x / y];
   const ratios: Array<[string, [string[], (r: number[]) => number]]> = [
     ['gateway ÷ plain', quotient('gateway', 'plain')],
+    // The hop's own ceiling, and what encrypting costs on top of it.
+    ['hop ÷ plain', quotient('hop', 'plain')],
+    ['gateway ÷ hop', quotient('gateway', 'hop')],
     ['plain ÷ yardstick', quotient('plain', 'lean')],
     ['gateway ÷ yardstick (whole inbound without the defence)', quotient('gateway', 'lean')],
     ['defence ÷ gateway', quotient('defence', 'gateway')],
@@ -435,7 +442,7 @@ async function main(): Promise<void> {
     if (PIPELINES.includes('defence')) dns = await startSenderDns((await freeLoopbackPorts(1))[0]);
     for (const name of PIPELINES) {
       if (name === 'lean') pipelines.push(await leanPipeline(db, databaseUrl));
-      else if (name === 'plain' || name === 'gateway' || name === 'defence')
+      else if (name === 'plain' || name === 'gateway' || name === 'hop' || name === 'defence')
         pipelines.push(await girofleePipeline(name, db, databaseUrl, domain, hash, dns?.port));
       else throw new Error(`unknown pipeline ${name}`);
     }
