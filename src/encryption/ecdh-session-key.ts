@@ -37,6 +37,11 @@ const KEK_BYTES: Record<number, number> = {
 const ANONYMOUS_SENDER = Buffer.from('Anonymous Sender    ', 'latin1');
 // RFC 3394 §2.2.3.1 default initial value.
 const KEY_WRAP_IV = Buffer.alloc(8, 0xa6);
+// RFC 7748 §4.1: the base point, u = 9. X25519(k, 9) is the public key of k (§6.1).
+const BASE_POINT = crypto.createPublicKey({
+  key: { kty: 'OKP', crv: 'X25519', x: Buffer.from([9, ...Buffer.alloc(31)]).toString('base64url') },
+  format: 'jwk',
+});
 const SESSION_KEY_ALGORITHM = openpgp.enums.symmetric.aes256;
 
 interface EcdhPublicParams {
@@ -122,8 +127,12 @@ export function wrapSessionKey(r: EcdhRecipient, sessionKey: Uint8Array): Buffer
   m.writeUInt16BE(checksum(sessionKey), 1 + sessionKey.length);
   const kw = crypto.createCipheriv(r.kek.cipher, z, KEY_WRAP_IV);
   const wrapped = Buffer.concat([kw.update(m), kw.final()]);
+  // The ephemeral public key is computed, not exported: Node 20's JWK export of a generated key
+  // holds the key's lock while it allocates, and a garbage collection then destroying the
+  // finished key generation job takes the same lock: the process hangs for good (seen under
+  // load in bench/inbound). A derivation allocates nothing under that lock.
+  const u = crypto.diffieHellman({ privateKey: ephemeral.privateKey, publicKey: BASE_POINT });
   // The ephemeral key as an MPI of 0x40 || u (263 bits), then the wrapped key with its length.
-  const u = Buffer.from(ephemeral.publicKey.export({ format: 'jwk' }).x!, 'base64url');
   return Buffer.concat([
     Buffer.from([3]),
     r.keyId,

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import * as openpgp from 'openpgp';
 import { ecdhRecipient, encryptForEcdhRecipients } from '../../src/encryption/ecdh-session-key';
 import { withGpg } from '../support/openpgp';
@@ -36,6 +37,17 @@ describe('native encryption for classic v4 ECDH Curve25519 keys (RFC 6637, RFC 9
         format: 'binary',
       });
       expect(Buffer.from(out as Uint8Array).equals(data)).toBe(true);
+    }
+  });
+
+  it('never exports a key it generated (Node 20 can hang for good in that export under garbage collection)', async () => {
+    const { publicKey, privateKey } = crypto.generateKeyPairSync('x25519');
+    const exported = [publicKey, privateKey].map((k) => jest.spyOn(Object.getPrototypeOf(k), 'export'));
+    try {
+      await nativeMessage(data, [alice.toPublic(), bob.toPublic()]);
+      for (const spy of exported) expect(spy).not.toHaveBeenCalled();
+    } finally {
+      for (const spy of exported) spy.mockRestore();
     }
   });
 
