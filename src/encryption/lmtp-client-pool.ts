@@ -30,8 +30,8 @@ const MAX_IDLE_MS = 60_000;
  * mid-message), every delivery ends with a reply within `timeoutMs` of inactivity, and its
  * connection slot is given back; once the next hop is back, the next delivery opens a new
  * connection. A pooled connection can go stale while it waits (Dovecot restarting answers its
- * idle clients `421` and closes them): a transaction that fails on one before any byte of the
- * message was sent is sent again, once, on a new connection.
+ * idle clients `421` and closes them): a transaction that fails on one where the server cannot
+ * have stored it (NotSentError) is sent again, once, on a new connection.
  */
 export class LmtpClientPool {
   private readonly idle: PooledConnection[] = [];

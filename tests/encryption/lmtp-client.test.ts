@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { Readable } from 'node:stream';
 import { LmtpClient, NotSentError, PayloadError } from '../../src/encryption/lmtp-client';
 import { LmtpClientPool } from '../../src/encryption/lmtp-client-pool';
@@ -7,7 +8,7 @@ import { startFakeDownstream, startScriptedLmtp } from './lmtp-helpers';
 /**
  * The LMTP client against a server without CHUNKING (smtp-server): DATA, dot-stuffed. Its BDAT
  * path is proven against the real Dovecot (tests/e2e/inbound-gateway.test.ts); a scripted server
- * replays what Dovecot does to idle connections when it stops.
+ * answers as Dovecot does to a transaction in one write, and to idle connections when it stops.
  */
 describe('LMTP client to the next hop', () => {
   let downstream: Awaited<ReturnType<typeof startFakeDownstream>>;
@@ -160,5 +161,187 @@ describe('LMTP connections that go stale in the pool', () => {
     expect(reply).toEqual({ code: 451, text: expect.stringMatching(/^4\.4\.2 .*421 4\.3\.2/) });
     expect(server.connections()).toBe(1);
     expect(server.stored).toEqual([]);
+  });
+});
+
+type WriteFn = (this: net.Socket, ...args: unknown[]) => void;
+
+/**
+ * What `run` makes the sockets connected to `port` hand the kernel: one entry per write (a
+ * corked run of writes is one writev).
+ */
+async function writesTo<T>(port: number, run: () => Promise<T>): Promise<{ result: T; writes: string[] }> {
+  const writes: string[] = [];
+  const proto = net.Socket.prototype as unknown as { _write: WriteFn; _writev: WriteFn };
+  const text = (chunk: unknown, encoding: unknown) =>
+    Buffer.isBuffer(chunk)
+      ? chunk.toString('latin1')
+      : Buffer.from(chunk as string, encoding as BufferEncoding).toString('latin1');
+  const write = proto._write;
+  const writev = proto._writev;
+  proto._write = function (this: net.Socket, ...args: unknown[]) {
+    if (this.remotePort === port) writes.push(text(args[0], args[1]));
+    return write.apply(this, args);
+  };
+  proto._writev = function (this: net.Socket, ...args: unknown[]) {
+    const chunks = args[0] as Array<{ chunk: unknown; encoding: unknown }>;
+    if (this.remotePort === port) writes.push(chunks.map((c) => text(c.chunk, c.encoding)).join(''));
+    return writev.apply(this, args);
+  };
+  try {
+    return { result: await run(), writes };
+  } finally {
+    proto._write = write;
+    proto._writev = writev;
+  }
+}
+
+describe('LMTP transactions in one write, to a server offering PIPELINING and CHUNKING', () => {
+  // What a server reading it as commands would act on, were a refused chunk not skipped whole.
+  const message = Buffer.from('Subject: one write\r\n\r\nRCPT TO:<injected@x.test>\r\nBDAT 0 LAST\r\n');
+  const SHUTTING_DOWN = '421 4.3.2 Shutting down';
+  const servers: Array<{ close(): Promise<void> }> = [];
+  const closing: Array<{ close(): unknown }> = [];
+  afterAll(async () => {
+    for (const c of closing) await c.close();
+    for (const s of servers) await s.close();
+  });
+  const scripted = async (script: Parameters<typeof startScriptedLmtp>[0] = {}) => {
+    const server = await startScriptedLmtp(script);
+    servers.push(server);
+    return server;
+  };
+  const clientOf = async (port: number) => {
+    const client = await LmtpClient.open({ host: '127.0.0.1', port, name: 'test', timeoutMs: 10_000 });
+    closing.push(client);
+    return client;
+  };
+  const poolTo = (port: number) => {
+    const pool = new LmtpClientPool({
+      nextHop: { host: '127.0.0.1', port },
+      name: 'test',
+      maxConnections: 1,
+      timeoutMs: 10_000,
+    });
+    closing.push(pool);
+    return pool;
+  };
+  const codes = (replies: Map<string, { code: number }>) =>
+    Object.fromEntries([...replies].map(([r, a]) => [r, a.code]));
+
+  it('writes MAIL, every RCPT, BDAT LAST and the message in one write, and nothing else', async () => {
+    const server = await scripted();
+    const client = await clientOf(server.port);
+    const { result, writes } = await writesTo(server.port, () =>
+      client.send('a@x.test', ['one@x.test', 'two@x.test'], message),
+    );
+    expect(writes).toEqual([
+      `MAIL FROM:<a@x.test>\r\nRCPT TO:<one@x.test>\r\nRCPT TO:<two@x.test>\r\nBDAT ${message.length} LAST\r\n${message.toString('latin1')}`,
+    ]);
+    expect(result.get('one@x.test')).toEqual({
+      code: 250,
+      text: '2.0.0 <one@x.test> Saved',
+      lines: ['2.0.0 <one@x.test> Saved'],
+    });
+    expect(result.get('two@x.test')?.text).toBe('2.0.0 <two@x.test> Saved');
+    expect(server.stored.map((s) => [s.rcpt, s.message.equals(message)])).toEqual([
+      ['one@x.test', true],
+      ['two@x.test', true],
+    ]);
+  });
+
+  it('gives a refused RCPT among several its refusal, and each accepted one its own reply to the message', async () => {
+    const server = await scripted();
+    const client = await clientOf(server.port);
+    const replies = await client.send('a@x.test', ['one@x.test', 'refuse@x.test', 'three@x.test'], message);
+    expect(codes(replies)).toEqual({ 'one@x.test': 250, 'refuse@x.test': 550, 'three@x.test': 250 });
+    expect(replies.get('three@x.test')?.text).toBe('2.0.0 <three@x.test> Saved');
+    // Every reply was consumed: the next transaction gets its own.
+    const next = await client.send('a@x.test', ['four@x.test'], message);
+    expect(next.get('four@x.test')?.text).toBe('2.0.0 <four@x.test> Saved');
+    expect(server.stored.map((s) => s.rcpt)).toEqual(['one@x.test', 'three@x.test', 'four@x.test']);
+  });
+
+  it('answers each recipient its refusal when none is accepted, and the connection serves the next transaction', async () => {
+    const server = await scripted();
+    const client = await clientOf(server.port);
+    const { result, writes } = await writesTo(server.port, () =>
+      client.send('a@x.test', ['refuse1@x.test', 'refuse2@x.test'], message),
+    );
+    expect(result).toEqual(
+      new Map([
+        [
+          'refuse1@x.test',
+          expect.objectContaining({ code: 550, text: "5.1.1 <refuse1@x.test> User doesn't exist" }),
+        ],
+        [
+          'refuse2@x.test',
+          expect.objectContaining({ code: 550, text: "5.1.1 <refuse2@x.test> User doesn't exist" }),
+        ],
+      ]),
+    );
+    // The refused chunk leaves the transaction open (RFC 3030 §2): RSET ends it.
+    expect(writes.slice(1)).toEqual(['RSET\r\n']);
+    expect(client.usable).toBe(true);
+    expect(codes(await client.send('a@x.test', ['five@x.test'], message))).toEqual({ 'five@x.test': 250 });
+    expect(server.stored.map((s) => s.rcpt)).toEqual(['five@x.test']);
+  });
+
+  it('answers each recipient the refusal of MAIL, and the connection serves the next transaction', async () => {
+    let mails = 0;
+    const server = await scripted({ mail: () => (mails++ === 0 ? '550 5.7.1 sender refused' : undefined) });
+    const client = await clientOf(server.port);
+    const refused = await client.send('a@x.test', ['one@x.test', 'two@x.test'], message);
+    expect(refused).toEqual(
+      new Map([
+        ['one@x.test', expect.objectContaining({ code: 550, text: '5.7.1 sender refused' })],
+        ['two@x.test', expect.objectContaining({ code: 550, text: '5.7.1 sender refused' })],
+      ]),
+    );
+    expect(codes(await client.send('a@x.test', ['three@x.test'], message))).toEqual({ 'three@x.test': 250 });
+    expect(server.stored.map((s) => s.rcpt)).toEqual(['three@x.test']);
+  });
+
+  it('treats a 421 after MAIL as not sent: the connection closes, and the pool sends it again on a new one, stored once', async () => {
+    const server = await scripted({
+      rcpt: (n, tx, address) => (n === 0 && tx === 1 && address === 'two@x.test' ? SHUTTING_DOWN : undefined),
+    });
+    const client = await clientOf(server.port);
+    expect(codes(await client.send('a@x.test', ['one@x.test'], message))).toEqual({ 'one@x.test': 250 });
+    await expect(client.send('a@x.test', ['two@x.test'], message)).rejects.toBeInstanceOf(NotSentError);
+    expect(client.usable).toBe(false);
+    expect(server.stored.map((s) => [s.connection, s.rcpt])).toEqual([[0, 'one@x.test']]);
+
+    const other = await scripted({
+      rcpt: (n, tx, address) => (n === 0 && tx === 1 && address === 'two@x.test' ? SHUTTING_DOWN : undefined),
+    });
+    const pool = poolTo(other.port);
+    for (const rcpt of ['one@x.test', 'two@x.test'])
+      expect(codes(await pool.deliver('a@x.test', [rcpt], () => message))).toEqual({ [rcpt]: 250 });
+    expect(other.stored.map((s) => [s.connection, s.rcpt])).toEqual([
+      [0, 'one@x.test'],
+      [1, 'two@x.test'],
+    ]);
+  });
+
+  it('does not take a connection lost after the message for not sent: the pool defers (451 4.4.2) rather than resend at once', async () => {
+    // The worst case: the server stored the message, then died before answering.
+    const server = await scripted({ data: (n, tx) => (n === 0 && tx === 1 ? 'drop' : undefined) });
+    const client = await clientOf(server.port);
+    expect(codes(await client.send('a@x.test', ['one@x.test'], message))).toEqual({ 'one@x.test': 250 });
+    const lost = client.send('a@x.test', ['two@x.test'], message);
+    await expect(lost).rejects.toThrow('closed');
+    await expect(lost).rejects.not.toBeInstanceOf(NotSentError);
+    expect(client.usable).toBe(false);
+
+    const other = await scripted({ data: (n, tx) => (n === 0 && tx === 1 ? 'drop' : undefined) });
+    const pool = poolTo(other.port);
+    expect(codes(await pool.deliver('a@x.test', ['one@x.test'], () => message))).toEqual({
+      'one@x.test': 250,
+    });
+    const reply = (await pool.deliver('a@x.test', ['two@x.test'], () => message)).get('two@x.test');
+    expect(reply).toEqual({ code: 451, text: expect.stringMatching(/^4\.4\.2 /) });
+    expect(other.connections()).toBe(1);
+    expect(other.stored.map((s) => s.rcpt)).toEqual(['one@x.test', 'two@x.test']);
   });
 });

@@ -148,14 +148,24 @@ export async function lmtpTransaction(
 
 /**
  * A scripted LMTP server (RFC 2033) offering PIPELINING and CHUNKING as Dovecot does, to replay
- * what a real one does at awkward moments. `script.mail(connection, transaction)` may answer a
- * MAIL FROM in its place (then the connection is closed when the answer starts with 421), and
- * `script.idle(connection, socket)` runs once a transaction is answered, e.g. to send a reply
- * nobody asked for. Stored messages are kept with their connection's number.
+ * what a real one does at awkward moments. It answers as Dovecot 2.3.19 was seen to: a `refuse…`
+ * local part is refused at RCPT (550 5.1.1); after a refused MAIL each RCPT and BDAT gets
+ * `503 5.5.0 MAIL needed first`; a chunk with no accepted RCPT is read, discarded and answered
+ * once (`503 5.5.0 No valid recipients`), and the transaction then wants RSET (another MAIL gets
+ * `503 5.5.0 MAIL already given`); LAST gets one reply per accepted RCPT.
+ *
+ * `script.mail(connection, transaction)` and `script.rcpt(connection, transaction, address)` may
+ * answer in its place (a 421 closes the connection after it, unread input discarded);
+ * `script.data(connection, transaction)` returning `drop` stores the message and closes the
+ * connection without a reply, as a server dying just after storing would; `script.idle(connection,
+ * socket)` runs once a transaction is answered, e.g. to send a reply nobody asked for. Stored
+ * messages are kept with their connection's number; a transaction counts when its message is.
  */
 export async function startScriptedLmtp(
   script: {
     mail?: (connection: number, transaction: number) => string | undefined;
+    rcpt?: (connection: number, transaction: number, address: string) => string | undefined;
+    data?: (connection: number, transaction: number) => 'drop' | undefined;
     idle?: (connection: number, socket: net.Socket) => void;
   } = {},
 ) {
@@ -172,32 +182,59 @@ export async function startScriptedLmtp(
     });
     socket.on('error', () => socket.destroy());
     let input = Buffer.alloc(0);
+    let mail = false;
     let rcpts: string[] = [];
     let chunks: Buffer[] = [];
     let transactions = 0;
-    // Bytes of the current BDAT chunk still to come, and whether it is the last one.
+    // Bytes of the current BDAT chunk still to come, whether it is the last one, and the
+    // refusal it gets once read.
     let want = 0;
     let last = false;
-    const finish = () => {
+    let refusal: string | undefined;
+    // Once it has said its last word, it reads nothing more.
+    let over = false;
+    const hangUp = (text: string) => {
+      over = true;
+      socket.end(text);
+    };
+    const reset = () => {
+      [mail, rcpts, chunks] = [false, [], []];
+    };
+    /** Answers a chunk read whole; false when the connection is gone. */
+    const chunkRead = (): boolean => {
+      if (refusal) {
+        socket.write(`${refusal}\r\n`);
+        [refusal, chunks] = [undefined, []];
+        return true;
+      }
+      if (!last) {
+        socket.write('250 2.0.0 chunk\r\n');
+        return true;
+      }
       const message = Buffer.concat(chunks);
       for (const rcpt of rcpts) stored.push({ connection, rcpt, message });
+      if (script.data?.(connection, transactions) === 'drop') {
+        over = true;
+        socket.destroy();
+        return false;
+      }
       const replies = rcpts.map((r) => `250 2.0.0 <${r}> Saved\r\n`).join('');
-      [rcpts, chunks] = [[], []];
+      reset();
       transactions++;
       socket.write(replies, () => setImmediate(() => script.idle?.(connection, socket)));
+      return true;
     };
     socket.write('220 scripted LMTP\r\n');
     socket.on('data', (data: Buffer) => {
+      if (over) return;
       input = Buffer.concat([input, data]);
       for (;;) {
         if (want > 0) {
           const n = Math.min(want, input.length);
-          chunks.push(input.subarray(0, n));
+          if (!refusal) chunks.push(input.subarray(0, n));
           input = input.subarray(n);
           want -= n;
-          if (want > 0) return;
-          if (last) finish();
-          else socket.write('250 2.0.0 chunk\r\n');
+          if (want > 0 || !chunkRead()) return;
           continue;
         }
         const nl = input.indexOf(0x0a);
@@ -210,27 +247,49 @@ export async function startScriptedLmtp(
             socket.write('250-scripted\r\n250-PIPELINING\r\n250-CHUNKING\r\n250 8BITMIME\r\n');
             break;
           case 'MAIL': {
+            if (mail) {
+              socket.write('503 5.5.0 MAIL already given\r\n');
+              break;
+            }
             const answer = script.mail?.(connection, transactions);
-            if (answer?.startsWith('421')) return void socket.end(`${answer}\r\n`);
+            if (answer?.startsWith('421')) return void hangUp(`${answer}\r\n`);
+            mail = answer === undefined;
             socket.write(`${answer ?? '250 2.1.0 OK'}\r\n`);
             break;
           }
-          case 'RCPT':
-            rcpts.push(/<([^>]*)>/.exec(line)?.[1] ?? '');
-            socket.write('250 2.1.5 OK\r\n');
+          case 'RCPT': {
+            if (!mail) {
+              socket.write('503 5.5.0 MAIL needed first\r\n');
+              break;
+            }
+            const address = /<([^>]*)>/.exec(line)?.[1] ?? '';
+            const answer = script.rcpt?.(connection, transactions, address);
+            if (answer?.startsWith('421')) return void hangUp(`${answer}\r\n`);
+            if (answer === undefined && address.startsWith('refuse'))
+              socket.write(`550 5.1.1 <${address}> User doesn't exist\r\n`);
+            else if (answer !== undefined) socket.write(`${answer}\r\n`);
+            else {
+              rcpts.push(address);
+              socket.write('250 2.1.5 OK\r\n');
+            }
             break;
+          }
           case 'RSET':
-            [rcpts, chunks] = [[], []];
+            reset();
             socket.write('250 2.0.0 OK\r\n');
             break;
           case 'BDAT':
             want = Number(size);
             last = lastWord?.toUpperCase() === 'LAST';
-            if (want === 0 && last) finish();
-            else if (want === 0) socket.write('250 2.0.0 chunk\r\n');
+            refusal = !mail
+              ? '503 5.5.0 MAIL needed first'
+              : rcpts.length === 0
+                ? '503 5.5.0 No valid recipients'
+                : undefined;
+            if (want === 0 && !chunkRead()) return;
             break;
           case 'QUIT':
-            return void socket.end('221 2.0.0 Bye\r\n');
+            return void hangUp('221 2.0.0 Bye\r\n');
           default:
             socket.write('500 5.5.1 unknown command\r\n');
         }
