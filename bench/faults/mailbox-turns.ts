@@ -19,7 +19,7 @@ import path from 'node:path';
 import type { Knex } from 'knex';
 import { hashPassword } from '../../src/auth/password-hash';
 import { loadConfig } from '../../src/config';
-import { startEmbeddedPostgres, temporaryClusterDir } from '../../src/db/embedded';
+import { removeTemporaryCluster, startEmbeddedPostgres, temporaryClusterDir } from '../../src/db/embedded';
 import { createDb, migrateLatest } from '../../src/db/knex';
 import { provisionMailboxKeys } from '../../src/encryption/mailbox-keys';
 import { Keyring } from '../../src/encryption/master-key';
@@ -113,7 +113,7 @@ async function main(): Promise<void> {
     await db.destroy();
     await pg.stop();
     fs.rmSync(dir, { recursive: true, force: true });
-    fs.rmSync(pgDir, { recursive: true, force: true });
+    removeTemporaryCluster(pgDir);
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => void cleanUp().finally(() => process.exit(130)));

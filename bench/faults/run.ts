@@ -11,10 +11,13 @@
  * Run as root: `npm run build && node dist/bench/faults/run.js` (BENCH_FAULTS=name,… for some:
  * each item picks the faults whose name starts with it, e.g. BENCH_FAULTS='Dovecot,gateway').
  */
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { startEmbeddedPostgres } from '../../src/db/embedded';
+import {
+  removeTemporaryCluster,
+  startEmbeddedPostgres,
+  temporaryClusterDir,
+  type EmbeddedDatabase,
+} from '../../src/db/embedded';
 import { createDb, migrateLatest } from '../../src/db/knex';
 import { machineLine } from '../lib/stats';
 import { FaultLab, type FaultResult } from './fault-lab';
@@ -35,22 +38,26 @@ async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error('run as root: Postfix and Dovecot are started by the bench');
   // Names may hold a comma ("gateway SIGKILL, restarted"): each item picks the faults it starts.
   const only = process.env.BENCH_FAULTS?.split(',').map((o) => o.trim());
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'giroflee-bench-faults-'));
-  let pg = await startEmbeddedPostgres(path.join(dir, 'pg'));
-  const port = Number(new URL(pg.url).port);
-  const db = createDb(pg.url, { min: 0, max: 4 });
-  const lab = new FaultLab({
-    databaseUrl: pg.url,
-    db,
-    gateway: { module: path.join(__dirname, '..', 'encrypt', 'gateway-process.js'), execArgv: [] },
-    async restartPostgres(downMs) {
-      await pg.stop();
-      await new Promise((r) => setTimeout(r, downMs));
-      pg = await startEmbeddedPostgres(path.join(dir, 'pg'), { port });
-    },
-  });
+  // Traversable by the cluster's user, so the cluster stays in it and goes with it.
+  const { dir, clusterDir } = temporaryClusterDir('giroflee-bench-faults-pg-');
+  let pg: EmbeddedDatabase | undefined;
+  let db: ReturnType<typeof createDb> | undefined;
+  let lab: FaultLab | undefined;
   const results: FaultResult[] = [];
   try {
+    pg = await startEmbeddedPostgres(clusterDir);
+    const port = Number(new URL(pg.url).port);
+    db = createDb(pg.url, { min: 0, max: 4 });
+    lab = new FaultLab({
+      databaseUrl: pg.url,
+      db,
+      gateway: { module: path.join(__dirname, '..', 'encrypt', 'gateway-process.js'), execArgv: [] },
+      async restartPostgres(downMs) {
+        await pg?.stop();
+        await new Promise((r) => setTimeout(r, downMs));
+        pg = await startEmbeddedPostgres(clusterDir, { port });
+      },
+    });
     await migrateLatest(db);
     await lab.start();
     for (const [fault, downMs] of FAULTS) {
@@ -72,10 +79,11 @@ async function main(): Promise<void> {
       process.stderr.write(`${JSON.stringify(r)}\n`);
     }
   } finally {
-    await lab.stop();
-    await db.destroy();
-    await pg.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
+    // Each step even when the one before failed: the stopped cluster is removed in any case.
+    await lab?.stop().catch((e: unknown) => process.stderr.write(`lab not stopped: ${e}\n`));
+    await db?.destroy().catch(() => undefined);
+    await pg?.stop();
+    removeTemporaryCluster(dir);
   }
   const lines = [
     `bench/faults — ${machineLine()}`,

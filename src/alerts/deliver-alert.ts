@@ -1,5 +1,5 @@
 import type { AppContext } from '../context';
-import { logger } from '../logger';
+import { logger, withoutAddresses } from '../logger';
 import { alertMetrics } from '../metrics/metrics';
 import {
   claimDelivery,
@@ -28,7 +28,7 @@ function needs(row: AlertRow, channel: AlertChannel): boolean {
 function reason(err: unknown): string {
   const e = err as { message?: string; code?: string; cause?: { code?: string } };
   const code = e?.cause?.code ?? e?.code;
-  return `${e?.message ?? String(err)}${code ? ` (${code})` : ''}`.slice(0, 300);
+  return withoutAddresses(`${e?.message ?? String(err)}${code ? ` (${code})` : ''}`).slice(0, 300);
 }
 
 /**

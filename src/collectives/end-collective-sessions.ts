@@ -18,5 +18,6 @@ export async function endCollectiveSessions(ctx: CommandContext, row: Collective
       details: { slug: row.slug },
     },
     await collectiveMailboxAddresses(ctx, row.id),
+    'suspension',
   );
 }

@@ -384,5 +384,20 @@ async function waitReady(
 export function temporaryClusterDir(prefix: string): { dir: string; clusterDir: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   fs.chmodSync(dir, 0o711);
-  return { dir, clusterDir: path.join(dir, 'pg') };
+  return { dir, clusterDir: temporaryCluster(dir) };
+}
+
+const temporaryCluster = (dir: string) => path.join(dir, 'pg');
+
+/**
+ * Removes a folder made by temporaryClusterDir (its cluster stopped), and the cluster too where
+ * it had to be kept under the system folder: the link the folder holds names it, so only that
+ * cluster goes.
+ */
+export function removeTemporaryCluster(dir: string): void {
+  const link = temporaryCluster(dir);
+  if (fs.lstatSync(link, { throwIfNoEntry: false })?.isSymbolicLink()) {
+    fs.rmSync(path.resolve(dir, fs.readlinkSync(link)), { recursive: true, force: true });
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
 }

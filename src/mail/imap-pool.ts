@@ -1,7 +1,7 @@
 import { ImapFlow } from 'imapflow';
 import type { Endpoint } from '../config';
 import { errors } from '../errors';
-import { logger } from '../logger';
+import { logger, withoutAddresses } from '../logger';
 import { masterLogin, type MasterCredentials } from '../mailstack/master-user';
 
 export interface MailSession {
@@ -27,6 +27,18 @@ interface Entry {
   memo: Map<string, unknown>;
 }
 
+/**
+ * What the log says of a failed IMAP connection or login: a code (the socket's, or Dovecot's
+ * RFC 5530 response code) and the message, without Dovecot's address.
+ */
+export function imapFailure(e: unknown): { code?: string; reason: string } {
+  const err = e as { code?: string; serverResponseCode?: string; message?: string } | undefined;
+  return {
+    code: err?.serverResponseCode ?? err?.code,
+    reason: withoutAddresses(String(err?.message ?? e)),
+  };
+}
+
 /** A new ImapFlow logged in to Dovecot as the mailbox through the webmail's master user. */
 export async function openImap(
   endpoint: Endpoint,
@@ -46,11 +58,11 @@ export async function openImap(
     logger: false,
     ...options,
   });
-  client.on('error', (err: Error) => logger.warn({ err: err.message }, 'webmail IMAP connection error'));
+  client.on('error', (err: Error) => logger.warn(imapFailure(err), 'webmail IMAP connection error'));
   try {
     await client.connect();
   } catch (e) {
-    logger.warn({ err: (e as Error).message }, 'webmail IMAP login failed');
+    logger.warn(imapFailure(e), 'webmail IMAP login failed');
     throw errors.unavailable(undefined, {
       fr: 'Le serveur de courrier ne répond pas ; réessayez dans un instant.',
       en: 'The mail server does not answer; try again in a moment.',

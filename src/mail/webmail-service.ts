@@ -2,7 +2,7 @@ import type { Config } from '../config';
 import type { AppContext, ServiceContext } from '../context';
 import { webmailMasterCredentials, type MasterCredentials } from '../mailstack/master-user';
 import { logger } from '../logger';
-import { ImapPool, type MailSession } from './imap-pool';
+import { ImapPool, imapFailure, type MailSession } from './imap-pool';
 import { folderUids, inFolder } from './mail-store';
 
 /** What the webmail keeps per running app: the master credentials and the sessions' IMAP connections. */
@@ -77,5 +77,5 @@ export async function endWebmailMailboxes(ctx: ServiceContext, addresses: string
 export function warmWebmailSession(ctx: AppContext, session: MailSession): void {
   void webmailOf(ctx)
     .pool.use(session, (client, memo) => inFolder(client, 'INBOX', () => folderUids(client, memo, 'date')))
-    .catch((e: unknown) => logger.debug({ err: (e as Error).message }, 'webmail warm-up failed'));
+    .catch((e: unknown) => logger.debug(imapFailure(e), 'webmail warm-up failed'));
 }

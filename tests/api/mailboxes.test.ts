@@ -250,6 +250,45 @@ describe('mailboxes', () => {
     });
   });
 
+  describe('DELETE /api/v1/mailboxes/:address', () => {
+    it('has Dovecot end the open sessions of the mailbox it deletes, and says when it could not', async () => {
+      const kicked: string[][] = [];
+      let fail = false;
+      app.ctx.sessionKicker = {
+        kick: async (addresses) => {
+          if (fail) throw new Error('doveadm: HTTP 500');
+          kicked.push(addresses);
+        },
+      };
+      try {
+        const t = await makeTenant(app.ctx);
+        await app.client.request('GET', '/api/v1/me', { as: t.actors.owner });
+        const res = await app.client.request('DELETE', `/api/v1/mailboxes/${t.mailbox.address}`, {
+          as: t.actors.admin,
+        });
+        expect(res.status).toBe(204);
+        expect(kicked).toEqual([[t.mailbox.address]]);
+        expect((await app.client.request('GET', '/api/v1/me', { as: t.actors.owner })).status).toBe(401);
+
+        fail = true;
+        const u = await makeTenant(app.ctx);
+        const partial = await app.client.request('DELETE', `/api/v1/mailboxes/${u.mailbox.address}`, {
+          as: u.actors.admin,
+        });
+        expect(partial.status).toBe(200);
+        expect(partial.body).toMatchObject({
+          sessions: { ended: false, code: 'sessions_not_ended', message: { fr: expect.any(String) } },
+        });
+        expect(await app.ctx.db('mailboxes').where({ id: u.mailbox.id })).toHaveLength(0);
+        expect(
+          await app.ctx.db('audit_log').where({ target_id: u.mailbox.id }).orderBy('at').pluck('action'),
+        ).toEqual(['mailbox.delete', 'mailbox.delete.partial']);
+      } finally {
+        app.ctx.sessionKicker = undefined;
+      }
+    });
+  });
+
   describe('POST /api/v1/mailboxes/:address/password', () => {
     async function withKey() {
       const t = await makeTenant(app.ctx);

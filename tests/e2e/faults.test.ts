@@ -1,8 +1,7 @@
 import { ChildProcess, fork } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { FaultLab } from '../../bench/faults/fault-lab';
+import { removeTemporaryCluster, temporaryClusterDir } from '../../src/db/embedded';
 import { createDb, type Db, migrateLatest } from '../../src/db/knex';
 
 const repo = path.join(__dirname, '..', '..');
@@ -53,8 +52,10 @@ describe('faults during a mail stream, on the real stack', () => {
   };
 
   beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'giroflee-faults-pg-'));
-    pg = await startPostgres(path.join(dir, 'pg'));
+    // Traversable by the cluster's user, so the cluster stays in it and goes with it.
+    let clusterDir: string;
+    ({ dir, clusterDir } = temporaryClusterDir('giroflee-faults-pg-'));
+    pg = await startPostgres(clusterDir);
     const port = Number(new URL(pg.url).port);
     db = createDb(pg.url, { min: 0, max: 4 });
     await migrateLatest(db);
@@ -67,17 +68,20 @@ describe('faults during a mail stream, on the real stack', () => {
       async restartPostgres(downMs) {
         await stopPostgres(pg.child);
         await new Promise((r) => setTimeout(r, downMs));
-        pg = await startPostgres(path.join(dir, 'pg'), port);
+        pg = await startPostgres(clusterDir, port);
       },
     });
     await lab.start();
   }, 240_000);
 
   afterAll(async () => {
-    await lab?.stop();
-    await db?.destroy();
-    if (pg) await stopPostgres(pg.child);
-    fs.rmSync(dir, { recursive: true, force: true });
+    try {
+      await lab?.stop();
+      await db?.destroy();
+    } finally {
+      if (pg) await stopPostgres(pg.child);
+      if (dir) removeTemporaryCluster(dir);
+    }
   });
 
   it('loses nothing when the gateway is killed (SIGKILL) mid-stream and restarted', async () => {

@@ -23,7 +23,7 @@ type Tenant = Awaited<ReturnType<typeof makeTenant>>;
 
 /**
  * A racine suspends a collective (or an admin a mailbox) at 2 a.m.: what was open closes at
- * once and nothing leaves in its name, on the real Postfix and Dovecot with the outbound
+ * once (as when a mailbox is deleted) and nothing leaves in its name, on the real Postfix and Dovecot with the outbound
  * gateway in front of a fake relay (the third party), and the sending policy at submission.
  */
 describe('what a suspension leaves behind, on the real stack', () => {
@@ -204,6 +204,23 @@ describe('what a suspension leaves behind, on the real stack', () => {
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ status: 'disabled', sessions: { ended: true } });
     await waitUntil('the IMAP session to be closed by Dovecot', () => imap.closed);
+  });
+
+  it('ends the IMAP and webmail sessions of a mailbox its admin deletes', async () => {
+    const t = await makeTenant(app.ctx);
+    const imap = await openSession(t.mailbox.address);
+    const webmail = webmailOf(app.ctx);
+    const pooled = webmail.pool.size;
+    const folders = `/api/v1/mail/${t.mailbox.address}/folders`;
+    expect((await app.client.request('GET', folders, { as: t.actors.owner })).status).toBe(200);
+    expect(webmail.pool.size).toBe(pooled + 1);
+
+    const res = await app.client.request('DELETE', `/api/v1/mailboxes/${t.mailbox.address}`, {
+      as: t.actors.admin,
+    });
+    expect(res.status).toBe(204);
+    await waitUntil('the IMAP session to be closed by Dovecot', () => imap.closed);
+    expect(webmail.pool.size).toBe(pooled);
   });
 
   it('refuses with 5.7.1 a message on a submission session logged in before the suspension', async () => {

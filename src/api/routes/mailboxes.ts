@@ -7,7 +7,7 @@ import { createMailbox } from '../../mailboxes/commands/create-mailbox';
 import { deleteMailbox } from '../../mailboxes/commands/delete-mailbox';
 import { setMailboxPassword } from '../../mailboxes/commands/set-mailbox-password';
 import { updateMailbox } from '../../mailboxes/commands/update-mailbox';
-import { endSuspendedMailboxSessions } from '../../mailboxes/end-mailbox-sessions';
+import { endDeletedMailboxSessions, endSuspendedMailboxSessions } from '../../mailboxes/end-mailbox-sessions';
 import {
   completeMailboxSetup,
   inspectSetupLink,
@@ -153,13 +153,22 @@ export function mountMailboxes(router: Router, app: AppContext): void {
   defineRoute(router, app, {
     method: 'delete',
     path: '/mailboxes/:address',
-    summary: 'Delete a mailbox (its stored mail is removed by the mail store separately)',
+    summary:
+      'Delete a mailbox (its stored mail is removed by the mail store separately) and end its open sessions: 204, or 200 with `sessions` when Dovecot could not end them',
     tags: ['mailboxes'],
     rateLimit: limit,
     params: mailboxParams,
     status: 204,
-    handler: async ({ ctx, params }) => {
-      await deleteMailbox(ctx, await findMailboxForActor(ctx, params.address, 'read'));
+    // As a suspension: the deletion commits first, then what the mailbox had open is ended.
+    transaction: false,
+    handler: async ({ ctx, params, inTransaction, res }) => {
+      const mailbox = await inTransaction(async (tx) => {
+        const found = await findMailboxForActor(tx, params.address, 'read');
+        await deleteMailbox(tx, found);
+        return found;
+      });
+      const sessions = await endDeletedMailboxSessions(ctx, mailbox);
+      if (!sessions.ended) res.status(200).json({ sessions });
       return undefined;
     },
   });

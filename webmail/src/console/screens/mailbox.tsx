@@ -207,8 +207,11 @@ export default function MailboxScreen(props: { params: { address: string } }) {
                   danger
                   typeToConfirm={address}
                   onConfirm={async () => {
-                    await api('DELETE', path);
-                    announce(t('console:mailbox.deleted', { address }));
+                    // 204, or 200 when Dovecot could not end the sessions the mailbox had open.
+                    const answer = await api<{ sessions: SessionsEnded } | undefined>('DELETE', path);
+                    const left =
+                      answer?.sessions.ended === false ? answer.sessions.message?.[language] : undefined;
+                    announce([t('console:mailbox.deleted', { address }), left].filter(Boolean).join(' '));
                     route(domainPath(domainName, '/mailboxes'));
                   }}
                   onClose={() => setDialog(null)}
