@@ -193,7 +193,6 @@ function dovecotConf(s: MailstackSettings): string {
     '  sieve = file:~/sieve;active=~/.dovecot.sieve',
     ...sievePluginLines(),
     `  sieve_before = ${path.join(s.paths.sieveDir, DELIVERY_SCRIPT)}`,
-    ...(s.defence ? defencePlugin(s) : []),
     // Maildir++ quota: the usage is one small file per mailbox (maildirsize), read by
     // quota-status at RCPT and by LMTP, and appended to at each delivery. The count backend
     // summed the indexes of every folder of the mailbox three times per message instead.
@@ -202,6 +201,7 @@ function dovecotConf(s: MailstackSettings): string {
     '  quota_status_nouser = DUNNO',
     '  quota_status_overquota = "552 5.2.2 Mailbox is full / Boite pleine"',
     '}',
+    ...(s.defence ? defencePlugin(s) : []),
     ...managesieveAndDoveadmLines(s, dir),
     '',
   );
@@ -352,20 +352,28 @@ function defenceSieve(s: MailstackSettings): RenderedFiles {
   };
 }
 
-/** Junk reports when an IMAP client moves a message in or out of Junk. */
+/**
+ * Junk reports when an IMAP client moves a message in or out of Junk. Everywhere but in LMTP
+ * (IMAP, and sievec, which compiles the report scripts): Pigeonhole sets Sieve up again for each
+ * delivery, loading the plugins it is given and unloading them after, and delivery needs neither.
+ */
 function defencePlugin(s: MailstackSettings): string[] {
   const dir = s.paths.sieveDir;
   return [
-    '  sieve_plugins = sieve_imapsieve sieve_extprograms',
-    '  sieve_global_extensions = +vnd.dovecot.pipe +vnd.dovecot.environment',
-    `  sieve_pipe_bin_dir = ${path.join(dir, 'bin')}`,
-    '  imapsieve_mailbox1_name = Junk',
-    '  imapsieve_mailbox1_causes = COPY APPEND',
-    `  imapsieve_mailbox1_before = file:${path.join(dir, REPORT_SCRIPTS[0])}`,
-    '  imapsieve_mailbox2_name = *',
-    '  imapsieve_mailbox2_from = Junk',
-    '  imapsieve_mailbox2_causes = COPY',
-    `  imapsieve_mailbox2_before = file:${path.join(dir, REPORT_SCRIPTS[1])}`,
+    'protocol !lmtp {',
+    '  plugin {',
+    '    sieve_plugins = sieve_imapsieve sieve_extprograms',
+    '    sieve_global_extensions = +vnd.dovecot.pipe +vnd.dovecot.environment',
+    `    sieve_pipe_bin_dir = ${path.join(dir, 'bin')}`,
+    '    imapsieve_mailbox1_name = Junk',
+    '    imapsieve_mailbox1_causes = COPY APPEND',
+    `    imapsieve_mailbox1_before = file:${path.join(dir, REPORT_SCRIPTS[0])}`,
+    '    imapsieve_mailbox2_name = *',
+    '    imapsieve_mailbox2_from = Junk',
+    '    imapsieve_mailbox2_causes = COPY',
+    `    imapsieve_mailbox2_before = file:${path.join(dir, REPORT_SCRIPTS[1])}`,
+    '  }',
+    '}',
   ];
 }
 

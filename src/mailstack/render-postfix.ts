@@ -8,6 +8,21 @@ export type RenderedFiles = Record<string, { content: string; mode: number }>;
 const hostPort = (e: Endpoint) => `${e.host}:${e.port}`;
 
 /**
+ * Where Postfix's MX smtpd reaches rspamd's milter in the private profile: a UNIX-domain socket in
+ * the stack's folder (rspamd binds it as root before it drops privileges; Postfix's smtpd runs
+ * unchrooted there). Over TCP, Postfix gives a milter connection buffers of four times the
+ * connection's MSS (vstream_tweak_tcp: 256 KB each way on loopback's 64 KB MSS) and fills every
+ * buffer it allocates and frees (mymalloc/myfree), in smtpd and again in cleanup, for every
+ * message; over a UNIX socket they keep their 4 KB. Production keeps rspamd's TCP port: its
+ * smtpd is chrooted. The TCP port stays bound either way (readiness, `giroflee mailstack`).
+ */
+export function rspamdMilterSocket(s: MailstackSettings): string | null {
+  return s.profile === 'private'
+    ? path.join(path.dirname(s.paths.rspamdRunDir!), 'rspamd-milter.sock')
+    : null;
+}
+
+/**
  * The lookup tables Postfix reads, all over the `mta` views (the contract with the MTA), through
  * their lookup functions: same rows, but PostgreSQL plans each view's query once per connection
  * instead of once per lookup (migration 0250_mta_lookups). `%s` is quoted by Postfix's pgsql client
@@ -223,7 +238,9 @@ function masterCf(s: MailstackSettings): string {
   const y = prod;
   const at = (port: number) => (prod ? null : `${s.listen}:${port}`);
   const cleanupFor = (name: string) => `cleanup_service_name=${name}`;
-  const mxOptions = s.defence ? [`smtpd_milters=inet:127.0.0.1:${s.ports.rspamdMilter}`] : [];
+  const milterSocket = rspamdMilterSocket(s);
+  const rspamdMilter = milterSocket ? `unix:${milterSocket}` : `inet:127.0.0.1:${s.ports.rspamdMilter}`;
+  const mxOptions = s.defence ? [`smtpd_milters=${rspamdMilter}`] : [];
   const submissionOptions = [
     'syslog_name=postfix/submission',
     'smtpd_sasl_auth_enable=yes',

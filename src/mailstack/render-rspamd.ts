@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { RenderedFiles } from './render-postfix';
+import { rspamdMilterSocket, type RenderedFiles } from './render-postfix';
 import type { MailstackSettings } from './settings';
 
 /**
@@ -319,6 +319,7 @@ function rspamdConf(s: MailstackSettings): string {
       '  level = "error";',
       '}',
       'worker "rspamd_proxy" {',
+      `  bind_socket = ${ucl(`${rspamdMilterSocket(s)} mode=0666`)};`,
       `  bind_socket = ${ucl(`127.0.0.1:${s.ports.rspamdMilter}`)};`,
       '  milter = yes;',
       '  timeout = 120s;',

@@ -56,13 +56,16 @@ function parse(s: MailstackSettings) {
     }).toString();
   const main = postconf(['-n']);
   const master = postconf(['-M']);
-  const dovecot = execFileSync('doveconf', [
-    '-c',
-    path.join(dir, 'dovecot', 'dovecot.conf'),
-    '-n',
-  ]).toString();
+  const doveconf = (args: string[]) =>
+    execFileSync('doveconf', ['-c', path.join(dir, 'dovecot', 'dovecot.conf'), ...args]).toString();
+  const dovecot = doveconf(['-n']);
+  // The plugin settings each Dovecot service runs with, its protocol's filters applied.
+  const pluginsIn = {
+    lmtp: doveconf(['-f', 'protocol=lmtp', 'plugin']),
+    imap: doveconf(['-f', 'protocol=imap', 'plugin']),
+  };
   fs.rmSync(dir, { recursive: true, force: true });
-  return { main, master, dovecot };
+  return { main, master, dovecot, pluginsIn };
 }
 
 /** The script compiles with Debian's Pigeonhole. */
@@ -162,10 +165,14 @@ describe('mail stack configuration', () => {
       ...base('/srv/stack'),
       defence: { ...DEFAULT_DEFENCE, dnsServers: [{ host: '127.0.0.1', port: 5353 }] },
     };
-    const { main, master, dovecot } = parse(s);
+    const { main, master, dovecot, pluginsIn } = parse(s);
     expect(main).toContain('milter_default_action = tempfail');
     const mxLine = master.split('\n').find((l) => l.startsWith('127.0.0.1:2525 '))!;
-    expect(mxLine).toContain('smtpd_milters=inet:127.0.0.1:11332');
+    // Over a UNIX-domain socket rspamd binds, not TCP (Postfix's buffers for a TCP milter stream).
+    expect(mxLine).toContain('smtpd_milters=unix:/srv/stack/rspamd-milter.sock');
+    expect(renderRspamd(s)['rspamd.conf'].content).toMatch(
+      /worker "rspamd_proxy" \{\s*bind_socket = "\/srv\/stack\/rspamd-milter\.sock mode=0666";\s*bind_socket = "127\.0\.0\.1:11332";/,
+    );
     const submissionLine = master.split('\n').find((l) => l.startsWith('127.0.0.1:2587 '))!;
     // Submission asks only giroflee's own milter (From/Sender against the login), not rspamd.
     expect(submissionLine).toContain('smtpd_milters=inet:127.0.0.1:10027 ');
@@ -177,7 +184,12 @@ describe('mail stack configuration', () => {
     expect(script.indexOf('if duplicate')).toBeLessThan(script.indexOf('if header :is "X-Spam" "Yes"'));
     expect(script).toMatch(/if header :is "X-Spam" "Yes" \{\s*fileinto :create "Junk";\s*stop;\s*\}/);
     expectCompiles(script);
-    expect(dovecot).toContain('imapsieve_mailbox1_name = Junk');
+    // Junk reports are IMAP's; delivery does not load their Sieve plugins at every message.
+    expect(pluginsIn.imap).toContain('imapsieve_mailbox1_name = Junk');
+    expect(pluginsIn.imap).toContain('sieve_plugins = sieve_imapsieve sieve_extprograms');
+    expect(pluginsIn.lmtp).not.toContain('sieve_plugins');
+    expect(pluginsIn.lmtp).not.toContain('imapsieve');
+    expect(pluginsIn.lmtp).toContain('sieve_before = /srv/stack/sieve/delivery.sieve');
     const rspamd = renderRspamd(s);
     expect(rspamd['local.d/options.inc'].content).toContain('nameserver = ["127.0.0.1:5353"]');
     // Nothing reaches the internet: the modules with remote lists are off, and the only fuzzy
