@@ -14,6 +14,7 @@ import { LmtpClientPool } from './lmtp-client-pool';
 import { MailboxTurns, oneDeliveryPerMailbox } from './mailbox-turns';
 import { encryptLargeMessage, encryptMessage } from './pgp-mime';
 import { RecipientKeys, type RecipientPolicy } from './recipient-keys';
+import { YoungGarbage } from './young-garbage';
 
 export interface LmtpGatewayOptions {
   listen: Endpoint;
@@ -128,7 +129,12 @@ export async function startLmtpGateway(
     onData(stream, session, cb) {
       const { rcpts, declaredSize, queueId } = transactions.get(session) ?? { rcpts: [], declaredSize: 0 };
       const message = new MessageBuffer(declaredSize, opts.maxMessageBytes);
-      stream.on('data', (chunk: Buffer) => message.add(chunk));
+      // Each chunk leaves two buffers behind: the socket's and smtp-server's copy of it.
+      const garbage = new YoungGarbage();
+      stream.on('data', (chunk: Buffer) => {
+        message.add(chunk);
+        garbage.passed(chunk.length);
+      });
       const answer = (replies: SmtpReply[]) => {
         const results = replies.map(perRecipientResult);
         countInboundReplies(results);

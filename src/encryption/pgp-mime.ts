@@ -4,6 +4,7 @@ import * as openpgp from 'openpgp';
 import { armorInto, armorStream } from './armor';
 import { ecdhRecipient, encryptForEcdhRecipients, type EcdhRecipient } from './ecdh-session-key';
 import { isVerifiablyEncrypted } from './verify-encrypted';
+import { YoungGarbage } from './young-garbage';
 
 /**
  * RFC 3156 PGP/MIME encryption of a received message, without parsing its body: the header
@@ -298,8 +299,13 @@ export async function encryptLargeMessage(
     Readable.from(
       (async function* () {
         const parts = await encryptBinary(message, opts, keys, true);
+        // Each armored piece leaves two buffers behind: itself once sent, and its ciphertext.
+        const garbage = new YoungGarbage();
         yield head;
-        yield* armorStream(chunksOf(parts), message.eol);
+        for await (const piece of armorStream(chunksOf(parts), message.eol)) {
+          yield piece;
+          garbage.passed(piece.length);
+        }
         yield tail;
       })(),
     );

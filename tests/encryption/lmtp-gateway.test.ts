@@ -294,10 +294,11 @@ describe('inbound LMTP gateway', () => {
       keyCacheMs: 0,
     });
     try {
+      // Past 4 MB: receiving and sending each run a young-generation collection midway.
       const raw = Buffer.concat([
         message,
         Buffer.from('y'.repeat(76) + '\r\n').subarray(0, 78),
-        Buffer.alloc(2 * 1024 * 1024, 'z'),
+        Buffer.alloc(5 * 1024 * 1024, 'z'),
         Buffer.from('\r\n'),
       ]);
       const r = await lmtpTransaction(big.port, 's@example.net', [m.address], raw, { size: raw.length });
