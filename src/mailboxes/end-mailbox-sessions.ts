@@ -19,8 +19,8 @@ const NOT_ENDED: Record<SessionsEndedAfter, LocalizedText> = {
     en: 'The suspension is done, but Dovecot could not close the sessions already open: a connected mail program may stay so until its next login. Check Dovecot (Health page), then suspend again to close them, or restart Dovecot.',
   },
   deletion: {
-    fr: 'La boîte est supprimée, mais Dovecot n’a pas pu fermer les sessions déjà ouvertes : un logiciel de messagerie connecté peut le rester jusqu’à sa prochaine connexion, qui sera refusée. Vérifiez Dovecot (page Santé), ou redémarrez-le pour les fermer.',
-    en: 'The mailbox is deleted, but Dovecot could not close the sessions already open: a connected mail program may stay so until its next login, which will be refused. Check Dovecot (Health page), or restart it to close them.',
+    fr: 'La suppression est faite, mais Dovecot n’a pas pu fermer les sessions déjà ouvertes : un logiciel de messagerie connecté peut le rester jusqu’à sa prochaine connexion, qui sera refusée. Vérifiez Dovecot (page Santé), ou redémarrez-le pour les fermer.',
+    en: 'The deletion is done, but Dovecot could not close the sessions already open: a connected mail program may stay so until its next login, which will be refused. Check Dovecot (Health page), or restart it to close them.',
   },
 };
 

@@ -143,9 +143,9 @@ export async function mailboxExists(
   return Boolean(await ctx.db('mailboxes').where({ domain_id: domainId, local_part: localPart }).first('id'));
 }
 
-export async function countMailboxes(ctx: ServiceContext, domainId: string): Promise<number> {
-  const [{ n }] = await ctx.db('mailboxes').where({ domain_id: domainId }).count({ n: '*' });
-  return Number(n);
+/** The addresses of every mailbox of a domain, whatever their state. */
+export async function domainMailboxAddresses(ctx: ServiceContext, domainId: string): Promise<string[]> {
+  return ctx.db('mailboxes').where({ domain_id: domainId }).pluck('address');
 }
 
 /** A page of a domain's mailboxes, ordered by local part, with an opaque cursor. */

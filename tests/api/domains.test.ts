@@ -93,6 +93,21 @@ describe('domains', () => {
   });
 
   describe('DELETE /api/v1/domains/:name', () => {
+    // Dovecot's doveadm API, which ends the sessions of the mailboxes a forced deletion takes.
+    let kicked: string[][];
+    let kickFails: boolean;
+    beforeEach(() => {
+      kicked = [];
+      kickFails = false;
+      app.ctx.sessionKicker = {
+        kick: async (addresses) => {
+          if (kickFails) throw new Error('doveadm: HTTP 500');
+          kicked.push([...addresses].sort());
+        },
+      };
+    });
+    afterEach(() => (app.ctx.sessionKicker = undefined));
+
     it('refuses while mailboxes exist, and a collective admin may not force', async () => {
       const t = await makeTenant(app.ctx);
       const res = await app.client.request('DELETE', `/api/v1/domains/${t.domain.name}`, {
@@ -120,6 +135,29 @@ describe('domains', () => {
         .where({ action: 'domain.delete', target_id: t.domain.id })
         .first();
       expect(audit.details).toMatchObject({ forced: true, mailboxesDeleted: 2 });
+    });
+
+    it('has Dovecot end the open sessions of the mailboxes a forced deletion takes, and says when it could not', async () => {
+      const { actor } = await makeRacine(app.ctx);
+      const t = await makeTenant(app.ctx);
+      const second = await makeMailbox(app.ctx, { domainId: t.domain.id });
+      const res = await app.client.request('DELETE', `/api/v1/domains/${t.domain.name}?force=true`, {
+        as: actor,
+      });
+      expect(res.status).toBe(204);
+      expect(kicked).toEqual([[t.mailbox.address, second.address].sort()]);
+
+      kickFails = true;
+      const u = await makeTenant(app.ctx);
+      const partial = await app.client.request('DELETE', `/api/v1/domains/${u.domain.name}?force=true`, {
+        as: actor,
+      });
+      expect(partial.status).toBe(200);
+      expect(partial.body).toMatchObject({ sessions: { ended: false, code: 'sessions_not_ended' } });
+      expect(await app.ctx.db('domains').where({ id: u.domain.id })).toHaveLength(0);
+      expect(
+        await app.ctx.db('audit_log').where({ target_id: u.domain.id }).orderBy('at').pluck('action'),
+      ).toEqual(['domain.delete', 'domain.delete.partial']);
     });
 
     it('deletes an empty domain for its admin', async () => {

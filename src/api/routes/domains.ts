@@ -4,6 +4,7 @@ import { collectiveSlug, findCollectiveForActor } from '../../collectives/collec
 import type { AppContext } from '../../context';
 import { createDomain } from '../../domains/commands/create-domain';
 import { deleteDomain } from '../../domains/commands/delete-domain';
+import { endDeletedDomainSessions } from '../../domains/end-domain-sessions';
 import { listDomains, presentDomain } from '../../domains/domains';
 import { findDomainForActor } from '../../domains/find-domain';
 import { domainNameSchema } from '../../names/domain-name';
@@ -55,15 +56,22 @@ export function mountDomains(router: Router, app: AppContext): void {
   defineRoute(router, app, {
     method: 'delete',
     path: '/domains/:name',
-    summary: 'Delete a domain; refused while it has mailboxes unless a racine passes ?force=true',
+    summary:
+      'Delete a domain; refused while it has mailboxes unless a racine passes ?force=true, which ends their open sessions: 204, or 200 with `sessions` when Dovecot could not end them',
     tags: ['domains'],
     rateLimit: limit,
     params: domainParams,
     query: z.strictObject({ force: z.enum(['true', 'false']).optional() }),
     status: 204,
-    handler: async ({ ctx, params, query }) => {
-      const domain = await findDomainForActor(ctx, params.name, 'read');
-      await deleteDomain(ctx, domain, query.force === 'true');
+    // The deletion commits first, then what its mailboxes had open is ended.
+    transaction: false,
+    handler: async ({ ctx, params, query, inTransaction, res }) => {
+      const { domain, addresses } = await inTransaction(async (tx) => {
+        const found = await findDomainForActor(tx, params.name, 'read');
+        return { domain: found, addresses: await deleteDomain(tx, found, query.force === 'true') };
+      });
+      const sessions = await endDeletedDomainSessions(ctx, domain, addresses);
+      if (!sessions.ended) res.status(200).json({ sessions });
       return undefined;
     },
   });

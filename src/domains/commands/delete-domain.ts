@@ -3,12 +3,19 @@ import { authorize } from '../../auth/authorize';
 import { recordAudit } from '../../audit/record-audit';
 import type { CommandContext } from '../../context';
 import { errors } from '../../errors';
-import { countMailboxes } from '../../mailboxes/mailboxes';
+import { domainMailboxAddresses } from '../../mailboxes/mailboxes';
 import { deleteDomainRow } from '../domains';
 import type { DomainRow } from '../find-domain';
 
-/** Refused while mailboxes exist, unless a racine forces it (mailboxes and aliases go with it). */
-export async function deleteDomain(ctx: CommandContext, domain: DomainRow, force: boolean): Promise<void> {
+/**
+ * Refused while mailboxes exist, unless a racine forces it (mailboxes and aliases go with it).
+ * Returns the addresses of the mailboxes deleted, whose open sessions are then to be ended.
+ */
+export async function deleteDomain(
+  ctx: CommandContext,
+  domain: DomainRow,
+  force: boolean,
+): Promise<string[]> {
   if (force && !isRacine(ctx.actor)) {
     throw errors.forbidden(undefined, {
       fr: 'Seule une racine peut forcer la suppression.',
@@ -16,7 +23,8 @@ export async function deleteDomain(ctx: CommandContext, domain: DomainRow, force
     });
   }
   authorize(ctx.actor, 'delete', { type: 'domain', collectiveId: domain.collective_id });
-  const mailboxes = await countMailboxes(ctx, domain.id);
+  const addresses = await domainMailboxAddresses(ctx, domain.id);
+  const mailboxes = addresses.length;
   if (mailboxes > 0 && !force) {
     throw errors.conflict(
       'domain_has_mailboxes',
@@ -35,4 +43,5 @@ export async function deleteDomain(ctx: CommandContext, domain: DomainRow, force
     collectiveId: domain.collective_id,
     details: { name: domain.name, status: domain.status, forced: force, mailboxesDeleted: mailboxes },
   });
+  return addresses;
 }
