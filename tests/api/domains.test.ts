@@ -1,5 +1,6 @@
 import { makeDomain, makeMailbox, makeRacine, makeTenant } from '../support/factories';
 import { useTestApp } from '../support/app';
+import { recordingKicker } from '../support/session-kicker';
 
 describe('domains', () => {
   const app = useTestApp();
@@ -94,17 +95,10 @@ describe('domains', () => {
 
   describe('DELETE /api/v1/domains/:name', () => {
     // Dovecot's doveadm API, which ends the sessions of the mailboxes a forced deletion takes.
-    let kicked: string[][];
-    let kickFails: boolean;
+    let kicker: ReturnType<typeof recordingKicker>;
     beforeEach(() => {
-      kicked = [];
-      kickFails = false;
-      app.ctx.sessionKicker = {
-        kick: async (addresses) => {
-          if (kickFails) throw new Error('doveadm: HTTP 500');
-          kicked.push([...addresses].sort());
-        },
-      };
+      kicker = recordingKicker();
+      app.ctx.sessionKicker = kicker;
     });
     afterEach(() => (app.ctx.sessionKicker = undefined));
 
@@ -145,9 +139,9 @@ describe('domains', () => {
         as: actor,
       });
       expect(res.status).toBe(204);
-      expect(kicked).toEqual([[t.mailbox.address, second.address].sort()]);
+      expect(kicker.kicked).toEqual([[t.mailbox.address, second.address].sort()]);
 
-      kickFails = true;
+      kicker.failing = true;
       const u = await makeTenant(app.ctx);
       const partial = await app.client.request('DELETE', `/api/v1/domains/${u.domain.name}?force=true`, {
         as: actor,

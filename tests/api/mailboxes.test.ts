@@ -1,6 +1,7 @@
 import { makeAlias, makeMailbox, makeRacine, makeTenant, TEST_PASSWORD } from '../support/factories';
 import { useTestApp } from '../support/app';
 import { freePorts } from '../support/mailstack';
+import { recordingKicker } from '../support/session-kicker';
 
 describe('mailboxes', () => {
   const app = useTestApp();
@@ -202,14 +203,8 @@ describe('mailboxes', () => {
     });
 
     it('has Dovecot end the open sessions of a mailbox it disables, once, and says when it could not', async () => {
-      const kicked: string[][] = [];
-      let fail = false;
-      app.ctx.sessionKicker = {
-        kick: async (addresses) => {
-          if (fail) throw new Error('doveadm: HTTP 500');
-          kicked.push(addresses);
-        },
-      };
+      const kicker = recordingKicker();
+      app.ctx.sessionKicker = kicker;
       try {
         const t = await makeTenant(app.ctx);
         const path = `/api/v1/mailboxes/${t.mailbox.address}`;
@@ -228,9 +223,9 @@ describe('mailboxes', () => {
           body: { status: 'disabled' },
         });
         expect(again.body.sessions).toBeUndefined();
-        expect(kicked).toEqual([[t.mailbox.address]]);
+        expect(kicker.kicked).toEqual([[t.mailbox.address]]);
 
-        fail = true;
+        kicker.failing = true;
         const u = await makeTenant(app.ctx);
         const partial = await app.client.request('PATCH', `/api/v1/mailboxes/${u.mailbox.address}`, {
           as: u.actors.admin,
@@ -252,14 +247,8 @@ describe('mailboxes', () => {
 
   describe('DELETE /api/v1/mailboxes/:address', () => {
     it('has Dovecot end the open sessions of the mailbox it deletes, and says when it could not', async () => {
-      const kicked: string[][] = [];
-      let fail = false;
-      app.ctx.sessionKicker = {
-        kick: async (addresses) => {
-          if (fail) throw new Error('doveadm: HTTP 500');
-          kicked.push(addresses);
-        },
-      };
+      const kicker = recordingKicker();
+      app.ctx.sessionKicker = kicker;
       try {
         const t = await makeTenant(app.ctx);
         await app.client.request('GET', '/api/v1/me', { as: t.actors.owner });
@@ -267,10 +256,10 @@ describe('mailboxes', () => {
           as: t.actors.admin,
         });
         expect(res.status).toBe(204);
-        expect(kicked).toEqual([[t.mailbox.address]]);
+        expect(kicker.kicked).toEqual([[t.mailbox.address]]);
         expect((await app.client.request('GET', '/api/v1/me', { as: t.actors.owner })).status).toBe(401);
 
-        fail = true;
+        kicker.failing = true;
         const u = await makeTenant(app.ctx);
         const partial = await app.client.request('DELETE', `/api/v1/mailboxes/${u.mailbox.address}`, {
           as: u.actors.admin,

@@ -10,6 +10,15 @@ import { startFakeDownstream, startScriptedLmtp } from './lmtp-helpers';
  * path is proven against the real Dovecot (tests/e2e/inbound-gateway.test.ts); a scripted server
  * answers as Dovecot does to a transaction in one write, and to idle connections when it stops.
  */
+/** A pool of one connection to a scripted server on this port. */
+const onePool = (port: number) =>
+  new LmtpClientPool({
+    nextHop: { host: '127.0.0.1', port },
+    name: 'test',
+    maxConnections: 1,
+    timeoutMs: 10_000,
+  });
+
 describe('LMTP client to the next hop', () => {
   let downstream: Awaited<ReturnType<typeof startFakeDownstream>>;
   let client: LmtpClient;
@@ -100,12 +109,7 @@ describe('LMTP connections that go stale in the pool', () => {
     return server;
   };
   const poolTo = (port: number) => {
-    const pool = new LmtpClientPool({
-      nextHop: { host: '127.0.0.1', port },
-      name: 'test',
-      maxConnections: 1,
-      timeoutMs: 10_000,
-    });
+    const pool = onePool(port);
     pools.push(pool);
     return pool;
   };
@@ -217,12 +221,7 @@ describe('LMTP transactions in one write, to a server offering PIPELINING and CH
     return client;
   };
   const poolTo = (port: number) => {
-    const pool = new LmtpClientPool({
-      nextHop: { host: '127.0.0.1', port },
-      name: 'test',
-      maxConnections: 1,
-      timeoutMs: 10_000,
-    });
+    const pool = onePool(port);
     closing.push(pool);
     return pool;
   };
