@@ -22,10 +22,11 @@
  *   npm run bench:inbound -- --quick   proves it runs: 2 rounds, 100 messages (20 at 1 MB)
  *   npm run bench:inbound              full: 3 rounds, 2 000 messages at 10 and 100 KB, 400 at 1 MB
  * Settings (environment) override either mode: BENCH_ROUNDS, BENCH_MESSAGES (10 and 100 KB),
- * BENCH_MESSAGES_LARGE (1 MB), BENCH_WARMUP, BENCH_MAILBOXES (1: the hot mailbox), BENCH_SIZES_KB (10,100,1024,1024a: `1024` is one
- * 1 MB text part, `1024a` 1 MB that is mostly a binary attachment, see messageCases), BENCH_PIPELINES
- * (lean,plain,gateway,defence; hop on demand). Uses DATABASE_URL when set (then PostgreSQL's CPU is not
- * attributed), else a throw-away embedded PostgreSQL.
+ * BENCH_MESSAGES_LARGE (1 MB), BENCH_WARMUP, BENCH_MAILBOXES (1: the hot mailbox),
+ * BENCH_SIZES_KB (10,100,1024,1024a: `1024` is one 1 MB text part, `1024a` 1 MB that is mostly a
+ * binary attachment, see messageCases), BENCH_PIPELINES (lean,plain,gateway,defence; hop on
+ * demand). Uses DATABASE_URL when set (then PostgreSQL's CPU is not attributed), else a
+ * throw-away embedded PostgreSQL.
  */
 import { ChildProcess, fork } from 'node:child_process';
 import fs from 'node:fs';
