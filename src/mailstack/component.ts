@@ -3,6 +3,7 @@ import type { Component } from '../component';
 import { ensureMailPackages } from './ensure-packages';
 import { databaseUrlOf, mailstackOptions } from './from-config';
 import { doveadmApiKey, webmailMasterCredentials } from './master-user';
+import { datagramQueueWarning } from './processes';
 import { startMailstack } from './start-mailstack';
 
 /**
@@ -23,6 +24,8 @@ export const mailstackComponent: Component = {
         ? 'mail stack (Postfix, Dovecot, rspamd) started'
         : 'mail stack (Postfix, Dovecot) started',
     );
+    const warning = datagramQueueWarning(stack.logQueue);
+    if (warning) logger.warn({ logQueue: stack.logQueue }, warning);
     return { stop: () => stack.stop() };
   },
 };

@@ -169,6 +169,43 @@ export async function prepareNewPostfixQueue(queueDir: string): Promise<void> {
   await fs.writeFile(path.join(queueDir, 'quick-start'), '');
 }
 
+/** Linux's length of a UNIX datagram socket's queue, read by the kernel when a socket is made. */
+export const DATAGRAM_QUEUE_SETTING = '/proc/sys/net/unix/max_dgram_qlen';
+/** What systemd sets at boot on a Debian host; the kernel's own default, kept by containers, is 10. */
+export const DATAGRAM_QUEUE_LENGTH = 512;
+
+/**
+ * The private stack's Postfix logs through postlogd, over a UNIX datagram socket, and every
+ * Postfix process sends its log lines there with a blocking send(2): once the socket holds
+ * net.unix.max_dgram_qlen lines, each process waits for postlogd, the master included. After a
+ * `postfix reload`, postlogd exits and only the master starts it again; with a queue of 10, a
+ * master that logs before it did waits for good, and the MX never greets anyone again. Raised
+ * to Debian's usual length (never lowered) before Postfix makes its socket. Returns the length
+ * in effect, or undefined where the setting does not exist.
+ */
+export async function ensureDatagramQueue(setting = DATAGRAM_QUEUE_SETTING): Promise<number | undefined> {
+  const current = Number((await fs.readFile(setting, 'utf8').catch(() => '')).trim());
+  if (!Number.isInteger(current) || current <= 0) return undefined;
+  if (current >= DATAGRAM_QUEUE_LENGTH) return current;
+  try {
+    await fs.writeFile(setting, String(DATAGRAM_QUEUE_LENGTH));
+    return DATAGRAM_QUEUE_LENGTH;
+  } catch {
+    // Not root, or /proc/sys mounted read-only (a container's default): the caller warns.
+    return current;
+  }
+}
+
+/** What a racine must do when the queue stayed short, in English and French; undefined when it is long enough. */
+export function datagramQueueWarning(length: number | undefined): string | undefined {
+  if (length === undefined || length >= DATAGRAM_QUEUE_LENGTH) return undefined;
+  const fix = `sysctl -w net.unix.max_dgram_qlen=${DATAGRAM_QUEUE_LENGTH}`;
+  return (
+    `net.unix.max_dgram_qlen is ${length}: a \`postfix reload\` may stop the MX for good; run \`${fix}\` as root, then restart the mail stack / ` +
+    `net.unix.max_dgram_qlen vaut ${length} : un \`postfix reload\` peut arrêter le MX pour de bon ; lancez \`${fix}\` en root, puis redémarrez la pile mail`
+  );
+}
+
 /**
  * `postfix -c DIR start` must run as root (it drops privileges itself) and exits 1 without a
  * word when stderr is no terminal: on failure, the reason is in its log.

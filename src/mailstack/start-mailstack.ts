@@ -5,6 +5,7 @@ import { hashPassword } from '../auth/password-hash';
 import {
   compileSieve,
   dovecotRunning,
+  ensureDatagramQueue,
   ensureVmailUser,
   rspamdRunning,
   flushQueue,
@@ -81,6 +82,11 @@ export interface RunningMailstack {
   /** Retry deferred mail now. */
   flush(): Promise<void>;
   stop(): Promise<void>;
+  /**
+   * net.unix.max_dgram_qlen when Postfix started (undefined off Linux): below
+   * DATAGRAM_QUEUE_LENGTH, a reload may stop Postfix for good (ensureDatagramQueue).
+   */
+  logQueue: number | undefined;
 }
 
 /** Renders the settings of a private stack (loopback, no DNS, no TLS) without starting it. */
@@ -176,6 +182,7 @@ export async function startMailstack(opts: StartMailstackOptions): Promise<Runni
     // Its helper compiles the regular expressions of its rules after the start.
     await publish();
   };
+  let logQueue: number | undefined;
   try {
     // A stack left running by a killed process holds the ports and pid files: replace it.
     await stop();
@@ -205,6 +212,7 @@ export async function startMailstack(opts: StartMailstackOptions): Promise<Runni
     for (const port of dovecotPorts) {
       await waitForPort(port);
     }
+    logQueue = await ensureDatagramQueue();
     await startPostfix(p.postfixConfigDir, p.postfixLogFile);
     const listening = [s.ports.mx, s.ports.submission, s.ports.submissions];
     if (s.outboundFilter) listening.push(s.ports.reinject);
@@ -221,6 +229,7 @@ export async function startMailstack(opts: StartMailstackOptions): Promise<Runni
     queue: () => queuedMessages(p.postfixConfigDir),
     flush: () => flushQueue(p.postfixConfigDir),
     stop,
+    logQueue,
   };
 }
 

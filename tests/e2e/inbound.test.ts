@@ -1,3 +1,6 @@
+import { execFile, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import { promisify } from 'node:util';
 import { ImapFlow } from 'imapflow';
 import nodemailer from 'nodemailer';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
@@ -5,12 +8,15 @@ import { SMTPServer } from 'smtp-server';
 import type { AddressInfo } from 'node:net';
 import { suspendCollective } from '../../src/collectives/commands/suspend-collective';
 import { masterLogin, MasterCredentials, webmailMasterCredentials } from '../../src/mailstack/master-user';
+import { postfixPidFile } from '../../src/mailstack/processes';
 import { createTestContext, TestContext } from '../support/context';
 import { makeAlias, makeCollective, makeDomain, makeMailbox, TEST_PASSWORD } from '../support/factories';
 import { startTestMailstack, TestMailstack } from '../support/mailstack';
 import { REAL_STACK_TEST_MS, waitUntil } from '../support/wait-until';
 
 jest.setTimeout(REAL_STACK_TEST_MS);
+
+const run = promisify(execFile);
 
 /** A fake remote MX on loopback: collects what Postfix relays to it. */
 async function startFakeMx() {
@@ -325,5 +331,39 @@ describe('inbound mail on the real Postfix and Dovecot', () => {
     );
     const [message] = await waitForMessages(stack.ports.imap, box.address, 1);
     expect(message).toContain('Subject: While suspended');
+  });
+
+  it('keeps greeting on the MX after a reload while Postfix’s log service is stalled, and loses none of its log lines', async () => {
+    const p = stack.settings.paths;
+    const master = Number(fs.readFileSync(postfixPidFile(p.postfixQueueDir), 'utf8').trim());
+    const { stdout } = await run('ps', ['-o', 'pid=,comm=', '--ppid', String(master)]);
+    const postlogd = Number(/^\s*(\d+)\s+postlogd$/m.exec(stdout)?.[1]);
+    expect(postlogd).toBeGreaterThan(0);
+    // More log lines than the kernel's default datagram queue holds wait for a stopped postlogd,
+    // then a reload ends it: the master, which logs the reload, must still start a new one.
+    const lines = Array.from({ length: 12 }, (_, i) => `stalled line ${i}`);
+    process.kill(postlogd, 'SIGSTOP');
+    const loggers = lines.map((line) =>
+      spawn('postlog', ['-c', p.postfixConfigDir, '-t', 'giroflee-test', line], { stdio: 'ignore' }),
+    );
+    try {
+      await waitUntil('every line sent', () => loggers.every((l) => l.exitCode !== null));
+      await run('postfix', ['-c', p.postfixConfigDir, 'reload']);
+      process.kill(postlogd, 'SIGKILL');
+      const box = await makeMailbox(ctx, { domainId: domain.id });
+      await smtp(stack.ports.mx).sendMail({ from: 'alice@remote.example', to: box.address, text: 'après' });
+      await waitForMessages(stack.ports.imap, box.address, 1);
+      await waitUntil('the stalled lines in Postfix’s log', () => {
+        const log = fs.readFileSync(p.postfixLogFile!, 'utf8');
+        return lines.every((line) => log.includes(line));
+      });
+    } finally {
+      for (const l of loggers) l.kill('SIGKILL');
+      try {
+        process.kill(postlogd, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
   });
 });

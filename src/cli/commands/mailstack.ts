@@ -6,7 +6,7 @@ import { errors } from '../../errors';
 import { ensureMailPackages } from '../../mailstack/ensure-packages';
 import { databaseUrlOf, mailstackDir, mailstackOptions } from '../../mailstack/from-config';
 import { doveadmApiKey, webmailMasterCredentials } from '../../mailstack/master-user';
-import { MailstackError } from '../../mailstack/processes';
+import { datagramQueueWarning, MailstackError } from '../../mailstack/processes';
 import { mailStoreOwner, productionSettings, renderProduction } from '../../mailstack/render-production';
 import { mailstackStatus, startMailstack, stopMailstack } from '../../mailstack/start-mailstack';
 import { action, commandGroup, output, withContext } from '../run-context';
@@ -58,13 +58,14 @@ export function registerMailstack(program: Command): void {
               await doveadmApiKey(ctx),
             );
             const stack = await startMailstack(options);
-            output(opts.json, { dir: stack.dir, ports: stack.ports }, () =>
+            output(opts.json, { dir: stack.dir, ports: stack.ports, logQueue: stack.logQueue }, () =>
               [
                 `mail stack up in ${stack.dir} / pile mail démarrée`,
                 `  MX 127.0.0.1:${stack.ports.mx}  submission 127.0.0.1:${stack.ports.submission}  IMAP 127.0.0.1:${stack.ports.imap}`,
                 stack.settings.defence
                   ? `  rspamd milter 127.0.0.1:${stack.ports.rspamdMilter} (GIROFLEE_MAILSTACK_DEFENCE=0: off / désactivé)`
                   : '',
+                datagramQueueWarning(stack.logQueue) ?? '',
                 ctx.config.databaseUrl
                   ? ''
                   : '  It reads the embedded PostgreSQL of this data directory: keep `giroflee serve` running' +
