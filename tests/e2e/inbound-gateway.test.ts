@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { ImapFlow } from 'imapflow';
 import nodemailer from 'nodemailer';
+import type Mail from 'nodemailer/lib/mailer';
 import type { Actor } from '../../src/auth/actor';
 import { loadMailboxActor } from '../../src/auth/sessions';
 import { LmtpClient } from '../../src/encryption/lmtp-client';
@@ -19,6 +20,7 @@ import { createTestContext, TestContext } from '../support/context';
 import { makeCollective, makeDomain, makeMailbox, TEST_PASSWORD } from '../support/factories';
 import { startTestApp, TestClient } from '../support/http';
 import {
+  explainMxFailure,
   retryQueueUntil,
   startEncryptingMailstack,
   TestMailstack,
@@ -52,16 +54,26 @@ async function fetchAll(port: number, user: string): Promise<Buffer[]> {
   }
 }
 
-/** Four SMTP connections to the MX at once, as a busy sending server would open. */
-const pooledMx = (port: number) =>
-  nodemailer.createTransport({
+/**
+ * The stack's MX as a sending server sees it: one connection a message, or a pool of four at
+ * once as a busy server would open. A failed send says what Postfix was doing.
+ */
+function mx(stack: TestMailstack, pooled = false) {
+  const transport = nodemailer.createTransport({
     host: '127.0.0.1',
-    port,
+    port: stack.ports.mx,
     secure: false,
     ignoreTLS: true,
-    pool: true,
-    maxConnections: 4,
+    ...(pooled ? { pool: true, maxConnections: 4 } : {}),
   });
+  return {
+    sendMail: (message: Mail.Options) =>
+      transport.sendMail(message).catch(async (e: Error) => {
+        throw await explainMxFailure(stack, e);
+      }),
+    close: () => transport.close(),
+  };
+}
 
 /** Postfix delivers after its 250: poll the mailbox until the message is there. */
 const waitForMessage = (port: number, user: string): Promise<string> =>
@@ -150,9 +162,7 @@ describe('inbound mail through the encrypting gateway, on the real Postfix and D
   let domainId: string;
 
   const send = (to: string, text: string, subject = 'Réunion') =>
-    nodemailer
-      .createTransport({ host: '127.0.0.1', port: stack.ports.mx, secure: false, ignoreTLS: true })
-      .sendMail({ from: 'alice@remote.example', to, subject, text });
+    mx(stack).sendMail({ from: 'alice@remote.example', to, subject, text });
 
   beforeAll(async () => {
     ctx = await createTestContext();
@@ -306,7 +316,7 @@ describe('inbound mail through the encrypting gateway, on the real Postfix and D
       await postfix('postconf', '-e', 'defer_transports = smtp, inbound');
       await postfix('postfix', 'reload');
       try {
-        const smtp = pooledMx(stack.ports.mx);
+        const smtp = mx(stack, true);
         await Promise.all(
           ids.map((messageId, i) =>
             smtp.sendMail({
@@ -379,7 +389,7 @@ describe('inbound mail through the encrypting gateway, on the real Postfix and D
     const box = await makeMailbox(ctx, { domainId, encryptionMode: 'generated' });
     await provisionMailboxKeys(ctx, box, TEST_PASSWORD);
     const p = stack.settings.paths;
-    const smtp = pooledMx(stack.ports.mx);
+    const smtp = mx(stack, true);
     const sendAll = (ids: string[]) =>
       Promise.all(
         ids.map((messageId) =>
@@ -430,15 +440,13 @@ describe('inbound mail through the encrypting gateway, on the real Postfix and D
     const cutter = await startReplyCutter(gateway.port);
     const messageId = '<twice@remote.example>';
     const sendOne = () =>
-      nodemailer
-        .createTransport({ host: '127.0.0.1', port: stack.ports.mx, secure: false, ignoreTLS: true })
-        .sendMail({
-          from: 'alice@remote.example',
-          to: box.address,
-          subject: 'deux fois',
-          text: 'x',
-          messageId,
-        });
+      mx(stack).sendMail({
+        from: 'alice@remote.example',
+        to: box.address,
+        subject: 'deux fois',
+        text: 'x',
+        messageId,
+      });
     const deliveryIds = () =>
       storedFiles(stack.mailRoot, box.address).map(
         (f) => new RegExp(`^${DELIVERY_HEADER}: (\\S+)$`, 'm').exec(f.toString('latin1'))?.[1],

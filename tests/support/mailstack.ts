@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,6 +9,7 @@ import {
   type LmtpGateway,
   type LmtpGatewayOptions,
 } from '../../src/encryption/lmtp-gateway';
+import { postfixRunning } from '../../src/mailstack/processes';
 import { RunningMailstack, startMailstack, StartMailstackOptions } from '../../src/mailstack/start-mailstack';
 import { freeLoopbackPorts, freeMailstackPorts } from '../../src/mailstack/free-ports';
 import { SHARED_HYPERSCAN_CACHE } from '../../src/mailstack/hyperscan-cache';
@@ -121,4 +123,28 @@ export async function waitUntilDeferred(stack: TestMailstack, what: string, coun
     const queue = await stack.queue();
     return queue.length === count && queue.every((m) => m.queue_name === 'deferred') && queue;
   });
+}
+
+/**
+ * A failure of an SMTP exchange with the stack's MX, with what explains it added to its message:
+ * whether Postfix's master runs, what holds the MX port (`ss`, where installed), and the end of
+ * Postfix's log. A missing greeting says none of that by itself.
+ */
+export async function explainMxFailure(stack: TestMailstack, err: Error): Promise<Error> {
+  const p = stack.settings.paths;
+  const sockets = await new Promise<string>((resolve) =>
+    execFile('ss', ['-tanp', `( sport = :${stack.ports.mx} or dport = :${stack.ports.mx} )`], (e, out) =>
+      resolve(e ? `ss: ${e.message}` : out.trim()),
+    ),
+  );
+  const log = await fs.readFile(p.postfixLogFile!, 'utf8').catch((e: Error) => e.message);
+  err.message += [
+    '',
+    `Postfix master running: ${await postfixRunning(p.postfixQueueDir)}`,
+    `sockets on the MX port ${stack.ports.mx}:`,
+    sockets,
+    'end of Postfix’s log:',
+    log.split('\n').slice(-40).join('\n'),
+  ].join('\n');
+  return err;
 }
