@@ -47,34 +47,60 @@ function transportsFor(ctx: AppContext): RelayTransports {
   });
 }
 
+/** The outbound gateway as the platform runs it, with what its caller may need to watch. */
+export interface PlatformOutboundGateway {
+  port: number;
+  breakers: CircuitBreakers;
+  stop(): Promise<void>;
+}
+
+/**
+ * The outbound gateway on the platform's data: relays and DKIM keys through `lookups`,
+ * suspensions and sender identities from the database, relay timeouts and breakers from the
+ * configuration, listening on `ctx.config.outbound`.
+ */
+export async function startPlatformOutboundGateway(
+  ctx: AppContext,
+  lookups = outboundLookups(ctx),
+): Promise<PlatformOutboundGateway> {
+  const transports = transportsFor(ctx);
+  const breakers = new CircuitBreakers({
+    failureThreshold: ctx.config.relay.breakerFailures,
+    coolDownMs: ctx.config.relay.breakerCoolDownMs,
+    now: ctx.now,
+  });
+  const gateway = await startOutboundGateway({
+    listen: ctx.config.outbound,
+    ...lookups,
+    // Not cached: a suspension must stop what Sieve sends from the next message on.
+    closedSender: (addresses) => closedSender(ctx, addresses),
+    sameSenderOwner: (envelopeSender, from) => sameSenderOwner(ctx, envelopeSender, from),
+    send: (relay, envelope, message) => transports.send(relay, envelope, message),
+    breakers,
+    now: ctx.now,
+    hostname: ctx.config.platformHostname,
+    maxMessageBytes: ctx.config.relay.maxMessageBytes,
+  });
+  return {
+    port: gateway.port,
+    breakers,
+    async stop() {
+      await gateway.stop();
+      transports.close();
+    },
+  };
+}
+
 export const outboundGatewayComponent: Component = {
   name: 'outbound-gateway',
   async start(ctx) {
-    const transports = transportsFor(ctx);
-    const breakers = new CircuitBreakers({
-      failureThreshold: ctx.config.relay.breakerFailures,
-      coolDownMs: ctx.config.relay.breakerCoolDownMs,
-      now: ctx.now,
-    });
-    const gateway = await startOutboundGateway({
-      listen: ctx.config.outbound,
-      ...outboundLookups(ctx),
-      // Not cached: a suspension must stop what Sieve sends from the next message on.
-      closedSender: (addresses) => closedSender(ctx, addresses),
-      sameSenderOwner: (envelopeSender, from) => sameSenderOwner(ctx, envelopeSender, from),
-      send: (relay, envelope, message) => transports.send(relay, envelope, message),
-      breakers,
-      now: ctx.now,
-      hostname: ctx.config.platformHostname,
-      maxMessageBytes: ctx.config.relay.maxMessageBytes,
-    });
-    publishBreakers(breakers);
+    const gateway = await startPlatformOutboundGateway(ctx);
+    publishBreakers(gateway.breakers);
     logger.info({ listen: `${ctx.config.outbound.host}:${gateway.port}` }, 'outbound SMTP gateway');
     return {
       async stop() {
         publishBreakers(undefined);
         await gateway.stop();
-        transports.close();
       },
     };
   },

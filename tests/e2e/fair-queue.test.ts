@@ -1,18 +1,14 @@
 import type { AddressInfo } from 'node:net';
 import nodemailer from 'nodemailer';
 import { SMTPServer } from 'smtp-server';
-import { getSigningKeys } from '../../src/dns/dkim-keys';
-import { CircuitBreakers } from '../../src/relay/circuit-breaker';
-import { startOutboundGateway, type RunningGateway } from '../../src/relay/outbound-gateway';
-import { RelayTransports } from '../../src/relay/relay-transport';
-import { loadRoutingTargets } from '../../src/relay/routing-targets';
-import { sameSenderOwner } from '../../src/relay/sender-identities';
+import type { PlatformOutboundGateway } from '../../src/relay/components';
 import { startSendingPolicy } from '../../src/sending/component';
 import type { RunningPolicyServer } from '../../src/sending/policy-server';
 import { createTestContext, TestContext } from '../support/context';
 import { makeRelay, makeTenant, TEST_PASSWORD } from '../support/factories';
 import { startTestMailstack, type TestMailstack } from '../support/mailstack';
 import { REAL_STACK_TEST_MS, waitUntil } from '../support/wait-until';
+import { startTestOutboundGateway } from '../support/outbound-gateway';
 
 jest.setTimeout(REAL_STACK_TEST_MS);
 
@@ -56,8 +52,7 @@ describe('fair queue: a burst from one mailbox does not hold back another mailbo
   const BULK_AFTER = 2;
   let ctx: TestContext;
   let relay: Awaited<ReturnType<typeof startHoldingRelay>>;
-  let transports: RelayTransports;
-  let gateway: RunningGateway;
+  let gateway: PlatformOutboundGateway;
   let policy: RunningPolicyServer;
   let stack: TestMailstack;
 
@@ -65,24 +60,7 @@ describe('fair queue: a burst from one mailbox does not hold back another mailbo
     ctx = await createTestContext((d) => ({ sending: { ...d.sending, bulkAfter: BULK_AFTER } }));
     relay = await startHoldingRelay();
     await makeRelay(ctx, { name: 'slow', port: relay.port, priority: 10, role: 'primary' });
-    transports = new RelayTransports({
-      reinject: ctx.config.reinject,
-      heloName: 'mail.giroflee.test',
-      connectionTimeoutMs: 5000,
-      greetingTimeoutMs: 5000,
-      socketTimeoutMs: 120_000,
-    });
-    gateway = await startOutboundGateway({
-      listen: { host: '127.0.0.1', port: 0 },
-      loadRelays: () => loadRoutingTargets(ctx),
-      signingKeys: (name) => getSigningKeys(ctx, name),
-      sameSenderOwner: (envelopeSender, from) => sameSenderOwner(ctx, envelopeSender, from),
-      send: (r, envelope, message) => transports.send(r, envelope, message),
-      breakers: new CircuitBreakers({ failureThreshold: 3, coolDownMs: 60_000, now: ctx.now }),
-      now: ctx.now,
-      hostname: 'mail.giroflee.test',
-      maxMessageBytes: 10 * 1024 * 1024,
-    });
+    gateway = await startTestOutboundGateway(ctx, 30_000);
     policy = await startSendingPolicy(ctx, { host: '127.0.0.1', port: 0 });
     stack = await startTestMailstack(ctx.databaseUrl, {
       outboundFilter: { host: '127.0.0.1', port: gateway.port },
@@ -95,7 +73,6 @@ describe('fair queue: a burst from one mailbox does not hold back another mailbo
     await stack?.stop();
     await policy?.stop();
     await gateway?.stop();
-    transports?.close();
     await relay?.stop();
     await ctx?.destroy();
   });

@@ -1,10 +1,6 @@
 import nodemailer from 'nodemailer';
-import { getSigningKeys } from '../../src/dns/dkim-keys';
-import { CircuitBreakers } from '../../src/relay/circuit-breaker';
-import { startOutboundGateway, type RunningGateway } from '../../src/relay/outbound-gateway';
-import { RelayTransports } from '../../src/relay/relay-transport';
-import { loadRoutingTargets } from '../../src/relay/routing-targets';
-import { allowedSenders, sameSenderOwner } from '../../src/relay/sender-identities';
+import type { PlatformOutboundGateway } from '../../src/relay/components';
+import { allowedSenders } from '../../src/relay/sender-identities';
 import { startSubmissionMilter, type RunningMilter } from '../../src/relay/submission-milter';
 import { createTestContext, TestContext } from '../support/context';
 import {
@@ -18,6 +14,7 @@ import {
 } from '../support/factories';
 import { freePorts, startTestMailstack, type TestMailstack } from '../support/mailstack';
 import { REAL_STACK_TEST_MS, waitUntil } from '../support/wait-until';
+import { startTestOutboundGateway } from '../support/outbound-gateway';
 import { startFakeRelay, type FakeRelay } from '../relay/support/fake-relay';
 
 jest.setTimeout(REAL_STACK_TEST_MS);
@@ -29,10 +26,9 @@ jest.setTimeout(REAL_STACK_TEST_MS);
 describe('submission on the real Postfix: From and Sender held to the login (cross-collective spoofing)', () => {
   let ctx: TestContext;
   let stack: TestMailstack;
-  let gateway: RunningGateway;
+  let gateway: PlatformOutboundGateway;
   let milter: RunningMilter;
   let milterPort: number;
-  let transports: RelayTransports;
   let relay: FakeRelay;
   let alice: { address: string };
   let aliceAlias: string;
@@ -92,24 +88,7 @@ describe('submission on the real Postfix: From and Sender held to the login (cro
 
     relay = await startFakeRelay();
     await makeRelay(ctx, { name: 'primary', port: relay.port, priority: 10, role: 'primary' });
-    transports = new RelayTransports({
-      reinject: ctx.config.reinject,
-      heloName: 'mail.giroflee.test',
-      connectionTimeoutMs: 5000,
-      greetingTimeoutMs: 5000,
-      socketTimeoutMs: 20_000,
-    });
-    gateway = await startOutboundGateway({
-      listen: { host: '127.0.0.1', port: 0 },
-      loadRelays: () => loadRoutingTargets(ctx),
-      signingKeys: (name) => getSigningKeys(ctx, name),
-      sameSenderOwner: (envelopeSender, from) => sameSenderOwner(ctx, envelopeSender, from),
-      send: (r, envelope, message) => transports.send(r, envelope, message),
-      breakers: new CircuitBreakers({ failureThreshold: 3, coolDownMs: 60_000, now: ctx.now }),
-      now: ctx.now,
-      hostname: 'mail.giroflee.test',
-      maxMessageBytes: 10 * 1024 * 1024,
-    });
+    gateway = await startTestOutboundGateway(ctx);
     [milterPort] = await freePorts(1);
     milter = await startSubmissionMilter({
       listen: { host: '127.0.0.1', port: milterPort! },
@@ -127,7 +106,6 @@ describe('submission on the real Postfix: From and Sender held to the login (cro
     await stack?.stop();
     await milter?.stop();
     await gateway?.stop();
-    transports?.close();
     await relay?.stop();
     await ctx?.destroy();
   });

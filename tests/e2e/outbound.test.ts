@@ -1,11 +1,7 @@
 import nodemailer from 'nodemailer';
 import { dkimVerify } from 'mailauth';
-import { dkimTxtValue, getSigningKeys, type DkimKeyRow } from '../../src/dns/dkim-keys';
-import { CircuitBreakers } from '../../src/relay/circuit-breaker';
-import { startOutboundGateway, type RunningGateway } from '../../src/relay/outbound-gateway';
-import { RelayTransports } from '../../src/relay/relay-transport';
-import { loadRoutingTargets } from '../../src/relay/routing-targets';
-import { sameSenderOwner } from '../../src/relay/sender-identities';
+import { dkimTxtValue, type DkimKeyRow } from '../../src/dns/dkim-keys';
+import type { PlatformOutboundGateway } from '../../src/relay/components';
 import { createTestContext, TestContext } from '../support/context';
 import {
   makeCollective,
@@ -22,17 +18,15 @@ import {
   type TestMailstack,
 } from '../support/mailstack';
 import { REAL_STACK_TEST_MS, waitUntil } from '../support/wait-until';
+import { startTestOutboundGateway } from '../support/outbound-gateway';
 import { deadPort, startFakeRelay, type FakeRelay } from '../relay/support/fake-relay';
-
-const COOL_DOWN = 60_000;
 
 jest.setTimeout(REAL_STACK_TEST_MS);
 
 describe('outbound mail on the real Postfix, through the gateway and the relay pool', () => {
   let ctx: TestContext;
   let stack: TestMailstack;
-  let gateway: RunningGateway;
-  let transports: RelayTransports;
+  let gateway: PlatformOutboundGateway;
   let primary: FakeRelay;
   let fallback: FakeRelay;
   let owner: { address: string };
@@ -79,24 +73,7 @@ describe('outbound mail on the real Postfix, through the gateway and the relay p
     await makeRelay(ctx, { name: 'primary', port: primary.port, priority: 10, role: 'primary' });
     await makeRelay(ctx, { name: 'fallback', port: fallback.port, priority: 10, role: 'fallback' });
 
-    transports = new RelayTransports({
-      reinject: ctx.config.reinject,
-      heloName: 'mail.giroflee.test',
-      connectionTimeoutMs: 5000,
-      greetingTimeoutMs: 5000,
-      socketTimeoutMs: 20_000,
-    });
-    gateway = await startOutboundGateway({
-      listen: { host: '127.0.0.1', port: 0 },
-      loadRelays: () => loadRoutingTargets(ctx),
-      signingKeys: (name) => getSigningKeys(ctx, name),
-      sameSenderOwner: (envelopeSender, from) => sameSenderOwner(ctx, envelopeSender, from),
-      send: (relay, envelope, message) => transports.send(relay, envelope, message),
-      breakers: new CircuitBreakers({ failureThreshold: 3, coolDownMs: COOL_DOWN, now: ctx.now }),
-      now: ctx.now,
-      hostname: 'mail.giroflee.test',
-      maxMessageBytes: 10 * 1024 * 1024,
-    });
+    gateway = await startTestOutboundGateway(ctx);
     stack = await startTestMailstack(ctx.databaseUrl, {
       inboundTransport: 'dovecot',
       outboundFilter: { host: '127.0.0.1', port: gateway.port },
@@ -106,7 +83,6 @@ describe('outbound mail on the real Postfix, through the gateway and the relay p
   afterAll(async () => {
     await stack?.stop();
     await gateway?.stop();
-    transports?.close();
     await primary?.stop();
     await fallback?.stop();
     await ctx?.destroy();
@@ -161,7 +137,7 @@ describe('outbound mail on the real Postfix, through the gateway and the relay p
     // Postfix may retry both at once while the half-open breaker lets one probe through: the
     // other is deferred again, and goes through on the next retry.
     await ctx.db('relays').where({ name: 'primary' }).update({ port: primary.port, updated_at: ctx.now() });
-    ctx.clock.advance(COOL_DOWN);
+    ctx.clock.advance(ctx.config.relay.breakerCoolDownMs);
     await retryQueueUntil(
       stack,
       'the held messages at the primary and an empty queue',

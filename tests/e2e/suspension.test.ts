@@ -2,19 +2,15 @@ import { ImapFlow } from 'imapflow';
 import nodemailer from 'nodemailer';
 import { webmailOf } from '../../src/mail/webmail-service';
 import { doveadmApiKey, webmailMasterCredentials } from '../../src/mailstack/master-user';
-import { outboundLookups } from '../../src/relay/components';
-import { CircuitBreakers } from '../../src/relay/circuit-breaker';
-import { startOutboundGateway, type RunningGateway } from '../../src/relay/outbound-gateway';
-import { RelayTransports } from '../../src/relay/relay-transport';
-import { sameSenderOwner } from '../../src/relay/sender-identities';
+import type { PlatformOutboundGateway } from '../../src/relay/components';
 import { startSendingPolicy } from '../../src/sending/component';
 import type { RunningPolicyServer } from '../../src/sending/policy-server';
-import { closedSender } from '../../src/sending/sending-limits';
 import { ManageSieveClient } from '../../src/sieve/managesieve-client';
 import { useTestApp } from '../support/app';
 import { makeRacine, makeRelay, makeTenant, TEST_PASSWORD } from '../support/factories';
 import { freePorts, startTestMailstack, type TestMailstack } from '../support/mailstack';
 import { REAL_STACK_TEST_MS, waitUntil } from '../support/wait-until';
+import { startTestOutboundGateway } from '../support/outbound-gateway';
 import { startFakeRelay, type FakeRelay } from '../relay/support/fake-relay';
 
 jest.setTimeout(REAL_STACK_TEST_MS);
@@ -30,8 +26,7 @@ describe('what a suspension leaves behind, on the real stack', () => {
   let stack: TestMailstack;
   let relay: FakeRelay;
   let policy: RunningPolicyServer;
-  let gateway: RunningGateway;
-  let transports: RelayTransports;
+  let gateway: PlatformOutboundGateway;
   // Known before the app starts: its settings name the Dovecot services it calls.
   let ports: { imap: number; submission: number; managesieve: number; doveadm: number };
   beforeAll(async () => {
@@ -53,25 +48,7 @@ describe('what a suspension leaves behind, on the real stack', () => {
         relay = await startFakeRelay();
         stops.push(() => relay.stop());
         await makeRelay(ctx, { name: 'relais', port: relay.port });
-        transports = new RelayTransports({
-          reinject: ctx.config.reinject,
-          heloName: 'mail.giroflee.test',
-          connectionTimeoutMs: 5000,
-          greetingTimeoutMs: 5000,
-          socketTimeoutMs: 20_000,
-        });
-        stops.push(() => transports.close());
-        gateway = await startOutboundGateway({
-          listen: { host: '127.0.0.1', port: 0 },
-          ...outboundLookups(ctx),
-          closedSender: (addresses) => closedSender(ctx, addresses),
-          sameSenderOwner: (envelopeSender, from) => sameSenderOwner(ctx, envelopeSender, from),
-          send: (r, envelope, message) => transports.send(r, envelope, message),
-          breakers: new CircuitBreakers({ failureThreshold: 3, coolDownMs: 60_000, now: ctx.now }),
-          now: ctx.now,
-          hostname: 'mail.giroflee.test',
-          maxMessageBytes: 10 * 1024 * 1024,
-        });
+        gateway = await startTestOutboundGateway(ctx);
         stops.push(() => gateway.stop());
         policy = await startSendingPolicy(ctx, { host: '127.0.0.1', port: 0 });
         stops.push(() => policy.stop());

@@ -3,15 +3,10 @@ import path from 'node:path';
 import nodemailer, { type SendMailOptions } from 'nodemailer';
 import * as openpgp from 'openpgp';
 import type { Page } from 'playwright-core';
-import { getSigningKeys } from '../../src/dns/dkim-keys';
 import type { LmtpGateway } from '../../src/encryption/lmtp-gateway';
 import { listMailboxKeys, provisionMailboxKeys } from '../../src/encryption/mailbox-keys';
 import { webmailMasterCredentials } from '../../src/mailstack/master-user';
-import { CircuitBreakers } from '../../src/relay/circuit-breaker';
-import { startOutboundGateway, type RunningGateway } from '../../src/relay/outbound-gateway';
-import { RelayTransports } from '../../src/relay/relay-transport';
-import { loadRoutingTargets } from '../../src/relay/routing-targets';
-import { sameSenderOwner } from '../../src/relay/sender-identities';
+import type { PlatformOutboundGateway } from '../../src/relay/components';
 import { startFakeRelay, type FakeRelay } from '../relay/support/fake-relay';
 import {
   makeCollective,
@@ -24,6 +19,7 @@ import {
 import { fakeInternet } from '../support/fake-internet';
 import { startEncryptingMailstack, type TestMailstack, webmailThrough } from '../support/mailstack';
 import { waitUntil } from '../support/wait-until';
+import { startTestOutboundGateway } from '../support/outbound-gateway';
 import { expectAccessible } from './support/axe';
 import { useWebApp } from './support/browser';
 import { headingIs } from './support/pages';
@@ -67,8 +63,7 @@ function signedParts(raw: string): { signed: string; signature: string; micalg: 
 describe('webmail settings in Chromium', () => {
   const web = useWebApp();
   let gateway: LmtpGateway;
-  let outbound: RunningGateway;
-  let transports: RelayTransports;
+  let outbound: PlatformOutboundGateway;
   let relay: FakeRelay;
   let stack: TestMailstack;
   let box: { id: string; address: string };
@@ -93,28 +88,10 @@ describe('webmail settings in Chromium', () => {
       await stack?.stop();
       await gateway?.stop();
       await outbound?.stop();
-      transports?.close();
       await relay?.stop();
     });
     await makeRelay(web.ctx, { name: 'primary', port: relay.port, priority: 10, role: 'primary' });
-    transports = new RelayTransports({
-      reinject: web.ctx.config.reinject,
-      heloName: 'mail.giroflee.test',
-      connectionTimeoutMs: 5000,
-      greetingTimeoutMs: 5000,
-      socketTimeoutMs: 20_000,
-    });
-    outbound = await startOutboundGateway({
-      listen: { host: '127.0.0.1', port: 0 },
-      loadRelays: () => loadRoutingTargets(web.ctx),
-      signingKeys: (name) => getSigningKeys(web.ctx, name),
-      sameSenderOwner: (envelopeSender, from) => sameSenderOwner(web.ctx, envelopeSender, from),
-      send: (target, envelope, message) => transports.send(target, envelope, message),
-      breakers: new CircuitBreakers({ failureThreshold: 3, coolDownMs: 60_000, now: web.ctx.now }),
-      now: web.ctx.now,
-      hostname: 'mail.giroflee.test',
-      maxMessageBytes: 10 * 1024 * 1024,
-    });
+    outbound = await startTestOutboundGateway(web.ctx);
     ({ gateway, stack } = await startEncryptingMailstack(web.ctx, {
       outboundFilter: { host: '127.0.0.1', port: outbound.port },
       masterUser: await webmailMasterCredentials(web.ctx),

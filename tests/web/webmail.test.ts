@@ -4,15 +4,11 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { dkimVerify } from 'mailauth';
 import nodemailer from 'nodemailer';
-import { dkimTxtValue, getSigningKeys, type DkimKeyRow } from '../../src/dns/dkim-keys';
+import { dkimTxtValue, type DkimKeyRow } from '../../src/dns/dkim-keys';
 import type { LmtpGateway } from '../../src/encryption/lmtp-gateway';
 import { provisionMailboxKeys } from '../../src/encryption/mailbox-keys';
 import { webmailMasterCredentials } from '../../src/mailstack/master-user';
-import { CircuitBreakers } from '../../src/relay/circuit-breaker';
-import { startOutboundGateway, type RunningGateway } from '../../src/relay/outbound-gateway';
-import { RelayTransports } from '../../src/relay/relay-transport';
-import { sameSenderOwner } from '../../src/relay/sender-identities';
-import { loadRoutingTargets } from '../../src/relay/routing-targets';
+import type { PlatformOutboundGateway } from '../../src/relay/components';
 import {
   makeCollective,
   makeDkimKeys,
@@ -25,6 +21,7 @@ import { startFakeRelay, type FakeRelay } from '../relay/support/fake-relay';
 import { startEncryptingMailstack, type TestMailstack, webmailThrough } from '../support/mailstack';
 import { fakeInternet } from '../support/fake-internet';
 import { waitUntil } from '../support/wait-until';
+import { startTestOutboundGateway } from '../support/outbound-gateway';
 import { expectAccessible } from './support/axe';
 import { useWebApp } from './support/browser';
 import { logInAndUnlock } from './support/pages';
@@ -49,8 +46,7 @@ function storedFiles(mailRoot: string, address: string, folder = 'INBOX'): strin
 describe('webmail in Chromium', () => {
   const web = useWebApp();
   let gateway: LmtpGateway;
-  let outbound: RunningGateway;
-  let transports: RelayTransports;
+  let outbound: PlatformOutboundGateway;
   let relay: FakeRelay;
   let dkim: DkimKeyRow[];
   let domainName: string;
@@ -90,24 +86,7 @@ describe('webmail in Chromium', () => {
     // for the internet.
     relay = await startFakeRelay();
     await makeRelay(web.ctx, { name: 'primary', port: relay.port, priority: 10, role: 'primary' });
-    transports = new RelayTransports({
-      reinject: web.ctx.config.reinject,
-      heloName: 'mail.giroflee.test',
-      connectionTimeoutMs: 5000,
-      greetingTimeoutMs: 5000,
-      socketTimeoutMs: 20_000,
-    });
-    outbound = await startOutboundGateway({
-      listen: { host: '127.0.0.1', port: 0 },
-      loadRelays: () => loadRoutingTargets(web.ctx),
-      signingKeys: (name) => getSigningKeys(web.ctx, name),
-      sameSenderOwner: (envelopeSender, from) => sameSenderOwner(web.ctx, envelopeSender, from),
-      send: (target, envelope, message) => transports.send(target, envelope, message),
-      breakers: new CircuitBreakers({ failureThreshold: 3, coolDownMs: 60_000, now: web.ctx.now }),
-      now: web.ctx.now,
-      hostname: 'mail.giroflee.test',
-      maxMessageBytes: 10 * 1024 * 1024,
-    });
+    outbound = await startTestOutboundGateway(web.ctx);
     ({ gateway, stack } = await startEncryptingMailstack(web.ctx, {
       outboundFilter: { host: '127.0.0.1', port: outbound.port },
       masterUser: await webmailMasterCredentials(web.ctx),
@@ -136,7 +115,6 @@ describe('webmail in Chromium', () => {
     await stack?.stop();
     await gateway?.stop();
     await outbound?.stop();
-    transports?.close();
     await relay?.stop();
   });
 
