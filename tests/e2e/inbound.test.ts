@@ -336,9 +336,12 @@ describe('inbound mail on the real Postfix and Dovecot', () => {
   it('keeps greeting on the MX after a reload while Postfix’s log service is stalled, and loses none of its log lines', async () => {
     const p = stack.settings.paths;
     const master = Number(fs.readFileSync(postfixPidFile(p.postfixQueueDir), 'utf8').trim());
-    const { stdout } = await run('ps', ['-o', 'pid=,comm=', '--ppid', String(master)]);
-    const postlogd = Number(/^\s*(\d+)\s+postlogd$/m.exec(stdout)?.[1]);
-    expect(postlogd).toBeGreaterThan(0);
+    // postlogd ends after an idle while and the master starts it for the next line: log one.
+    const postlogd = await waitUntil('postlogd running', async () => {
+      await run('postlog', ['-c', p.postfixConfigDir, '-t', 'giroflee-test', 'awake']);
+      const { stdout } = await run('ps', ['-o', 'pid=,comm=', '--ppid', String(master)]);
+      return Number(/^\s*(\d+)\s+postlogd$/m.exec(stdout)?.[1]) || undefined;
+    });
     // More log lines than the kernel's default datagram queue holds wait for a stopped postlogd,
     // then a reload ends it: the master, which logs the reload, must still start a new one.
     const lines = Array.from({ length: 12 }, (_, i) => `stalled line ${i}`);
